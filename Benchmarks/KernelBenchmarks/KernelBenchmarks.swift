@@ -1,0 +1,5 @@
+import Benchmark
+import Tensor
+
+let benchmarks: @Sendable () -> Void = {
+}

@@ -1,0 +1,75 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Hot targets are compiled for the AVX2 baseline every machine of ours has (Haswell: AVX2, FMA, F16C).
+// Wider kernels (AVX-512, VNNI) are chosen at run time, never at build time.
+// Exclusivity checks are off in the hot targets: measured up to 166x in loops over class-held storage
+// (see BENCHMARKS.md, "Build settings").
+let hotSwiftSettings: [SwiftSetting] = [
+    .unsafeFlags(["-target-cpu", "haswell", "-enforce-exclusivity=unchecked"]),
+]
+
+let package = Package(
+    name: "llmrun",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "llmrun", targets: ["llmrun"]),
+        .library(name: "Transformer", targets: ["Transformer"]),
+        .library(name: "Tensor", targets: ["Tensor"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(
+            name: "Tensor",
+            dependencies: ["CBLAS"],
+            swiftSettings: hotSwiftSettings
+        ),
+        .target(
+            name: "Transformer",
+            dependencies: [
+                "Tensor",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: hotSwiftSettings
+        ),
+        .executableTarget(
+            name: "llmrun",
+            dependencies: [
+                "Transformer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "TensorTests",
+            dependencies: ["Tensor"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: hotSwiftSettings
+        ),
+        .testTarget(
+            name: "TransformerTests",
+            dependencies: ["Transformer"],
+            resources: [.copy("Fixtures")]
+        ),
+        .executableTarget(
+            name: "KernelBenchmarks",
+            dependencies: [
+                "Tensor",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/KernelBenchmarks",
+            swiftSettings: hotSwiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct LLMRun: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "llmrun",
+        abstract: "Run small language models on this machine's CPU, privately.",
+        version: "0.1.0",
+        subcommands: []
+    )
+}
