@@ -34,10 +34,18 @@ let package = Package(
             dependencies: ["CBLAS"],
             swiftSettings: hotSwiftSettings
         ),
+        // The model catalog: models/catalog.json, bundled with the binary.
+        .target(
+            name: "ModelCatalog",
+            path: "models",
+            exclude: ["README.md"],
+            resources: [.copy("catalog.json")]
+        ),
         .target(
             name: "Transformer",
             dependencies: [
                 "Tensor",
+                "ModelCatalog",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],

@@ -1,0 +1,39 @@
+# llmrun: `make demo` sets up and runs the main job; `make test` sets up and runs every test.
+SHELL := /bin/bash
+SWIFT ?= swift
+LLMRUN = .build/release/llmrun
+# Models the test suite reads (tokenizer and forward-pass fixtures cover every catalog model).
+TEST_MODELS = smollm2-135m gemma3-270m qwen2.5-0.5b qwen2.5-1.5b
+DEMO_MODEL ?= qwen2.5-1.5b
+
+.PHONY: demo test deps build models clean
+
+demo: build
+	$(LLMRUN) pull $(DEMO_MODEL)
+	$(LLMRUN) info $(DEMO_MODEL)
+
+test: build models
+	$(SWIFT) test
+
+# Installs the system packages when root; otherwise prints the command and stops.
+deps:
+	@missing=""; \
+	pkg-config --exists openblas 2>/dev/null || missing="libopenblas-dev pkg-config"; \
+	python3 -m pip --version >/dev/null 2>&1 || missing="$$missing python3-pip"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing: $$missing"; \
+	    apt-get install -y $$missing >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y $$missing; }; \
+	  else \
+	    echo "missing system packages; run: sudo apt-get install -y $$missing"; exit 1; \
+	  fi; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release --product llmrun
+
+models: build
+	@for m in $(TEST_MODELS); do $(LLMRUN) pull $$m >/dev/null || exit 1; done
+
+clean:
+	rm -rf .build
