@@ -29,9 +29,14 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        // Quantized dot kernels in C: AVX2 baseline, AVX-512/VNNI variants chosen at run time (CPUID).
+        .target(
+            name: "CKernels",
+            cSettings: [.unsafeFlags(["-O3", "-mavx2", "-mfma", "-mf16c"])]
+        ),
         .target(
             name: "Tensor",
-            dependencies: ["CBLAS"],
+            dependencies: ["CBLAS", "CKernels"],
             swiftSettings: hotSwiftSettings
         ),
         // The model catalog: models/catalog.json, bundled with the binary.
