@@ -1,0 +1,98 @@
+import Foundation
+
+// Elementwise and row operations of the forward pass, on raw f32 buffers.
+// Each mirrors the ggml CPU operation named in its comment, including its accumulation type,
+// so that results stay close to llama.cpp's.
+
+/// y = x / sqrt(mean(x²) + eps) * weight, for `rows` rows of `width` (ggml_rms_norm + ggml_mul;
+/// ggml accumulates the sum of squares in double).
+public func rmsNorm(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>,
+                    width: Int, rows: Int = 1, epsilon: Float) {
+    for row in 0..<rows {
+        let xr = x + row * width
+        let yr = y + row * width
+        var sum: Double = 0
+        for i in 0..<width { sum += Double(xr[i] * xr[i]) }
+        let scale = 1 / (Float(sum / Double(width)) + epsilon).squareRoot()
+        for i in 0..<width { yr[i] = xr[i] * scale * weight[i] }
+    }
+}
+
+/// x += y, elementwise.
+public func addInPlace(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count: Int) {
+    for i in 0..<count { x[i] += y[i] }
+}
+
+/// x *= scale.
+public func scaleInPlace(_ x: UnsafeMutablePointer<Float>, by scale: Float, count: Int) {
+    for i in 0..<count { x[i] *= scale }
+}
+
+/// Adds a bias vector to each of `rows` rows.
+public func addBias(_ x: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, width: Int, rows: Int) {
+    for row in 0..<rows { addInPlace(x + row * width, bias, count: width) }
+}
+
+/// The activation of a gated feed-forward block: gate = act(gate) * up.
+public enum GatedActivation: Sendable {
+    /// SwiGLU (llama, qwen2): silu(g) = g / (1 + e^-g).
+    case silu
+    /// GeGLU with the tanh approximation of GELU (gemma).
+    case geluTanh
+}
+
+public func gatedActivation(_ activation: GatedActivation, gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
+    switch activation {
+    case .silu:
+        for i in 0..<count {
+            let g = gate[i]
+            gate[i] = g / (1 + expf(-g)) * up[i]
+        }
+    case .geluTanh:
+        let sqrt2OverPi: Float = 0.797_884_560_802_865_4
+        for i in 0..<count {
+            let g = gate[i]
+            gate[i] = 0.5 * g * (1 + tanhf(sqrt2OverPi * g * (1 + 0.044715 * g * g))) * up[i]
+        }
+    }
+}
+
+/// How rotary position embedding pairs the dimensions of a head.
+public enum RopeStyle: Sendable {
+    /// Adjacent pairs (2i, 2i+1): llama.cpp's LLAMA_ROPE_TYPE_NORM (llama).
+    case interleaved
+    /// Halves (i, i + d/2): LLAMA_ROPE_TYPE_NEOX (qwen2, gemma3).
+    case neox
+}
+
+/// Rotates `headCount` heads of `headDim` at one position in place (ggml_rope_ext without scaling).
+/// θ_i = position · base^(-2i/d), computed by repeated multiplication in f32 as ggml does.
+public func applyRope(_ x: UnsafeMutablePointer<Float>, headCount: Int, headDim: Int, position: Int, base: Float, style: RopeStyle) {
+    let thetaScale = powf(base, -2 / Float(headDim))
+    let half = headDim / 2
+    var theta = Float(position)
+    for i in 0..<half {
+        let cosine = cosf(theta)
+        let sine = sinf(theta)
+        for head in 0..<headCount {
+            let h = x + head * headDim
+            let (a, b) = style == .neox ? (i, i + half) : (2 * i, 2 * i + 1)
+            let x0 = h[a]
+            let x1 = h[b]
+            h[a] = x0 * cosine - x1 * sine
+            h[b] = x0 * sine + x1 * cosine
+        }
+        theta *= thetaScale
+    }
+}
+
+/// Index of the largest value (the first, on ties).
+public func argmax(_ x: UnsafeBufferPointer<Float>) -> Int {
+    var best = 0
+    var bestValue = -Float.infinity
+    for (i, v) in x.enumerated() where v > bestValue {
+        best = i
+        bestValue = v
+    }
+    return best
+}

@@ -1,0 +1,96 @@
+import Tensor
+
+// The pieces every architecture here composes: attention with its projections, and the gated
+// feed-forward network. Architecture files arrange them (norm placement, scaling) and own the loop.
+
+/// Per-layer attention weights and geometry.
+public struct AttentionBlock: Sendable {
+    public let query: WeightMatrix  // (headCount·headDim, embedding)
+    public let key: WeightMatrix  // (kvHeadCount·headDim, embedding)
+    public let value: WeightMatrix  // (kvHeadCount·headDim, embedding)
+    public let output: WeightMatrix  // (embedding, headCount·headDim)
+    /// Qwen2's projection biases.
+    public let queryBias: [Float]?
+    public let keyBias: [Float]?
+    public let valueBias: [Float]?
+    /// Gemma 3's per-head RMSNorm of queries and keys, applied before RoPE.
+    public let queryNorm: [Float]?
+    public let keyNorm: [Float]?
+    public let headCount: Int
+    public let kvHeadCount: Int
+    public let headDim: Int
+
+    /// Loads `blk.N.attn_*` tensors.
+    public init(weights: ModelWeights, layer: Int, embedding: Int, headCount: Int, kvHeadCount: Int, headDim: Int,
+                biases: Bool = false, qkNorm: Bool = false) throws(GGUFError) {
+        let prefix = "blk.\(layer)."
+        let qDim = headCount * headDim
+        let kvDim = kvHeadCount * headDim
+        query = try weights.matrix(prefix + "attn_q.weight", rows: qDim, columns: embedding)
+        key = try weights.matrix(prefix + "attn_k.weight", rows: kvDim, columns: embedding)
+        value = try weights.matrix(prefix + "attn_v.weight", rows: kvDim, columns: embedding)
+        output = try weights.matrix(prefix + "attn_output.weight", rows: embedding, columns: qDim)
+        queryBias = biases ? try weights.vector(prefix + "attn_q.bias", count: qDim) : nil
+        keyBias = biases ? try weights.vector(prefix + "attn_k.bias", count: kvDim) : nil
+        valueBias = biases ? try weights.vector(prefix + "attn_v.bias", count: kvDim) : nil
+        queryNorm = qkNorm ? try weights.vector(prefix + "attn_q_norm.weight", count: headDim) : nil
+        keyNorm = qkNorm ? try weights.vector(prefix + "attn_k_norm.weight", count: headDim) : nil
+        self.headCount = headCount
+        self.kvHeadCount = kvHeadCount
+        self.headDim = headDim
+    }
+
+    /// Rotary embedding settings of one layer.
+    public struct Rope: Sendable {
+        public let base: Float
+        public let style: RopeStyle
+    }
+
+    /// out = Wo · attention(normalized input xn) for `count` tokens at positions start..., storing K and V in the cache.
+    func callAsFunction(_ xn: UnsafePointer<Float>, count: Int, start: Int, layer: Int, rope: Rope, scale: Float, window: Int?,
+                        normEpsilon: Float, state: ForwardState, into out: UnsafeMutablePointer<Float>) {
+        let qDim = headCount * headDim
+        let kvDim = kvHeadCount * headDim
+        let (q, k, v) = (state.q, state.k, state.v)
+        query.multiply(xn, count: count, into: q, pool: state.pool, workspace: state.workspace)
+        key.multiply(xn, count: count, into: k, pool: state.pool, workspace: state.workspace)
+        value.multiply(xn, count: count, into: v, pool: state.pool, workspace: state.workspace)
+        if let queryBias { addBias(q, bias: queryBias, width: qDim, rows: count) }
+        if let keyBias { addBias(k, bias: keyBias, width: kvDim, rows: count) }
+        if let valueBias { addBias(v, bias: valueBias, width: kvDim, rows: count) }
+        if let queryNorm { rmsNorm(q, weight: queryNorm, into: q, width: headDim, rows: count * headCount, epsilon: normEpsilon) }
+        if let keyNorm { rmsNorm(k, weight: keyNorm, into: k, width: headDim, rows: count * kvHeadCount, epsilon: normEpsilon) }
+        for t in 0..<count {
+            applyRope(q + t * qDim, headCount: headCount, headDim: headDim, position: start + t, base: rope.base, style: rope.style)
+            applyRope(k + t * kvDim, headCount: kvHeadCount, headDim: headDim, position: start + t, base: rope.base, style: rope.style)
+        }
+        state.cache.store(layer: layer, position: start, count: count, keys: k, values: v)
+        causalAttention(queries: q, count: count, start: start, keys: state.cache.keys(layer: layer), values: state.cache.values(layer: layer),
+                        headCount: headCount, kvHeadCount: kvHeadCount, headDim: headDim, scale: scale, window: window,
+                        into: state.attention, scratch: state.scores, pool: state.pool)
+        output.multiply(state.attention, count: count, into: out, pool: state.pool, workspace: state.workspace)
+    }
+}
+
+/// A gated feed-forward network: down(act(gate · x) ⊙ (up · x)).
+public struct FeedForwardBlock: Sendable {
+    public let gate: WeightMatrix  // (hidden, embedding)
+    public let up: WeightMatrix  // (hidden, embedding)
+    public let down: WeightMatrix  // (embedding, hidden)
+    public let activation: GatedActivation
+
+    public init(weights: ModelWeights, layer: Int, embedding: Int, hidden: Int, activation: GatedActivation) throws(GGUFError) {
+        let prefix = "blk.\(layer)."
+        gate = try weights.matrix(prefix + "ffn_gate.weight", rows: hidden, columns: embedding)
+        up = try weights.matrix(prefix + "ffn_up.weight", rows: hidden, columns: embedding)
+        down = try weights.matrix(prefix + "ffn_down.weight", rows: embedding, columns: hidden)
+        self.activation = activation
+    }
+
+    func callAsFunction(_ xn: UnsafePointer<Float>, count: Int, state: ForwardState, into out: UnsafeMutablePointer<Float>) {
+        gate.multiply(xn, count: count, into: state.gate, pool: state.pool, workspace: state.workspace)
+        up.multiply(xn, count: count, into: state.up, pool: state.pool, workspace: state.workspace)
+        gatedActivation(activation, gate: state.gate, up: state.up, count: count * gate.rows)
+        down.multiply(state.gate, count: count, into: out, pool: state.pool, workspace: state.workspace)
+    }
+}

@@ -1,0 +1,112 @@
+import Tensor
+
+/// The numbers every architecture shares, read from `<arch>.*` metadata.
+public struct ModelShape: Sendable {
+    public let architecture: String
+    public let vocabularySize: Int
+    /// The context length the model was trained for.
+    public let contextLength: Int
+    public let layerCount: Int
+    public let embeddingSize: Int
+    public let headCount: Int
+    public let kvHeadCount: Int
+    public let headDim: Int
+    public let feedForwardSize: Int
+    public let normEpsilon: Float
+
+    public var kvDim: Int { kvHeadCount * headDim }
+    public var queryDim: Int { headCount * headDim }
+
+    /// Reads the common keys; `headDim` defaults to embedding / heads unless `attention.key_length` says otherwise.
+    public init(gguf: GGUFFile, vocabularySize: Int) throws(GGUFError) {
+        let arch = try gguf.string("general.architecture")
+        architecture = arch
+        self.vocabularySize = vocabularySize
+        contextLength = try gguf.int("\(arch).context_length")
+        layerCount = try gguf.int("\(arch).block_count")
+        embeddingSize = try gguf.int("\(arch).embedding_length")
+        headCount = try gguf.int("\(arch).attention.head_count")
+        kvHeadCount = try gguf.optionalInt("\(arch).attention.head_count_kv") ?? headCount
+        feedForwardSize = try gguf.int("\(arch).feed_forward_length")
+        normEpsilon = Float(try gguf.float("\(arch).attention.layer_norm_rms_epsilon"))
+        let derivedHeadDim = headCount > 0 ? embeddingSize / headCount : 0
+        headDim = try gguf.optionalInt("\(arch).attention.key_length") ?? derivedHeadDim
+        let limits: [(String, Int, ClosedRange<Int>)] = [
+            ("context_length", contextLength, 1...(1 << 24)), ("block_count", layerCount, 1...1024),
+            ("embedding_length", embeddingSize, 1...(1 << 16)), ("attention.head_count", headCount, 1...1024),
+            ("feed_forward_length", feedForwardSize, 1...(1 << 20)), ("attention.key_length", headDim, 2...1024),
+        ]
+        for (key, value, range) in limits where !range.contains(value) {
+            throw GGUFError(path: gguf.path, field: "\(arch).\(key)", problem: "\(value), expected \(range.lowerBound)...\(range.upperBound)")
+        }
+        guard kvHeadCount >= 1, headCount % kvHeadCount == 0, headDim % 2 == 0 else {
+            throw GGUFError(path: gguf.path, field: "\(arch).attention.head_count_kv",
+                            problem: "\(kvHeadCount) with \(headCount) heads of \(headDim), expected a divisor of the head count and an even head size")
+        }
+    }
+}
+
+/// Which positions of a forward pass need logits.
+public enum LogitRows: Sendable {
+    case none
+    case last
+    case all
+}
+
+/// A loaded model: immutable weights over the file's mapping. All state lives in `ForwardState`.
+public protocol LanguageModel: AnyObject, Sendable {
+    var shape: ModelShape { get }
+    /// Runs `tokens` at positions `start...`, appending their keys and values to the state's cache, and
+    /// writes logits for the chosen rows to `state.logits` (row stride `shape.vocabularySize`).
+    func forward(_ tokens: UnsafeBufferPointer<Int32>, start: Int, state: ForwardState, logits: LogitRows)
+}
+
+/// Builds the model for the file's `general.architecture`.
+public func loadModel(gguf: GGUFFile, vocabularySize: Int) throws(GGUFError) -> any LanguageModel {
+    let architecture = try gguf.string("general.architecture")
+    switch architecture {
+    case "llama": return try Llama(gguf: gguf, vocabularySize: vocabularySize)
+    case "qwen2": return try Qwen2.load(gguf: gguf, vocabularySize: vocabularySize)
+    case "gemma3": return try Gemma3(gguf: gguf, vocabularySize: vocabularySize)
+    default:
+        throw GGUFError(path: gguf.path, field: "general.architecture",
+                        problem: "\"\(architecture)\" is not supported, expected one of \(supportedArchitectures.joined(separator: ", "))")
+    }
+}
+
+/// The token embedding table and the output head (final norm, then the vocabulary projection, which
+/// is the embedding table itself when the file has no `output.weight`).
+struct EmbeddingAndHead: Sendable {
+    let embedding: WeightMatrix  // (vocabulary, embedding)
+    let outputNorm: [Float]
+    let output: WeightMatrix  // (vocabulary, embedding)
+
+    init(weights: ModelWeights, shape: ModelShape) throws(GGUFError) {
+        embedding = try weights.matrix("token_embd.weight", rows: shape.vocabularySize, columns: shape.embeddingSize)
+        outputNorm = try weights.vector("output_norm.weight", count: shape.embeddingSize)
+        output = weights.has("output.weight")
+            ? try weights.matrix("output.weight", rows: shape.vocabularySize, columns: shape.embeddingSize) : embedding
+    }
+
+    /// x[t] = embedding row of tokens[t] · scale.
+    func embed(_ tokens: UnsafeBufferPointer<Int32>, into x: UnsafeMutablePointer<Float>, scale: Float = 1) {
+        let width = embedding.columns
+        for (t, token) in tokens.enumerated() {
+            embedding.dequantizeRow(Int(token), into: x + t * width)
+            if scale != 1 { scaleInPlace(x + t * width, by: scale, count: width) }
+        }
+    }
+
+    /// Final norm and vocabulary projection of the chosen rows of x (count rows) into state.logits.
+    func logits(_ x: UnsafePointer<Float>, count: Int, rows: LogitRows, epsilon: Float, state: ForwardState) {
+        let width = embedding.columns
+        let (first, n): (Int, Int)
+        switch rows {
+        case .none: return
+        case .last: (first, n) = (count - 1, 1)
+        case .all: (first, n) = (0, count)
+        }
+        rmsNorm(x + first * width, weight: outputNorm, into: state.xn, width: width, rows: n, epsilon: epsilon)
+        output.multiply(state.xn, count: n, into: state.logits, pool: state.pool, workspace: state.workspace)
+    }
+}

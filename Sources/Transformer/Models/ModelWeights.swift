@@ -1,0 +1,47 @@
+import Tensor
+
+/// Looks up a model's tensors by their GGUF names and checks their shapes, the one place where
+/// a loader meets the file (like llama.cpp's `create_tensor`).
+public struct ModelWeights {
+    public let gguf: GGUFFile
+
+    public init(gguf: GGUFFile) { self.gguf = gguf }
+
+    private func info(_ name: String) throws(GGUFError) -> GGUFTensorInfo {
+        guard let info = gguf.tensor(named: name) else {
+            throw GGUFError(path: gguf.path, field: "tensor \(name)", problem: "missing (is this file of another architecture?)")
+        }
+        guard info.type.canDequantize else {
+            throw GGUFError(path: gguf.path, field: "tensor \(name)", problem: "type \(info.type.name) is not supported by this build")
+        }
+        return info
+    }
+
+    public func has(_ name: String) -> Bool { gguf.tensor(named: name) != nil }
+
+    /// A matrix of `rows` output features × `columns` inputs (GGUF dimensions [columns, rows]).
+    public func matrix(_ name: String, rows: Int, columns: Int) throws(GGUFError) -> WeightMatrix {
+        let info = try info(name)
+        guard info.dimensions == [columns, rows] else {
+            throw GGUFError(path: gguf.path, field: "tensor \(name)", problem: "shape \(info.dimensions), expected [\(columns), \(rows)]")
+        }
+        return WeightMatrix(type: info.type, rows: rows, columns: columns, bytes: gguf.data(for: info))
+    }
+
+    /// A vector (norm weights, biases), dequantized into memory of its own (they are tiny).
+    public func vector(_ name: String, count: Int) throws(GGUFError) -> [Float] {
+        let info = try info(name)
+        guard info.dimensions == [count] else {
+            throw GGUFError(path: gguf.path, field: "tensor \(name)", problem: "shape \(info.dimensions), expected [\(count)]")
+        }
+        let bytes = gguf.data(for: info)
+        return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            if let base = buffer.baseAddress { info.type.dequantize(bytes, count: count, into: base) }
+            initialized = count
+        }
+    }
+
+    public func optionalVector(_ name: String, count: Int) throws(GGUFError) -> [Float]? {
+        has(name) ? try vector(name, count: count) : nil
+    }
+}
