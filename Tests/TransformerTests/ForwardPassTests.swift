@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+import Tensor
+@testable import Transformer
+
+/// The llama.cpp reference for one model (written by scripts/gen_model_fixtures.py).
+struct ModelFixture: Decodable {
+    struct Logits: Decodable {
+        struct Position: Decodable {
+            let top_ids: [Int]
+            let top_logits: [Float]
+        }
+        let prompt_ids: [Int32]
+        let positions: [Position]
+    }
+    struct Greedy: Decodable {
+        let name: String
+        let prompt_ids: [Int32]
+        let ids: [Int32]
+        let margins: [Float]
+    }
+    let logits: Logits
+    let greedy: [Greedy]
+
+    static func load(_ model: String) throws -> ModelFixture {
+        try JSONDecoder().decode(ModelFixture.self, from: try TestSupport.fixture("model/\(model).json"))
+    }
+}
+
+/// A model with one state, for tests.
+final class LoadedModel {
+    let model: any LanguageModel
+    let state: ForwardState
+
+    init(_ name: String, contextSize: Int = 512, batchCapacity: Int = 64) throws {
+        let gguf = try GGUFFile(path: try TestSupport.modelPath(name))
+        let vocabulary = try gguf.stringArray("tokenizer.ggml.tokens").count
+        model = try loadModel(gguf: gguf, vocabularySize: vocabulary)
+        state = ForwardState(shape: model.shape, contextSize: contextSize, batchCapacity: batchCapacity, pool: ThreadPool(threadCount: 2))
+    }
+
+    /// Logits of every position of `tokens`, evaluated in one batch from position 0.
+    func allLogits(_ tokens: [Int32]) -> [[Float]] {
+        tokens.withUnsafeBufferPointer { model.forward($0, start: 0, state: state, logits: .all) }
+        return (0..<tokens.count).map { Array(state.logitsRow($0)) }
+    }
+}
+
+/// Largest |ours − reference| over the reference's top ids, and whether the top-5 sets agree
+/// (ids closer than `tieMargin` to their neighbour may swap).
+func compareLogits(_ ours: [Float], _ reference: ModelFixture.Logits.Position, tieMargin: Float) -> (maxError: Float, topAgrees: Bool) {
+    var maxError: Float = 0
+    for (id, logit) in zip(reference.top_ids, reference.top_logits) { maxError = max(maxError, abs(ours[id] - logit)) }
+    let ourTop = ours.indices.sorted { ours[$0] > ours[$1] }.prefix(5)
+    var agrees = true
+    for (rank, id) in reference.top_ids.prefix(5).enumerated() where !ourTop.contains(id) {
+        // A reference id may fall out of our top 5 only when it was within the tie margin of the 5th or 6th.
+        let fifth = reference.top_logits[4]
+        let sixth = reference.top_logits[5]
+        if !(rank >= 3 && abs(reference.top_logits[rank] - min(fifth, sixth)) < tieMargin) { agrees = false }
+    }
+    return (maxError, agrees)
+}
+
+@Test(arguments: ["smollm2-135m"])
+func logitsMatchLlamaCpp(model name: String) throws {
+    let fixture = try ModelFixture.load(name)
+    let model = try LoadedModel(name)
+    let logits = model.allLogits(fixture.logits.prompt_ids)
+    var worst: Float = 0
+    for (position, reference) in fixture.logits.positions.enumerated() {
+        let (error, agrees) = compareLogits(logits[position], reference, tieMargin: 0.1)
+        worst = max(worst, error)
+        #expect(agrees, "position \(position): top-5 differs")
+    }
+    print("\(name): max |Δlogit| over reference top-10 = \(worst)")
+    #expect(worst < 0.5)
+}
