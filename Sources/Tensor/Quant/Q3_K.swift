@@ -1,12 +1,12 @@
 /// Q3_K: 3-bit, super-blocks of 256 = 16 sub-blocks of 16, x = a * q with a 6-bit signed a per
 /// sub-block scaled by the f16 d, 3.4375 bpw (ggml `block_q3_K`).
 ///
-/// | offset | bytes | field                                                                 |
-/// |--------|-------|-----------------------------------------------------------------------|
-/// |      0 |    32 | hmask: high bit of value e is bit e / 32 of hmask[e % 32]             |
+/// | offset | bytes | field                                                                        |
+/// |--------|-------|------------------------------------------------------------------------------|
+/// |      0 |    32 | hmask: high bit of value e is bit e / 32 of hmask[e % 32]                    |
 /// |     32 |    64 | qs: low 2 bits; value e = 128 h + 32 s + l is bits 2s...2s+1 of qs[32 h + l] |
-/// |     96 |    12 | scales: 16 six-bit scales (biased by 32), packed; see `scale(_:at:)` |
-/// |    108 |     2 | d: f16 super-block scale                                              |
+/// |     96 |    12 | scales: 16 six-bit scales (biased by 32), packed; see `scale(_:at:)`         |
+/// |    108 |     2 | d: f16 super-block scale                                                     |
 ///
 /// The 3-bit value is q = low - 4 when its hmask bit is 0, and q = low when it is 1.
 enum Q3_KBlock: QuantBlock {
@@ -36,7 +36,7 @@ enum Q3_KBlock: QuantBlock {
             let output = destination + blockIndex * elementCount
             let d = block.f16(at: scaleOffset)
             for subBlock in 0..<16 {
-                // Rounded to Float before use, as in ggml and gguf-py.
+                // Scale first, then quant, as in ggml and gguf-py (the grouping decides the sign of a zero).
                 let subBlockScale = d * Float(scale(block, at: subBlock))
                 for i in 0..<16 {
                     let e = 16 * subBlock + i

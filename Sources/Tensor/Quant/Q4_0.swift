@@ -1,8 +1,8 @@
 /// Q4_0: 4-bit, blocks of 32, x = d * (q - 8), 4.5 bpw (ggml `block_q4_0`).
 ///
-/// | offset | bytes | field                                                          |
-/// |--------|-------|----------------------------------------------------------------|
-/// |      0 |     2 | d: f16 scale                                                   |
+/// | offset | bytes | field                                                             |
+/// |--------|-------|-------------------------------------------------------------------|
+/// |      0 |     2 | d: f16 scale                                                      |
 /// |      2 |    16 | qs: value j (< 16) in the low nibble of qs[j], j + 16 in the high |
 enum Q4_0Block: QuantBlock {
     static let type = GGMLType.q4_0

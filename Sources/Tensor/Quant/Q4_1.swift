@@ -1,9 +1,9 @@
 /// Q4_1: 4-bit, blocks of 32, x = d * q + m, 5 bpw (ggml `block_q4_1`).
 ///
-/// | offset | bytes | field                                                          |
-/// |--------|-------|----------------------------------------------------------------|
-/// |      0 |     2 | d: f16 scale                                                   |
-/// |      2 |     2 | m: f16 minimum                                                 |
+/// | offset | bytes | field                                                             |
+/// |--------|-------|-------------------------------------------------------------------|
+/// |      0 |     2 | d: f16 scale                                                      |
+/// |      2 |     2 | m: f16 minimum                                                    |
 /// |      4 |    16 | qs: value j (< 16) in the low nibble of qs[j], j + 16 in the high |
 enum Q4_1Block: QuantBlock {
     static let type = GGMLType.q4_1
@@ -22,7 +22,8 @@ enum Q4_1Block: QuantBlock {
             let m = block.f16(at: minimumOffset)
             for j in 0..<16 {
                 let packed = block.byte(at: quantsOffset + j)
-                // Multiply, round, then add: no fused multiply-add, like gguf-py's `(d * qs) + m`.
+                // gguf-py computes `(d * qs) + m`. d * q is exact in Float (11-bit f16 significand
+                // times a small integer), so a fused multiply-add would give the same bits.
                 output[j] = d * Float(packed & 0x0F) + m
                 output[j + 16] = d * Float(packed >> 4) + m
             }

@@ -1,11 +1,11 @@
 /// Q4_K: 4-bit, super-blocks of 256 = 8 sub-blocks of 32, x = a * q - b with 6-bit a and b per
 /// sub-block scaled by the f16 d and dmin, 4.5 bpw (ggml `block_q4_K`).
 ///
-/// | offset | bytes | field                                                                 |
-/// |--------|-------|-----------------------------------------------------------------------|
-/// |      0 |     2 | d: f16 super-block scale of the scales                                |
-/// |      2 |     2 | dmin: f16 super-block scale of the minimums                           |
-/// |      4 |    12 | scales: 8 six-bit scales and 8 six-bit minimums; see `scaleAndMinimum` |
+/// | offset | bytes | field                                                                     |
+/// |--------|-------|---------------------------------------------------------------------------|
+/// |      0 |     2 | d: f16 super-block scale of the scales                                    |
+/// |      2 |     2 | dmin: f16 super-block scale of the minimums                               |
+/// |      4 |    12 | scales: 8 six-bit scales and 8 six-bit minimums; see `scaleAndMinimum`    |
 /// |     16 |   128 | qs: value e = 64 c + 32 n + l is nibble n (0 low, 1 high) of qs[32 c + l] |
 enum Q4_KBlock: QuantBlock {
     static let type = GGMLType.q4_K
@@ -40,7 +40,7 @@ enum Q4_KBlock: QuantBlock {
             let dmin = block.f16(at: minimumScaleOffset)
             for subBlock in 0..<8 {
                 let (packedScale, packedMinimum) = scaleAndMinimum(block + scalesOffset, at: subBlock)
-                // Rounded to Float before use, as in ggml and gguf-py.
+                // Scale first, then quant, as in ggml and gguf-py (the grouping decides the sign of a zero).
                 let scale = d * Float(packedScale)
                 let minimum = dmin * Float(packedMinimum)
                 let firstByte = quantsOffset + 32 * (subBlock / 2)

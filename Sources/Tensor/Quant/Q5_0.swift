@@ -1,9 +1,9 @@
 /// Q5_0: 5-bit, blocks of 32, x = d * (q - 16), 5.5 bpw (ggml `block_q5_0`).
 ///
-/// | offset | bytes | field                                                             |
-/// |--------|-------|-------------------------------------------------------------------|
-/// |      0 |     2 | d: f16 scale                                                      |
-/// |      2 |     4 | qh: bit j of this little-endian u32 is bit 4 of value j            |
+/// | offset | bytes | field                                                                         |
+/// |--------|-------|-------------------------------------------------------------------------------|
+/// |      0 |     2 | d: f16 scale                                                                  |
+/// |      2 |     4 | qh: bit j of this little-endian u32 is bit 4 of value j                       |
 /// |      6 |    16 | qs: low 4 bits; value j (< 16) in the low nibble of qs[j], j + 16 in the high |
 enum Q5_0Block: QuantBlock {
     static let type = GGMLType.q5_0

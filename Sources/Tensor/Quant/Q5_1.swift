@@ -1,10 +1,10 @@
 /// Q5_1: 5-bit, blocks of 32, x = d * q + m, 6 bpw (ggml `block_q5_1`).
 ///
-/// | offset | bytes | field                                                             |
-/// |--------|-------|-------------------------------------------------------------------|
-/// |      0 |     2 | d: f16 scale                                                      |
-/// |      2 |     2 | m: f16 minimum                                                    |
-/// |      4 |     4 | qh: bit j of this little-endian u32 is bit 4 of value j            |
+/// | offset | bytes | field                                                                         |
+/// |--------|-------|-------------------------------------------------------------------------------|
+/// |      0 |     2 | d: f16 scale                                                                  |
+/// |      2 |     2 | m: f16 minimum                                                                |
+/// |      4 |     4 | qh: bit j of this little-endian u32 is bit 4 of value j                       |
 /// |      8 |    16 | qs: low 4 bits; value j (< 16) in the low nibble of qs[j], j + 16 in the high |
 enum Q5_1Block: QuantBlock {
     static let type = GGMLType.q5_1
@@ -27,7 +27,8 @@ enum Q5_1Block: QuantBlock {
                 let packed = UInt32(block.byte(at: quantsOffset + j))
                 let low = (packed & 0x0F) | ((highBits >> j) & 1) << 4
                 let high = (packed >> 4) | ((highBits >> (j + 16)) & 1) << 4
-                // Multiply, round, then add (no FMA), like gguf-py's `(d * qs) + m`.
+                // gguf-py computes `(d * qs) + m`. d * q is exact in Float (11-bit f16 significand
+                // times a small integer), so a fused multiply-add would give the same bits.
                 output[j] = d * Float(low) + m
                 output[j + 16] = d * Float(high) + m
             }

@@ -5,9 +5,9 @@
 /// |--------|-------|-----------------------------------------------------------------------|
 /// |      0 |     2 | d: f16 super-block scale of the scales                                |
 /// |      2 |     2 | dmin: f16 super-block scale of the minimums                           |
-/// |      4 |    12 | scales: packed as in Q4_K (`Q4_KBlock.scaleAndMinimum`)                |
-/// |     16 |    32 | qh: bit 4 of value e is bit e / 32 of qh[e % 32]                       |
-/// |     48 |   128 | qs: low 4 bits; value e = 64 c + 32 n + l is nibble n of qs[32 c + l]  |
+/// |      4 |    12 | scales: packed as in Q4_K (`Q4_KBlock.scaleAndMinimum`)               |
+/// |     16 |    32 | qh: bit 4 of value e is bit e / 32 of qh[e % 32]                      |
+/// |     48 |   128 | qs: low 4 bits; value e = 64 c + 32 n + l is nibble n of qs[32 c + l] |
 enum Q5_KBlock: QuantBlock {
     static let type = GGMLType.q5_K
     static let elementCount = 256
@@ -27,7 +27,7 @@ enum Q5_KBlock: QuantBlock {
             let dmin = block.f16(at: minimumScaleOffset)
             for subBlock in 0..<8 {
                 let (packedScale, packedMinimum) = Q4_KBlock.scaleAndMinimum(block + scalesOffset, at: subBlock)
-                // Rounded to Float before use, as in ggml and gguf-py.
+                // Scale first, then quant, as in ggml and gguf-py (the grouping decides the sign of a zero).
                 let scale = d * Float(packedScale)
                 let minimum = dmin * Float(packedMinimum)
                 let firstByte = quantsOffset + 32 * (subBlock / 2)

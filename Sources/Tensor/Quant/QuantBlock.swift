@@ -7,6 +7,11 @@
 ///
 /// The dequantizers are the scalar reference: they reproduce ggml's `dequantize_row_*` and
 /// gguf-py's `dequantize_blocks` bit for bit, including the order of the float operations.
+/// Note for faster kernels: every product here except Q8_K's is exact in Float (an f16 scale has
+/// 11 significant bits, a sub-scale at most 7, a quant at most 5), so in the `x = a * q - b`
+/// formats only the final add rounds and FMA gives the same bits. Grouping still matters for the
+/// sign of zero: `(d * scale) * 0` is -0 for a negative scale where `d * (scale * 0)` is +0, and
+/// the fixtures compare that bit too.
 protocol QuantBlock {
     /// The entry of the type table this layout belongs to.
     static var type: GGMLType { get }
