@@ -37,6 +37,7 @@ let package = Package(
         .target(
             name: "Tensor",
             dependencies: ["CBLAS", "CKernels"],
+            exclude: ["README.md"],
             swiftSettings: hotSwiftSettings
         ),
         // The model catalog: models/catalog.json, bundled with the binary.

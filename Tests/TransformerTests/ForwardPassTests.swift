@@ -36,7 +36,7 @@ final class LoadedModel {
         let gguf = try GGUFFile(path: try TestSupport.modelPath(name))
         let vocabulary = try gguf.stringArray("tokenizer.ggml.tokens").count
         model = try loadModel(gguf: gguf, vocabularySize: vocabulary)
-        state = ForwardState(shape: model.shape, contextSize: contextSize, batchCapacity: batchCapacity, pool: ThreadPool(threadCount: 2))
+        state = ForwardState(shape: model.shape, contextSize: contextSize, batchCapacity: batchCapacity, logitCapacity: batchCapacity, pool: ThreadPool(threadCount: 2))
     }
 
     /// Logits of every position of `tokens`, evaluated in one batch from position 0.
@@ -71,6 +71,7 @@ func logitsMatchLlamaCpp(model name: String) throws {
     for (position, reference) in fixture.logits.positions.enumerated() {
         let (error, agrees) = compareLogits(logits[position], reference, tieMargin: 0.1)
         worst = max(worst, error)
+        if ProcessInfo.processInfo.environment["LLMRUN_VERBOSE"] != nil { print("position \(position): max error \(error)") }
         #expect(agrees, "position \(position): top-5 differs")
     }
     print("\(name): max |Δlogit| over reference top-10 = \(worst)")

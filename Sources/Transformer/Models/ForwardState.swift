@@ -20,15 +20,18 @@ public final class ForwardState: @unchecked Sendable {
     let gate: UnsafeMutablePointer<Float>  // (batch, feedForward)
     let up: UnsafeMutablePointer<Float>  // (batch, feedForward)
     let scores: UnsafeMutablePointer<Float>  // (threads, context)
-    /// (batch, vocabulary): logits of the rows a forward pass was asked for.
+    /// Rows of logits one forward pass may produce (`LogitRows.all` needs the whole batch).
+    public let logitCapacity: Int
+    /// (logitCapacity, vocabulary): logits of the rows a forward pass was asked for.
     public let logits: UnsafeMutablePointer<Float>
     private var allocations: [UnsafeMutablePointer<Float>] = []
 
-    public init(shape: ModelShape, contextSize: Int, batchCapacity: Int, pool: ThreadPool) {
+    public init(shape: ModelShape, contextSize: Int, batchCapacity: Int, logitCapacity: Int = 1, pool: ThreadPool) {
         cache = KVCache(layerCount: shape.layerCount, capacity: contextSize, kvDim: shape.kvDim)
         self.pool = pool
         self.batchCapacity = batchCapacity
         vocabularySize = shape.vocabularySize
+        self.logitCapacity = max(1, logitCapacity)
         var allocations: [UnsafeMutablePointer<Float>] = []
         func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
             let pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
@@ -46,7 +49,7 @@ public final class ForwardState: @unchecked Sendable {
         gate = buffer(batchCapacity * shape.feedForwardSize)
         up = buffer(batchCapacity * shape.feedForwardSize)
         scores = buffer(pool.threadCount * contextSize)
-        logits = buffer(batchCapacity * shape.vocabularySize)
+        logits = buffer(self.logitCapacity * shape.vocabularySize)
         self.allocations = allocations
     }
 

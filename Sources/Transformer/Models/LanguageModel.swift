@@ -106,6 +106,7 @@ struct EmbeddingAndHead: Sendable {
         case .last: (first, n) = (count - 1, 1)
         case .all: (first, n) = (0, count)
         }
+        precondition(n <= state.logitCapacity, "asked for \(n) rows of logits, the state holds \(state.logitCapacity)")
         rmsNorm(x + first * width, weight: outputNorm, into: state.xn, width: width, rows: n, epsilon: epsilon)
         output.multiply(state.xn, count: n, into: state.logits, pool: state.pool, workspace: state.workspace)
     }

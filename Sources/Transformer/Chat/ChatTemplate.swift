@@ -1,0 +1,103 @@
+import Foundation
+
+/// One message of a conversation.
+public struct ChatMessage: Sendable, Equatable, Codable {
+    public enum Role: String, Sendable, Codable {
+        case system, user, assistant
+    }
+
+    public var role: Role
+    public var content: String
+
+    public init(role: Role, content: String) {
+        self.role = role
+        self.content = content
+    }
+}
+
+/// The prompt formats llmrun renders natively. A GGUF's Jinja `tokenizer.chat_template` is recognized by
+/// its markers and mapped to one of these, so no template engine runs at inference time; the renderers
+/// are tested against the Jinja rendering of the real templates (scripts/gen_chat_template_fixtures.py).
+/// The rendered text carries no BOS: the tokenizer adds it by the model's rule.
+public enum ChatTemplate: Sendable, Equatable {
+    /// `<|im_start|>role\ncontent<|im_end|>\n` (Qwen, SmolLM2). `defaultSystem` is inserted when the
+    /// conversation has no system message and the model's template does so.
+    case chatML(defaultSystem: String?)
+    /// `<start_of_turn>user\n…<end_of_turn>\n<start_of_turn>model\n` (Gemma); a system message is prefixed to the first user turn.
+    case gemma
+    /// `<|start_header_id|>role<|end_header_id|>\n\ncontent<|eot_id|>` (Llama 3).
+    case llama3
+    /// No template (base models): the messages' contents joined by blank lines.
+    case plain
+
+    public static let names = ["chatml", "gemma", "llama3", "plain"]
+
+    /// The template a GGUF declares, or nil when its template is not one we recognize.
+    public static func detect(jinja: String?) -> ChatTemplate? {
+        guard let jinja else { return .plain }
+        if jinja.contains("<|im_start|>") { return .chatML(defaultSystem: defaultChatMLSystem(in: jinja)) }
+        if jinja.contains("<start_of_turn>") { return .gemma }
+        if jinja.contains("<|start_header_id|>") { return .llama3 }
+        return nil
+    }
+
+    /// A template by name (`--template`).
+    public static func named(_ name: String) -> ChatTemplate? {
+        switch name {
+        case "chatml": .chatML(defaultSystem: nil)
+        case "gemma": .gemma
+        case "llama3": .llama3
+        case "plain": .plain
+        default: nil
+        }
+    }
+
+    /// The system prompt a ChatML template inserts by default, e.g. Qwen's "You are Qwen, created by …".
+    static func defaultChatMLSystem(in jinja: String) -> String? {
+        let pattern = #"<\|im_start\|>system(?:\\n|\n)([^'"+{}]+?)<\|im_end\|>"#
+        guard let regex = try? NSRegularExpression(pattern: pattern),
+              let match = regex.firstMatch(in: jinja, range: NSRange(jinja.startIndex..., in: jinja)),
+              let range = Range(match.range(at: 1), in: jinja)
+        else { return nil }
+        return String(jinja[range])
+    }
+
+    /// The prompt text for `messages`; with `addGenerationPrompt`, ends where the assistant's answer begins.
+    public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool = true) -> String {
+        var out = ""
+        switch self {
+        case .chatML(let defaultSystem):
+            if messages.first?.role != .system, let defaultSystem {
+                out += "<|im_start|>system\n\(defaultSystem)<|im_end|>\n"
+            }
+            for message in messages { out += "<|im_start|>\(message.role.rawValue)\n\(message.content)<|im_end|>\n" }
+            if addGenerationPrompt { out += "<|im_start|>assistant\n" }
+        case .gemma:
+            var pendingSystem: String?
+            for message in messages {
+                switch message.role {
+                case .system: pendingSystem = message.content
+                case .user:
+                    // Gemma's template trims contents and prefixes the system text to the first user turn.
+                    let user = message.content.trimmingCharacters(in: .whitespacesAndNewlines)
+                    let content = pendingSystem.map { $0 + "\n\n" + user } ?? user
+                    pendingSystem = nil
+                    out += "<start_of_turn>user\n\(content)<end_of_turn>\n"
+                case .assistant:
+                    out += "<start_of_turn>model\n\(message.content.trimmingCharacters(in: .whitespacesAndNewlines))<end_of_turn>\n"
+                }
+            }
+            if addGenerationPrompt { out += "<start_of_turn>model\n" }
+        case .llama3:
+            for message in messages {
+                let content = message.content.trimmingCharacters(in: .whitespacesAndNewlines)
+                out += "<|start_header_id|>\(message.role.rawValue)<|end_header_id|>\n\n\(content)<|eot_id|>"
+            }
+            if addGenerationPrompt { out += "<|start_header_id|>assistant<|end_header_id|>\n\n" }
+        case .plain:
+            out = messages.map(\.content).joined(separator: "\n\n")
+            if addGenerationPrompt, !out.isEmpty { out += "\n\n" }
+        }
+        return out
+    }
+}

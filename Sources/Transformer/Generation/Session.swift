@@ -1,0 +1,93 @@
+import Foundation
+import Tensor
+
+/// Why generation cannot go on.
+public enum GenerationError: Error, CustomStringConvertible, Equatable {
+    case emptyPrompt
+    case contextExceeded(needed: Int, contextSize: Int)
+    case invalidToken(Int32, vocabularySize: Int)
+    case contextTooLarge(requested: Int, trained: Int)
+
+    public var description: String {
+        switch self {
+        case .emptyPrompt: "the prompt is empty: it tokenizes to no tokens"
+        case .contextExceeded(let needed, let contextSize):
+            "the prompt needs \(needed) tokens but the context holds \(contextSize); shorten it or raise -c"
+        case .invalidToken(let token, let vocabularySize): "token id \(token) is outside the vocabulary (0..<\(vocabularySize))"
+        case .contextTooLarge(let requested, let trained):
+            "context size \(requested) is larger than the model's trained context \(trained); use -c \(trained) or less"
+        }
+    }
+}
+
+/// One sequence being evaluated: the model, its KV cache and scratch state, and the tokens in the cache.
+/// Prompts are evaluated in batches; a new prompt reuses the cache for its longest common prefix with
+/// what is already there (a chat that grows turn by turn is not re-evaluated from the start).
+public final class Session: @unchecked Sendable {
+    public let model: any LanguageModel
+    public let state: ForwardState
+    public let contextSize: Int
+    /// Tokens whose keys and values are in the cache, in order.
+    public private(set) var tokens: [Int32] = []
+
+    /// - Parameters:
+    ///   - contextSize: positions the KV cache holds; at most the model's trained context.
+    ///   - batchSize: tokens per forward call during prompt evaluation.
+    ///   - logitRows: how many rows of logits one call may produce (1 for generation; `batchSize` for perplexity).
+    public init(model: any LanguageModel, contextSize: Int, threads: Int, batchSize: Int = 128, logitRows: Int = 1) throws(GenerationError) {
+        guard contextSize <= model.shape.contextLength else {
+            throw .contextTooLarge(requested: contextSize, trained: model.shape.contextLength)
+        }
+        configureBLASThreads()
+        self.model = model
+        self.contextSize = max(1, contextSize)
+        state = ForwardState(shape: model.shape, contextSize: self.contextSize, batchCapacity: max(1, batchSize), logitCapacity: logitRows, pool: ThreadPool(threadCount: threads))
+    }
+
+    /// Forgets the cache.
+    public func reset() { tokens.removeAll(keepingCapacity: true) }
+
+    /// Makes the cache hold exactly `prompt`, evaluating only what differs from its current content.
+    /// Afterwards the logits of the prompt's last token are in `lastLogits`.
+    /// `progress(done, total)` is called after each batch; returning false stops early (the cache then
+    /// holds the evaluated prefix), and the method returns false.
+    @discardableResult
+    public func evaluate(_ prompt: [Int32], progress: (Int, Int) -> Bool = { _, _ in true }) throws(GenerationError) -> Bool {
+        guard !prompt.isEmpty else { throw .emptyPrompt }
+        guard prompt.count <= contextSize else { throw .contextExceeded(needed: prompt.count, contextSize: contextSize) }
+        let vocabularySize = model.shape.vocabularySize
+        if let bad = prompt.first(where: { $0 < 0 || Int($0) >= vocabularySize }) {
+            throw .invalidToken(bad, vocabularySize: vocabularySize)
+        }
+        var common = zip(tokens, prompt).prefix { $0 == $1 }.count
+        // The last prompt token is always evaluated again, so that its logits are fresh.
+        common = min(common, prompt.count - 1)
+        tokens.removeLast(tokens.count - common)
+        var position = common
+        while position < prompt.count {
+            let end = min(prompt.count, position + state.batchCapacity)
+            prompt[position..<end].withUnsafeBufferPointer { batch in
+                model.forward(batch, start: position, state: state, logits: end == prompt.count ? .last : .none)
+            }
+            tokens.append(contentsOf: prompt[position..<end])
+            position = end
+            if !progress(position - common, prompt.count - common) && position < prompt.count { return false }
+        }
+        return true
+    }
+
+    /// Appends one token and evaluates it (decode).
+    public func append(_ token: Int32) throws(GenerationError) {
+        guard tokens.count < contextSize else { throw .contextExceeded(needed: tokens.count + 1, contextSize: contextSize) }
+        guard token >= 0, Int(token) < model.shape.vocabularySize else {
+            throw .invalidToken(token, vocabularySize: model.shape.vocabularySize)
+        }
+        withUnsafePointer(to: token) { pointer in
+            model.forward(UnsafeBufferPointer(start: pointer, count: 1), start: tokens.count, state: state, logits: .last)
+        }
+        tokens.append(token)
+    }
+
+    /// Logits after the last evaluated token.
+    public var lastLogits: UnsafeBufferPointer<Float> { state.logitsRow(0) }
+}
