@@ -61,6 +61,12 @@ struct BPETokenizer: Tokenizer {
         self.virtualTexts = virtualTexts
     }
 
+    /// Bytes without a token of their own. llama.cpp drops them when encoding (some vocabularies, e.g.
+    /// SmolLM2's, lack a few control and invalid-UTF-8 bytes), so text containing them does not round-trip.
+    var bytesWithoutToken: Set<UInt8> {
+        Set((0..<256).filter { Int(byteSymbolIDs[$0]) >= vocabulary.count }.map { UInt8($0) })
+    }
+
     // MARK: - Tokenizer
 
     var bosID: Int32? { vocabulary.bosID }
