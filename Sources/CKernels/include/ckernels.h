@@ -1,11 +1,55 @@
-// Quantized dot-product kernels for llmrun's decode and prefill paths, in C because Swift does not
-// emit vpmaddubsw / vpdpbusd (see BENCHMARKS.md). Coarse entry points: one call per matrix-vector
-// product (or row range), never per block.
+// Quantized matrix x vector kernels (the decode hot path) and matrix x few-vectors kernels (prefill),
+// with ggml's block formats and ggml's numerics (same integer dot products; only the order of float
+// summation differs). Coarse entry points: one call per matrix-vector product or row range.
+//
+// Activation buffers: llk_quantize_activation writes ggml's blocks (Q8_0, Q8_1 or Q8_K, packed,
+// exactly as ggml lays them out) at the start of the buffer, followed, for the Q8_0 and Q8_1 formats,
+// by a kernel-private trailer (per-block f32 scales and integer corrections). Always allocate
+// llk_activation_bytes(type, n) bytes per activation vector and fill them with llk_quantize_activation.
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    LLK_Q4_0 = 2, LLK_Q4_1 = 3, LLK_Q5_0 = 6, LLK_Q5_1 = 7, LLK_Q8_0 = 8,
+    LLK_Q2_K = 10, LLK_Q3_K = 11, LLK_Q4_K = 12, LLK_Q5_K = 13, LLK_Q6_K = 14
+} llk_type; // = ggml type ids
+
+/// 1 if a SIMD kernel (AVX2 or better) exists for this weight type; 0 if only the scalar reference
+/// (still correct) or if the type is unknown.
 int llk_supported(int ggml_type);
+/// 1 if llk_matvec / llk_matmul accept this weight type at all (scalar reference included).
+int llk_known(int ggml_type);
+/// Elements per weight block (32 or 256); 0 for unknown types.
+int llk_block_size(int ggml_type);
+/// ggml id of the activation format: 8 (Q8_0), 9 (Q8_1) or 15 (Q8_K); -1 for unknown types.
+int llk_activation_type(int ggml_type);
+/// Bytes of the quantized activation row of length n (ggml blocks + private trailer).
 size_t llk_activation_bytes(int ggml_type, int64_t n);
+/// Quantizes x (n floats, n a multiple of the block size) into xq, as ggml's x86 CPU backend does
+/// (Q8_0/Q8_1: round to nearest even of x*127/amax; Q8_K: quantize_row_q8_K_ref).
 void llk_quantize_activation(int ggml_type, const float *x, void *xq, int64_t n);
-void llk_matvec(int ggml_type, const void *w, size_t row_bytes, const void *xq, int64_t n, float *y, int64_t row_begin, int64_t row_end);
-void llk_matmul(int ggml_type, const void *w, size_t row_bytes, const void *xq, size_t xq_stride, int64_t ncols, int64_t n, float *y, int64_t ldy, int64_t row_begin, int64_t row_end);
+/// y[r - row_begin] = dot(row r of W, x) for r in [row_begin, row_end); W rows are row_bytes apart.
+void llk_matvec(int ggml_type, const void *w, size_t row_bytes, const void *xq, int64_t n,
+                float *y, int64_t row_begin, int64_t row_end);
+/// Same for ncols activation vectors at once (prefill): xq of column c at xq + c*xq_stride;
+/// result in y[c*ldy + r - row_begin]. Each weight block is read once per group of up to 4 columns.
+void llk_matmul(int ggml_type, const void *w, size_t row_bytes, const void *xq, size_t xq_stride,
+                int64_t ncols, int64_t n, float *y, int64_t ldy, int64_t row_begin, int64_t row_end);
+/// "scalar", "avx2" or "avx512-vnni": what the dispatcher uses now.
+const char *llk_kernel_name(void);
+/// 0 = scalar reference, 1 = avx2, 2 = avx512/vnni (clamped to what the CPU and OS support), -1 = best.
+/// Process-global; not meant to be changed while kernels run on other threads.
+void llk_force_isa(int level);
+/// Highest level the CPU and OS support (1 or 2; 0 only if AVX2/FMA/F16C are missing).
+int llk_best_isa(void);
+/// Level in use now.
+int llk_current_isa(void);
+
+#ifdef __cplusplus
+}
+#endif

@@ -1,0 +1,92 @@
+// Micro-benchmark of the CKernels matvec/matmul, 1 thread. Not a SwiftPM target; build and run with
+//   Benchmarks/ckbench/run.sh
+// (same flags as the CKernels target: -O3 -mavx2 -mfma -mf16c).
+// matvec: GB/s of weights streamed, "hot" (one matrix, re-read: L2/L3 resident) and "cold" (rotating over
+// copies totalling > 100 MB, so weights come from DRAM). matmul: GOP/s (2 * rows * n * ncols / time).
+#include "ckernels.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
+static uint64_t rs = 88172645463325252ULL;
+static uint64_t rnd(void) { rs ^= rs << 13; rs ^= rs >> 7; rs ^= rs << 17; return rs; }
+static int cmpd(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
+
+static void fill_weights(uint8_t *w, size_t bytes, int type) {
+    for (size_t i = 0; i < bytes; i++) w[i] = (uint8_t)rnd();
+    // small f16 scales: 0x1c00 ~ 0.0039
+    int bb = 0; int off[2] = {-1, -1};
+    switch (type) {
+    case LLK_Q5_0: bb = 22; off[0] = 0; break;
+    case LLK_Q4_0: bb = 18; off[0] = 0; break;
+    case LLK_Q8_0: bb = 34; off[0] = 0; break;
+    case LLK_Q4_K: bb = 144; off[0] = 0; off[1] = 2; break;
+    case LLK_Q6_K: bb = 210; off[0] = 208; break;
+    }
+    for (size_t b = 0; b + bb <= bytes; b += bb)
+        for (int k = 0; k < 2; k++) if (off[k] >= 0) { w[b + off[k]] = 0x00; w[b + off[k] + 1] = 0x1c; }
+}
+
+static void bench(int type, const char *name, int64_t rows, int64_t n, size_t blockbytes, int blocksize) {
+    size_t rb = (size_t)(n / blocksize) * blockbytes, mb = rb * rows;
+    int copies = (int)(128e6 / mb) + 1;
+    uint8_t *w = aligned_alloc(64, (mb * copies + 63) & ~(size_t)63);
+    fill_weights(w, mb * copies, type);
+    size_t ab = llk_activation_bytes(type, n);
+    const int maxc = 64;
+    uint8_t *xq = aligned_alloc(64, (ab * maxc + 63) & ~(size_t)63);
+    float *x = malloc(sizeof(float) * n);
+    for (int c = 0; c < maxc; c++) {
+        for (int64_t i = 0; i < n; i++) x[i] = (float)((int64_t)(rnd() % 2001) - 1000) / 1000.f;
+        llk_quantize_activation(type, x, xq + ab * c, n);
+    }
+    float *y = malloc(sizeof(float) * rows * maxc);
+    for (int level = 0; level <= llk_best_isa(); level++) {
+        llk_force_isa(level);
+        const int reps = level == 0 ? 5 : 41;
+        double t[64];
+        // hot
+        llk_matvec(type, w, rb, xq, n, y, 0, rows);
+        for (int i = 0; i < reps; i++) { double t0 = now(); llk_matvec(type, w, rb, xq, n, y, 0, rows); t[i] = now() - t0; }
+        qsort(t, reps, sizeof(double), cmpd);
+        double hot = mb / t[reps / 2] / 1e9;
+        // cold
+        for (int i = 0; i < reps; i++) {
+            const uint8_t *wc = w + mb * (size_t)(i % copies);
+            double t0 = now(); llk_matvec(type, wc, rb, xq, n, y, 0, rows); t[i] = now() - t0;
+        }
+        qsort(t, reps, sizeof(double), cmpd);
+        double cold = mb / t[reps / 2] / 1e9;
+        printf("%-5s %5lldx%-5lld %-12s matvec: hot %6.1f GB/s (%.3f ms), cold %6.1f GB/s   matmul GOP/s:",
+               name, (long long)rows, (long long)n, llk_kernel_name(), hot, mb / hot / 1e6, cold);
+        int cols[] = {1, 4, 8, 16, 32, 64};
+        for (int ci = 0; ci < 6; ci++) {
+            int nc = cols[ci];
+            int r = level == 0 ? 1 : (nc <= 8 ? 7 : 3);
+            for (int i = 0; i < r; i++) {
+                double t0 = now();
+                llk_matmul(type, w, rb, xq, ab, nc, n, y, rows, 0, rows);
+                t[i] = now() - t0;
+            }
+            qsort(t, r, sizeof(double), cmpd);
+            printf(" %d:%.0f", nc, 2.0 * rows * n * nc / t[r / 2] / 1e9);
+        }
+        printf("\n");
+        fflush(stdout);
+    }
+    llk_force_isa(-1);
+    free(w); free(xq); free(x); free(y);
+}
+
+int main(int argc, char **argv) {
+    (void)argc; (void)argv;
+    printf("best ISA: %d\n", llk_best_isa());
+    bench(LLK_Q5_0, "Q5_0", 4864, 896, 22, 32);
+    bench(LLK_Q4_K, "Q4_K", 8960, 1536, 144, 256);
+    bench(LLK_Q4_0, "Q4_0", 4864, 896, 18, 32);
+    bench(LLK_Q8_0, "Q8_0", 4864, 896, 34, 32);
+    bench(LLK_Q6_K, "Q6_K", 8960, 1536, 210, 256);
+    return 0;
+}

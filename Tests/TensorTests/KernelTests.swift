@@ -1,0 +1,372 @@
+import CKernels
+import Foundation
+import Testing
+
+// Tests of the C quantized matvec/matmul kernels (Sources/CKernels).
+//
+// 1. The scalar reference (ISA level 0) against a plain f32 computation done here:
+//    dequantize(weights) . dequantize(activations), both dequantized in Swift from the ggml block
+//    layouts. The kernels compute exactly that sum (same integers, ggml's decomposition), so the only
+//    differences are f32 rounding: tolerance 1e-5 * sum|w_i * x_i|, plus, for Q4_1/Q5_1, the f16
+//    rounding of the activation block sum s = f16(d * sum q) that ggml's Q8_1 stores (relative error
+//    <= 2^-11 of |m * s| per block).
+// 2. Every SIMD level the CPU has against the scalar reference: same integer math, only float summation
+//    order differs: tolerance 1e-5 * sum|w_i * x_i|.
+// 3. Activation quantization against a Swift re-implementation of ggml's x86 rules.
+
+// MARK: - Helpers
+
+struct SplitMix64 {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 24) }  // [0, 1)
+    mutating func byte() -> UInt8 { UInt8(truncatingIfNeeded: next()) }
+}
+
+struct QType: CustomStringConvertible, Sendable {
+    let id: Int32
+    let name: String
+    let blockSize: Int
+    let blockBytes: Int
+    /// Byte offsets of the f16 scale fields inside a block.
+    let f16Fields: [Int]
+    var description: String { name }
+}
+
+let allTypes: [QType] = [
+    QType(id: 2, name: "Q4_0", blockSize: 32, blockBytes: 18, f16Fields: [0]),
+    QType(id: 3, name: "Q4_1", blockSize: 32, blockBytes: 20, f16Fields: [0, 2]),
+    QType(id: 6, name: "Q5_0", blockSize: 32, blockBytes: 22, f16Fields: [0]),
+    QType(id: 7, name: "Q5_1", blockSize: 32, blockBytes: 24, f16Fields: [0, 2]),
+    QType(id: 8, name: "Q8_0", blockSize: 32, blockBytes: 34, f16Fields: [0]),
+    QType(id: 10, name: "Q2_K", blockSize: 256, blockBytes: 84, f16Fields: [80, 82]),
+    QType(id: 11, name: "Q3_K", blockSize: 256, blockBytes: 110, f16Fields: [108]),
+    QType(id: 12, name: "Q4_K", blockSize: 256, blockBytes: 144, f16Fields: [0, 2]),
+    QType(id: 13, name: "Q5_K", blockSize: 256, blockBytes: 176, f16Fields: [0, 2]),
+    QType(id: 14, name: "Q6_K", blockSize: 256, blockBytes: 210, f16Fields: [208]),
+]
+
+func lengths(for t: QType) -> [Int] {
+    t.blockSize == 32 ? [32, 896, 1536, 4864, 8960] : [256, 1536, 4864, 8960]
+}
+
+@inline(__always) func f16(_ p: UnsafePointer<UInt8>, _ o: Int) -> Float {
+    Float(Float16(bitPattern: UInt16(p[o]) | UInt16(p[o + 1]) << 8))
+}
+@inline(__always) func u32(_ p: UnsafePointer<UInt8>, _ o: Int) -> UInt32 {
+    UInt32(p[o]) | UInt32(p[o + 1]) << 8 | UInt32(p[o + 2]) << 16 | UInt32(p[o + 3]) << 24
+}
+@inline(__always) func i8(_ p: UnsafePointer<UInt8>, _ o: Int) -> Float { Float(Int8(bitPattern: p[o])) }
+
+/// Random valid blocks: random bytes, then small finite f16 scales of either sign.
+func randomWeights(_ t: QType, rows: Int, n: Int, rng: inout SplitMix64) -> [UInt8] {
+    let nb = n / t.blockSize
+    var w = (0..<(rows * nb * t.blockBytes)).map { _ in rng.byte() }
+    for b in 0..<(rows * nb) {
+        for o in t.f16Fields {
+            let mag = 0.0005 + 0.01 * rng.uniform()
+            let v = Float16(rng.next() & 1 == 0 ? mag : -mag)
+            w[b * t.blockBytes + o] = UInt8(v.bitPattern & 0xFF)
+            w[b * t.blockBytes + o + 1] = UInt8(v.bitPattern >> 8)
+        }
+    }
+    return w
+}
+
+func kScaleMin(_ s: UnsafePointer<UInt8>, _ j: Int) -> (Float, Float) {
+    if j < 4 { return (Float(s[j] & 63), Float(s[j + 4] & 63)) }
+    return (Float((s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4)), Float((s[j + 4] >> 4) | ((s[j] >> 6) << 4)))
+}
+
+/// Dequantizes one weight row (written independently of the C code, from the format description).
+func dequantizeRow(_ t: QType, _ w: UnsafePointer<UInt8>, n: Int) -> [Float] {
+    var y = [Float](repeating: 0, count: n)
+    for b in 0..<(n / t.blockSize) {
+        let p = w + b * t.blockBytes
+        let o = b * t.blockSize
+        switch t.id {
+        case 2, 3:
+            let d = f16(p, 0), m: Float = t.id == 3 ? f16(p, 2) : -8 * d
+            let qs = t.id == 3 ? 4 : 2
+            for j in 0..<16 {
+                y[o + j] = Float(p[qs + j] & 0xF) * d + m
+                y[o + j + 16] = Float(p[qs + j] >> 4) * d + m
+            }
+        case 6, 7:
+            let d = f16(p, 0), m: Float = t.id == 7 ? f16(p, 2) : -16 * d
+            let qh = u32(p, t.id == 7 ? 4 : 2), qs = t.id == 7 ? 8 : 6
+            for j in 0..<16 {
+                let h0 = (qh >> UInt32(j)) & 1, h1 = (qh >> UInt32(j + 16)) & 1
+                y[o + j] = Float(UInt32(p[qs + j] & 0xF) | h0 << 4) * d + m
+                y[o + j + 16] = Float(UInt32(p[qs + j] >> 4) | h1 << 4) * d + m
+            }
+        case 8:
+            let d = f16(p, 0)
+            for j in 0..<32 { y[o + j] = i8(p, 2 + j) * d }
+        case 10:  // Q2_K
+            let d = f16(p, 80), dmin = f16(p, 82)
+            var e = o, isc = 0
+            for half in 0..<2 {
+                for shift in stride(from: 0, to: 8, by: 2) {
+                    for part in 0..<2 {
+                        let sc = p[isc]; isc += 1
+                        for l in 0..<16 {
+                            let q = (p[16 + 32 * half + 16 * part + l] >> UInt8(shift)) & 3
+                            y[e] = d * Float(sc & 0xF) * Float(q) - dmin * Float(sc >> 4); e += 1
+                        }
+                    }
+                }
+            }
+        case 11:  // Q3_K
+            let d = f16(p, 108)
+            var e = o, isc = 0
+            for half in 0..<2 {
+                for j in 0..<4 {
+                    for part in 0..<2 {
+                        let lo = isc < 8 ? Int(p[96 + isc] & 0xF) : Int(p[96 + isc - 8] >> 4)
+                        let hi = Int(p[96 + 8 + isc % 4] >> UInt8(2 * (isc / 4))) & 3
+                        let sc = Float((lo | hi << 4) - 32); isc += 1
+                        for l in 0..<16 {
+                            let li = 16 * part + l
+                            let q2 = Int(p[32 + 32 * half + li] >> UInt8(2 * j)) & 3
+                            let hbit = Int(p[li] >> UInt8(4 * half + j)) & 1
+                            y[e] = d * sc * Float(q2 - (hbit == 1 ? 0 : 4)); e += 1
+                        }
+                    }
+                }
+            }
+        case 12, 13:  // Q4_K, Q5_K
+            let d = f16(p, 0), dmin = f16(p, 2)
+            let qs = t.id == 12 ? 16 : 48
+            for j in 0..<4 {
+                let (s1, m1) = kScaleMin(p + 4, 2 * j), (s2, m2) = kScaleMin(p + 4, 2 * j + 1)
+                for l in 0..<32 {
+                    var q1 = Float(p[qs + 32 * j + l] & 0xF), q2 = Float(p[qs + 32 * j + l] >> 4)
+                    if t.id == 13 {
+                        q1 += Float((p[16 + l] >> UInt8(2 * j)) & 1) * 16
+                        q2 += Float((p[16 + l] >> UInt8(2 * j + 1)) & 1) * 16
+                    }
+                    y[o + 64 * j + l] = d * s1 * q1 - dmin * m1
+                    y[o + 64 * j + 32 + l] = d * s2 * q2 - dmin * m2
+                }
+            }
+        case 14:  // Q6_K
+            let d = f16(p, 208)
+            for half in 0..<2 {
+                for l in 0..<32 {
+                    let ql0 = p[64 * half + l], ql1 = p[64 * half + 32 + l], qh = p[128 + 32 * half + l]
+                    let q1 = Int((ql0 & 0xF) | ((qh >> 0) & 3) << 4) - 32
+                    let q2 = Int((ql1 & 0xF) | ((qh >> 2) & 3) << 4) - 32
+                    let q3 = Int((ql0 >> 4) | ((qh >> 4) & 3) << 4) - 32
+                    let q4 = Int((ql1 >> 4) | ((qh >> 6) & 3) << 4) - 32
+                    let sc = { (k: Int) in i8(p, 192 + 8 * half + k) }
+                    let base = o + 128 * half
+                    y[base + l] = d * sc(l / 16) * Float(q1)
+                    y[base + 32 + l] = d * sc(l / 16 + 2) * Float(q2)
+                    y[base + 64 + l] = d * sc(l / 16 + 4) * Float(q3)
+                    y[base + 96 + l] = d * sc(l / 16 + 6) * Float(q4)
+                }
+            }
+        default:
+            fatalError("type \(t.id)")
+        }
+    }
+    return y
+}
+
+/// Dequantizes the ggml blocks at the start of a quantized activation buffer.
+/// Also returns, per 32-block (Q8_1 only), |s| (the f16-stored d * sum q) for the tolerance.
+func dequantizeActivation(_ t: QType, _ a: UnsafePointer<UInt8>, n: Int) -> (x: [Float], s: [Float]) {
+    var x = [Float](repeating: 0, count: n)
+    var s: [Float] = []
+    switch llk_activation_type(t.id) {
+    case 8:
+        for b in 0..<(n / 32) {
+            let d = f16(a, b * 34)
+            for j in 0..<32 { x[b * 32 + j] = d * i8(a, b * 34 + 2 + j) }
+        }
+    case 9:
+        for b in 0..<(n / 32) {
+            let d = f16(a, b * 36)
+            s.append(f16(a, b * 36 + 2))
+            for j in 0..<32 { x[b * 32 + j] = d * i8(a, b * 36 + 4 + j) }
+        }
+    case 15:
+        for b in 0..<(n / 256) {
+            let d = Float(bitPattern: u32(a, b * 292))
+            for j in 0..<256 { x[b * 256 + j] = d * i8(a, b * 292 + 4 + j) }
+        }
+    default:
+        fatalError()
+    }
+    return (x, s)
+}
+
+func randomActivation(n: Int, rng: inout SplitMix64) -> [Float] {
+    (0..<n).map { _ in (rng.uniform() * 2 - 1) * (rng.next() % 16 == 0 ? 8 : 1) }
+}
+
+func quantize(_ t: QType, _ x: [Float]) -> [UInt8] {
+    var q = [UInt8](repeating: 0, count: llk_activation_bytes(t.id, Int64(x.count)))
+    x.withUnsafeBufferPointer { xp in q.withUnsafeMutableBytes { llk_quantize_activation(t.id, xp.baseAddress, $0.baseAddress, Int64(x.count)) } }
+    return q
+}
+
+/// Runs llk_matmul at an ISA level (columns stored xq_stride apart), result y[c * rows + r].
+func runMatmul(_ t: QType, level: Int32, w: [UInt8], rowBytes: Int, rows: Int, n: Int, xq: [[UInt8]],
+               rowBegin: Int = 0) -> [Float] {
+    llk_force_isa(level)
+    defer { llk_force_isa(-1) }
+    let stride = xq[0].count
+    var packed = [UInt8](); packed.reserveCapacity(stride * xq.count)
+    for c in xq { packed += c }
+    var y = [Float](repeating: .nan, count: rows * xq.count)
+    w.withUnsafeBytes { wp in
+        packed.withUnsafeBytes { ap in
+            y.withUnsafeMutableBufferPointer { yp in
+                if xq.count == 1 {
+                    llk_matvec(t.id, wp.baseAddress, rowBytes, ap.baseAddress, Int64(n), yp.baseAddress,
+                               Int64(rowBegin), Int64(rowBegin + rows))
+                } else {
+                    llk_matmul(t.id, wp.baseAddress, rowBytes, ap.baseAddress, stride, Int64(xq.count), Int64(n),
+                               yp.baseAddress, Int64(rows), Int64(rowBegin), Int64(rowBegin + rows))
+                }
+            }
+        }
+    }
+    return y
+}
+
+// MARK: - Tests
+
+@Suite(.serialized) struct KernelTests {
+    @Test func dispatcherReportsAnISA() {
+        let best = llk_best_isa()
+        #expect(best >= 1, "every machine of ours has AVX2+FMA+F16C")
+        llk_force_isa(0); #expect(String(cString: llk_kernel_name()) == "scalar")
+        llk_force_isa(1); #expect(String(cString: llk_kernel_name()) == "avx2")
+        llk_force_isa(2); #expect(llk_current_isa() == min(2, best))
+        llk_force_isa(-1); #expect(llk_current_isa() == best)
+        print("llk: best ISA \(best) (\(String(cString: llk_kernel_name())))")
+        for t in allTypes {
+            #expect(llk_known(t.id) == 1)
+            #expect(Int(llk_block_size(t.id)) == t.blockSize)
+            #expect(llk_activation_type(t.id) == (t.blockSize == 256 ? 15 : [3, 7].contains(t.id) ? 9 : 8))
+        }
+        #expect(llk_known(0) == 0)
+        #expect(llk_supported(10) == 0 && llk_supported(12) == 1)
+    }
+
+    @Test(arguments: allTypes)
+    func scalarReferenceMatchesF32(_ t: QType) {
+        var rng = SplitMix64(state: UInt64(t.id) * 7919)
+        for n in lengths(for: t) {
+            let rows = 5
+            let rowBytes = n / t.blockSize * t.blockBytes
+            let w = randomWeights(t, rows: rows, n: n, rng: &rng)
+            let x = randomActivation(n: n, rng: &rng)
+            let xq = quantize(t, x)
+            let y = runMatmul(t, level: 0, w: w, rowBytes: rowBytes, rows: rows, n: n, xq: [xq])
+            let (xd, s) = xq.withUnsafeBufferPointer { dequantizeActivation(t, $0.baseAddress!, n: n) }
+            for r in 0..<rows {
+                let wd = w.withUnsafeBufferPointer { dequantizeRow(t, $0.baseAddress! + r * rowBytes, n: n) }
+                var dot = 0.0, absDot = 0.0
+                for i in 0..<n { dot += Double(wd[i]) * Double(xd[i]); absDot += abs(Double(wd[i]) * Double(xd[i])) }
+                var tol = 1e-5 * absDot + 1e-30
+                if !s.isEmpty {   // Q4_1/Q5_1: m * s with s stored as f16
+                    for b in 0..<(n / 32) {
+                        let m = Double(f16(w.withUnsafeBufferPointer { $0.baseAddress! } + r * rowBytes + b * t.blockBytes, 2))
+                        tol += abs(m * Double(s[b])) * 1.0 / 1024
+                    }
+                }
+                #expect(abs(Double(y[r]) - dot) <= tol, "\(t) n=\(n) row \(r): \(y[r]) vs f32 \(dot) (tol \(tol))")
+            }
+        }
+    }
+
+    @Test(arguments: allTypes)
+    func simdLevelsMatchScalar(_ t: QType) {
+        var rng = SplitMix64(state: UInt64(t.id) * 104_729 + 1)
+        let best = llk_best_isa()
+        for n in lengths(for: t) {
+            for (rows, ncols) in [(7, 1), (37, 1), (37, 2), (19, 3), (37, 4), (37, 9)] {
+                let rowBytes = n / t.blockSize * t.blockBytes
+                // Extra leading rows so that row_begin > 0 is exercised.
+                let skip = 3
+                let w = randomWeights(t, rows: rows + skip, n: n, rng: &rng)
+                let xs = (0..<ncols).map { _ in randomActivation(n: n, rng: &rng) }
+                let xq = xs.map { quantize(t, $0) }
+                let ref = runMatmul(t, level: 0, w: w, rowBytes: rowBytes, rows: rows, n: n, xq: xq, rowBegin: skip)
+                // sum |w_i x_i| per (row, column) for the tolerance
+                let xd = xq.map { q in q.withUnsafeBufferPointer { dequantizeActivation(t, $0.baseAddress!, n: n).x } }
+                var absDot = [Double](repeating: 0, count: rows * ncols)
+                for r in 0..<rows {
+                    let wd = w.withUnsafeBufferPointer { dequantizeRow(t, $0.baseAddress! + (r + skip) * rowBytes, n: n) }
+                    for c in 0..<ncols {
+                        var a = 0.0
+                        for i in 0..<n { a += abs(Double(wd[i]) * Double(xd[c][i])) }
+                        absDot[c * rows + r] = a
+                    }
+                }
+                for level in 1...max(1, best) {
+                    let y = runMatmul(t, level: level, w: w, rowBytes: rowBytes, rows: rows, n: n, xq: xq, rowBegin: skip)
+                    for i in 0..<(rows * ncols) {
+                        let tol = 1e-5 * absDot[i] + 1e-30
+                        #expect(abs(Double(y[i]) - Double(ref[i])) <= tol,
+                                "\(t) level \(level) n=\(n) rows=\(rows) ncols=\(ncols) [\(i % rows), \(i / rows)]: \(y[i]) vs \(ref[i])")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Q8_0 / Q8_1 activation blocks as ggml's x86 backend makes them; Q8_K as quantize_row_q8_K_ref.
+    @Test(arguments: [allTypes[0], allTypes[1], allTypes[7]])
+    func activationQuantizationMatchesGGML(_ t: QType) {
+        var rng = SplitMix64(state: 42)
+        let n = 1536
+        var x = randomActivation(n: n, rng: &rng)
+        for i in 0..<32 { x[i] = 0 }                  // an all-zero block
+        x[32] = 127                                     // amax 127: id = 1 exactly, so ...
+        for i in 33..<64 { x[i] = Float(i - 48) + 0.5 } // ... x*id = k + 0.5: ties, to even
+        let q = quantize(t, x)
+        let act = llk_activation_type(t.id)
+        if act == 8 || act == 9 {
+            let bb = act == 8 ? 34 : 36, qo = act == 8 ? 2 : 4
+            for b in 0..<(n / 32) {
+                let blk = Array(x[(b * 32)..<(b * 32 + 32)])
+                let amax = blk.map { abs($0) }.max()!
+                let d = amax / 127, id: Float = amax != 0 ? 127 / amax : 0
+                let qs = blk.map { Int(($0 * id).rounded(.toNearestOrEven)) }
+                #expect(q[b * bb] == UInt8(Float16(d).bitPattern & 0xFF) && q[b * bb + 1] == UInt8(Float16(d).bitPattern >> 8))
+                for j in 0..<32 { #expect(Int(Int8(bitPattern: q[b * bb + qo + j])) == qs[j], "block \(b) elem \(j)") }
+                if act == 9 {
+                    let s = Float16(d * Float(qs.reduce(0, +)))
+                    #expect(q[b * bb + 2] == UInt8(s.bitPattern & 0xFF) && q[b * bb + 3] == UInt8(s.bitPattern >> 8))
+                }
+            }
+        } else {
+            for b in 0..<(n / 256) {
+                let blk = Array(x[(b * 256)..<(b * 256 + 256)])
+                var amax: Float = 0, mx: Float = 0
+                for v in blk where abs(v) > amax { amax = abs(v); mx = v }
+                let p = b * 292
+                if amax == 0 { continue }
+                let iscale = -127 / mx
+                let qs = blk.map { min(127, Int((iscale * $0).rounded(.toNearestOrEven))) }
+                #expect(Float(bitPattern: UInt32(q[p]) | UInt32(q[p + 1]) << 8 | UInt32(q[p + 2]) << 16 | UInt32(q[p + 3]) << 24) == 1 / iscale)
+                for j in 0..<256 { #expect(Int(Int8(bitPattern: q[p + 4 + j])) == qs[j]) }
+                for g in 0..<16 {
+                    let bs = Int(Int16(bitPattern: UInt16(q[p + 260 + 2 * g]) | UInt16(q[p + 261 + 2 * g]) << 8))
+                    #expect(bs == qs[(16 * g)..<(16 * g + 16)].reduce(0, +))
+                }
+            }
+        }
+    }
+}
