@@ -46,13 +46,23 @@ public func gatedActivation(_ activation: GatedActivation, gate: UnsafeMutablePo
     case .silu:
         for i in 0..<count {
             let g = gate[i]
-            gate[i] = g / (1 + expf(-g)) * up[i]
+            gate[i] = g / (1 + referenceExp(-g)) * up[i]
         }
     case .geluTanh:
+        // As ggml's GeGLU (GGML_GELU_FP16): GELU of the input rounded to f16, the result rounded to f16
+        // (ggml reads it from a 65,536-entry table), saturating outside ±10.
         let sqrt2OverPi: Float = 0.797_884_560_802_865_4
         for i in 0..<count {
             let g = gate[i]
-            gate[i] = 0.5 * g * (1 + tanhf(sqrt2OverPi * g * (1 + 0.044715 * g * g))) * up[i]
+            if g <= -10 {
+                gate[i] = 0
+            } else if g >= 10 {
+                gate[i] = g * up[i]
+            } else {
+                let x = Float(Float16(g))
+                let gelu = 0.5 * x * (1 + tanhf(sqrt2OverPi * x * (1 + 0.044715 * x * x)))
+                gate[i] = Float(Float16(gelu)) * up[i]
+            }
         }
     }
 }
@@ -95,4 +105,20 @@ public func argmax(_ x: UnsafeBufferPointer<Float>) -> Int {
         bestValue = v
     }
     return best
+}
+
+/// e^x as ggml's vectorized `ggml_v_expf` computes it (after Arm's optimized routines: a range reduction
+/// x = n·ln2 + b and a degree-5 polynomial, max error about 1.5 ulp). ggml's SwiGLU uses it, so using the
+/// same approximation keeps our activations bit-identical to the reference's.
+@inline(__always)
+public func referenceExp(_ x: Float) -> Float {
+    let shift: Float = 0x1.8p23
+    let n = shift.addingProduct(x, 0x1.715476p+0) - shift  // round(x / ln 2)
+    let b = x.addingProduct(-n, 0x1.62e4p-1).addingProduct(-n, 0x1.7f7d1cp-20)  // x − n·ln 2
+    let u = b * b
+    let high = Float(0x1.573e2ep-5).addingProduct(0x1.0e4020p-7, b)
+    let low = Float(0x1.fffdb6p-2).addingProduct(0x1.555e66p-3, b)
+    let j = Float(1).addingProduct(0x1.ffffecp-1, b).addingProduct(low.addingProduct(high, u), u)
+    if abs(n) > 192 { return n <= 0 ? 0 : .infinity }
+    return Float(sign: .plus, exponent: Int(n), significand: j)
 }

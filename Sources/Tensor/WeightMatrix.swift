@@ -26,7 +26,7 @@ public struct WeightMatrix: @unchecked Sendable {
         self.data = bytes.baseAddress.unsafelyUnwrapped
     }
 
-    private var hasIntegerKernel: Bool { llk_supported(Int32(type.rawValue)) != 0 }
+    private var hasIntegerKernel: Bool { llk_known(Int32(type.rawValue)) != 0 }
 
     /// Dequantizes row `row` into `y[0..<columns]`.
     public func dequantizeRow(_ row: Int, into y: UnsafeMutablePointer<Float>) {

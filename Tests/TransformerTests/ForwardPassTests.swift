@@ -62,7 +62,7 @@ func compareLogits(_ ours: [Float], _ reference: ModelFixture.Logits.Position, t
     return (maxError, agrees)
 }
 
-@Test(arguments: ["smollm2-135m"])
+@Test(arguments: ["smollm2-135m", "qwen2.5-0.5b", "gemma3-270m", "qwen2.5-1.5b"])
 func logitsMatchLlamaCpp(model name: String) throws {
     let fixture = try ModelFixture.load(name)
     let model = try LoadedModel(name)
@@ -71,7 +71,7 @@ func logitsMatchLlamaCpp(model name: String) throws {
     for (position, reference) in fixture.logits.positions.enumerated() {
         let (error, agrees) = compareLogits(logits[position], reference, tieMargin: 0.1)
         worst = max(worst, error)
-        if ProcessInfo.processInfo.environment["LLMRUN_VERBOSE"] != nil { print("position \(position): max error \(error)") }
+        if ProcessInfo.processInfo.environment["LLMRUN_VERBOSE"] != nil { print("\(name) position \(position): max error \(error)") }
         #expect(agrees, "position \(position): top-5 differs")
     }
     print("\(name): max |Δlogit| over reference top-10 = \(worst)")

@@ -19,7 +19,7 @@ public final class ForwardState: @unchecked Sendable {
     let attention: UnsafeMutablePointer<Float>  // (batch, heads·headDim)
     let gate: UnsafeMutablePointer<Float>  // (batch, feedForward)
     let up: UnsafeMutablePointer<Float>  // (batch, feedForward)
-    let scores: UnsafeMutablePointer<Float>  // (threads, context)
+    let scores: UnsafeMutablePointer<Float>  // attention scratch, see attentionScratchCount
     /// Rows of logits one forward pass may produce (`LogitRows.all` needs the whole batch).
     public let logitCapacity: Int
     /// (logitCapacity, vocabulary): logits of the rows a forward pass was asked for.
@@ -48,7 +48,7 @@ public final class ForwardState: @unchecked Sendable {
         attention = buffer(batchCapacity * shape.queryDim)
         gate = buffer(batchCapacity * shape.feedForwardSize)
         up = buffer(batchCapacity * shape.feedForwardSize)
-        scores = buffer(pool.threadCount * contextSize)
+        scores = buffer(attentionScratchCount(headDim: shape.headDim, threads: pool.threadCount))
         logits = buffer(self.logitCapacity * shape.vocabularySize)
         self.allocations = allocations
     }
