@@ -18,8 +18,9 @@ public final class ThreadPool: @unchecked Sendable {
     private let pending = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
-    private var mutex = pthread_mutex_t()
-    private var wake = pthread_cond_t()
+    // Heap-allocated: pthread objects must never move, and `&property` may pass a temporary copy.
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     /// The current job; written before `generation` is bumped, read by workers after they see the bump.
     private var job: ((Int) -> Void)?
     private var threads: [pthread_t] = []
@@ -28,8 +29,8 @@ public final class ThreadPool: @unchecked Sendable {
 
     public init(threadCount: Int) {
         self.threadCount = max(1, threadCount)
-        pthread_mutex_init(&mutex, nil)
-        pthread_cond_init(&wake, nil)
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(wake, nil)
         for worker in 1..<self.threadCount {
             let box = Unmanaged.passRetained(WorkerStart(pool: self, index: worker))
             var thread = pthread_t()
@@ -46,12 +47,14 @@ public final class ThreadPool: @unchecked Sendable {
     deinit {
         stopping.store(true, ordering: .sequentiallyConsistent)
         generation.add(1, ordering: .sequentiallyConsistent)
-        pthread_mutex_lock(&mutex)
-        pthread_cond_broadcast(&wake)
-        pthread_mutex_unlock(&mutex)
+        pthread_mutex_lock(mutex)
+        pthread_cond_broadcast(wake)
+        pthread_mutex_unlock(mutex)
         for thread in threads { pthread_join(thread, nil) }
-        pthread_cond_destroy(&wake)
-        pthread_mutex_destroy(&mutex)
+        pthread_cond_destroy(wake)
+        pthread_mutex_destroy(mutex)
+        wake.deallocate()
+        mutex.deallocate()
     }
 
     /// Calls `body` with disjoint, contiguous parts of `0..<count` on all threads and returns when all are done.
@@ -81,9 +84,9 @@ public final class ThreadPool: @unchecked Sendable {
             pending.store(participants - 1, ordering: .sequentiallyConsistent)
             generation.add(1, ordering: .sequentiallyConsistent)
             if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
-                pthread_mutex_lock(&mutex)
-                pthread_cond_broadcast(&wake)
-                pthread_mutex_unlock(&mutex)
+                pthread_mutex_lock(mutex)
+                pthread_cond_broadcast(wake)
+                pthread_mutex_unlock(mutex)
             }
             work(0)
             while pending.load(ordering: .sequentiallyConsistent) > 0 {}
@@ -92,7 +95,9 @@ public final class ThreadPool: @unchecked Sendable {
     }
 
     private func workerLoop(index: Int) {
-        var seen = generation.load(ordering: .sequentiallyConsistent)
+        // Generation 0 is the pool's state at creation; a worker thread may start only after the first
+        // job was posted, so it must not take the current generation as already seen.
+        var seen = 0
         while true {
             var spins = 0
             var current = generation.load(ordering: .sequentiallyConsistent)
@@ -101,15 +106,15 @@ public final class ThreadPool: @unchecked Sendable {
                 current = generation.load(ordering: .sequentiallyConsistent)
             }
             if current == seen {
-                pthread_mutex_lock(&mutex)
+                pthread_mutex_lock(mutex)
                 sleepers.add(1, ordering: .sequentiallyConsistent)
                 current = generation.load(ordering: .sequentiallyConsistent)
                 while current == seen {
-                    pthread_cond_wait(&wake, &mutex)
+                    pthread_cond_wait(wake, mutex)
                     current = generation.load(ordering: .sequentiallyConsistent)
                 }
                 sleepers.subtract(1, ordering: .sequentiallyConsistent)
-                pthread_mutex_unlock(&mutex)
+                pthread_mutex_unlock(mutex)
             }
             seen = current
             if stopping.load(ordering: .sequentiallyConsistent) { return }

@@ -77,3 +77,34 @@ func logitsMatchLlamaCpp(model name: String) throws {
     print("\(name): max |Δlogit| over reference top-10 = \(worst)")
     #expect(worst < 0.5)
 }
+
+/// Reference margins below this are near-ties: rounding differences between builds (llama.cpp's own AVX2
+/// and AVX-512 builds disagree at such points) may pick either token, and the continuations part ways.
+/// Before the first divergence our logits equal the reference's bit for bit on most positions and stay
+/// within about 0.2 where rounding in the reference's f16 attention accumulator parts ways (measured:
+/// greedy choices differed only at margins of 0.13 and 0.16), so 0.25 separates real errors from ties.
+let nearTieMargin: Float = 0.25
+
+@Test(arguments: ["smollm2-135m", "qwen2.5-0.5b", "gemma3-270m", "qwen2.5-1.5b"])
+func greedyMatchesLlamaCppUntilNearTie(model name: String) throws {
+    let fixture = try ModelFixture.load(name)
+    let gguf = try GGUFFile(path: try TestSupport.modelPath(name))
+    let vocabulary = try gguf.stringArray("tokenizer.ggml.tokens").count
+    let model = try loadModel(gguf: gguf, vocabularySize: vocabulary)
+    let session = try Session(model: model, contextSize: 256, threads: 2, batchSize: 64)
+    var compared = 0
+    for case_ in fixture.greedy {
+        try session.evaluate(case_.prompt_ids)
+        for (step, expected) in case_.ids.enumerated() {
+            if case_.margins[step] < nearTieMargin { break }
+            let ours = Int32(argmax(session.lastLogits))
+            #expect(ours == expected, "\(name) \(case_.name): step \(step) chose \(ours), llama.cpp \(expected) (margin \(case_.margins[step]))")
+            if ours != expected { break }
+            compared += 1
+            try session.append(expected)
+        }
+        session.reset()
+    }
+    print("\(name): \(compared) greedy tokens identical before the first near-tie")
+    #expect(compared >= 30, "too few tokens compared before near-ties: \(compared)")
+}

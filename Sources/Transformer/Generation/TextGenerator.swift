@@ -82,7 +82,6 @@ public struct TextGenerator {
         var generated: [Int32] = []
         let longestStop = options.stopStrings.map(\.count).max() ?? 0
         let generationStart = Date()
-        defer { stats.generationSeconds = Date().timeIntervalSince(generationStart) }
 
         /// Passes on `text`; false when the caller cancels.
         func emit(_ text: String) -> Bool {
@@ -140,6 +139,7 @@ public struct TextGenerator {
         if stats.finishReason != .stopString && stats.finishReason != .cancelled {
             _ = emit(held + detokenizer.flush())
         }
+        stats.generationSeconds = Date().timeIntervalSince(generationStart)
         return (output, stats)
     }
 
