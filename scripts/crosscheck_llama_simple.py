@@ -88,7 +88,11 @@ def crosscheck(fixture, prompt_names=DEFAULT_PROMPTS):
     summary = "; ".join(f"{r['prompt']}: {r['verdict']}" for r in results)
     notes = (f"Cross-check with llama.cpp's llama-simple tool (built by scripts/build-llama-cpp.sh from the same "
              f"vendor/llama.cpp; greedy sampler, flash_attn auto = enabled, its default thread count, prompt in one "
-             f"batch), near-tie = top1-top2 margin < {NEAR_TIE}: {summary}.")
+             f"batch; each command shows the prompt JSON-escaped, it is passed as one argument with real newlines), "
+             f"near-tie = top1-top2 margin < {NEAR_TIE}: {summary}." + (
+                 " Agreement continued through the near-ties (same machine and ISA as the fixture)."
+                 if all(r["first_differing_step"] is None for r in results) else "") +
+             " On another CPU (AVX2 vs AVX-512) compare only up to the first near-tie.")
     return notes, dict(tool="llama-simple", near_tie_threshold=NEAR_TIE, results=results)
 
 
