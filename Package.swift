@@ -5,8 +5,11 @@ import PackageDescription
 // Wider kernels (AVX-512, VNNI) are chosen at run time, never at build time.
 // Exclusivity checks are off in the hot targets: measured up to 166x in loops over class-held storage
 // (see BENCHMARKS.md, "Build settings").
+// They are optimized in debug builds too: the test suite runs real models, which unoptimized code makes
+// a hundred times slower.
 let hotSwiftSettings: [SwiftSetting] = [
     .unsafeFlags(["-target-cpu", "haswell", "-enforce-exclusivity=unchecked"]),
+    .unsafeFlags(["-O"], .when(configuration: .debug)),
 ]
 
 let package = Package(

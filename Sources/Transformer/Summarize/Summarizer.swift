@@ -1,0 +1,347 @@
+import Foundation
+
+/// How long a summary should be.
+public enum SummaryLength: String, Sendable, CaseIterable {
+    case short, medium, long
+
+    /// Points in the final summary.
+    var pointCount: Int {
+        switch self {
+        case .short: 4
+        case .medium: 6
+        case .long: 10
+        }
+    }
+}
+
+/// One point of a summary and the sentences (1-based, `[S#]`) that support it.
+public struct SummaryPoint: Sendable, Encodable, Equatable {
+    public var text: String
+    public var citations: [Int]
+}
+
+public struct Summary: Sendable, Encodable {
+    public var points: [SummaryPoint] = []
+    public var language: TextLanguage
+    public var chunks = 0
+    public var promptTokens = 0
+    public var generatedTokens = 0
+    public var seconds: Double = 0
+    /// Largest prompt of any step, against the context size: nothing is truncated silently.
+    public var largestPromptTokens = 0
+    public var contextSize = 0
+    /// Citations removed because the cited sentence did not support the point.
+    public var droppedCitations = 0
+    /// Steps stopped by the loop detector.
+    public var loopsStopped = 0
+
+    /// The summary as text: one point per line with its citations.
+    public var text: String { points.map(SummaryPoint.render).joined(separator: "\n") }
+}
+
+extension SummaryPoint {
+    static func render(_ point: SummaryPoint) -> String {
+        "- " + point.text + point.citations.map { " [S\($0)]" }.joined()
+    }
+}
+
+/// What the summarizer reports while it works.
+public enum SummaryEvent: Sendable {
+    /// Map step `index` of `count` starts, with its prompt size.
+    case mapStarted(index: Int, count: Int, promptTokens: Int)
+    case reduceStarted(inputs: Int, promptTokens: Int)
+    case stepFinished(stats: GenerationStats)
+}
+
+/// Map-reduce summarization with citations.
+///
+/// The numbered sentences are packed, whole, into chunks measured with the model's tokenizer so that
+/// each prompt leaves room for its answer; each chunk yields key points citing `[S#]` (map); the points
+/// are then merged into the final summary (reduce, recursively when they do not fit one prompt).
+/// Every citation is checked against the cited sentence (shared characters or words) and dropped when it
+/// does not support the point; points are deduplicated; Chinese output is put back into the article's
+/// script.
+public final class Summarizer {
+    let runtime: ModelRuntime
+    let session: Session
+    let template: ChatTemplate
+    /// Tokens reserved for each answer.
+    let answerTokens = 400
+    /// Target size of the article text in one map prompt: small enough that a small model still reads
+    /// all of it (long prompts made the models of the catalog copy the opening instead).
+    let chunkTokens: Int
+
+    public init(runtime: ModelRuntime, session: Session, template: ChatTemplate, chunkTokens: Int = 1400) {
+        self.runtime = runtime
+        self.session = session
+        self.template = template
+        self.chunkTokens = min(chunkTokens, max(256, session.contextSize - answerTokens - 300))
+    }
+
+    public func summarize(sentences: [String], length: SummaryLength, language: TextLanguage,
+                          onEvent: (SummaryEvent) -> Void = { _ in }, onPoint: (SummaryPoint) -> Void = { _ in }) throws -> Summary {
+        let start = Date()
+        var summary = Summary(language: language)
+        summary.contextSize = session.contextSize
+        let prompts = Prompts(language: language)
+        let chunks = try packChunks(sentences)
+        summary.chunks = chunks.count
+
+        // Map: key points of each chunk.
+        var points: [SummaryPoint] = []
+        let perChunk = chunks.count == 1 ? length.pointCount : max(3, min(5, length.pointCount * 2 / chunks.count + 1))
+        for (index, chunk) in chunks.enumerated() {
+            let text = chunk.map { "[S\($0 + 1)] \(sentences[$0])" }.joined(separator: "\n")
+            let user = prompts.map(part: index + 1, of: chunks.count, text: text, points: perChunk)
+            let tokens = promptTokens(system: prompts.system, user: user)
+            onEvent(.mapStarted(index: index + 1, count: chunks.count, promptTokens: tokens.count))
+            let isFinal = chunks.count == 1
+            let answer = try run(tokens, into: &summary, onEvent: onEvent)
+            for point in parsePoints(answer) {
+                let checked = check(point, sentences: sentences, allowed: Set(chunk.map { $0 + 1 }), summary: &summary)
+                guard !isDuplicate(checked, of: points) else { continue }
+                points.append(checked)
+                if isFinal { onPoint(localized(checked, language)) }
+            }
+        }
+
+        // Reduce: merge the points, in groups that fit one prompt, until one summary remains.
+        if chunks.count > 1 {
+            points = try reduce(points, length: length, prompts: prompts, sentences: sentences, summary: &summary, onEvent: onEvent, onPoint: onPoint)
+        }
+        summary.points = points.map { localized($0, language) }
+        summary.seconds = Date().timeIntervalSince(start)
+        return summary
+    }
+
+    // MARK: - Steps
+
+    private func reduce(_ input: [SummaryPoint], length: SummaryLength, prompts: Prompts, sentences: [String], summary: inout Summary,
+                        onEvent: (SummaryEvent) -> Void, onPoint: (SummaryPoint) -> Void) throws -> [SummaryPoint] {
+        var points = input
+        let allowed = Set(1...max(1, sentences.count))
+        while true {
+            // The largest prefix of points whose reduce prompt fits the budget.
+            var groups: [[SummaryPoint]] = []
+            var current: [SummaryPoint] = []
+            for point in points {
+                let candidate = current + [point]
+                if !current.isEmpty,
+                   promptTokens(system: prompts.system, user: prompts.reduce(points: candidate.map(SummaryPoint.render).joined(separator: "\n"), count: length.pointCount)).count
+                    > session.contextSize - answerTokens {
+                    groups.append(current)
+                    current = [point]
+                } else {
+                    current = candidate
+                }
+            }
+            if !current.isEmpty { groups.append(current) }
+            let isFinal = groups.count == 1
+            var merged: [SummaryPoint] = []
+            for group in groups {
+                let user = prompts.reduce(points: group.map(SummaryPoint.render).joined(separator: "\n"), count: length.pointCount)
+                let tokens = promptTokens(system: prompts.system, user: user)
+                onEvent(.reduceStarted(inputs: group.count, promptTokens: tokens.count))
+                let answer = try run(tokens, into: &summary, onEvent: onEvent)
+                for point in parsePoints(answer) {
+                    let checked = check(point, sentences: sentences, allowed: allowed, summary: &summary)
+                    guard !isDuplicate(checked, of: merged) else { continue }
+                    merged.append(checked)
+                    if isFinal { onPoint(localized(checked, prompts.language)) }
+                }
+            }
+            // A reduce that produced nothing usable keeps the map points rather than losing them.
+            if merged.isEmpty { return Array(points.prefix(length.pointCount)) }
+            if isFinal || merged.count >= points.count { return merged }
+            points = merged
+        }
+    }
+
+    /// Greedy generation of one step, with the loop detector on.
+    private func run(_ tokens: [Int32], into summary: inout Summary, onEvent: (SummaryEvent) -> Void) throws -> String {
+        summary.largestPromptTokens = max(summary.largestPromptTokens, tokens.count)
+        guard tokens.count + 16 <= session.contextSize else {
+            throw GenerationError.contextExceeded(needed: tokens.count + 16, contextSize: session.contextSize)
+        }
+        let generator = TextGenerator(session: session, tokenizer: runtime.tokenizer)
+        let options = GenerationOptions(maxTokens: min(answerTokens, session.contextSize - tokens.count), sampling: .greedy,
+                                        stopStrings: [], loopWindow: 24)
+        let (text, stats) = try generator.generate(prompt: tokens, options: options)
+        summary.promptTokens += stats.evaluatedPromptTokens
+        summary.generatedTokens += stats.generatedTokens
+        if stats.finishReason == .repetition { summary.loopsStopped += 1 }
+        onEvent(.stepFinished(stats: stats))
+        return text
+    }
+
+    private func promptTokens(system: String, user: String) -> [Int32] {
+        let text = template.render([ChatMessage(role: .system, content: system), ChatMessage(role: .user, content: user)])
+        return runtime.tokenizer.encode(text, addBOS: runtime.tokenizer.addsBOS, parseSpecial: true)
+    }
+
+    /// Whole sentences packed into chunks of about `chunkTokens` tokens (a longer sentence is a chunk of its own).
+    func packChunks(_ sentences: [String]) throws -> [[Int]] {
+        var chunks: [[Int]] = []
+        var current: [Int] = []
+        var size = 0
+        for (index, sentence) in sentences.enumerated() {
+            let tokens = runtime.tokenizer.encode("[S\(index + 1)] " + sentence + "\n", addBOS: false, parseSpecial: false).count
+            if !current.isEmpty && size + tokens > chunkTokens {
+                chunks.append(current)
+                current = []
+                size = 0
+            }
+            current.append(index)
+            size += tokens
+        }
+        if !current.isEmpty { chunks.append(current) }
+        return chunks
+    }
+
+    // MARK: - Points and citations
+
+    /// Lines that look like points ("- …", "* …", "1. …"), with their `[S#]` citations taken out.
+    func parsePoints(_ answer: String) -> [SummaryPoint] {
+        var points: [SummaryPoint] = []
+        for rawLine in answer.split(whereSeparator: \.isNewline) {
+            var line = rawLine.trimmingCharacters(in: .whitespaces)
+            guard let first = line.first else { continue }
+            if "-*•·".contains(first) {
+                line.removeFirst()
+            } else if first.isNumber, let dot = line.firstIndex(where: { ".、)）".contains($0) }), line.distance(from: line.startIndex, to: dot) <= 3 {
+                line = String(line[line.index(after: dot)...])
+            } else {
+                continue
+            }
+            var citations: [Int] = []
+            var text = ""
+            var rest = Substring(line)
+            while let open = rest.range(of: "[S") ?? rest.range(of: "［S") {
+                text += rest[..<open.lowerBound]
+                let afterOpen = rest[open.upperBound...]
+                guard let close = afterOpen.firstIndex(where: { $0 == "]" || $0 == "］" }) else {
+                    rest = afterOpen
+                    break
+                }
+                for part in afterOpen[..<close].split(whereSeparator: { ",，、 S".contains($0) }) {
+                    if let number = Int(part), !citations.contains(number) { citations.append(number) }
+                }
+                rest = afterOpen[afterOpen.index(after: close)...]
+            }
+            text += rest
+            text = text.trimmingCharacters(in: CharacterSet.whitespaces.union(CharacterSet(charactersIn: "*")))
+            guard text.count >= 4 else { continue }
+            points.append(SummaryPoint(text: text, citations: citations))
+        }
+        return points
+    }
+
+    /// Keeps the citations whose sentence shares enough of the point's wording, then, when none is left,
+    /// cites the best-supporting sentence among the allowed ones if it clearly supports the point.
+    func check(_ point: SummaryPoint, sentences: [String], allowed: Set<Int>, summary: inout Summary) -> SummaryPoint {
+        var checked = point
+        checked.citations = point.citations.filter { number in
+            allowed.contains(number) && sentences.indices.contains(number - 1)
+                && Self.support(point: point.text, sentence: sentences[number - 1]) >= 0.2
+        }
+        summary.droppedCitations += point.citations.count - checked.citations.count
+        if checked.citations.isEmpty {
+            var best: (number: Int, support: Double) = (0, 0)
+            for number in allowed.sorted() where sentences.indices.contains(number - 1) {
+                let support = Self.support(point: point.text, sentence: sentences[number - 1])
+                if support > best.support { best = (number, support) }
+            }
+            if best.support >= 0.3 { checked.citations = [best.number] }
+        }
+        return checked
+    }
+
+    /// The share of the point's character bigrams (Han text) or words (other text) found in the sentence.
+    static func support(point: String, sentence: String) -> Double {
+        let pointUnits = units(point)
+        guard !pointUnits.isEmpty else { return 0 }
+        let sentenceUnits = units(sentence)
+        return Double(pointUnits.intersection(sentenceUnits).count) / Double(pointUnits.count)
+    }
+
+    static func units(_ text: String) -> Set<String> {
+        var units = Set<String>()
+        var previousHan: Character?
+        var word = ""
+        for character in text.lowercased() {
+            let isHan = character.unicodeScalars.first?.properties.isIdeographic ?? false
+            if isHan {
+                if let previousHan { units.insert(String([previousHan, character])) }
+                previousHan = character
+            } else {
+                previousHan = nil
+            }
+            if character.isLetter && !isHan || character.isNumber {
+                word.append(character)
+            } else {
+                if word.count >= 3 { units.insert(word) }
+                word = ""
+            }
+        }
+        if word.count >= 3 { units.insert(word) }
+        return units
+    }
+
+    func isDuplicate(_ point: SummaryPoint, of points: [SummaryPoint]) -> Bool {
+        points.contains { Self.support(point: point.text, sentence: $0.text) >= 0.7 }
+    }
+
+    func localized(_ point: SummaryPoint, _ language: TextLanguage) -> SummaryPoint {
+        SummaryPoint(text: language.enforceScript(point.text), citations: point.citations)
+    }
+}
+
+/// The instructions, in the article's language.
+struct Prompts {
+    let language: TextLanguage
+
+    var system: String {
+        language.isChinese
+            ? "你是一个严谨的新闻摘要助手。只使用文章中的信息，不编造，不评论。"
+            : "You are a careful news summarizer. Use only information from the article; do not invent or comment."
+    }
+
+    func map(part: Int, of count: Int, text: String, points: Int) -> String {
+        let scope = count == 1 ? (language.isChinese ? "这篇文章" : "this article") : (language.isChinese ? "文章第\(part)/\(count)部分" : "part \(part) of \(count) of the article")
+        if language.isChinese {
+            return """
+                下面是\(scope)，每个句子前有编号，例如[S3]。
+
+                \(text)
+
+                请用中文写出\(scope)最重要的\(points)个要点。每个要点单独一行，以“- ”开头，用自己的话写成一句完整的话，包含关键的人物、机构、数字和事件，并在句末注明依据的句子编号，例如[S3]。不要照抄原文开头，不要重复，不要添加文章中没有的内容。
+                """
+        }
+        return """
+            Below is \(scope); each sentence starts with its number, e.g. [S3].
+
+            \(text)
+
+            Write the \(points) most important points of \(scope). One point per line, starting with "- ", each a complete sentence in your own words with the key people, organizations, numbers and events, ending with the numbers of the sentences it is based on, e.g. [S3]. Do not copy the opening, do not repeat yourself, add nothing that is not in the text.
+            """
+    }
+
+    func reduce(points: String, count: Int) -> String {
+        if language.isChinese {
+            return """
+                下面是从一篇文章各部分提取的要点，每个要点后面是它依据的句子编号。
+
+                \(points)
+
+                请把这些要点合并成不超过\(count)个最重要的要点：合并意思相同的要点，去掉次要的细节，保持文章的顺序。每个要点单独一行，以“- ”开头，保留原来的句子编号，例如[S3]。只输出要点。
+                """
+        }
+        return """
+            Below are key points taken from the parts of one article, each followed by the numbers of the sentences it is based on.
+
+            \(points)
+
+            Merge them into at most \(count) most important points: combine points that say the same thing, drop minor details, keep the article's order. One point per line, starting with "- ", keeping the sentence numbers, e.g. [S3]. Output only the points.
+            """
+    }
+}

@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import Transformer
+
+struct Summarize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Summarize an article faithfully, with [S#] citations to its sentences, in its own language and script.")
+
+    @Argument(help: "The article (a text file, or - for stdin).")
+    var file: String
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var runtime: RuntimeOptions
+
+    @Option(help: "short, medium or long.")
+    var length: String = "medium"
+
+    @Option(help: "auto, zh, zh-Hant, zh-Hans or en: the language of the summary.")
+    var lang: String = "auto"
+
+    @Option(help: "Chat template override: \(ChatTemplate.names.joined(separator: ", ")).")
+    var template: String?
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    @Flag(name: .shortAndLong, help: "Show the context budget of each step.")
+    var verbose = false
+
+    func validate() throws {
+        guard SummaryLength(rawValue: length) != nil else { throw ValidationError("--length must be short, medium or long") }
+        guard ["auto", "zh", "zh-Hans", "zh-Hant", "en"].contains(lang) else { throw ValidationError("--lang must be auto, zh, zh-Hans, zh-Hant or en") }
+    }
+
+    func run() throws {
+        let article = try Article.load(path: file)
+        let runtime = try ModelRuntime(path: try model.resolvePath())
+        let template = try chatTemplate(for: runtime, override: template)
+        let session = try runtime.makeSession(contextSize: self.runtime.contextSize, threads: self.runtime.threadCount)
+        let language: TextLanguage = switch lang {
+        case "zh", "zh-Hans": lang == "zh" && article.language == .traditionalChinese ? .traditionalChinese : .simplifiedChinese
+        case "zh-Hant": .traditionalChinese
+        case "en": .english
+        default: article.language
+        }
+        let summarizer = Summarizer(runtime: runtime, session: session, template: template)
+        var steps = 0
+        let summary = try summarizer.summarize(sentences: article.sentences, length: SummaryLength(rawValue: length) ?? .medium, language: language,
+            onEvent: { event in
+                switch event {
+                case .mapStarted(let index, let count, let tokens):
+                    Terminal.status("reading part \(index)/\(count) (\(tokens) prompt tokens)")
+                    if verbose { Terminal.printError("part \(index)/\(count): \(tokens)/\(session.contextSize) tokens of context") }
+                case .reduceStarted(let inputs, let tokens):
+                    Terminal.status("merging \(inputs) points (\(tokens) prompt tokens)")
+                    if verbose { Terminal.printError("merge of \(inputs) points: \(tokens)/\(session.contextSize) tokens of context") }
+                case .stepFinished(let stats):
+                    steps += 1
+                    if verbose {
+                        Terminal.printError(String(format: "  step %d: %d prompt tokens at %.0f t/s, %d generated at %.1f t/s (%@)", steps,
+                                                   stats.evaluatedPromptTokens, stats.promptTokensPerSecond, stats.generatedTokens,
+                                                   stats.generationTokensPerSecond, stats.finishReason.rawValue))
+                    }
+                }
+            },
+            onPoint: { point in
+                guard !json else { return }
+                Terminal.status("")
+                Terminal.writeStdout(Self.render(point, article: article) + "\n")
+            })
+        Terminal.status("")
+        if json {
+            try printJSON(summary, article: article)
+        }
+        Terminal.printError(String(format: "%d sentences, %d parts, %d prompt + %d generated tokens, %.1f s%@%@", article.sentences.count,
+                                   summary.chunks, summary.promptTokens, summary.generatedTokens, summary.seconds,
+                                   summary.droppedCitations > 0 ? ", \(summary.droppedCitations) unsupported citations dropped" : "",
+                                   summary.loopsStopped > 0 ? ", \(summary.loopsStopped) repetition loops stopped" : ""))
+    }
+
+    static func render(_ point: SummaryPoint, article: Article) -> String {
+        "- " + point.text + point.citations.map { " [S\($0)]" }.joined()
+    }
+
+    private func printJSON(_ summary: Summary, article: Article) throws {
+        struct Citation: Encodable {
+            let id: String
+            let sentence: String
+            let line: Int?
+        }
+        struct Output: Encodable {
+            let summary: String
+            let points: [SummaryPoint]
+            let language: String
+            let chunks: Int
+            let citations: [Citation]
+            let prompt_tokens: Int
+            let generated_tokens: Int
+            let seconds: Double
+            let context_size: Int
+            let largest_prompt_tokens: Int
+        }
+        let cited = Set(summary.points.flatMap(\.citations)).sorted()
+        let output = Output(summary: summary.text, points: summary.points, language: summary.language.rawValue, chunks: summary.chunks,
+                            citations: cited.map { Citation(id: "S\($0)", sentence: article.sentences[$0 - 1], line: article.line(ofSentence: $0)) },
+                            prompt_tokens: summary.promptTokens, generated_tokens: summary.generatedTokens, seconds: summary.seconds,
+                            context_size: summary.contextSize, largest_prompt_tokens: summary.largestPromptTokens)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(output), as: UTF8.self))
+    }
+}
+
+/// The template a model's GGUF declares, or the `--template` override; a clear error when unrecognized.
+func chatTemplate(for runtime: ModelRuntime, override: String?) throws -> ChatTemplate {
+    if let override {
+        guard let template = ChatTemplate.named(override) else {
+            throw ValidationError("--template \(override) is unknown; expected one of \(ChatTemplate.names.joined(separator: ", "))")
+        }
+        return template
+    }
+    let jinja = try runtime.gguf.optionalString("tokenizer.chat_template")
+    guard let template = ChatTemplate.detect(jinja: jinja) else {
+        throw InputError("\(runtime.gguf.path): tokenizer.chat_template is not a template llmrun recognizes; pass --template \(ChatTemplate.names.joined(separator: "|"))")
+    }
+    return template
+}
