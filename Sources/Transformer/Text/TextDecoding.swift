@@ -86,9 +86,9 @@ public enum TextDecoder {
 
         let decoded: DecodedText
         if let invalidOffset = firstInvalidUTF8Offset(in: bytes) {
-            // Only worth trying GB18030 when the bytes are well-formed GB18030 and read as Chinese;
-            // otherwise e.g. Latin-1 text would "decode" into nonsense Han characters.
-            guard isWellFormedGB18030(bytes) else {
+            // Only worth trying GB18030 when the bytes look like GBK Chinese and not like UTF-8 with a few
+            // bad bytes; otherwise Latin-1 text or damaged UTF-8 would "decode" into nonsense Han characters.
+            guard looksLikeGB18030(bytes) else {
                 throw .invalidUTF8(name: name, byteOffset: invalidOffset, line: lineNumber(ofByteOffset: invalidOffset, in: bytes))
             }
             guard let text = String(data: Data(bytes), encoding: gb18030Encoding) else {
@@ -143,50 +143,83 @@ public enum TextDecoder {
     /// no overlong forms, no surrogates, nothing above U+10FFFF); nil when all of `bytes` is valid.
     static func firstInvalidUTF8Offset(in bytes: [UInt8]) -> Int? {
         var index = 0
-        let count = bytes.count
-        while index < count {
-            let lead = bytes[index]
-            if lead < 0x80 { index += 1; continue }
-            let length: Int
-            var secondRange: ClosedRange<UInt8> = 0x80...0xBF
-            switch lead {
-            case 0xC2...0xDF: length = 2
-            case 0xE0: length = 3; secondRange = 0xA0...0xBF
-            case 0xE1...0xEC, 0xEE...0xEF: length = 3
-            case 0xED: length = 3; secondRange = 0x80...0x9F
-            case 0xF0: length = 4; secondRange = 0x90...0xBF
-            case 0xF1...0xF3: length = 4
-            case 0xF4: length = 4; secondRange = 0x80...0x8F
-            default: return index
-            }
-            guard index + length <= count, secondRange.contains(bytes[index + 1]) else { return index }
-            for next in (index + 2)..<(index + length) where !(0x80...0xBF).contains(bytes[next]) { return index }
+        while index < bytes.count {
+            if bytes[index] < 0x80 { index += 1; continue }
+            guard let length = validUTF8SequenceLength(bytes, at: index) else { return index }
             index += length
         }
         return nil
     }
 
-    /// Whether `bytes` follow GB18030's byte structure: ASCII, 2-byte (81–FE, 40–7E/80–FE) and
-    /// 4-byte (81–FE, 30–39, 81–FE, 30–39) sequences. GBK is the 2-byte part.
-    static func isWellFormedGB18030(_ bytes: [UInt8]) -> Bool {
+    /// The length of the well-formed multibyte UTF-8 sequence starting at `index`, or nil.
+    static func validUTF8SequenceLength(_ bytes: [UInt8], at index: Int) -> Int? {
+        let lead = bytes[index]
+        let length: Int
+        var secondRange: ClosedRange<UInt8> = 0x80...0xBF
+        switch lead {
+        case 0xC2...0xDF: length = 2
+        case 0xE0: length = 3; secondRange = 0xA0...0xBF
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED: length = 3; secondRange = 0x80...0x9F
+        case 0xF0: length = 4; secondRange = 0x90...0xBF
+        case 0xF1...0xF3: length = 4
+        case 0xF4: length = 4; secondRange = 0x80...0x8F
+        default: return nil
+        }
+        guard index + length <= bytes.count, secondRange.contains(bytes[index + 1]) else { return nil }
+        for next in (index + 2)..<(index + length) where !(0x80...0xBF).contains(bytes[next]) { return nil }
+        return length
+    }
+
+    /// Well-formed GB18030 whose 2-byte characters are mostly in the GB2312 range (both bytes ≥ A1, as common
+    /// Chinese text is), and whose high bytes are mostly not part of valid UTF-8 sequences.
+    static func looksLikeGB18030(_ bytes: [UInt8]) -> Bool {
+        guard let pairs = gb18030PairCounts(bytes), pairs.total >= 2, pairs.gb2312Range * 10 >= pairs.total * 7 else { return false }
+        let highBytes = bytes.reduce(0) { $0 + ($1 >= 0x80 ? 1 : 0) }
+        return utf8MultibyteCoverage(bytes) * 2 < highBytes
+    }
+
+    /// How many bytes belong to valid UTF-8 multibyte sequences, skipping invalid bytes.
+    static func utf8MultibyteCoverage(_ bytes: [UInt8]) -> Int {
+        var covered = 0
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] < 0x80 { index += 1; continue }
+            if let length = validUTF8SequenceLength(bytes, at: index) {
+                covered += length
+                index += length
+            } else {
+                index += 1
+            }
+        }
+        return covered
+    }
+
+    /// Checks GB18030's byte structure (ASCII, 2-byte 81–FE + 40–7E/80–FE, 4-byte 81–FE + 30–39 + 81–FE + 30–39;
+    /// GBK is the 2-byte part) and counts its 2-byte characters (all, and those with both bytes in A1–FE), or nil when malformed.
+    static func gb18030PairCounts(_ bytes: [UInt8]) -> (total: Int, gb2312Range: Int)? {
+        var total = 0
+        var gb2312Range = 0
         var index = 0
         let count = bytes.count
         while index < count {
             let lead = bytes[index]
             if lead < 0x80 { index += 1; continue }
-            guard (0x81...0xFE).contains(lead), index + 1 < count else { return false }
+            guard (0x81...0xFE).contains(lead), index + 1 < count else { return nil }
             let second = bytes[index + 1]
             if (0x30...0x39).contains(second) {
                 guard index + 3 < count,
                       (0x81...0xFE).contains(bytes[index + 2]),
-                      (0x30...0x39).contains(bytes[index + 3]) else { return false }
+                      (0x30...0x39).contains(bytes[index + 3]) else { return nil }
                 index += 4
             } else {
-                guard (0x40...0xFE).contains(second), second != 0x7F else { return false }
+                guard (0x40...0xFE).contains(second), second != 0x7F else { return nil }
+                total += 1
+                if lead >= 0xA1, second >= 0xA1 { gb2312Range += 1 }
                 index += 2
             }
         }
-        return true
+        return (total, gb2312Range)
     }
 
     /// At least half of the non-ASCII characters are CJK ideographs or CJK punctuation.
