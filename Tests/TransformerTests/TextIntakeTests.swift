@@ -45,8 +45,8 @@ import Testing
         #expect(decoded.text == "中文，测试。\nOK")
         #expect(decoded.scalarByteOffsets == [0, 2, 4, 6, 8, 10, 12, 13, 14, 15])
         let cleaned = TextCleaner().clean(decoded)
-        #expect(cleaned.sourceLocation(ofScalarOffset: 3) == SourceLocation(byteOffset: 6, line: 1))
-        #expect(cleaned.sourceLocation(ofScalarOffset: 7) == SourceLocation(byteOffset: 13, line: 2))
+        #expect(cleaned.sourcePosition(ofScalarOffset: 3) == SourcePosition(byteOffset: 6, line: 1))
+        #expect(cleaned.sourcePosition(ofScalarOffset: 7) == SourcePosition(byteOffset: 13, line: 2))
     }
 
     @Test func binaryInputIsRejectedWithTheOffset() {
@@ -133,13 +133,13 @@ import Testing
         #expect(cleaned.text == "标题\n\n正文第二句。")
         let bytes = Array(original.utf8)
         for (offset, scalar) in cleaned.text.unicodeScalars.enumerated() where scalar != "\n" {
-            let location = cleaned.sourceLocation(ofScalarOffset: offset)
+            let location = cleaned.sourcePosition(ofScalarOffset: offset)
             let expected = Array(String(scalar).utf8)
             #expect(Array(bytes[location.byteOffset..<(location.byteOffset + expected.count)]) == expected)
         }
-        #expect(cleaned.sourceLocation(ofScalarOffset: 4) == SourceLocation(byteOffset: 15, line: 3))
+        #expect(cleaned.sourcePosition(ofScalarOffset: 4) == SourcePosition(byteOffset: 15, line: 3))
         let secondSentence = cleaned.text.range(of: "第二句")
-        #expect(secondSentence.map { cleaned.sourceLocation(at: $0.lowerBound).line } == 3)
+        #expect(secondSentence.map { cleaned.sourcePosition(at: $0.lowerBound).line } == 3)
     }
 
     @Test func neverFailsOnOddInput() {
@@ -147,8 +147,8 @@ import Testing
         for input in inputs {
             let cleaned = TextCleaner().clean(input)
             _ = SentenceSplitter().split(cleaned)
-            _ = cleaned.sourceLocation(ofScalarOffset: 1_000)
-            _ = cleaned.sourceLocation(ofScalarOffset: -1)
+            _ = cleaned.sourcePosition(ofScalarOffset: 1_000)
+            _ = cleaned.sourcePosition(ofScalarOffset: -1)
         }
     }
 }

@@ -10,7 +10,7 @@ public struct Sentence: Sendable, Equatable {
     /// The same range counted in Unicode scalars.
     public let scalarRange: Range<Int>
     /// Where the sentence starts in the user's original file.
-    public let source: SourceLocation
+    public let source: SourcePosition
 }
 
 /// Splits cleaned text into sentences, Chinese and English alike.
@@ -37,7 +37,7 @@ public struct SentenceSplitter: Sendable {
                     text: String(cleaned.text[stringRange]),
                     range: stringRange,
                     scalarRange: trimmed,
-                    source: cleaned.sourceLocation(ofScalarOffset: trimmed.lowerBound)
+                    source: cleaned.sourcePosition(ofScalarOffset: trimmed.lowerBound)
                 ))
             }
         }

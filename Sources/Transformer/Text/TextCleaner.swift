@@ -47,7 +47,7 @@ public struct CleaningReport: Sendable {
 }
 
 /// A place in the user's original file.
-public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
+public struct SourcePosition: Sendable, Equatable, CustomStringConvertible {
     /// Bytes from the start of the file.
     public let byteOffset: Int
     /// 1-based line number.
@@ -87,15 +87,15 @@ public struct CleanedText: Sendable {
     public var scalarCount: Int { scalars.count }
 
     /// Where the scalar at `scalarOffset` (clamped to the text) came from.
-    public func sourceLocation(ofScalarOffset scalarOffset: Int) -> SourceLocation {
+    public func sourcePosition(ofScalarOffset scalarOffset: Int) -> SourcePosition {
         let clamped = min(max(scalarOffset, 0), sourceOffsets.count - 1)
         let byteOffset = sourceOffsets[clamped]
-        return SourceLocation(byteOffset: byteOffset, line: lineNumber(ofByteOffset: byteOffset, lineStarts: lineStartOffsets))
+        return SourcePosition(byteOffset: byteOffset, line: lineNumber(ofByteOffset: byteOffset, lineStarts: lineStartOffsets))
     }
 
     /// Where the character at `index` of `text` came from.
-    public func sourceLocation(at index: String.Index) -> SourceLocation {
-        sourceLocation(ofScalarOffset: scalarOffset(of: index))
+    public func sourcePosition(at index: String.Index) -> SourcePosition {
+        sourcePosition(ofScalarOffset: scalarOffset(of: index))
     }
 
     /// The position of `index` counted in scalars (an index inside a scalar counts as that scalar).
