@@ -22,7 +22,7 @@ public struct Article: Sendable {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
             do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-                throw TextInputError.unreadable(name: name, reason: error.localizedDescription)
+                throw InputFileError(description: "\(name): cannot read: \(error.localizedDescription)")
             }
         }
         return try Article(cleaned: TextCleaner().clean(try TextDecoder.decode(data, name: name)))
@@ -34,4 +34,9 @@ public struct Article: Sendable {
     public func line(ofSentence number: Int) -> Int? {
         sentences.indices.contains(number - 1) ? sentences[number - 1].source.line : nil
     }
+}
+
+/// A file that cannot be read at all.
+public struct InputFileError: Error, CustomStringConvertible {
+    public let description: String
 }

@@ -45,7 +45,7 @@ struct Summarize: ParsableCommand {
         }
         let summarizer = Summarizer(runtime: runtime, session: session, template: template)
         var steps = 0
-        let summary = try summarizer.summarize(sentences: article.sentences, length: SummaryLength(rawValue: length) ?? .medium, language: language,
+        let summary = try summarizer.summarize(sentences: article.sentenceTexts, length: SummaryLength(rawValue: length) ?? .medium, language: language,
             onEvent: { event in
                 switch event {
                 case .mapStarted(let index, let count, let tokens):
@@ -102,7 +102,7 @@ struct Summarize: ParsableCommand {
         }
         let cited = Set(summary.points.flatMap(\.citations)).sorted()
         let output = Output(summary: summary.text, points: summary.points, language: summary.language.rawValue, chunks: summary.chunks,
-                            citations: cited.map { Citation(id: "S\($0)", sentence: article.sentences[$0 - 1], line: article.line(ofSentence: $0)) },
+                            citations: cited.map { Citation(id: "S\($0)", sentence: article.sentenceTexts[$0 - 1], line: article.line(ofSentence: $0)) },
                             prompt_tokens: summary.promptTokens, generated_tokens: summary.generatedTokens, seconds: summary.seconds,
                             context_size: summary.contextSize, largest_prompt_tokens: summary.largestPromptTokens)
         let encoder = JSONEncoder()
