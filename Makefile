@@ -10,7 +10,7 @@ DEMO_MODEL ?= qwen2.5-1.5b
 
 demo: build
 	$(LLMRUN) pull $(DEMO_MODEL)
-	$(LLMRUN) info $(DEMO_MODEL)
+	$(LLMRUN) summarize samples/sample-zh.txt -m $(DEMO_MODEL)
 
 test: build models
 	$(SWIFT) test

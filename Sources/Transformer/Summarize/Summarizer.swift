@@ -97,7 +97,7 @@ public final class Summarizer {
             onEvent(.mapStarted(index: index + 1, count: chunks.count, promptTokens: tokens.count))
             let isFinal = chunks.count == 1
             let answer = try run(tokens, into: &summary, onEvent: onEvent)
-            for point in parsePoints(answer) {
+            for point in parsePoints(answer) where !isFinal || points.count < length.pointCount {
                 let checked = check(point, sentences: sentences, allowed: Set(chunk.map { $0 + 1 }), summary: &summary)
                 guard !isDuplicate(checked, of: points) else { continue }
                 points.append(checked)
@@ -143,7 +143,7 @@ public final class Summarizer {
                 let tokens = promptTokens(system: prompts.system, user: user)
                 onEvent(.reduceStarted(inputs: group.count, promptTokens: tokens.count))
                 let answer = try run(tokens, into: &summary, onEvent: onEvent)
-                for point in parsePoints(answer) {
+                for point in parsePoints(answer) where !isFinal || merged.count < length.pointCount {
                     let checked = check(point, sentences: sentences, allowed: allowed, summary: &summary)
                     guard !isDuplicate(checked, of: merged) else { continue }
                     merged.append(checked)
