@@ -58,14 +58,7 @@ struct SentencePieceTokenizer: Tokenizer {
     }
 
     func pieceBytes(_ id: Int32, renderSpecial: Bool) -> [UInt8] {
-        guard id >= 0, Int(id) < vocabulary.count else { return [] }
-        let attributes = vocabulary.attributes(of: id)
-        if !renderSpecial && !attributes.isDisjoint(with: .hiddenUnlessSpecial) { return [] }
-        let text = vocabulary.text(of: id)
-        if !attributes.isDisjoint(with: [.unknown, .control, .userDefined]) { return Array(text) }
-        if attributes.contains(.normal) { return Self.unescapeSpaces(text) }
-        if attributes.contains(.byte) { return byteTokenValue(text).map { [$0] } ?? [] }
-        return []
+        vocabulary.pieceBytes(id, renderSpecial: renderSpecial, decodeNormal: Self.unescapeSpaces)
     }
 
     // MARK: - Merging

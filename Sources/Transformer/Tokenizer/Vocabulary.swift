@@ -165,6 +165,20 @@ final class Vocabulary: Sendable {
         self.specialTokens = SpecialTokenMatcher(texts: texts, attributes: attributes)
     }
 
+    /// The bytes token `id` stands for, as llama.cpp's `token_to_piece`: control and similar tokens only
+    /// when `renderSpecial`, byte tokens `<0xNN>` as their byte, normal tokens through `decodeNormal`
+    /// (byte-level BPE or SentencePiece's `▁`).
+    func pieceBytes(_ id: Int32, renderSpecial: Bool, decodeNormal: (ArraySlice<UInt8>) -> [UInt8]) -> [UInt8] {
+        guard id >= 0, Int(id) < count else { return [] }
+        let attributes = attributes(of: id)
+        if !renderSpecial && !attributes.isDisjoint(with: .hiddenUnlessSpecial) { return [] }
+        let text = text(of: id)
+        if !attributes.isDisjoint(with: [.unknown, .control, .userDefined]) { return Array(text) }
+        if attributes.contains(.normal) { return decodeNormal(text) }
+        if attributes.contains(.byte) { return byteTokenValue(text).map { [$0] } ?? [] }
+        return []
+    }
+
     func attributes(of id: Int32) -> TokenAttributes {
         id >= 0 && Int(id) < attributes.count ? attributes[Int(id)] : []
     }
