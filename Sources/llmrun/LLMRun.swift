@@ -6,6 +6,6 @@ struct LLMRun: AsyncParsableCommand {
         commandName: "llmrun",
         abstract: "Run small language models on this machine's CPU, privately.",
         version: "0.1.0",
-        subcommands: [Pull.self, List.self, Info.self, Generate.self, PerplexityCommand.self, Tokenize.self]
+        subcommands: [Pull.self, List.self, Info.self, Generate.self, PerplexityCommand.self, Tokenize.self, Bench.self]
     )
 }
