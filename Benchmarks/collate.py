@@ -81,7 +81,8 @@ def main(out):
     start = (out / "loadavg-start").read_text().split()[:3]
     end = (out / "loadavg-end").read_text().split()[:3]
     print(f"date: {date}")
-    print(f"machine: {cpu_model()}, {len(re.findall(r'^processor\s*:', Path('/proc/cpuinfo').read_text(), re.M))} vCPUs; llmrun kernels: {kernels}")
+    vcpus = len(re.findall(r"^processor\s*:", Path("/proc/cpuinfo").read_text(), re.M))
+    print(f"machine: {cpu_model()}, {vcpus} vCPUs; llmrun kernels: {kernels}")
     print(f"load average (1/5/15 min): start {' '.join(start)}, end {' '.join(end)}")
     print()
     header = ["model", "test", "llama.cpp t/s", "llmrun t/s", "llmrun/llama.cpp",
