@@ -6,7 +6,7 @@ LLMRUN = .build/release/llmrun
 TEST_MODELS = smollm2-135m gemma3-270m qwen2.5-0.5b qwen2.5-1.5b
 DEMO_MODEL ?= qwen2.5-1.5b
 
-.PHONY: demo test deps build models clean
+.PHONY: demo test deps build models compare clean
 
 demo: build
 	$(LLMRUN) pull $(DEMO_MODEL)
@@ -34,6 +34,12 @@ build: deps
 
 models: build
 	@for m in $(TEST_MODELS); do $(LLMRUN) pull $$m >/dev/null || exit 1; done
+
+# Speed against llama.cpp (llama-bench vs llmrun bench, -p 512 -n 128 -t 2 -r 3); see BENCHMARKS.md.
+# Builds the llama.cpp tools outside the repo on first use (about 10 minutes).
+COMPARE_MODELS ?= qwen2.5-1.5b qwen2.5-0.5b smollm2-135m gemma3-270m
+compare: build models
+	Benchmarks/compare.sh $(COMPARE_MODELS)
 
 clean:
 	rm -rf .build
