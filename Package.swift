@@ -78,6 +78,10 @@ let package = Package(
             dependencies: ["Transformer"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["llmrun"]
+        ),
         .executableTarget(
             name: "KernelBenchmarks",
             dependencies: [
