@@ -27,6 +27,9 @@ struct Summarize: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Show the context budget of each step.")
     var verbose = false
 
+    @Flag(help: "Report on stderr what the cleaner removed from the article, by class.")
+    var showCleaning = false
+
     func validate() throws {
         guard SummaryLength(rawValue: length) != nil else { throw ValidationError("--length must be short, medium or long") }
         guard ["auto", "zh", "zh-Hans", "zh-Hant", "en"].contains(lang) else { throw ValidationError("--lang must be auto, zh, zh-Hans, zh-Hant or en") }
@@ -34,6 +37,7 @@ struct Summarize: ParsableCommand {
 
     func run() throws {
         let article = try Article.load(path: file)
+        if showCleaning { Terminal.printError(Self.describe(article.cleaned.report)) }
         let runtime = try ModelRuntime(path: try model.resolvePath())
         let template = try chatTemplate(for: runtime, override: template)
         let session = try runtime.makeSession(contextSize: self.runtime.contextSize, threads: self.runtime.threadCount)
@@ -76,6 +80,18 @@ struct Summarize: ParsableCommand {
                                    summary.chunks, summary.promptTokens, summary.generatedTokens, summary.seconds,
                                    summary.droppedCitations > 0 ? ", \(summary.droppedCitations) unsupported citations dropped" : "",
                                    summary.loopsStopped > 0 ? ", \(summary.loopsStopped) repetition loops stopped" : ""))
+    }
+
+    static func describe(_ report: CleaningReport) -> String {
+        var lines = ["removed from the article:"]
+        for category in CleaningCategory.allCases {
+            let tally = report.tally(category)
+            guard tally.spans > 0 else { continue }
+            let examples = (report.examples[category] ?? []).prefix(3).map { $0.debugDescription }.joined(separator: ", ")
+            lines.append("  \(category.rawValue): \(tally.spans) spans, \(tally.characters) characters" + (examples.isEmpty ? "" : " (e.g. \(examples))"))
+        }
+        if lines.count == 1 { lines.append("  nothing") }
+        return lines.joined(separator: "\n")
     }
 
     static func render(_ point: SummaryPoint, article: Article) -> String {
