@@ -32,6 +32,8 @@ from llama_cpp import Llama
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import crosscheck_llama_simple  # noqa: E402
 
+from fixture_json import dumps  # noqa: E402  (scripts/ is on sys.path when run as scripts/NAME.py)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT_DIR = os.path.join(ROOT, "Tests", "TransformerTests", "Fixtures", "model")
 MODELS_DIR = os.environ.get("LLMRUN_MODELS", os.path.expanduser("~/.cache/llmrun/models"))
@@ -172,20 +174,6 @@ def run_greedy(llm, text):
     )
 
 
-# Compact JSON: objects indented, lists of scalars on one line.
-def dumps(obj, indent=0):
-    pad = " " * indent
-    if isinstance(obj, dict):
-        if not obj:
-            return "{}"
-        items = [f'{pad}  {json.dumps(k, ensure_ascii=False)}: {dumps(v, indent + 2)}' for k, v in obj.items()]
-        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
-    if isinstance(obj, list):
-        if all(not isinstance(x, (dict, list)) for x in obj):
-            return "[" + ",".join(json.dumps(x, ensure_ascii=False) for x in obj) + "]"
-        items = [f"{pad}  {dumps(v, indent + 2)}" for v in obj]
-        return "[\n" + ",\n".join(items) + "\n" + pad + "]"
-    return json.dumps(obj, ensure_ascii=False)
 
 
 def generate(name):

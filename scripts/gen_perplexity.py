@@ -30,6 +30,8 @@ import time
 import llama_cpp
 from llama_cpp import Llama
 
+from fixture_json import dumps  # noqa: E402  (scripts/ is on sys.path when run as scripts/NAME.py)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "Tests", "TransformerTests", "Fixtures", "model", "perplexity.json")
 ENGLISH = os.path.join(ROOT, "Tests", "TransformerTests", "Fixtures", "text", "english.txt")
@@ -110,20 +112,6 @@ def run(model, text_path, chunks):
     ), log
 
 
-# Compact JSON: objects indented, lists of scalars on one line.
-def dumps(obj, indent=0):
-    pad = " " * indent
-    if isinstance(obj, dict):
-        if not obj:
-            return "{}"
-        items = [f'{pad}  {json.dumps(k, ensure_ascii=False)}: {dumps(v, indent + 2)}' for k, v in obj.items()]
-        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
-    if isinstance(obj, list):
-        if all(not isinstance(x, (dict, list)) for x in obj):
-            return "[" + ",".join(json.dumps(x, ensure_ascii=False) for x in obj) + "]"
-        items = [f"{pad}  {dumps(v, indent + 2)}" for v in obj]
-        return "[\n" + ",\n".join(items) + "\n" + pad + "]"
-    return json.dumps(obj, ensure_ascii=False)
 
 
 def flash_attn_probe(model):
