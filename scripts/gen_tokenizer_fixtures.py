@@ -162,6 +162,12 @@ def article_paragraphs(directory):
     return out
 
 
+def whole_articles(directory, max_bytes=15000):
+    """The smaller articles in one piece, so paragraph breaks are covered too."""
+    return [path.read_text(encoding="utf-8") for path in sorted(Path(directory).glob("*.txt"))
+            if path.stat().st_size <= max_bytes]
+
+
 def sha256(path):
     digest = hashlib.sha256()
     with open(path, "rb") as file:
@@ -181,11 +187,12 @@ def main():
 
     rng = random.Random(20240604)
     plain = (EDGE_CASES + CHINESE_SIMPLIFIED + CHINESE_TRADITIONAL + JAPANESE + KOREAN + EMOJI + LATIN + CODE
-             + URLS + numbers() + whitespace() + random_unicode(rng, 120) + article_paragraphs(args.articles))
+             + URLS + numbers() + whitespace() + random_unicode(rng, 300) + article_paragraphs(args.articles)
+             + whole_articles(args.articles))
     mixed = " ".join(CHINESE_SIMPLIFIED[:3] + EMOJI[:6] + JAPANESE[:2] + KOREAN[:2] + LATIN[:3] + ["3333 12345"])
     plain.append(mixed)
 
-    articles = set(article_paragraphs(args.articles))
+    articles = set(article_paragraphs(args.articles) + whole_articles(args.articles))
     args.out.mkdir(parents=True, exist_ok=True)
     jobs = [(name, None) for name in args.models] + [job for job in PRE_OVERRIDES if job[0] in args.models]
     for name, pre_override in jobs:
