@@ -9,7 +9,7 @@ Models come from $LLMRUN_HOME/models (default ~/.cache/llmrun/models); articles 
 /work/shared/articles (override with --articles). Never edit the output by hand: rerun this script.
 
 File format (compact): {"model", "llama_cpp_python", "model_sha256", "tokenizer_model", "pre",
-"add_bos", "cases": [[text, add_bos, special, [ids...]], ...]}. add_bos is llama.cpp's add_special
+"pre_override", "add_bos", "cases": [[text, add_bos, special, [ids...]], ...]}. add_bos is llama.cpp's add_special
 (BOS only where the model adds one).
 """
 import argparse
@@ -24,6 +24,9 @@ import llama_cpp
 from llama_cpp import Llama
 
 MODELS = ["smollm2-135m", "gemma3-270m", "qwen2.5-0.5b", "qwen2.5-1.5b"]
+# Pre-tokenizers no available model uses, checked on Qwen2.5's vocabulary via llama.cpp's kv_overrides:
+# fixture "<model>+<pre>" (without the articles, to stay small).
+PRE_OVERRIDES = [("qwen2.5-0.5b", "llama-bpe"), ("qwen2.5-0.5b", "gpt-2"), ("qwen2.5-0.5b", "default")]
 
 # From llama.cpp tests/test-tokenizer-0.py and friends.
 EDGE_CASES = [
@@ -159,6 +162,12 @@ def article_paragraphs(directory):
     return out
 
 
+def whole_articles(directory, max_bytes=15000):
+    """The smaller articles in one piece, so paragraph breaks are covered too."""
+    return [path.read_text(encoding="utf-8") for path in sorted(Path(directory).glob("*.txt"))
+            if path.stat().st_size <= max_bytes]
+
+
 def sha256(path):
     digest = hashlib.sha256()
     with open(path, "rb") as file:
@@ -178,17 +187,21 @@ def main():
 
     rng = random.Random(20240604)
     plain = (EDGE_CASES + CHINESE_SIMPLIFIED + CHINESE_TRADITIONAL + JAPANESE + KOREAN + EMOJI + LATIN + CODE
-             + URLS + numbers() + whitespace() + random_unicode(rng, 120) + article_paragraphs(args.articles))
+             + URLS + numbers() + whitespace() + random_unicode(rng, 300) + article_paragraphs(args.articles)
+             + whole_articles(args.articles))
     mixed = " ".join(CHINESE_SIMPLIFIED[:3] + EMOJI[:6] + JAPANESE[:2] + KOREAN[:2] + LATIN[:3] + ["3333 12345"])
     plain.append(mixed)
 
+    articles = set(article_paragraphs(args.articles) + whole_articles(args.articles))
     args.out.mkdir(parents=True, exist_ok=True)
-    for name in args.models:
+    jobs = [(name, None) for name in args.models] + [job for job in PRE_OVERRIDES if job[0] in args.models]
+    for name, pre_override in jobs:
         path = args.models_dir / f"{name}.gguf"
         if not path.exists():
             print(f"skip {name}: {path} missing", file=sys.stderr)
             continue
-        llm = Llama(model_path=str(path), vocab_only=True, verbose=False)
+        overrides = {"tokenizer.ggml.pre": pre_override} if pre_override else None
+        llm = Llama(model_path=str(path), vocab_only=True, verbose=False, kv_overrides=overrides)
         metadata = llm.metadata
         cases = []
         seen = set()
@@ -202,7 +215,8 @@ def main():
             cases.append([text, add_bos, special, ids])
 
         for text in plain:
-            add(text, True, False)
+            if pre_override is None or text not in articles:
+                add(text, True, False)
         for text in EDGE_CASES[:12] + CHINESE_SIMPLIFIED[:2] + EMOJI[:3]:
             add(text, False, False)
         for text in SPECIAL_TEXT:
@@ -215,11 +229,12 @@ def main():
             "llama_cpp_python": llama_cpp.__version__,
             "model_sha256": sha256(path),
             "tokenizer_model": metadata.get("tokenizer.ggml.model"),
-            "pre": metadata.get("tokenizer.ggml.pre"),
+            "pre": pre_override or metadata.get("tokenizer.ggml.pre"),
+            "pre_override": pre_override,
             "add_bos": metadata.get("tokenizer.ggml.add_bos_token"),
             "cases": cases,
         }
-        out = args.out / f"{name}.json"
+        out = args.out / (f"{name}+{pre_override}.json" if pre_override else f"{name}.json")
         with open(out, "w", encoding="utf-8") as file:
             json.dump(fixture, file, ensure_ascii=False, separators=(",", ":"))
             file.write("\n")

@@ -66,7 +66,13 @@ extension Tokenizer {
 /// The tokenizer the GGUF file describes (`tokenizer.ggml.model`: `gpt2` byte-level BPE or `llama`
 /// SentencePiece).
 public func makeTokenizer(gguf: GGUFFile) throws -> any Tokenizer {
-    let vocabulary = try Vocabulary(gguf: gguf)
+    try makeTokenizer(gguf: gguf, preTokenizerName: nil)
+}
+
+/// `preTokenizerName` replaces `tokenizer.ggml.pre` (like llama.cpp's `kv_overrides`); tests use it to
+/// check pre-tokenizers no available model uses.
+func makeTokenizer(gguf: GGUFFile, preTokenizerName: String?) throws -> any Tokenizer {
+    let vocabulary = try Vocabulary(gguf: gguf, preTokenizerName: preTokenizerName)
     switch vocabulary.kind {
     case .bytePairEncoding(let preTokenizer):
         return try BPETokenizer(vocabulary: vocabulary, preTokenizer: preTokenizer, gguf: gguf)

@@ -28,10 +28,11 @@ final class Vocabulary: Sendable {
 
     var count: Int { texts.count }
 
-    init(gguf: GGUFFile) throws {
+    init(gguf: GGUFFile, preTokenizerName: String? = nil) throws {
         path = gguf.path
         let model = try Self.field(gguf, "tokenizer.ggml.model") { try $0.string("tokenizer.ggml.model") }
-        let preName = try Self.field(gguf, "tokenizer.ggml.pre") { try $0.optionalString("tokenizer.ggml.pre") } ?? ""
+        let preName = try preTokenizerName
+            ?? Self.field(gguf, "tokenizer.ggml.pre") { try $0.optionalString("tokenizer.ggml.pre") } ?? ""
 
         // Defaults per tokenizer type, as in llama.cpp; metadata overrides them below.
         var bos: Int32?, eos: Int32?, unknown: Int32?
