@@ -606,14 +606,14 @@ static const uint8_t k_bcast16[8][32] __attribute__((aligned(32))) = {
         const __m128i mins = _mm256_extracti128_si256(smw, 1);                                        \
         const __m256i scl = _mm256_broadcastsi128_si256(_mm256_castsi256_si128(smw));                 \
         const float dw = ldh(wb), dmw = ldh(wb + 2);                                                  \
-        __m256i sumi[4];                                                                              \
+        __m256i sumi[4], sumi2[4];                                                                    \
         for (int c = 0; c < NC; c++) {                                                                \
             const uint8_t *a = xq + c * xs + b * 292;                                                 \
             const __m256i bs = ld256(a + 260);                                                        \
             const __m128i bsp = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1)); \
             const float dy = ldf(a);                                                                  \
             accm[c] = _mm_fmadd_ps(_mm_set1_ps(dmw * dy), _mm_cvtepi32_ps(_mm_madd_epi16(mins, bsp)), accm[c]); \
-            sumi[c] = _mm256_setzero_si256();                                                         \
+            sumi[c] = _mm256_setzero_si256(); sumi2[c] = _mm256_setzero_si256();                      \
         }                                                                                             \
         for (int j = 0; j < 4; j++) {                                                                 \
             const __m256i raw = ld256(wb + 16 + 32 * j);                                              \
@@ -624,12 +624,12 @@ static const uint8_t k_bcast16[8][32] __attribute__((aligned(32))) = {
             for (int c = 0; c < NC; c++) {                                                            \
                 const uint8_t *a = xq + c * xs + b * 292 + 4 + 64 * j;                                \
                 MAC(sumi[c], _mm256_maddubs_epi16(lo, ld256(a)), sl);                                 \
-                MAC(sumi[c], _mm256_maddubs_epi16(hi, ld256(a + 32)), sh);                            \
+                MAC(sumi2[c], _mm256_maddubs_epi16(hi, ld256(a + 32)), sh);                           \
             }                                                                                         \
         }                                                                                             \
         for (int c = 0; c < NC; c++) {                                                                \
             const float dy = ldf(xq + c * xs + b * 292);                                              \
-            acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(dw * dy), _mm256_cvtepi32_ps(sumi[c]), acc[c]);   \
+            acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(dw * dy), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi[c], sumi2[c])), acc[c]); \
         }                                                                                             \
     }                                                                                                 \
     for (int c = 0; c < NC; c++) out[c] = hsum8(acc[c]) - hsum4(accm[c]);
@@ -702,10 +702,11 @@ GEN_ROWS(rows_q5_K_avx2, q5_K_avx2, )
         for (int k = 0; k < 210; k += 64) _mm_prefetch((const char *)wb + rb + k, _MM_HINT_T0);       \
         const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(wb + 192)));      \
         const float dw = ldh(wb + 208);                                                               \
-        __m256i sumi[4];                                                                              \
+        __m256i sumi[2][4];                                                                           \
         for (int c = 0; c < NC; c++) {                                                                \
             const __m256i bs = ld256(xq + c * xs + b * 292 + 260);                                    \
-            sumi[c] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(sc16, bs), 5)); \
+            sumi[0][c] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(sc16, bs), 5)); \
+            sumi[1][c] = _mm256_setzero_si256();                                                      \
         }                                                                                             \
         for (int h = 0; h < 2; h++) {                                                                 \
             const __m256i l0 = ld256(wb + 64 * h), l1 = ld256(wb + 64 * h + 32);                       \
@@ -719,13 +720,13 @@ GEN_ROWS(rows_q5_K_avx2, q5_K_avx2, )
                 const __m256i s = SCALEPAIR(sc16, 4 * h + k);                                         \
                 for (int c = 0; c < NC; c++) {                                                        \
                     const uint8_t *a = xq + c * xs + b * 292 + 4 + 128 * h + 32 * k;                  \
-                    MAC(sumi[c], _mm256_maddubs_epi16(v[k], ld256(a)), s);                            \
+                    MAC(sumi[k & 1][c], _mm256_maddubs_epi16(v[k], ld256(a)), s);                     \
                 }                                                                                     \
             }                                                                                         \
         }                                                                                             \
         for (int c = 0; c < NC; c++) {                                                                \
             const float dy = ldf(xq + c * xs + b * 292);                                              \
-            acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(dw * dy), _mm256_cvtepi32_ps(sumi[c]), acc[c]);   \
+            acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(dw * dy), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi[0][c], sumi[1][c])), acc[c]); \
         }                                                                                             \
     }                                                                                                 \
     for (int c = 0; c < NC; c++) out[c] = hsum8(acc[c]);
