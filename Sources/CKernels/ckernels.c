@@ -420,13 +420,44 @@ typedef void (*row_kernel)(const uint8_t *w, size_t row_bytes, int64_t nrows, co
                           int nc, int64_t nb, const act_layout *L, float *y, int64_t ldy) {            \
         for (int64_t r = 0; r < nr; r++) {                                                             \
             const uint8_t *wr = w + (size_t)r * rb;                                                    \
-            if (r + 1 < nr) _mm_prefetch((const char *)(wr + rb), _MM_HINT_T0);                        \
             float o[4];                                                                                \
             switch (nc) {                                                                              \
-            case 1: body(wr, xq, xs, 1, nb, L, o); break;                                              \
-            case 2: body(wr, xq, xs, 2, nb, L, o); break;                                              \
-            case 3: body(wr, xq, xs, 3, nb, L, o); break;                                              \
-            default: body(wr, xq, xs, 4, nb, L, o); break;                                             \
+            case 1: body(wr, rb, xq, xs, 1, nb, L, o); break;                                              \
+            case 2: body(wr, rb, xq, xs, 2, nb, L, o); break;                                              \
+            case 3: body(wr, rb, xq, xs, 3, nb, L, o); break;                                              \
+            default: body(wr, rb, xq, xs, 4, nb, L, o); break;                                             \
+            }                                                                                          \
+            for (int c = 0; c < nc; c++) y[(int64_t)c * ldy + r] = o[c];                               \
+        }                                                                                              \
+    }
+
+
+// Multi-row variant: bodies take (w, row_bytes, NR, ...) and write out[r*4 + c]; matvec (nc == 1) runs
+// 4 rows at a time (independent accumulators, activation loads shared), matmul 2 rows x up to 4 columns.
+#define GEN_ROWS_MR(name, body, attr)                                                                  \
+    attr static void name(const uint8_t *w, size_t rb, int64_t nr, const uint8_t *xq, size_t xs,       \
+                          int nc, int64_t nb, const act_layout *L, float *y, int64_t ldy) {            \
+        int64_t r = 0;                                                                                 \
+        float o[16];                                                                                   \
+        const int nrg = nc == 1 ? 4 : 2;                                                               \
+        for (; r + nrg <= nr; r += nrg) {                                                              \
+            const uint8_t *wr = w + (size_t)r * rb;                                                    \
+            switch (nc) {                                                                              \
+            case 1: body(wr, rb, 4, xq, xs, 1, nb, L, o); break;                                       \
+            case 2: body(wr, rb, 2, xq, xs, 2, nb, L, o); break;                                       \
+            case 3: body(wr, rb, 2, xq, xs, 3, nb, L, o); break;                                       \
+            default: body(wr, rb, 2, xq, xs, 4, nb, L, o); break;                                      \
+            }                                                                                          \
+            for (int i = 0; i < nrg; i++)                                                              \
+                for (int c = 0; c < nc; c++) y[(int64_t)c * ldy + r + i] = o[i * 4 + c];               \
+        }                                                                                              \
+        for (; r < nr; r++) {                                                                          \
+            const uint8_t *wr = w + (size_t)r * rb;                                                    \
+            switch (nc) {                                                                              \
+            case 1: body(wr, rb, 1, xq, xs, 1, nb, L, o); break;                                       \
+            case 2: body(wr, rb, 1, xq, xs, 2, nb, L, o); break;                                       \
+            case 3: body(wr, rb, 1, xq, xs, 3, nb, L, o); break;                                       \
+            default: body(wr, rb, 1, xq, xs, 4, nb, L, o); break;                                      \
             }                                                                                          \
             for (int c = 0; c < nc; c++) y[(int64_t)c * ldy + r] = o[c];                               \
         }                                                                                              \
@@ -463,55 +494,61 @@ INL __m256i bits32_x10(uint32_t bits) {
 // ISA 1 (AVX2): maddubs(u8 codes, q) -> madd(ones) -> + corr.  ISA 2: dpbusd(corr, u8 codes, q).
 
 #define Q80_LOOP(BLK, CODES)                                                                          \
-    __m256 acc[4];                                                                                    \
-    for (int c = 0; c < NC; c++) acc[c] = _mm256_setzero_ps();                                        \
+    __m256 acc[NR][NC];                                                                               \
+    for (int r = 0; r < NR; r++) for (int c = 0; c < NC; c++) acc[r][c] = _mm256_setzero_ps();        \
     for (int64_t b = 0; b < nb; b++) {                                                                \
-        const uint8_t *wb = w + b * BLK;                                                              \
-        CODES                                                                                         \
-        const float dx = ldh(wb);                                                                     \
-        for (int c = 0; c < NC; c++) {                                                                \
-            const uint8_t *a = xq + c * xs;                                                           \
-            const __m256i y = ld256(a + b * 34 + 2);                                                  \
-            const __m256i corr = ld256(a + L->off_aux + b * 32);                                      \
-            DOT                                                                                       \
-            const float d = dx * ((const float *)(const void *)(a + L->off_d))[b];                    \
-            acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(p), acc[c]);               \
+        {   /* the next row group, streamed at the pace of this one */                                \
+            const char *pf = (const char *)w + NR * rb + b * NR * BLK;                                \
+            for (int k = 0; k < NR * BLK; k += 64) _mm_prefetch(pf + k, _MM_HINT_T0);                 \
+        }                                                                                             \
+        for (int r = 0; r < NR; r++) {                                                                \
+            const uint8_t *wb = w + r * rb + b * BLK;                                                 \
+            CODES                                                                                     \
+            const float dx = ldh(wb);                                                                 \
+            for (int c = 0; c < NC; c++) {                                                            \
+                const uint8_t *a = xq + c * xs;                                                       \
+                const __m256i y = ld256(a + b * 34 + 2);                                              \
+                const __m256i corr = ld256(a + L->off_aux + b * 32);                                  \
+                DOT                                                                                   \
+                const float d = dx * ((const float *)(const void *)(a + L->off_d))[b];                \
+                acc[r][c] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(p), acc[r][c]);     \
+            }                                                                                         \
         }                                                                                             \
     }                                                                                                 \
-    for (int c = 0; c < NC; c++) out[c] = hsum8(acc[c]);
+    for (int r = 0; r < NR; r++) for (int c = 0; c < NC; c++) out[r * 4 + c] = hsum8(acc[r][c]);
 
 #define DOT __m256i p = _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(q, y), _mm256_set1_epi16(1)), corr);
-INL void q4_0_avx2(const uint8_t *w, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
+INL void q4_0_avx2(const uint8_t *w, size_t rb, const int NR, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
     Q80_LOOP(18, const __m256i q = nibbles32(wb + 2);)
 }
-INL void q5_0_avx2(const uint8_t *w, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
+INL void q5_0_avx2(const uint8_t *w, size_t rb, const int NR, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
     Q80_LOOP(22, const __m256i q = _mm256_or_si256(nibbles32(wb + 6), bits32_x10(ld32(wb + 2)));)
 }
 #undef DOT
 // Q8_0 on AVX2: sign trick (|x| as u8, sign(x) moved onto q) — no correction needed.
 #define DOT (void)corr; __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(ax, _mm256_sign_epi8(y, q)), _mm256_set1_epi16(1));
-INL void q8_0_avx2(const uint8_t *w, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
+INL void q8_0_avx2(const uint8_t *w, size_t rb, const int NR, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
     Q80_LOOP(34, const __m256i q = ld256(wb + 2); const __m256i ax = _mm256_abs_epi8(q);)
 }
 #undef DOT
 #define DOT __m256i p = _mm256_dpbusd_epi32(corr, q, y);
-INL512 void q4_0_vnni(const uint8_t *w, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
+INL512 void q4_0_vnni(const uint8_t *w, size_t rb, const int NR, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
     Q80_LOOP(18, const __m256i q = nibbles32(wb + 2);)
 }
-INL512 void q5_0_vnni(const uint8_t *w, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
+INL512 void q5_0_vnni(const uint8_t *w, size_t rb, const int NR, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
     Q80_LOOP(22, const __m256i q = _mm256_mask_add_epi8(nibbles32(wb + 6), _cvtu32_mask32(ld32(wb + 2)), nibbles32(wb + 6), _mm256_set1_epi8(16));)
 }
-INL512 void q8_0_vnni(const uint8_t *w, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
+INL512 void q8_0_vnni(const uint8_t *w, size_t rb, const int NR, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
     Q80_LOOP(34, const __m256i q = _mm256_xor_si256(ld256(wb + 2), _mm256_set1_epi8((char)0x80));)
 }
 #undef DOT
 
-GEN_ROWS(rows_q4_0_avx2, q4_0_avx2, )
-GEN_ROWS(rows_q5_0_avx2, q5_0_avx2, )
-GEN_ROWS(rows_q8_0_avx2, q8_0_avx2, )
-GEN_ROWS(rows_q4_0_vnni, q4_0_vnni, T512)
-GEN_ROWS(rows_q5_0_vnni, q5_0_vnni, T512)
-GEN_ROWS(rows_q8_0_vnni, q8_0_vnni, T512)
+GEN_ROWS_MR(rows_q4_0_avx2, q4_0_avx2, )
+GEN_ROWS_MR(rows_q5_0_avx2, q5_0_avx2, )
+GEN_ROWS_MR(rows_q8_0_avx2, q8_0_avx2, )
+GEN_ROWS_MR(rows_q4_0_vnni, q4_0_vnni, T512)
+GEN_ROWS_MR(rows_q5_0_vnni, q5_0_vnni, T512)
+GEN_ROWS_MR(rows_q8_0_vnni, q8_0_vnni, T512)
 
 // ---- Q8_1-activation families: Q4_1, Q5_1 ----
 #define Q81_LOOP(BLK, CODES)                                                                          \
@@ -519,6 +556,7 @@ GEN_ROWS(rows_q8_0_vnni, q8_0_vnni, T512)
     for (int c = 0; c < NC; c++) { acc[c] = _mm256_setzero_ps(); accm[c] = 0; }                       \
     for (int64_t b = 0; b < nb; b++) {                                                                \
         const uint8_t *wb = w + b * BLK;                                                              \
+        _mm_prefetch((const char *)wb + rb, _MM_HINT_T0);                                             \
         CODES                                                                                         \
         const float dx = ldh(wb), mx = ldh(wb + 2);                                                   \
         for (int c = 0; c < NC; c++) {                                                                \
@@ -533,10 +571,10 @@ GEN_ROWS(rows_q8_0_vnni, q8_0_vnni, T512)
     for (int c = 0; c < NC; c++) out[c] = hsum8(acc[c]) + accm[c];
 
 #define DOT __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(q, y), _mm256_set1_epi16(1));
-INL void q4_1_avx2(const uint8_t *w, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
+INL void q4_1_avx2(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
     Q81_LOOP(20, const __m256i q = nibbles32(wb + 4);)
 }
-INL void q5_1_avx2(const uint8_t *w, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
+INL void q5_1_avx2(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
     Q81_LOOP(24, const __m256i q = _mm256_or_si256(nibbles32(wb + 8), bits32_x10(ld32(wb + 4)));)
 }
 #undef DOT
@@ -561,20 +599,21 @@ static const uint8_t k_bcast16[8][32] __attribute__((aligned(32))) = {
     const __m256i m4 = _mm256_set1_epi8(0x0F);                                                        \
     for (int64_t b = 0; b < nb; b++) {                                                                \
         const uint8_t *wb = w + b * 144;                                                              \
+        for (int k = 0; k < 144; k += 64) _mm_prefetch((const char *)wb + rb + k, _MM_HINT_T0);       \
         uint8_t sm[16];                                                                               \
         k4_scales(wb + 4, sm, sm + 8);                                                                \
         const __m256i smw = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)sm));               \
         const __m128i mins = _mm256_extracti128_si256(smw, 1);                                        \
         const __m256i scl = _mm256_broadcastsi128_si256(_mm256_castsi256_si128(smw));                 \
         const float dw = ldh(wb), dmw = ldh(wb + 2);                                                  \
-        __m256i sumi[4];                                                                              \
+        __m256i sumi[4], sumi2[4];                                                                    \
         for (int c = 0; c < NC; c++) {                                                                \
             const uint8_t *a = xq + c * xs + b * 292;                                                 \
             const __m256i bs = ld256(a + 260);                                                        \
             const __m128i bsp = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1)); \
             const float dy = ldf(a);                                                                  \
             accm[c] = _mm_fmadd_ps(_mm_set1_ps(dmw * dy), _mm_cvtepi32_ps(_mm_madd_epi16(mins, bsp)), accm[c]); \
-            sumi[c] = _mm256_setzero_si256();                                                         \
+            sumi[c] = _mm256_setzero_si256(); sumi2[c] = _mm256_setzero_si256();                      \
         }                                                                                             \
         for (int j = 0; j < 4; j++) {                                                                 \
             const __m256i raw = ld256(wb + 16 + 32 * j);                                              \
@@ -585,12 +624,12 @@ static const uint8_t k_bcast16[8][32] __attribute__((aligned(32))) = {
             for (int c = 0; c < NC; c++) {                                                            \
                 const uint8_t *a = xq + c * xs + b * 292 + 4 + 64 * j;                                \
                 MAC(sumi[c], _mm256_maddubs_epi16(lo, ld256(a)), sl);                                 \
-                MAC(sumi[c], _mm256_maddubs_epi16(hi, ld256(a + 32)), sh);                            \
+                MAC(sumi2[c], _mm256_maddubs_epi16(hi, ld256(a + 32)), sh);                           \
             }                                                                                         \
         }                                                                                             \
         for (int c = 0; c < NC; c++) {                                                                \
             const float dy = ldf(xq + c * xs + b * 292);                                              \
-            acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(dw * dy), _mm256_cvtepi32_ps(sumi[c]), acc[c]);   \
+            acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(dw * dy), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi[c], sumi2[c])), acc[c]); \
         }                                                                                             \
     }                                                                                                 \
     for (int c = 0; c < NC; c++) out[c] = hsum8(acc[c]) - hsum4(accm[c]);
@@ -598,23 +637,24 @@ static const uint8_t k_bcast16[8][32] __attribute__((aligned(32))) = {
 #define MAC_AVX2(s, p, sc) s = _mm256_add_epi32(s, _mm256_madd_epi16(p, sc))
 #define MAC_VNNI(s, p, sc) s = _mm256_dpwssd_epi32(s, p, sc)
 
-INL void q4_K_avx2(const uint8_t *w, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
+INL void q4_K_avx2(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
     (void)L; Q4K_BODY(MAC_AVX2)
 }
-INL512 void q4_K_vnni(const uint8_t *w, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
+INL512 void q4_K_vnni(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
     (void)L; Q4K_BODY(MAC_VNNI)
 }
 GEN_ROWS(rows_q4_K_avx2, q4_K_avx2, )
 GEN_ROWS(rows_q4_K_vnni, q4_K_vnni, T512)
 
 // Q5_K: Q4_K plus a fifth bit per element from qh (bit 2j for the low nibbles of pair j, 2j+1 for high).
-INL void q5_K_avx2(const uint8_t *w, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
+INL void q5_K_avx2(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
     (void)L;
     __m256 acc[4]; __m128 accm[4];
     for (int c = 0; c < NC; c++) { acc[c] = _mm256_setzero_ps(); accm[c] = _mm_setzero_ps(); }
     const __m256i m4 = _mm256_set1_epi8(0x0F), m10 = _mm256_set1_epi8(0x10);
     for (int64_t b = 0; b < nb; b++) {
         const uint8_t *wb = w + b * 176;
+        for (int k = 0; k < 176; k += 64) _mm_prefetch((const char *)wb + rb + k, _MM_HINT_T0);
         uint8_t sm[16];
         k4_scales(wb + 4, sm, sm + 8);
         const __m256i smw = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)sm));
@@ -659,12 +699,14 @@ GEN_ROWS(rows_q5_K_avx2, q5_K_avx2, )
     const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);                          \
     for (int64_t b = 0; b < nb; b++) {                                                                \
         const uint8_t *wb = w + b * 210;                                                              \
+        for (int k = 0; k < 210; k += 64) _mm_prefetch((const char *)wb + rb + k, _MM_HINT_T0);       \
         const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(wb + 192)));      \
         const float dw = ldh(wb + 208);                                                               \
-        __m256i sumi[4];                                                                              \
+        __m256i sumi[2][4];                                                                           \
         for (int c = 0; c < NC; c++) {                                                                \
             const __m256i bs = ld256(xq + c * xs + b * 292 + 260);                                    \
-            sumi[c] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(sc16, bs), 5)); \
+            sumi[0][c] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(sc16, bs), 5)); \
+            sumi[1][c] = _mm256_setzero_si256();                                                      \
         }                                                                                             \
         for (int h = 0; h < 2; h++) {                                                                 \
             const __m256i l0 = ld256(wb + 64 * h), l1 = ld256(wb + 64 * h + 32);                       \
@@ -678,13 +720,13 @@ GEN_ROWS(rows_q5_K_avx2, q5_K_avx2, )
                 const __m256i s = SCALEPAIR(sc16, 4 * h + k);                                         \
                 for (int c = 0; c < NC; c++) {                                                        \
                     const uint8_t *a = xq + c * xs + b * 292 + 4 + 128 * h + 32 * k;                  \
-                    MAC(sumi[c], _mm256_maddubs_epi16(v[k], ld256(a)), s);                            \
+                    MAC(sumi[k & 1][c], _mm256_maddubs_epi16(v[k], ld256(a)), s);                     \
                 }                                                                                     \
             }                                                                                         \
         }                                                                                             \
         for (int c = 0; c < NC; c++) {                                                                \
             const float dy = ldf(xq + c * xs + b * 292);                                              \
-            acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(dw * dy), _mm256_cvtepi32_ps(sumi[c]), acc[c]);   \
+            acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(dw * dy), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi[0][c], sumi[1][c])), acc[c]); \
         }                                                                                             \
     }                                                                                                 \
     for (int c = 0; c < NC; c++) out[c] = hsum8(acc[c]);
@@ -696,10 +738,10 @@ static const uint8_t k_q6pair[32] __attribute__((aligned(32))) = {
 #define SCALEPAIR_VNNI(sc16, p) _mm256_permutexvar_epi16(_mm256_setr_epi16(2*(p),2*(p),2*(p),2*(p),2*(p),2*(p),2*(p),2*(p), \
     2*(p)+1,2*(p)+1,2*(p)+1,2*(p)+1,2*(p)+1,2*(p)+1,2*(p)+1,2*(p)+1), sc16)
 
-INL void q6_K_avx2(const uint8_t *w, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
+INL void q6_K_avx2(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
     (void)L; Q6K_BODY(MAC_AVX2, SCALEPAIR_AVX2)
 }
-INL512 void q6_K_vnni(const uint8_t *w, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
+INL512 void q6_K_vnni(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
     (void)L; Q6K_BODY(MAC_VNNI, SCALEPAIR_VNNI)
 }
 GEN_ROWS(rows_q6_K_avx2, q6_K_avx2, )
