@@ -34,6 +34,8 @@ public struct Summary: Sendable, Encodable {
     public var droppedCitations = 0
     /// Steps stopped by the loop detector.
     public var loopsStopped = 0
+    /// The model's merge covered too little of the article and the parts' own points were used.
+    public var reduceFellBack = false
 
     /// The summary as text: one point per line with its citations.
     public var text: String { points.map(SummaryPoint.render).joined(separator: "\n") }
@@ -89,6 +91,7 @@ public final class Summarizer {
 
         // Map: key points of each chunk.
         var points: [SummaryPoint] = []
+        var chunkOfPoint: [Int] = []
         let perChunk = chunks.count == 1 ? length.pointCount : max(3, min(5, length.pointCount * 2 / chunks.count + 1))
         for (index, chunk) in chunks.enumerated() {
             let text = chunk.map { "[S\($0 + 1)] \(sentences[$0])" }.joined(separator: "\n")
@@ -96,18 +99,34 @@ public final class Summarizer {
             let tokens = promptTokens(system: prompts.system, user: user)
             onEvent(.mapStarted(index: index + 1, count: chunks.count, promptTokens: tokens.count))
             let isFinal = chunks.count == 1
-            let answer = try run(tokens, into: &summary, onEvent: onEvent)
-            for point in parsePoints(answer) where !isFinal || points.count < length.pointCount {
+            // Small models list far more points than asked; only the first (most important) ones are kept.
+            let answer = try run(tokens, maxTokens: perChunk * 90, into: &summary, onEvent: onEvent)
+            var kept = 0
+            for point in parsePoints(answer) where kept < perChunk {
                 let checked = check(point, sentences: sentences, allowed: Set(chunk.map { $0 + 1 }), summary: &summary)
                 guard !isDuplicate(checked, of: points) else { continue }
                 points.append(checked)
+                chunkOfPoint.append(index)
+                kept += 1
                 if isFinal { onPoint(localized(checked, language)) }
             }
         }
 
         // Reduce: merge the points, in groups that fit one prompt, until one summary remains.
         if chunks.count > 1 {
-            points = try reduce(points, length: length, prompts: prompts, sentences: sentences, summary: &summary, onEvent: onEvent, onPoint: onPoint)
+            let merged = try reduce(points, length: length, prompts: prompts, sentences: sentences, summary: &summary, onEvent: onEvent, onPoint: { _ in })
+            // Small models often "merge" by copying the first points, dropping the rest of the article. When the
+            // merged points cite fewer than half of the parts that had points, take the best points of every part
+            // in turn instead (each part lists its most important point first).
+            let partsWithPoints = Set(chunkOfPoint).count
+            let citedParts = Set(merged.flatMap(\.citations).compactMap { number in chunks.firstIndex { $0.contains(number - 1) } })
+            if citedParts.count * 2 < min(partsWithPoints, length.pointCount) {
+                points = Self.roundRobin(points, parts: chunkOfPoint, count: length.pointCount)
+                summary.reduceFellBack = true
+            } else {
+                points = merged
+            }
+            points.forEach { onPoint(localized($0, language)) }
         }
         summary.points = points.map { localized($0, language) }
         summary.seconds = Date().timeIntervalSince(start)
@@ -157,14 +176,33 @@ public final class Summarizer {
         }
     }
 
+    /// Up to `count` points taken from the parts in turn, keeping the article's order.
+    static func roundRobin(_ points: [SummaryPoint], parts: [Int], count: Int) -> [SummaryPoint] {
+        var byPart: [Int: [Int]] = [:]
+        for (index, part) in parts.enumerated() { byPart[part, default: []].append(index) }
+        var chosen: [Int] = []
+        var rank = 0
+        while chosen.count < min(count, points.count) {
+            var added = false
+            for part in byPart.keys.sorted() {
+                guard let list = byPart[part], rank < list.count, chosen.count < count else { continue }
+                chosen.append(list[rank])
+                added = true
+            }
+            if !added { break }
+            rank += 1
+        }
+        return chosen.sorted().map { points[$0] }
+    }
+
     /// Greedy generation of one step, with the loop detector on.
-    private func run(_ tokens: [Int32], into summary: inout Summary, onEvent: (SummaryEvent) -> Void) throws -> String {
+    private func run(_ tokens: [Int32], maxTokens: Int? = nil, into summary: inout Summary, onEvent: (SummaryEvent) -> Void) throws -> String {
         summary.largestPromptTokens = max(summary.largestPromptTokens, tokens.count)
         guard tokens.count + 16 <= session.contextSize else {
             throw GenerationError.contextExceeded(needed: tokens.count + 16, contextSize: session.contextSize)
         }
         let generator = TextGenerator(session: session, tokenizer: runtime.tokenizer)
-        let options = GenerationOptions(maxTokens: min(answerTokens, session.contextSize - tokens.count), sampling: .greedy,
+        let options = GenerationOptions(maxTokens: min(maxTokens ?? answerTokens, answerTokens, session.contextSize - tokens.count), sampling: .greedy,
                                         stopStrings: [], loopWindow: 24)
         let (text, stats) = try generator.generate(prompt: tokens, options: options)
         summary.promptTokens += stats.evaluatedPromptTokens
