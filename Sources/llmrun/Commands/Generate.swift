@@ -32,8 +32,10 @@ struct Generate: ParsableCommand {
     func run() throws {
         let text = try prompt ?? TextInput.read(path: file ?? "-")
         let runtime = try ModelRuntime(path: try model.resolvePath())
-        let session = try runtime.makeSession(contextSize: self.runtime.contextSize, threads: self.runtime.threadCount)
+        // Checked before a session (its cache and threads) exists: nothing to evaluate is a plain error.
         let tokens = runtime.tokenize(text)
+        guard !tokens.isEmpty else { throw GenerationError.emptyPrompt }
+        let session = try runtime.makeSession(contextSize: self.runtime.contextSize, threads: self.runtime.threadCount)
         guard tokens.count + n <= session.contextSize || tokens.count <= session.contextSize else {
             throw GenerationError.contextExceeded(needed: tokens.count, contextSize: session.contextSize)
         }
