@@ -38,13 +38,12 @@ public struct Summary: Sendable, Encodable {
     public var reduceFellBack = false
 
     /// The summary as text: one point per line with its citations.
-    public var text: String { points.map(SummaryPoint.render).joined(separator: "\n") }
+    public var text: String { points.map(\.line).joined(separator: "\n") }
 }
 
 extension SummaryPoint {
-    static func render(_ point: SummaryPoint) -> String {
-        "- " + point.text + point.citations.map { " [S\($0)]" }.joined()
-    }
+    /// The point as one line of the summary: `- text [S3] [S7]`.
+    public var line: String { "- " + text + citations.map { " [S\($0)]" }.joined() }
 }
 
 /// What the summarizer reports while it works.
@@ -146,7 +145,7 @@ public final class Summarizer {
             for point in points {
                 let candidate = current + [point]
                 if !current.isEmpty,
-                   promptTokens(system: prompts.system, user: prompts.reduce(points: candidate.map(SummaryPoint.render).joined(separator: "\n"), count: length.pointCount)).count
+                   promptTokens(system: prompts.system, user: prompts.reduce(points: candidate.map(\.line).joined(separator: "\n"), count: length.pointCount)).count
                     > session.contextSize - answerTokens {
                     groups.append(current)
                     current = [point]
@@ -158,7 +157,7 @@ public final class Summarizer {
             let isFinal = groups.count == 1
             var merged: [SummaryPoint] = []
             for group in groups {
-                let user = prompts.reduce(points: group.map(SummaryPoint.render).joined(separator: "\n"), count: length.pointCount)
+                let user = prompts.reduce(points: group.map(\.line).joined(separator: "\n"), count: length.pointCount)
                 let tokens = promptTokens(system: prompts.system, user: user)
                 onEvent(.reduceStarted(inputs: group.count, promptTokens: tokens.count))
                 let answer = try run(tokens, into: &summary, onEvent: onEvent)

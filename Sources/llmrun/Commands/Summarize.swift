@@ -70,7 +70,7 @@ struct Summarize: ParsableCommand {
             onPoint: { point in
                 guard !json else { return }
                 Terminal.status("")
-                Terminal.writeStdout(Self.render(point, article: article) + "\n")
+                Terminal.writeStdout(point.line + "\n")
             })
         Terminal.status("")
         if json {
@@ -92,10 +92,6 @@ struct Summarize: ParsableCommand {
         }
         if lines.count == 1 { lines.append("  nothing") }
         return lines.joined(separator: "\n")
-    }
-
-    static func render(_ point: SummaryPoint, article: Article) -> String {
-        "- " + point.text + point.citations.map { " [S\($0)]" }.joined()
     }
 
     private func printJSON(_ summary: Summary, article: Article) throws {
