@@ -11,7 +11,7 @@ import Foundation
 /// the reference we are measured against: an online softmax over the keys in order, the query rounded
 /// to f16, and the weighted sum of values accumulated in f16, rescaled whenever a new maximum appears.
 /// Shapes: queries (count, headCount, headDim); keys, values (positions, kvHeadCount, headDim);
-/// out (count, headCount, headDim); scratch: `attentionScratchCount(headDim:threads:)` floats.
+/// out (count, headCount, headDim); scratch: `attentionScratchCount(headDim:group:threads:)` floats.
 public func causalAttention(
     queries q: UnsafePointer<Float>, count: Int, start: Int,
     keys: UnsafePointer<Float16>, values: UnsafePointer<Float16>,
@@ -20,24 +20,27 @@ public func causalAttention(
 ) {
     let kvDim = kvHeadCount * headDim
     let group = headCount / kvHeadCount
-    pool.parallelParts(count * headCount) { items, part in
-        let qf16 = scratch + part * 2 * headDim  // (headDim) the query, rounded to f16
-        let acc = UnsafeMutableRawPointer(qf16 + headDim).assumingMemoryBound(to: Float16.self)  // (headDim) Σ p_j v_j
+    // One item: query heads of one token that read the same kv head, converted once per key for all of
+    // them; single heads when there are too few groups to keep every thread busy (decode, one kv head).
+    let headsPerItem = count * kvHeadCount >= pool.threadCount ? group : 1
+    let scratchFloats = Int(llk_attention_scratch_floats(Int64(headsPerItem), Int64(headDim)))
+    pool.parallelParts(count * headCount / headsPerItem) { items, part in
+        let partScratch = scratch + part * scratchFloats
         for item in items {
-            let t = item / headCount
-            let h = item % headCount
+            let firstHead = item * headsPerItem  // over (token, head)
+            let t = firstHead / headCount
+            let kvHead = firstHead % headCount / group
             let position = start + t
             let first = window.map { max(0, position - $0 + 1) } ?? 0
-            let qh = q + (t * headCount + h) * headDim
-            let kvOffset = (h / group) * headDim
-            let oh = out + (t * headCount + h) * headDim
-            let kBase = UnsafeRawPointer(keys + kvOffset).assumingMemoryBound(to: UInt16.self)
-            let vBase = UnsafeRawPointer(values + kvOffset).assumingMemoryBound(to: UInt16.self)
-            llk_attention_head(qh, Int64(headDim), kBase, vBase, Int64(kvDim), Int64(first), Int64(position), scale, oh, qf16,
-                               UnsafeMutableRawPointer(acc).assumingMemoryBound(to: UInt16.self))
+            let kBase = UnsafeRawPointer(keys + kvHead * headDim).assumingMemoryBound(to: UInt16.self)
+            let vBase = UnsafeRawPointer(values + kvHead * headDim).assumingMemoryBound(to: UInt16.self)
+            llk_attention_heads(q + firstHead * headDim, Int64(headsPerItem), Int64(headDim), kBase, vBase, Int64(kvDim),
+                                Int64(first), Int64(position), scale, out + firstHead * headDim, partScratch)
         }
     }
 }
 
 /// Floats of scratch `causalAttention` needs.
-public func attentionScratchCount(headDim: Int, threads: Int) -> Int { threads * 2 * headDim }
+public func attentionScratchCount(headDim: Int, group: Int, threads: Int) -> Int {
+    threads * Int(llk_attention_scratch_floats(Int64(group), Int64(headDim)))
+}

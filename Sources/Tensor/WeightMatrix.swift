@@ -47,6 +47,8 @@ public struct WeightMatrix: @unchecked Sendable {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(range.count), Int32(columns), 1,
                             x, Int32(columns), w + range.lowerBound * columns, Int32(columns), 0, y + range.lowerBound, Int32(rows))
             }
+        } else if count >= Self.gemmMinimumColumns && llk_gemm_available(ggmlType) != 0 {
+            multiplyByPanels(x, count: count, into: y, pool: pool, workspace: workspace)
         } else if hasIntegerKernel {
             let activationBytes = llk_activation_bytes(ggmlType, Int64(columns))
             let xq = workspace.buffer(bytes: activationBytes * count)
@@ -61,6 +63,44 @@ public struct WeightMatrix: @unchecked Sendable {
             }
         } else {
             multiplyByDequantizedTiles(x, count: count, into: y, pool: pool)
+        }
+    }
+
+    /// From this many activation rows on, the panel GEMM beats llk_matmul (its packing and unpacking cost
+    /// is paid once per matrix; measured with Benchmarks/ckbench).
+    static let gemmMinimumColumns = 8
+    /// Rows of unpacked weights each thread keeps in its scratch while all panels pass over them.
+    static let gemmTileRows = 32
+
+    /// The prefill path: activations quantized as for llk_matmul, repacked into 16-column panels, and
+    /// multiplied with tiles of unpacked weight rows (CKernels/gemm.c).
+    private func multiplyByPanels(_ x: UnsafePointer<Float>, count: Int, into y: UnsafeMutablePointer<Float>,
+                                  pool: ThreadPool, workspace: Workspace) {
+        let ggmlType = Int32(type.rawValue)
+        let n = Int64(columns)
+        let activationBytes = llk_activation_bytes(ggmlType, n)
+        let quantizedBytes = (activationBytes * count + 63) & ~63
+        let panelBytes = llk_gemm_panel_bytes(ggmlType, Int64(count), n)
+        let panelStride = llk_gemm_panel_bytes(ggmlType, 16, n)
+        let buffer = workspace.buffer(bytes: quantizedBytes + panelBytes)
+        let xq = buffer
+        let panels = buffer + quantizedBytes
+        let panelCount = (count + 15) / 16
+        pool.parallelFor(panelCount) { range in
+            for panel in range {
+                let first = panel * 16
+                let width = min(16, count - first)
+                for t in first..<(first + width) {
+                    llk_quantize_activation(ggmlType, x + t * columns, xq + t * activationBytes, n)
+                }
+                llk_gemm_pack(ggmlType, xq + first * activationBytes, activationBytes, Int64(width), n, panels + panel * panelStride)
+            }
+        }
+        let scratchBytes = llk_gemm_scratch_bytes(ggmlType, n, Int64(Self.gemmTileRows))
+        workspace.reserveParts(pool.threadCount, bytes: scratchBytes)
+        pool.parallelParts(rows, granularity: 16) { range, part in
+            llk_gemm(ggmlType, data, rowBytes, panels, Int64(count), n, y + range.lowerBound, Int64(rows),
+                     Int64(range.lowerBound), Int64(range.upperBound), workspace.part(part).buffer(bytes: scratchBytes), scratchBytes)
         }
     }
 

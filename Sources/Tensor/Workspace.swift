@@ -3,6 +3,7 @@
 public final class Workspace: @unchecked Sendable {
     private var storage: UnsafeMutableRawPointer?
     private var capacity = 0
+    private var parts: [Workspace] = []
 
     public init() {}
 
@@ -18,6 +19,15 @@ public final class Workspace: @unchecked Sendable {
         // Non-nil: allocated just above when missing.
         return storage.unsafelyUnwrapped
     }
+
+    /// Private scratch for each part of a `ThreadPool.parallelParts` call: `reserveParts` before the
+    /// parallel region (it may allocate), then part `i` uses only `part(i)`.
+    public func reserveParts(_ count: Int, bytes: Int) {
+        while parts.count < count { parts.append(Workspace()) }
+        for part in parts.prefix(count) { _ = part.buffer(bytes: bytes) }
+    }
+
+    public func part(_ index: Int) -> Workspace { parts[index] }
 
     public func floats(_ count: Int) -> UnsafeMutablePointer<Float> {
         buffer(bytes: count * MemoryLayout<Float>.stride).assumingMemoryBound(to: Float.self)

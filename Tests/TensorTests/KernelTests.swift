@@ -243,6 +243,21 @@ func runMatmul(_ t: QType, level: Int32, w: [UInt8], rowBytes: Int, rows: Int, n
     return y
 }
 
+/// sum |w_i x_i| of each (row, column) product, y[c * rows + r]: the scale of its f32 rounding error.
+func absoluteDots(_ t: QType, w: [UInt8], rowBytes: Int, rows: Int, skip: Int, n: Int, xq: [[UInt8]]) -> [Double] {
+    let xd = xq.map { q in q.withUnsafeBufferPointer { dequantizeActivation(t, $0.baseAddress!, n: n).x } }
+    var absDot = [Double](repeating: 0, count: rows * xq.count)
+    for r in 0..<rows {
+        let wd = w.withUnsafeBufferPointer { dequantizeRow(t, $0.baseAddress! + (r + skip) * rowBytes, n: n) }
+        for c in 0..<xq.count {
+            var a = 0.0
+            for i in 0..<n { a += abs(Double(wd[i]) * Double(xd[c][i])) }
+            absDot[c * rows + r] = a
+        }
+    }
+    return absDot
+}
+
 // MARK: - Tests
 
 @Suite(.serialized) struct KernelTests {
@@ -303,17 +318,7 @@ func runMatmul(_ t: QType, level: Int32, w: [UInt8], rowBytes: Int, rows: Int, n
                 let xs = (0..<ncols).map { _ in randomActivation(n: n, rng: &rng) }
                 let xq = xs.map { quantize(t, $0) }
                 let ref = runMatmul(t, level: 0, w: w, rowBytes: rowBytes, rows: rows, n: n, xq: xq, rowBegin: skip)
-                // sum |w_i x_i| per (row, column) for the tolerance
-                let xd = xq.map { q in q.withUnsafeBufferPointer { dequantizeActivation(t, $0.baseAddress!, n: n).x } }
-                var absDot = [Double](repeating: 0, count: rows * ncols)
-                for r in 0..<rows {
-                    let wd = w.withUnsafeBufferPointer { dequantizeRow(t, $0.baseAddress! + (r + skip) * rowBytes, n: n) }
-                    for c in 0..<ncols {
-                        var a = 0.0
-                        for i in 0..<n { a += abs(Double(wd[i]) * Double(xd[c][i])) }
-                        absDot[c * rows + r] = a
-                    }
-                }
+                let absDot = absoluteDots(t, w: w, rowBytes: rowBytes, rows: rows, skip: skip, n: n, xq: xq)
                 for level in 1...max(1, best) {
                     let y = runMatmul(t, level: level, w: w, rowBytes: rowBytes, rows: rows, n: n, xq: xq, rowBegin: skip)
                     for i in 0..<(rows * ncols) {
@@ -321,6 +326,55 @@ func runMatmul(_ t: QType, level: Int32, w: [UInt8], rowBytes: Int, rows: Int, n
                         #expect(abs(Double(y[i]) - Double(ref[i])) <= tol,
                                 "\(t) level \(level) n=\(n) rows=\(rows) ncols=\(ncols) [\(i % rows), \(i / rows)]: \(y[i]) vs \(ref[i])")
                     }
+                }
+            }
+        }
+    }
+
+    /// The prefill GEMM (gemm.c) against the scalar reference, with tiles smaller than the row range
+    /// (scratch for 4, 5 or 64 rows), a row range that does not start at 0, and column counts that leave
+    /// partial 16-column panels.
+    @Test(arguments: allTypes)
+    func gemmMatchesScalar(_ t: QType) {
+        llk_force_isa(-1)
+        guard llk_gemm_available(t.id) != 0 else {
+            // Only VNNI machines run the GEMM, and never for Q2_K/Q3_K (llk_matmul serves them).
+            #expect(llk_best_isa() < 2 || [10, 11].contains(t.id))
+            return
+        }
+        var rng = SplitMix64(state: UInt64(t.id) * 7919 + 5)
+        for n in lengths(for: t).prefix(3) {
+            for (rows, ncols, tileRows) in [(37, 35, 4), (6, 16, 5), (64, 17, 64), (9, 1, 64)] {
+                let rowBytes = n / t.blockSize * t.blockBytes
+                let skip = 3
+                let w = randomWeights(t, rows: rows + skip, n: n, rng: &rng)
+                let xq = (0..<ncols).map { _ in quantize(t, randomActivation(n: n, rng: &rng)) }
+                let ref = runMatmul(t, level: 0, w: w, rowBytes: rowBytes, rows: rows, n: n, xq: xq, rowBegin: skip)
+                let stride = xq[0].count
+                let packed = xq.flatMap { $0 }
+                let panelBytes = llk_gemm_panel_bytes(t.id, Int64(ncols), Int64(n))
+                let scratchBytes = llk_gemm_scratch_bytes(t.id, Int64(n), Int64(tileRows))
+                let panels = UnsafeMutableRawPointer.allocate(byteCount: panelBytes, alignment: 64)
+                let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 64)
+                defer { panels.deallocate(); scratch.deallocate() }
+                var y = [Float](repeating: .nan, count: rows * ncols)
+                packed.withUnsafeBytes { llk_gemm_pack(t.id, $0.baseAddress, stride, Int64(ncols), Int64(n), panels) }
+                w.withUnsafeBytes { wp in
+                    y.withUnsafeMutableBufferPointer { yp in
+                        llk_gemm(t.id, wp.baseAddress, rowBytes, panels, Int64(ncols), Int64(n), yp.baseAddress, Int64(rows),
+                                 Int64(skip), Int64(skip + rows), scratch, scratchBytes)
+                    }
+                }
+                let absDot = absoluteDots(t, w: w, rowBytes: rowBytes, rows: rows, skip: skip, n: n, xq: xq)
+                for i in 0..<(rows * ncols) {
+                    let tol = 1e-5 * absDot[i] + 1e-30
+                    #expect(abs(Double(y[i]) - Double(ref[i])) <= tol,
+                            "\(t) n=\(n) rows=\(rows) ncols=\(ncols) tile=\(tileRows) [\(i % rows), \(i / rows)]: \(y[i]) vs \(ref[i])")
+                }
+                // The 32-element types keep ggml's lane-by-lane float arithmetic: the same bits as llk_matmul.
+                if t.blockSize == 32 {
+                    let simd = runMatmul(t, level: llk_best_isa(), w: w, rowBytes: rowBytes, rows: rows, n: n, xq: xq, rowBegin: skip)
+                    #expect(y == simd, "\(t) n=\(n) rows=\(rows) ncols=\(ncols): GEMM and llk_matmul differ in bits")
                 }
             }
         }

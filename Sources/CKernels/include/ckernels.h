@@ -40,6 +40,20 @@ void llk_matvec(int ggml_type, const void *w, size_t row_bytes, const void *xq, 
 /// result in y[c*ldy + r - row_begin]. Each weight block is read once per group of up to 4 columns.
 void llk_matmul(int ggml_type, const void *w, size_t row_bytes, const void *xq, size_t xq_stride,
                 int64_t ncols, int64_t n, float *y, int64_t ldy, int64_t row_begin, int64_t row_end);
+/// Prefill GEMM (many activation columns; gemm.c). 1 if llk_gemm runs this weight type at the current
+/// ISA level; otherwise use llk_matmul.
+int llk_gemm_available(int ggml_type);
+/// Bytes of the activation panels for ncols quantized activation rows of length n (64-byte aligned).
+size_t llk_gemm_panel_bytes(int ggml_type, int64_t ncols, int64_t n);
+/// Repacks ncols rows quantized by llk_quantize_activation (row c at xq + c*xq_stride) into panels.
+void llk_gemm_pack(int ggml_type, const void *xq, size_t xq_stride, int64_t ncols, int64_t n, void *panels);
+/// Scratch bytes that hold `rows` unpacked weight rows of length n (llk_gemm works in tiles of rows
+/// that fit its scratch; give it room for at least 4 rows, better 16 to 64).
+size_t llk_gemm_scratch_bytes(int ggml_type, int64_t n, int64_t rows);
+/// y[c*ldy + r - row_begin] = dot(row r of W, activation c), for r in [row_begin, row_end) and all ncols
+/// columns of the panels. scratch: thread-private, scratch_bytes of it.
+void llk_gemm(int ggml_type, const void *w, size_t row_bytes, const void *panels, int64_t ncols, int64_t n,
+              float *y, int64_t ldy, int64_t row_begin, int64_t row_end, void *scratch, size_t scratch_bytes);
 /// "scalar", "avx2" or "avx512-vnni": what the dispatcher uses now.
 const char *llk_kernel_name(void);
 /// 0 = scalar reference, 1 = avx2, 2 = avx512/vnni (clamped to what the CPU and OS support), -1 = best.
@@ -54,8 +68,10 @@ int llk_current_isa(void);
 }
 #endif
 
-/// Attention of one query head (head_dim floats at q) over cache positions first...last of f16 keys and
-/// values (position j at keys + j*kv_stride), with llama.cpp's CPU flash-attention arithmetic.
-/// Writes head_dim floats to out; q16 (head_dim floats) and acc (head_dim halves) are scratch.
-void llk_attention_head(const float *q, int64_t head_dim, const uint16_t *keys, const uint16_t *values, int64_t kv_stride,
-                        int64_t first, int64_t last, float scale, float *out, float *q16, uint16_t *acc);
+/// Attention of `heads` query heads that read the same kv head (q and out: heads × head_dim floats,
+/// head after head) over cache positions first...last of f16 keys and values (position j at
+/// keys + j*kv_stride), with llama.cpp's CPU flash-attention arithmetic. head_dim: a multiple of 8.
+/// scratch: llk_attention_scratch_floats(heads, head_dim) floats.
+void llk_attention_heads(const float *q, int64_t heads, int64_t head_dim, const uint16_t *keys, const uint16_t *values,
+                         int64_t kv_stride, int64_t first, int64_t last, float scale, float *out, float *scratch);
+static inline int64_t llk_attention_scratch_floats(int64_t heads, int64_t head_dim) { return 2 * heads * head_dim + 2 * head_dim + 2 * heads; }

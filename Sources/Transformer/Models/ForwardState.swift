@@ -48,7 +48,7 @@ public final class ForwardState: @unchecked Sendable {
         attention = buffer(batchCapacity * shape.queryDim)
         gate = buffer(batchCapacity * shape.feedForwardSize)
         up = buffer(batchCapacity * shape.feedForwardSize)
-        scores = buffer(attentionScratchCount(headDim: shape.headDim, threads: pool.threadCount))
+        scores = buffer(attentionScratchCount(headDim: shape.headDim, group: shape.headCount / shape.kvHeadCount, threads: pool.threadCount))
         logits = buffer(self.logitCapacity * shape.vocabularySize)
         self.allocations = allocations
     }

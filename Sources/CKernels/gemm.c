@@ -1,0 +1,322 @@
+#include "ckernels.h"
+// Prefill GEMM: Y = X · Wᵀ for many activation columns at once.
+//
+// Why a second kernel family: llk_matmul decodes each weight block once per 4 columns and does the
+// per-block float work (convert, scale, accumulate) once per (row, column) pair. Here the weights of
+// a tile of rows are unpacked once into signed bytes with integer corrections and scales, and the
+// activations are packed into panels of 16 columns in which each 64-byte group holds 4 consecutive
+// elements of each of the 16 columns. One vpdpbusd then does 4 multiply-adds for 16 columns against a
+// broadcast 4-byte group of one weight row, and the per-block scaling works on 16 columns at once.
+//
+// Numerics: ggml's, to the bit. Each output keeps ggml's eight float lanes (lane g: elements 4g..4g+3
+// of every 32) with their exact integer partial sums (for the byte kernels, activations are stored
+// as unsigned q + 128 and the unpacked row carries -128 * sum(w) per 4-element group to undo it),
+// scaled and accumulated per block as ggml does, then summed in hsum_float_8's order.
+//
+// Panels (PW = 16 columns; columns past ncols are zero):
+//   Q8_0/Q8_1 activations, per 32-block: u8 q+128 [8 groups][16 cols][4] | f32 d[16] | (Q8_1) f32 s[16]
+//   Q8_K activations, per 256-block:     i16 q [128 pairs][16 cols][2] | f32 d[16] | i32 bsum32[8][16]
+//                                        | i32 bsum16[16][16]
+// Unpacked weight rows, per block:
+//   Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 (80 B): s8 w[32] | i32 corr[8] (per 4-element group) | f32 d | f32 m | pad
+//   Q4_K Q5_K (576 B): i16 sc*q [256] | i32 m[8] | f32 d | f32 dmin | pad
+//   Q6_K (640 B):      i16 sc*q [256] | i32 sc[16] | f32 d | pad   (the -32 offset through bsums, as ggml)
+// The K-quant weights carry their sub-block scale, so one vpdpwssd (2 products per lane) accumulates
+// a whole super-block lane by lane, with no corrections: the integers of ggml's lanes, exactly.
+#include <immintrin.h>
+#include <string.h>
+
+#define INL static inline __attribute__((always_inline))
+#define T512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
+#define INL512 static inline __attribute__((always_inline, target("avx512f,avx512bw,avx512vl,avx512vnni")))
+
+enum { PW = 16 };
+
+INL float ldh(const uint8_t *p) { uint16_t h; memcpy(&h, p, 2); return _cvtsh_ss(h); }
+INL uint32_t ld32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+INL int32_t ldi(const uint8_t *p) { int32_t v; memcpy(&v, p, 4); return v; }
+INL float ldf(const uint8_t *p) { float v; memcpy(&v, p, 4); return v; }
+INL void sti(uint8_t *p, int32_t v) { memcpy(p, &v, 4); }
+INL void stf(uint8_t *p, float v) { memcpy(p, &v, 4); }
+INL size_t align32(size_t x) { return (x + 31) & ~(size_t)31; }
+
+typedef enum { FAM_Q8_0, FAM_Q8_1, FAM_Q8_K } family;
+
+typedef struct {
+    family fam;
+    int bsize;          // elements per weight block
+    size_t wbytes;      // bytes per ggml weight block
+    size_t ubytes;      // bytes per unpacked weight block
+} gemm_type;
+
+static int gemm_type_of(int t, gemm_type *g) {
+    switch (t) {
+    case LLK_Q4_0: *g = (gemm_type){FAM_Q8_0, 32, 18, 80}; return 1;
+    case LLK_Q5_0: *g = (gemm_type){FAM_Q8_0, 32, 22, 80}; return 1;
+    case LLK_Q8_0: *g = (gemm_type){FAM_Q8_0, 32, 34, 80}; return 1;
+    case LLK_Q4_1: *g = (gemm_type){FAM_Q8_1, 32, 20, 80}; return 1;
+    case LLK_Q5_1: *g = (gemm_type){FAM_Q8_1, 32, 24, 80}; return 1;
+    case LLK_Q4_K: *g = (gemm_type){FAM_Q8_K, 256, 144, 576}; return 1;
+    case LLK_Q5_K: *g = (gemm_type){FAM_Q8_K, 256, 176, 576}; return 1;
+    case LLK_Q6_K: *g = (gemm_type){FAM_Q8_K, 256, 210, 640}; return 1;
+    default: return 0;
+    }
+}
+
+static size_t panel_block_bytes(family f) {
+    switch (f) {
+    case FAM_Q8_0: return 512 + 64;
+    case FAM_Q8_1: return 512 + 128;
+    default: return 8192 + 64 + 512 + 1024;
+    }
+}
+
+size_t llk_gemm_panel_bytes(int t, int64_t ncols, int64_t n) {
+    gemm_type g;
+    if (!gemm_type_of(t, &g) || ncols <= 0) return 0;
+    const int64_t panels = (ncols + PW - 1) / PW;
+    return (size_t)panels * (size_t)(n / g.bsize) * panel_block_bytes(g.fam);
+}
+
+size_t llk_gemm_scratch_bytes(int t, int64_t n, int64_t rows) {
+    gemm_type g;
+    if (!gemm_type_of(t, &g)) return 0;
+    return (size_t)rows * (size_t)(n / g.bsize) * g.ubytes;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Activation panels, from the quantized rows of llk_quantize_activation.
+
+void llk_gemm_pack(int t, const void *vxq, size_t xq_stride, int64_t ncols, int64_t n, void *vout) {
+    gemm_type g;
+    if (!gemm_type_of(t, &g) || ncols <= 0) return;
+    const uint8_t *xq = (const uint8_t *)vxq;
+    uint8_t *out = (uint8_t *)vout;
+    const int64_t nb = n / g.bsize, panels = (ncols + PW - 1) / PW;
+    const size_t pbb = panel_block_bytes(g.fam);
+    memset(out, 0, (size_t)panels * (size_t)nb * pbb);
+    // Zero columns hold q = 0: stored as 128 in the byte panels, as 0 in the int16 ones.
+    if (g.fam != FAM_Q8_K)
+        for (int64_t p = 0; p < panels; p++)
+            for (int64_t b = 0; b < nb; b++) memset(out + ((size_t)p * nb + b) * pbb, 128, (size_t)g.bsize * PW);
+    // Trailer offsets of the activation row (see layout_of in ckernels.c).
+    const size_t off_d = align32((size_t)nb * (g.fam == FAM_Q8_0 ? 34 : 36));
+    const size_t off_s = off_d + align32((size_t)nb * 4);
+    for (int64_t c = 0; c < ncols; c++) {
+        const uint8_t *x = xq + (size_t)c * xq_stride;
+        const int64_t p = c / PW, lane = c % PW;
+        for (int64_t b = 0; b < nb; b++) {
+            uint8_t *pb = out + ((size_t)p * nb + b) * pbb;
+            const int8_t *q;
+            if (g.fam == FAM_Q8_K) {
+                const uint8_t *blk = x + (size_t)b * 292;
+                const int8_t *q = (const int8_t *)(blk + 4);
+                stf(pb + 8192 + 4 * lane, ldf(blk));
+                for (int j = 0; j < 8; j++) {
+                    int16_t s0, s1;
+                    memcpy(&s0, blk + 260 + 4 * j, 2);
+                    memcpy(&s1, blk + 262 + 4 * j, 2);
+                    sti(pb + 8256 + 64 * j + 4 * lane, s0 + s1);
+                    sti(pb + 8768 + 128 * j + 4 * lane, s0);
+                    sti(pb + 8768 + 128 * j + 64 + 4 * lane, s1);
+                }
+                for (int e = 0; e < 256; e++) {
+                    const int16_t v = q[e];
+                    memcpy(pb + (e / 2) * 64 + lane * 4 + (e % 2) * 2, &v, 2);
+                }
+            } else {
+                const int8_t *q = (const int8_t *)(x + (size_t)b * (g.fam == FAM_Q8_0 ? 34 : 36) + (g.fam == FAM_Q8_0 ? 2 : 4));
+                stf(pb + 512 + 4 * lane, ldf(x + off_d + 4 * (size_t)b));
+                if (g.fam == FAM_Q8_1) stf(pb + 576 + 4 * lane, ldf(x + off_s + 4 * (size_t)b));
+                for (int e = 0; e < 32; e++) pb[(e / 4) * 64 + lane * 4 + (e % 4)] = (uint8_t)(q[e] + 128);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Weight unpacking: one row of ggml blocks -> unpacked blocks (signed codes, correction, scales).
+
+static void k4_scales(const uint8_t *s, int sc[8], int mn[8]) {
+    for (int j = 0; j < 8; j++) {
+        if (j < 4) {
+            sc[j] = s[j] & 63;
+            mn[j] = s[j + 4] & 63;
+        } else {
+            sc[j] = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
+            mn[j] = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+        }
+    }
+}
+
+INL int32_t sum_codes(const int8_t *w, int count) {
+    int32_t s = 0;
+    for (int i = 0; i < count; i++) s += w[i];
+    return -128 * s;
+}
+
+static void unpack_row(int t, const uint8_t *src, int64_t nb, uint8_t *dst, size_t ubytes) {
+    for (int64_t b = 0; b < nb; b++) {
+        uint8_t *u = dst + (size_t)b * ubytes;
+        int8_t *w = (int8_t *)u;
+        switch (t) {
+        case LLK_Q4_0: case LLK_Q4_1: case LLK_Q5_0: case LLK_Q5_1: {
+            const int has_min = t == LLK_Q4_1 || t == LLK_Q5_1, has_high = t == LLK_Q5_0 || t == LLK_Q5_1;
+            const uint8_t *blk = src + (size_t)b * (t == LLK_Q4_0 ? 18 : t == LLK_Q4_1 ? 20 : t == LLK_Q5_0 ? 22 : 24);
+            const uint8_t *qs = blk + 2 + (has_min ? 2 : 0) + (has_high ? 4 : 0);
+            const uint32_t qh = has_high ? ld32(blk + 2 + (has_min ? 2 : 0)) : 0;
+            const int offset = has_min ? 0 : has_high ? 16 : 8;
+            for (int j = 0; j < 16; j++) {
+                const int h0 = (int)((qh >> j) << 4) & 0x10, h1 = (int)(qh >> (j + 12)) & 0x10;
+                w[j] = (int8_t)(((qs[j] & 0xF) | h0) - offset);
+                w[j + 16] = (int8_t)(((qs[j] >> 4) | h1) - offset);
+            }
+            for (int g = 0; g < 8; g++) sti(u + 32 + 4 * g, sum_codes(w + 4 * g, 4));
+            stf(u + 64, ldh(blk));
+            stf(u + 68, has_min ? ldh(blk + 2) : 0.0f);
+            break;
+        }
+        case LLK_Q8_0: {
+            const uint8_t *blk = src + (size_t)b * 34;
+            memcpy(w, blk + 2, 32);
+            for (int g = 0; g < 8; g++) sti(u + 32 + 4 * g, sum_codes(w + 4 * g, 4));
+            stf(u + 64, ldh(blk));
+            stf(u + 68, 0.0f);
+            break;
+        }
+        case LLK_Q4_K: case LLK_Q5_K: {
+            const int five = t == LLK_Q5_K;
+            const uint8_t *blk = src + (size_t)b * (five ? 176 : 144);
+            const uint8_t *qh = blk + 16, *ql = blk + (five ? 48 : 16);
+            int16_t *w16 = (int16_t *)(void *)u;
+            int sc[8], mn[8];
+            k4_scales(blk + 4, sc, mn);
+            for (int j = 0; j < 4; j++) {
+                for (int l = 0; l < 32; l++) {
+                    const int lo = (ql[32 * j + l] & 0xF) + (five && (qh[l] >> (2 * j) & 1) ? 16 : 0);
+                    const int hi = (ql[32 * j + l] >> 4) + (five && (qh[l] >> (2 * j + 1) & 1) ? 16 : 0);
+                    w16[64 * j + l] = (int16_t)(sc[2 * j] * lo);
+                    w16[64 * j + 32 + l] = (int16_t)(sc[2 * j + 1] * hi);
+                }
+            }
+            for (int j = 0; j < 8; j++) sti(u + 512 + 4 * j, mn[j]);
+            stf(u + 544, ldh(blk));
+            stf(u + 548, ldh(blk + 2));
+            break;
+        }
+        case LLK_Q6_K: {
+            const uint8_t *blk = src + (size_t)b * 210;
+            const uint8_t *ql = blk, *qh = blk + 128;
+            const int8_t *scales = (const int8_t *)(blk + 192);
+            int16_t *w16 = (int16_t *)(void *)u;
+            for (int h = 0; h < 2; h++) {
+                const uint8_t *L = ql + 64 * h, *H = qh + 32 * h;
+                int16_t *y = w16 + 128 * h;
+                const int8_t *sc = scales + 8 * h;
+                for (int l = 0; l < 32; l++) {
+                    y[l] = (int16_t)(sc[l / 16] * ((L[l] & 0xF) | ((H[l] >> 0 & 3) << 4)));
+                    y[l + 32] = (int16_t)(sc[l / 16 + 2] * ((L[l + 32] & 0xF) | ((H[l] >> 2 & 3) << 4)));
+                    y[l + 64] = (int16_t)(sc[l / 16 + 4] * ((L[l] >> 4) | ((H[l] >> 4 & 3) << 4)));
+                    y[l + 96] = (int16_t)(sc[l / 16 + 6] * ((L[l + 32] >> 4) | ((H[l] >> 6 & 3) << 4)));
+                }
+            }
+            for (int j = 0; j < 16; j++) sti(u + 512 + 4 * j, scales[j]);
+            stf(u + 576, ldh(blk + 208));
+            break;
+        }
+        default: break;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Micro-kernels, written once in gemm_kernels.h over a few vector operations and instantiated per ISA.
+
+// AVX-512 VNNI: one 16-column panel per call; vpdpbusd does 4 u8×s8 products per lane.
+#define ISA _512
+#define ISA_ATTR __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
+#define LANES 16
+#define VI __m512i
+#define VF __m512
+#define ZEROI() _mm512_setzero_si512()
+#define ZEROF() _mm512_setzero_ps()
+#define BCAST(p) _mm512_set1_epi32((int)ld32(p))
+#define LOADI(p) _mm512_load_si512((const void *)(p))
+#define LOADF(p) _mm512_load_ps((const float *)(const void *)(p))
+#define SETF(x) _mm512_set1_ps(x)
+#define DOT(s, a, w) _mm512_dpbusd_epi32(s, a, w)
+#define DOTW(s, a, w) _mm512_dpwssd_epi32(s, a, w)
+#define ADDI(a, b) _mm512_add_epi32(a, b)
+#define SUBI(a, b) _mm512_sub_epi32(a, b)
+#define SLLI(a, n) _mm512_slli_epi32(a, n)
+#define MULLO(a, b) _mm512_mullo_epi32(a, b)
+#define CVT(a) _mm512_cvtepi32_ps(a)
+#define MULF(a, b) _mm512_mul_ps(a, b)
+#define FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
+#define SUBF(a, b) _mm512_sub_ps(a, b)
+#define ADDF(a, b) _mm512_add_ps(a, b)
+#define STOREF(p, a) _mm512_store_ps(p, a)
+#include "gemm_kernels.h"
+
+// AVX2: half a panel (8 columns) per call. vpmaddubsw's int16 pair sums stay below 2^15 while
+// |w| <= 32 (every byte type but Q8_0, whose codes reach 128, so Q8_0 keeps llk_matmul on AVX2).
+#define ISA _avx2
+#define ISA_ATTR
+#define LANES 8
+#define VI __m256i
+#define VF __m256
+#define ZEROI() _mm256_setzero_si256()
+#define ZEROF() _mm256_setzero_ps()
+#define BCAST(p) _mm256_set1_epi32((int)ld32(p))
+#define LOADI(p) _mm256_load_si256((const __m256i *)(const void *)(p))
+#define LOADF(p) _mm256_load_ps((const float *)(const void *)(p))
+#define SETF(x) _mm256_set1_ps(x)
+#define DOT(s, a, w) _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(a, w), _mm256_set1_epi16(1)))
+#define DOTW(s, a, w) _mm256_add_epi32(s, _mm256_madd_epi16(a, w))
+#define ADDI(a, b) _mm256_add_epi32(a, b)
+#define SUBI(a, b) _mm256_sub_epi32(a, b)
+#define SLLI(a, n) _mm256_slli_epi32(a, n)
+#define MULLO(a, b) _mm256_mullo_epi32(a, b)
+#define CVT(a) _mm256_cvtepi32_ps(a)
+#define MULF(a, b) _mm256_mul_ps(a, b)
+#define FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
+#define SUBF(a, b) _mm256_sub_ps(a, b)
+#define ADDF(a, b) _mm256_add_ps(a, b)
+#define STOREF(p, a) _mm256_store_ps(p, a)
+#include "gemm_kernels.h"
+
+int llk_gemm_available(int t) {
+    gemm_type g;
+    const int level = llk_current_isa();
+    // AVX2 without VNNI: the byte kernels only (K-quants measured no faster than llk_matmul there).
+    return gemm_type_of(t, &g) && (level >= 2 || (level == 1 && g.fam != FAM_Q8_K && t != LLK_Q8_0));
+}
+
+void llk_gemm(int t, const void *w, size_t row_bytes, const void *panels, int64_t ncols, int64_t n,
+              float *y, int64_t ldy, int64_t row_begin, int64_t row_end, void *scratch, size_t scratch_bytes) {
+    gemm_type g;
+    if (!llk_gemm_available(t) || !gemm_type_of(t, &g) || row_end <= row_begin || ncols <= 0) return;
+    const int wide = llk_current_isa() >= 2;
+    const int64_t nb = n / g.bsize, panel_count = (ncols + PW - 1) / PW;
+    const size_t ws = (size_t)nb * g.ubytes, pstride = (size_t)nb * panel_block_bytes(g.fam);
+    int64_t tile_rows = (int64_t)(scratch_bytes / ws);
+    if (tile_rows < 1) return;
+    if (tile_rows > 4) tile_rows &= ~(int64_t)3;
+    uint8_t *tile = (uint8_t *)scratch;
+    for (int64_t r0 = row_begin; r0 < row_end; r0 += tile_rows) {
+        const int64_t nr = row_end - r0 < tile_rows ? row_end - r0 : tile_rows;
+        for (int64_t r = 0; r < nr; r++)
+            unpack_row(t, (const uint8_t *)w + (size_t)(r0 + r) * row_bytes, nb, tile + (size_t)r * ws, g.ubytes);
+        for (int64_t p = 0; p < panel_count; p++) {
+            const int lanes = (int)(ncols - p * PW < PW ? ncols - p * PW : PW);
+            const uint8_t *pn = (const uint8_t *)panels + (size_t)p * pstride;
+            float *yp = y + p * PW * ldy + (r0 - row_begin);
+            if (wide) {
+                panel_512(t, tile, ws, nr, pn, nb, lanes, yp, ldy);
+            } else {
+                panel_avx2(t, tile, ws, nr, pn, nb, lanes < 8 ? lanes : 8, yp, ldy);
+                if (lanes > 8) panel_avx2(t, tile, ws, nr, pn + 32, nb, lanes - 8, yp + 8 * ldy, ldy);
+            }
+        }
+    }
+}
