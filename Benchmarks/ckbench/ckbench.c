@@ -3,6 +3,7 @@
 // (same flags as the CKernels target: -O3 -mavx2 -mfma -mf16c).
 // matvec: GB/s of weights streamed, "hot" (one matrix, re-read: L2/L3 resident) and "cold" (rotating over
 // copies totalling > 100 MB, so weights come from DRAM). matmul: GOP/s (2 * rows * n * ncols / time).
+// gemm (prefill, where the ISA level has it): GOP/s including the activation repacking, best of 5.
 #include "ckernels.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,29 @@ static void bench(int type, const char *name, int64_t rows, int64_t n, size_t bl
             }
             qsort(t, r, sizeof(double), cmpd);
             printf(" %d:%.0f", nc, 2.0 * rows * n * nc / t[r / 2] / 1e9);
+        }
+        if (llk_gemm_available(type)) {
+            // The prefill GEMM: activations repacked into panels (counted), weights unpacked in tiles.
+            printf("   gemm GOP/s:");
+            const int gcols[] = {16, 64, 512};
+            for (int ci = 0; ci < 3; ci++) {
+                const int nc = gcols[ci];
+                uint8_t *xg = aligned_alloc(64, (ab * nc + 63) & ~(size_t)63);
+                for (int c = 0; c < nc; c++) memcpy(xg + ab * c, xq + ab * (c % maxc), ab);
+                size_t pb = llk_gemm_panel_bytes(type, nc, n), sb = llk_gemm_scratch_bytes(type, n, 32);
+                void *pn = aligned_alloc(64, (pb + 63) & ~(size_t)63), *scr = aligned_alloc(64, (sb + 63) & ~(size_t)63);
+                float *yg = malloc(sizeof(float) * rows * nc);
+                const int r = 5;
+                for (int i = 0; i < r; i++) {
+                    double t0 = now();
+                    llk_gemm_pack(type, xg, ab, nc, n, pn);
+                    llk_gemm(type, w, rb, pn, nc, n, yg, rows, 0, rows, scr, sb);
+                    t[i] = now() - t0;
+                }
+                qsort(t, r, sizeof(double), cmpd);
+                printf(" %d:%.0f", nc, 2.0 * rows * n * nc / t[0] / 1e9);
+                free(xg); free(pn); free(scr); free(yg);
+            }
         }
         printf("\n");
         fflush(stdout);

@@ -22,20 +22,12 @@
 #include <math.h>
 #include <string.h>
 #include <stdatomic.h>
+#include "block_simd.h"
 
-#define INL static inline __attribute__((always_inline))
-#define T512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
-#define INL512 static inline __attribute__((always_inline, target("avx512f,avx512bw,avx512vl,avx512vnni")))
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
-INL float ldh(const uint8_t *p) { uint16_t h; memcpy(&h, p, 2); return _cvtsh_ss(h); }
-INL uint16_t f2h(float f) { return _cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT); }
-INL uint32_t ld32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-INL float ldf(const uint8_t *p) { float v; memcpy(&v, p, 4); return v; }
-INL int16_t ld16s(const uint8_t *p) { int16_t v; memcpy(&v, p, 2); return v; }
-INL size_t align32(size_t x) { return (x + 31) & ~(size_t)31; }
 
 enum { ACT_Q8_0 = 8, ACT_Q8_1 = 9, ACT_Q8_K = 15 };
 
@@ -205,14 +197,6 @@ void llk_quantize_activation(int t, const float *x, void *vxq, int64_t n) {
 // ---------------------------------------------------------------------------------------------
 // Scalar reference dot products (one row, one activation vector). Only the ggml blocks are read.
 
-static void k4_scales(const uint8_t *s, uint8_t sc[8], uint8_t mn[8]) {
-    uint32_t a0 = ld32(s), a1 = ld32(s + 4), a2 = ld32(s + 8);
-    uint32_t s0 = a0 & 0x3f3f3f3f, m0 = a1 & 0x3f3f3f3f;
-    uint32_t s1 = (a2 & 0x0f0f0f0f) | ((a0 >> 2) & 0x30303030);
-    uint32_t m1 = ((a2 >> 4) & 0x0f0f0f0f) | ((a1 >> 2) & 0x30303030);
-    memcpy(sc, &s0, 4); memcpy(sc + 4, &s1, 4);
-    memcpy(mn, &m0, 4); memcpy(mn + 4, &m1, 4);
-}
 
 static float ref_q4_0(const uint8_t *w, const uint8_t *a, int64_t n) {
     float s = 0;
@@ -474,21 +458,7 @@ INL float hsum4(__m128 s) {
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
 }
-INL __m256i ld256(const void *p) { return _mm256_loadu_si256((const __m256i *)p); }
 
-// 16 packed bytes of nibbles -> 32 bytes: low nibbles (elements 0..15), then high nibbles (16..31).
-INL __m256i nibbles32(const uint8_t *p) {
-    __m128i raw = _mm_loadu_si128((const __m128i *)p);
-    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(raw, 4), raw), _mm256_set1_epi8(0x0F));
-}
-// 32 bits -> 32 bytes: 0x10 where the bit is set.
-INL __m256i bits32_x10(uint32_t bits) {
-    const __m256i shuf = _mm256_setr_epi64x(0, 0x0101010101010101LL, 0x0202020202020202LL, 0x0303030303030303LL);
-    const __m256i bm = _mm256_set1_epi64x((long long)0x8040201008040201ULL);
-    __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32((int)bits), shuf);
-    v = _mm256_cmpeq_epi8(_mm256_and_si256(v, bm), bm);
-    return _mm256_and_si256(v, _mm256_set1_epi8(0x10));
-}
 
 // ---- Q8_0-activation families: Q4_0, Q5_0, Q8_0 ----
 // ISA 1 (AVX2): maddubs(u8 codes, q) -> madd(ones) -> + corr.  ISA 2: dpbusd(corr, u8 codes, q).

@@ -25,20 +25,14 @@
 // a whole super-block lane by lane, with no corrections: the integers of ggml's lanes, exactly.
 #include <immintrin.h>
 #include <string.h>
+#include "block_simd.h"
 
-#define INL static inline __attribute__((always_inline))
-#define T512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
-#define INL512 static inline __attribute__((always_inline, target("avx512f,avx512bw,avx512vl,avx512vnni")))
 
 enum { PW = 16 };
 
-INL float ldh(const uint8_t *p) { uint16_t h; memcpy(&h, p, 2); return _cvtsh_ss(h); }
-INL uint32_t ld32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 INL int32_t ldi(const uint8_t *p) { int32_t v; memcpy(&v, p, 4); return v; }
-INL float ldf(const uint8_t *p) { float v; memcpy(&v, p, 4); return v; }
 INL void sti(uint8_t *p, int32_t v) { memcpy(p, &v, 4); }
 INL void stf(uint8_t *p, float v) { memcpy(p, &v, 4); }
-INL size_t align32(size_t x) { return (x + 31) & ~(size_t)31; }
 
 typedef enum { FAM_Q8_0, FAM_Q8_1, FAM_Q8_K } family;
 
@@ -137,67 +131,54 @@ void llk_gemm_pack(int t, const void *vxq, size_t xq_stride, int64_t ncols, int6
 // ---------------------------------------------------------------------------------------------
 // Weight unpacking: one row of ggml blocks -> unpacked blocks (signed codes, correction, scales).
 
-static void k4_scales(const uint8_t *s, int sc[8], int mn[8]) {
-    for (int j = 0; j < 8; j++) {
-        if (j < 4) {
-            sc[j] = s[j] & 63;
-            mn[j] = s[j + 4] & 63;
-        } else {
-            sc[j] = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
-            mn[j] = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
-        }
-    }
-}
 
-INL int32_t sum_codes(const int8_t *w, int count) {
-    int32_t s = 0;
-    for (int i = 0; i < count; i++) s += w[i];
-    return -128 * s;
+// 32 unsigned codes -> 32 int16 at dst: codes 0..15 times scale_lo, codes 16..31 times scale_hi.
+INL void store_scaled(uint8_t *dst, __m256i codes, int scale_lo, int scale_hi) {
+    const __m256i a = _mm256_cvtepu8_epi16(_mm256_castsi256_si128(codes));
+    const __m256i b = _mm256_cvtepu8_epi16(_mm256_extracti128_si256(codes, 1));
+    _mm256_storeu_si256((__m256i *)(void *)dst, _mm256_mullo_epi16(a, _mm256_set1_epi16((int16_t)scale_lo)));
+    _mm256_storeu_si256((__m256i *)(void *)(dst + 32), _mm256_mullo_epi16(b, _mm256_set1_epi16((int16_t)scale_hi)));
 }
 
 static void unpack_row(int t, const uint8_t *src, int64_t nb, uint8_t *dst, size_t ubytes) {
     for (int64_t b = 0; b < nb; b++) {
         uint8_t *u = dst + (size_t)b * ubytes;
-        int8_t *w = (int8_t *)u;
         switch (t) {
-        case LLK_Q4_0: case LLK_Q4_1: case LLK_Q5_0: case LLK_Q5_1: {
+        case LLK_Q4_0: case LLK_Q4_1: case LLK_Q5_0: case LLK_Q5_1: case LLK_Q8_0: {
             const int has_min = t == LLK_Q4_1 || t == LLK_Q5_1, has_high = t == LLK_Q5_0 || t == LLK_Q5_1;
-            const uint8_t *blk = src + (size_t)b * (t == LLK_Q4_0 ? 18 : t == LLK_Q4_1 ? 20 : t == LLK_Q5_0 ? 22 : 24);
+            const size_t bytes = t == LLK_Q4_0 ? 18 : t == LLK_Q4_1 ? 20 : t == LLK_Q5_0 ? 22 : t == LLK_Q5_1 ? 24 : 34;
+            const uint8_t *blk = src + (size_t)b * bytes;
             const uint8_t *qs = blk + 2 + (has_min ? 2 : 0) + (has_high ? 4 : 0);
-            const uint32_t qh = has_high ? ld32(blk + 2 + (has_min ? 2 : 0)) : 0;
-            const int offset = has_min ? 0 : has_high ? 16 : 8;
-            for (int j = 0; j < 16; j++) {
-                const int h0 = (int)((qh >> j) << 4) & 0x10, h1 = (int)(qh >> (j + 12)) & 0x10;
-                w[j] = (int8_t)(((qs[j] & 0xF) | h0) - offset);
-                w[j + 16] = (int8_t)(((qs[j] >> 4) | h1) - offset);
+            __m256i codes;
+            if (t == LLK_Q8_0) {
+                codes = ld256(blk + 2);
+            } else {
+                codes = nibbles32(qs);
+                if (has_high) codes = _mm256_or_si256(codes, bits32_x10(ld32(blk + 2 + (has_min ? 2 : 0))));
+                if (!has_min) codes = _mm256_sub_epi8(codes, _mm256_set1_epi8(has_high ? 16 : 8));
             }
-            for (int g = 0; g < 8; g++) sti(u + 32 + 4 * g, sum_codes(w + 4 * g, 4));
+            // -128 * (sum of each 4-element group): undoes the +128 of the unsigned activations.
+            const __m256i sums = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), codes), _mm256_set1_epi16(1));
+            _mm256_storeu_si256((__m256i *)(void *)u, codes);
+            _mm256_storeu_si256((__m256i *)(void *)(u + 32), _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(sums, 7)));
             stf(u + 64, ldh(blk));
             stf(u + 68, has_min ? ldh(blk + 2) : 0.0f);
-            break;
-        }
-        case LLK_Q8_0: {
-            const uint8_t *blk = src + (size_t)b * 34;
-            memcpy(w, blk + 2, 32);
-            for (int g = 0; g < 8; g++) sti(u + 32 + 4 * g, sum_codes(w + 4 * g, 4));
-            stf(u + 64, ldh(blk));
-            stf(u + 68, 0.0f);
             break;
         }
         case LLK_Q4_K: case LLK_Q5_K: {
             const int five = t == LLK_Q5_K;
             const uint8_t *blk = src + (size_t)b * (five ? 176 : 144);
-            const uint8_t *qh = blk + 16, *ql = blk + (five ? 48 : 16);
-            int16_t *w16 = (int16_t *)(void *)u;
-            int sc[8], mn[8];
+            const uint8_t *ql = blk + (five ? 48 : 16);
+            const __m256i qh = five ? ld256(blk + 16) : _mm256_setzero_si256(), m4 = _mm256_set1_epi8(0x0F), m10 = _mm256_set1_epi8(0x10);
+            uint8_t sc[8], mn[8];
             k4_scales(blk + 4, sc, mn);
             for (int j = 0; j < 4; j++) {
-                for (int l = 0; l < 32; l++) {
-                    const int lo = (ql[32 * j + l] & 0xF) + (five && (qh[l] >> (2 * j) & 1) ? 16 : 0);
-                    const int hi = (ql[32 * j + l] >> 4) + (five && (qh[l] >> (2 * j + 1) & 1) ? 16 : 0);
-                    w16[64 * j + l] = (int16_t)(sc[2 * j] * lo);
-                    w16[64 * j + 32 + l] = (int16_t)(sc[2 * j + 1] * hi);
-                }
+                // Sub-blocks 2j (low nibbles) and 2j+1 (high nibbles), plus Q5_K's fifth bit 2j / 2j+1 of qh.
+                const __m256i raw = ld256(ql + 32 * j);
+                const __m256i lo = _mm256_or_si256(_mm256_and_si256(raw, m4), _mm256_and_si256(_mm256_slli_epi16(_mm256_srli_epi16(qh, 2 * j), 4), m10));
+                const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(raw, 4), m4), _mm256_and_si256(_mm256_slli_epi16(_mm256_srli_epi16(qh, 2 * j + 1), 4), m10));
+                store_scaled(u + 128 * j, lo, sc[2 * j], sc[2 * j]);
+                store_scaled(u + 128 * j + 64, hi, sc[2 * j + 1], sc[2 * j + 1]);
             }
             for (int j = 0; j < 8; j++) sti(u + 512 + 4 * j, mn[j]);
             stf(u + 544, ldh(blk));
@@ -206,19 +187,18 @@ static void unpack_row(int t, const uint8_t *src, int64_t nb, uint8_t *dst, size
         }
         case LLK_Q6_K: {
             const uint8_t *blk = src + (size_t)b * 210;
-            const uint8_t *ql = blk, *qh = blk + 128;
             const int8_t *scales = (const int8_t *)(blk + 192);
-            int16_t *w16 = (int16_t *)(void *)u;
+            const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(3);
             for (int h = 0; h < 2; h++) {
-                const uint8_t *L = ql + 64 * h, *H = qh + 32 * h;
-                int16_t *y = w16 + 128 * h;
-                const int8_t *sc = scales + 8 * h;
-                for (int l = 0; l < 32; l++) {
-                    y[l] = (int16_t)(sc[l / 16] * ((L[l] & 0xF) | ((H[l] >> 0 & 3) << 4)));
-                    y[l + 32] = (int16_t)(sc[l / 16 + 2] * ((L[l + 32] & 0xF) | ((H[l] >> 2 & 3) << 4)));
-                    y[l + 64] = (int16_t)(sc[l / 16 + 4] * ((L[l] >> 4) | ((H[l] >> 4 & 3) << 4)));
-                    y[l + 96] = (int16_t)(sc[l / 16 + 6] * ((L[l + 32] >> 4) | ((H[l] >> 6 & 3) << 4)));
-                }
+                // ggml's layout: 64 bytes of low nibbles and 32 of 2-bit pairs give elements 128h + 0..127.
+                const __m256i l0 = ld256(blk + 64 * h), l1 = ld256(blk + 64 * h + 32), hb = ld256(blk + 128 + 32 * h);
+                const __m256i q[4] = {
+                    _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(hb, m3), 4)),
+                    _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2), m3), 4)),
+                    _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 4), m3), 4)),
+                    _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 6), m3), 4)),
+                };
+                for (int k = 0; k < 4; k++) store_scaled(u + 256 * h + 64 * k, q[k], scales[8 * h + 2 * k], scales[8 * h + 2 * k + 1]);
             }
             for (int j = 0; j < 16; j++) sti(u + 512 + 4 * j, scales[j]);
             stf(u + 576, ldh(blk + 208));

@@ -47,57 +47,58 @@ ISA_INL void NAME(mk_q8_0)(const uint8_t *wt, size_t ws, const int NR, const uin
 // 32 (two int16 pairs per vpdpwssd), then acc_g += (d_w * d_x) * lane. Q4_K/Q5_K subtract the mins
 // term in ggml's four lanes (sub-blocks 2k and 2k+1), summed apart: hsum8(acc) - hsum4(mins). Q6_K
 // takes its -32 offset off lane g as ggml does: 32 * (sc[2g] * bsum16[2g] + sc[2g+1] * bsum16[2g+1]).
+// Groups outside, chunks inside: only one integer lane vector per row is live, so four rows share each
+// activation load (the panel streams from L2), and the float lanes wait in L1 between super-blocks.
 ISA_INL void NAME(mk_kquant)(const uint8_t *wt, size_t ws, const int NR, const uint8_t *pn, int64_t nb, const int with_mins, VF *out) {
     const size_t ub = with_mins ? 576 : 640;
-    VF acc[2][8], accm[2][4];
+    float accf[4][8][LANES] __attribute__((aligned(64)));
+    VF accm[4][4];
     for (int r = 0; r < NR; r++) {
-        for (int g = 0; g < 8; g++) acc[r][g] = ZEROF();
+        for (int g = 0; g < 8; g++) STOREF(accf[r][g], ZEROF());
         for (int k = 0; k < 4; k++) accm[r][k] = ZEROF();
     }
     for (int64_t b = 0; b < nb; b++) {
         const uint8_t *pb = pn + (size_t)b * 9792;
         const uint8_t *u = wt + (size_t)b * ub;
-        VI lane[2][8];
-        for (int r = 0; r < NR; r++)
-            for (int g = 0; g < 8; g++) lane[r][g] = ZEROI();
-        for (int c = 0; c < 8; c++) {             // 32-element chunks
-            for (int g = 0; g < 8; g++) {
+        const VF dy = LOADF((pb + 8192));
+        VF scale[4];
+        for (int r = 0; r < NR; r++) scale[r] = MULF(SETF(ldf(u + r * ws + (with_mins ? 544 : 576))), dy);
+        for (int g = 0; g < 8; g++) {
+            VI lane[4];
+            for (int r = 0; r < NR; r++) lane[r] = ZEROI();
+            for (int c = 0; c < 8; c++) {             // 32-element chunks
                 for (int half = 0; half < 2; half++) {
                     const int pair = 16 * c + 2 * g + half;
                     const VI a = LOADI((pb + 64 * pair));
-                    for (int r = 0; r < NR; r++) lane[r][g] = DOTW(lane[r][g], a, BCAST(u + r * ws + 4 * pair));
+                    for (int r = 0; r < NR; r++) lane[r] = DOTW(lane[r], a, BCAST(u + r * ws + 4 * pair));
                 }
             }
-        }
-        if (!with_mins) {
-            for (int r = 0; r < NR; r++) {
-                const uint8_t *ur = u + r * ws;
-                for (int g = 0; g < 8; g++) {
-                    const VI off = ADDI(MULLO(LOADI((pb + 8768 + 128 * g)), BCAST(ur + 512 + 8 * g)),
-                                        MULLO(LOADI((pb + 8768 + 128 * g + 64)), BCAST(ur + 516 + 8 * g)));
-                    lane[r][g] = SUBI(lane[r][g], SLLI(off, 5));
+            if (!with_mins) {
+                const VI b0 = LOADI((pb + 8768 + 128 * g)), b1 = LOADI((pb + 8768 + 128 * g + 64));
+                for (int r = 0; r < NR; r++) {
+                    const uint8_t *ur = u + r * ws;
+                    const VI off = ADDI(MULLO(b0, BCAST(ur + 512 + 8 * g)), MULLO(b1, BCAST(ur + 516 + 8 * g)));
+                    lane[r] = SUBI(lane[r], SLLI(off, 5));
                 }
             }
-        }
-        const VF dy = LOADF((pb + 8192));
-        for (int r = 0; r < NR; r++) {
-            const VF scale = MULF(SETF(ldf(u + r * ws + (with_mins ? 544 : 576))), dy);
-            for (int g = 0; g < 8; g++) acc[r][g] = FMA(scale, CVT(lane[r][g]), acc[r][g]);
+            for (int r = 0; r < NR; r++) STOREF(accf[r][g], FMA(scale[r], CVT(lane[r]), LOADF(accf[r][g])));
         }
         if (with_mins) {
-            for (int r = 0; r < NR; r++) {
-                const uint8_t *ur = u + r * ws;
-                const VF scale = MULF(SETF(ldf(ur + 548)), dy);
-                for (int k = 0; k < 4; k++) {
-                    const VI m = ADDI(MULLO(LOADI((pb + 8256 + 128 * k)), BCAST(ur + 512 + 8 * k)),
-                                      MULLO(LOADI((pb + 8256 + 128 * k + 64)), BCAST(ur + 516 + 8 * k)));
-                    accm[r][k] = FMA(scale, CVT(m), accm[r][k]);
+            for (int k = 0; k < 4; k++) {
+                const VI b0 = LOADI((pb + 8256 + 128 * k)), b1 = LOADI((pb + 8256 + 128 * k + 64));
+                for (int r = 0; r < NR; r++) {
+                    const uint8_t *ur = u + r * ws;
+                    const VF mscale = MULF(SETF(ldf(ur + 548)), dy);
+                    const VI m = ADDI(MULLO(b0, BCAST(ur + 512 + 8 * k)), MULLO(b1, BCAST(ur + 516 + 8 * k)));
+                    accm[r][k] = FMA(mscale, CVT(m), accm[r][k]);
                 }
             }
         }
     }
     for (int r = 0; r < NR; r++) {
-        out[r] = HSUM8(acc[r]);
+        VF a[8];
+        for (int g = 0; g < 8; g++) a[g] = LOADF(accf[r][g]);
+        out[r] = HSUM8(a);
         if (with_mins) out[r] = SUBF(out[r], ADDF(ADDF(accm[r][0], accm[r][2]), ADDF(accm[r][1], accm[r][3])));
     }
 }
@@ -105,19 +106,20 @@ ISA_INL void NAME(mk_kquant)(const uint8_t *wt, size_t ws, const int NR, const u
 ISA_ATTR static void NAME(panel)(int t, const uint8_t *tile, size_t ws, int64_t nr, const uint8_t *pn, int64_t nb,
                                  int lanes, float *y, int64_t ldy) {
     float out[4][LANES] __attribute__((aligned(64)));
-    const int group = 2;   // rows per call: each row holds 8 lane accumulators
+    const int kquant = t == LLK_Q4_K || t == LLK_Q5_K || t == LLK_Q6_K;
+    const int group = kquant ? 4 : 2;   // rows per call (the byte kernels hold 8 float lanes per row in registers)
+    const int mins = t == LLK_Q4_K || t == LLK_Q5_K || t == LLK_Q4_1 || t == LLK_Q5_1;
     for (int64_t r0 = 0; r0 < nr; r0 += group) {
         const int rows = nr - r0 < group ? (int)(nr - r0) : group;
         const uint8_t *wt = tile + (size_t)r0 * ws;
         VF acc[4];
-        for (int part = 0; part < rows; part += rows == group ? group : 1) {
-            const uint8_t *w1 = wt + (size_t)part * ws;
-            const int full = rows == group;
-            switch (t) {
-            case LLK_Q4_K: case LLK_Q5_K: if (full) NAME(mk_kquant)(wt, ws, 2, pn, nb, 1, acc); else NAME(mk_kquant)(w1, ws, 1, pn, nb, 1, acc + part); break;
-            case LLK_Q6_K: if (full) NAME(mk_kquant)(wt, ws, 2, pn, nb, 0, acc); else NAME(mk_kquant)(w1, ws, 1, pn, nb, 0, acc + part); break;
-            case LLK_Q4_1: case LLK_Q5_1: if (full) NAME(mk_q8_0)(wt, ws, 2, pn, nb, 1, acc); else NAME(mk_q8_0)(w1, ws, 1, pn, nb, 1, acc + part); break;
-            default: if (full) NAME(mk_q8_0)(wt, ws, 2, pn, nb, 0, acc); else NAME(mk_q8_0)(w1, ws, 1, pn, nb, 0, acc + part); break;
+        if (rows == group) {
+            if (kquant) NAME(mk_kquant)(wt, ws, 4, pn, nb, mins, acc);
+            else NAME(mk_q8_0)(wt, ws, 2, pn, nb, mins, acc);
+        } else {
+            for (int r = 0; r < rows; r++) {
+                if (kquant) NAME(mk_kquant)(wt + (size_t)r * ws, ws, 1, pn, nb, mins, acc + r);
+                else NAME(mk_q8_0)(wt + (size_t)r * ws, ws, 1, pn, nb, mins, acc + r);
             }
         }
         for (int r = 0; r < rows; r++) STOREF(out[r], acc[r]);

@@ -27,8 +27,12 @@ public func causalAttention(
     pool.parallelParts(count * headCount / headsPerItem) { items, part in
         let partScratch = scratch + part * scratchFloats
         for item in items {
-            let firstHead = item * headsPerItem  // over (token, head)
-            let t = firstHead / headCount
+            // Token order 0, n-1, 1, n-2, ...: a causal token's cost grows with its position, and parts are
+            // contiguous ranges of items, so pairing short and long rows keeps the parts' work even.
+            let itemsPerToken = headCount / headsPerItem
+            let rank = item / itemsPerToken
+            let t = rank % 2 == 0 ? rank / 2 : count - 1 - rank / 2
+            let firstHead = t * headCount + item % itemsPerToken * headsPerItem
             let kvHead = firstHead % headCount / group
             let position = start + t
             let first = window.map { max(0, position - $0 + 1) } ?? 0

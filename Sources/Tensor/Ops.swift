@@ -41,30 +41,39 @@ public enum GatedActivation: Sendable {
     case geluTanh
 }
 
-public func gatedActivation(_ activation: GatedActivation, gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
-    switch activation {
-    case .silu:
-        for i in 0..<count {
-            let g = gate[i]
-            gate[i] = g / (1 + referenceExp(-g)) * up[i]
-        }
-    case .geluTanh:
-        // As ggml's GeGLU (GGML_GELU_FP16): GELU of the input rounded to f16, the result rounded to f16
-        // (ggml reads it from a 65,536-entry table), saturating outside ±10.
-        let sqrt2OverPi: Float = 0.797_884_560_802_865_4
-        for i in 0..<count {
-            let g = gate[i]
-            if g <= -10 {
-                gate[i] = 0
-            } else if g >= 10 {
-                gate[i] = g * up[i]
-            } else {
-                let x = Float(Float16(g))
-                let gelu = 0.5 * x * (1 + tanhf(sqrt2OverPi * x * (1 + 0.044715 * x * x)))
-                gate[i] = Float(Float16(gelu)) * up[i]
+public func gatedActivation(_ activation: GatedActivation, gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int,
+                            pool: ThreadPool) {
+    // Prefill's activations are large enough to share; a decode step's few thousand are not worth a dispatch.
+    let chunk = count >= 32_768 ? 4096 : count
+    pool.parallelFor(count, granularity: chunk) { range in
+        switch activation {
+        case .silu:
+            for i in range {
+                let g = gate[i]
+                gate[i] = g / (1 + referenceExp(-g)) * up[i]
+            }
+        case .geluTanh:
+            let table = geluTable
+            for i in range {
+                let g = gate[i]
+                if g <= -10 {
+                    gate[i] = 0
+                } else if g >= 10 {
+                    gate[i] = g * up[i]
+                } else {
+                    gate[i] = Float(table[Int(Float16(g).bitPattern)]) * up[i]
+                }
             }
         }
     }
+}
+
+/// GELU of every f16 value, rounded to f16: ggml's GeGLU (GGML_GELU_FP16) reads the same table, which is
+/// why the input is rounded to f16 first.
+private let geluTable: [Float16] = (0...UInt16.max).map { bits in
+    let x = Float(Float16(bitPattern: bits))
+    let sqrt2OverPi: Float = 0.797_884_560_802_865_4
+    return Float16(0.5 * x * (1 + tanhf(sqrt2OverPi * x * (1 + 0.044715 * x * x))))
 }
 
 /// How rotary position embedding pairs the dimensions of a head.

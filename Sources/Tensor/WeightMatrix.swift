@@ -66,9 +66,9 @@ public struct WeightMatrix: @unchecked Sendable {
         }
     }
 
-    /// From this many activation rows on, the panel GEMM beats llk_matmul (its packing and unpacking cost
-    /// is paid once per matrix; measured with Benchmarks/ckbench).
-    static let gemmMinimumColumns = 8
+    /// From this many activation rows on, the panel GEMM beats llk_matmul: its panels are 16 columns wide,
+    /// and unpacking the weights costs about half a 16-column product (Benchmarks/ckbench).
+    static let gemmMinimumColumns = 16
     /// Rows of unpacked weights each thread keeps in its scratch while all panels pass over them.
     static let gemmTileRows = 32
 
