@@ -1,6 +1,6 @@
 """`llmrun serve` driven by the official openai client, plus raw HTTP for what the client hides.
 
-Usage: test_openai.py LLMRUN_BINARY MODEL
+Usage: test_openai.py LLMRUN_BINARY MODEL (with the `openai` package installed; raw HTTP uses the standard library)
 Starts two servers on free loopback ports (one with an API key, one with no queue for the 503 and
 disconnect tests), runs every test, prints one line per test, exits 1 if any failed.
 """
@@ -14,7 +14,7 @@ import threading
 import time
 import traceback
 
-import httpx
+import http.client
 import openai
 
 BINARY, MODEL = sys.argv[1], sys.argv[2]
@@ -36,20 +36,17 @@ class Server:
         self.process = subprocess.Popen([BINARY, "serve", "-m", MODEL, "--port", str(self.port), "-c", str(CONTEXT), *extra],
                                         stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 120
-        saw_loading = False
         while True:
             assert self.process.poll() is None, f"server exited: {self.output()}"
             assert time.time() < deadline, f"server not ready in 120 s: {self.output()}"
             try:
-                response = httpx.get(self.url + "/health", timeout=2)
-                if response.status_code == 200:
+                status = request("GET", "/health", headers={}, server=self).status_code
+                if status == 200:
                     break
-                assert response.status_code == 503, response.status_code
-                saw_loading = True
-            except httpx.TransportError:
+                assert status == 503, status
+            except OSError:
                 pass
             time.sleep(0.05)
-        self.saw_loading = saw_loading
 
     def output(self):
         self.log.flush()
@@ -64,14 +61,41 @@ class Server:
             self.process.kill()
 
 
-main = Server("--api-key", API_KEY)
-client = openai.OpenAI(base_url=main.url + "/v1", api_key=API_KEY, max_retries=0, timeout=120)
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 HELLO = [{"role": "user", "content": "Name three colors."}]
 
 
-def post(path, body=None, *, content=None, headers=AUTH, server=main):
-    return httpx.post(server.url + path, json=body, content=content, headers=headers, timeout=120)
+class Reply:
+    def __init__(self, status, headers, body):
+        self.status_code, self.headers, self.content = status, headers, body
+        self.text = body.decode("utf-8", errors="replace")
+
+    def json(self):
+        return json.loads(self.content)
+
+
+def request(method, path, body=None, *, content=None, headers=None, server=None):
+    """One HTTP request on its own connection; `content` may be bytes or an iterator of chunks (sent chunked)."""
+    server = server or main
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+    headers = dict(AUTH if headers is None else headers)
+    if body is not None:
+        content = json.dumps(body).encode()
+        headers.setdefault("Content-Type", "application/json")
+    chunked = content is not None and not isinstance(content, bytes)
+    connection.request(method, path, body=content, headers=headers, encode_chunked=chunked)
+    response = connection.getresponse()
+    reply = Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+    connection.close()
+    return reply
+
+
+def post(path, body=None, **options):
+    return request("POST", path, body, **options)
+
+
+def get(path, **options):
+    return request("GET", path, **options)
 
 
 def expect_error(response, status, param=None):
@@ -84,30 +108,31 @@ def expect_error(response, status, param=None):
     return error
 
 
-def stream_raw(path, body, server=main):
-    """The data lines of a streamed response, each checked to be whole UTF-8, and the [DONE] marker."""
-    events = []
-    with httpx.stream("POST", server.url + path, json=body, headers=AUTH, timeout=120) as response:
-        assert response.status_code == 200, response.read()
-        assert response.headers["content-type"].startswith("text/event-stream")
-        for line in response.iter_raw():
-            events.append(line)
-    data = b"".join(events).split(b"\n\n")
-    assert data[-1] == b"", data[-1]
-    lines = data[:-1]
-    assert lines[-1] == b"data: [DONE]", lines[-1]
+def stream_raw(path, body, server=None):
+    """The events of a streamed response, each checked to be whole UTF-8 on its own, ending in [DONE]."""
+    response = post(path, body, server=server)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/event-stream")
+    events = response.content.split(b"\n\n")
+    assert events[-1] == b"", events[-1]
+    assert events[-2] == b"data: [DONE]", events[-2]
     decoded = []
-    for line in lines[:-1]:
-        assert line.startswith(b"data: "), line
-        decoded.append(json.loads(line[6:].decode("utf-8", errors="strict")))
+    for event in events[:-2]:
+        if event == b": keep-alive":  # the server's heartbeat, an SSE comment
+            continue
+        assert event.startswith(b"data: "), event
+        decoded.append(json.loads(event[6:].decode("utf-8", errors="strict")))
     return decoded
+
+
+main = Server("--api-key", API_KEY)
+client = openai.OpenAI(base_url=main.url + "/v1", api_key=API_KEY, max_retries=0, timeout=120)
 
 
 # MARK: - Tests
 
 def test_health_and_models():
-    assert main.saw_loading or True  # loading may be too quick to observe with the small model
-    assert httpx.get(main.url + "/health").json() == {"status": "ok"}  # no key needed
+    assert get("/health", headers={}).json() == {"status": "ok"}  # no key needed
     models = client.models.list()
     assert [m.id for m in models.data] == [MODEL], models
 
@@ -206,7 +231,7 @@ def test_tokenize_round_trip():
 
 
 def test_metrics():
-    response = httpx.get(main.url + "/metrics", headers=AUTH)
+    response = get("/metrics")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
     values = {}
     for line in response.text.splitlines():
@@ -272,8 +297,9 @@ def test_api_key():
         raise AssertionError("wrong key accepted")
     except openai.AuthenticationError as error:
         assert error.status_code == 401
-    expect_error(httpx.post(main.url + "/v1/chat/completions", json={"messages": HELLO}), 401)
-    expect_error(httpx.get(main.url + "/metrics"), 401)
+    expect_error(post("/v1/chat/completions", {"messages": HELLO}, headers={}), 401)
+    expect_error(get("/metrics", headers={}), 401)
+    expect_error(get("/metrics", headers={"Authorization": "Bearer " + API_KEY + "x"}), 401)
 
 
 def test_body_too_large():
@@ -281,8 +307,8 @@ def test_body_too_large():
     expect_error(post("/v1/chat/completions", content=body, headers={**AUTH, "Content-Type": "application/json"}), 413)
     # The same without Content-Length (chunked): the server stops reading at the limit.
     chunks = (body[i:i + 65536] for i in range(0, len(body), 65536))
-    expect_error(httpx.post(main.url + "/v1/chat/completions", content=chunks, headers=AUTH, timeout=60), 413)
-    assert httpx.get(main.url + "/health").status_code == 200
+    expect_error(post("/v1/chat/completions", content=chunks), 413)
+    assert get("/health").status_code == 200
 
 
 def test_queue_full_and_disconnect():
@@ -290,24 +316,40 @@ def test_queue_full_and_disconnect():
     try:
         long_chat = {"messages": [{"role": "user", "content": "Write a very long story about the sea."}], "max_tokens": 1500,
                      "temperature": 0.8, "seed": 1, "stream": True}
-        with httpx.stream("POST", busy.url + "/v1/chat/completions", json=long_chat, timeout=60) as response:
-            assert response.status_code == 200
-            lines = response.iter_lines()
-            next(lines), next(lines)  # generation is under way
-            refused = httpx.post(busy.url + "/v1/chat/completions", json={"messages": HELLO, "max_tokens": 2})
-            expect_error(refused, 503)
-            assert refused.headers.get("retry-after") == "1"
+        connection = http.client.HTTPConnection("127.0.0.1", busy.port, timeout=60)
+        connection.request("POST", "/v1/chat/completions", body=json.dumps(long_chat), headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        assert response.status == 200
+        response.readline(), response.readline(), response.readline()  # generation is under way
+        refused = post("/v1/chat/completions", {"messages": HELLO, "max_tokens": 2}, headers={}, server=busy)
+        expect_error(refused, 503)
+        assert refused.headers.get("retry-after") == "1"
+        connection.close()
         # The stream is closed mid-generation: the slot must be free at once.
         start = time.time()
         while True:
-            response = httpx.post(busy.url + "/v1/chat/completions", json={"messages": HELLO, "max_tokens": 2, "temperature": 0})
+            response = post("/v1/chat/completions", {"messages": HELLO, "max_tokens": 2, "temperature": 0}, headers={}, server=busy)
             if response.status_code == 200:
                 break
             assert response.status_code == 503 and time.time() - start < 2, (response.status_code, time.time() - start)
             time.sleep(0.05)
+        # A streamed summary is cancelled too, though it writes nothing while a step runs (heartbeats find the
+        # closed connection), well before its 4-second timeout.
+        connection = http.client.HTTPConnection("127.0.0.1", busy.port, timeout=60)
+        connection.request("POST", "/v1/summarize", body=json.dumps({"text": ARTICLE, "stream": True}),
+                           headers={"Content-Type": "application/json"})
+        assert connection.getresponse().status == 200
+        connection.close()
+        start = time.time()
+        while True:
+            response = post("/v1/chat/completions", {"messages": HELLO, "max_tokens": 2, "temperature": 0}, headers={}, server=busy)
+            if response.status_code == 200:
+                break
+            assert response.status_code == 503 and time.time() - start < 3, (response.status_code, time.time() - start)
+            time.sleep(0.05)
         # --timeout 4: a generation never outlives its request's time.
         start = time.time()
-        whole = httpx.post(busy.url + "/v1/completions", json={"prompt": "Count: 1, 2, 3,", "max_tokens": 1500, "temperature": 0}, timeout=60)
+        whole = post("/v1/completions", {"prompt": "Count: 1, 2, 3,", "max_tokens": 1500, "temperature": 0}, headers={}, server=busy)
         assert whole.status_code == 200 and time.time() - start < 6, (whole.status_code, time.time() - start)
     finally:
         busy.stop()

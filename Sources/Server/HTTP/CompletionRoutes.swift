@@ -12,34 +12,29 @@ extension Routes {
         // Control-token text in the rendered template (<|im_start|> …) must become control tokens.
         let prompt = model.runtime.tokenize(model.template.render(chat.messages), parseSpecial: true)
         try checkPrompt(prompt, model: model, param: "messages")
-        let run = try await model.generate(prompt: prompt, options: settings.options, deadline: deadline(from: arrival))
+        let run = try await model.generate(prompt: prompt, options: settings.options, arrival: arrival, deadline: deadline(from: arrival))
         let identity = CompletionIdentity(prefix: "chatcmpl-", model: model.id)
-        let (metrics, tokens) = (metrics, context.tokens)
+        let tokens = context.tokens
 
         guard settings.stream else {
-            let (text, stats) = try await collect(run, arrival: arrival)
+            let (text, stats) = try await collect(run)
             tokens.set(prompt: stats.promptTokens, generated: stats.generatedTokens)
             return try jsonResponse(ChatCompletion(identity, text: text, stats: stats))
         }
-        return EventStreamWriter.response { stream in
-            defer { run.cancel() }  // a failed write means the client left: free the slot now
+        return EventStreamWriter.response(for: run, start: { stream in
             try await stream.send(ChatCompletionChunk(identity, delta: .init(role: "assistant", content: "")))
-            var firstText = true
-            for await event in run.events {
-                switch event {
-                case .text(let text):
-                    if firstText { metrics.timeToFirstToken.record(ContinuousClock.now - arrival) }
-                    firstText = false
-                    try await stream.send(ChatCompletionChunk(identity, delta: .init(content: text)))
-                case .finished(let stats):
-                    tokens.set(prompt: stats.promptTokens, generated: stats.generatedTokens)
-                    try await stream.send(ChatCompletionChunk(identity, delta: .init(), finishReason: openAIFinishReason(stats.finishReason)))
-                    if settings.includeUsage { try await stream.send(ChatCompletionChunk(identity, usage: Usage(stats))) }
-                case .failed(let error):
-                    try await stream.send(Self.apiError(for: error, param: "messages").body)
-                }
+        }, send: { stream, event in
+            switch event {
+            case .text(let text):
+                try await stream.send(ChatCompletionChunk(identity, delta: .init(content: text)))
+            case .finished(let stats):
+                tokens.set(prompt: stats.promptTokens, generated: stats.generatedTokens)
+                try await stream.send(ChatCompletionChunk(identity, delta: .init(), finishReason: openAIFinishReason(stats.finishReason)))
+                if settings.includeUsage { try await stream.send(ChatCompletionChunk(identity, usage: Usage(stats))) }
+            case .failed(let error):
+                try await stream.send(Self.apiError(for: error, param: "messages").body)
             }
-        }
+        })
     }
 
     func completions(_ request: Request, context: ServerRequestContext) async throws -> Response {
@@ -52,31 +47,25 @@ extension Routes {
         case .tokens(let ids): ids
         }
         try checkPrompt(prompt, model: model, param: "prompt")
-        let run = try await model.generate(prompt: prompt, options: settings.options, deadline: deadline(from: arrival))
+        let run = try await model.generate(prompt: prompt, options: settings.options, arrival: arrival, deadline: deadline(from: arrival))
         let identity = CompletionIdentity(prefix: "cmpl-", model: model.id)
-        let (metrics, tokens) = (metrics, context.tokens)
+        let tokens = context.tokens
 
         guard settings.stream else {
-            let (text, stats) = try await collect(run, arrival: arrival)
+            let (text, stats) = try await collect(run)
             tokens.set(prompt: stats.promptTokens, generated: stats.generatedTokens)
             return try jsonResponse(TextCompletion(identity, text: text, finishReason: openAIFinishReason(stats.finishReason), usage: Usage(stats)))
         }
-        return EventStreamWriter.response { stream in
-            defer { run.cancel() }  // a failed write means the client left: free the slot now
-            var firstText = true
-            for await event in run.events {
-                switch event {
-                case .text(let text):
-                    if firstText { metrics.timeToFirstToken.record(ContinuousClock.now - arrival) }
-                    firstText = false
-                    try await stream.send(TextCompletion(identity, text: text, finishReason: nil, usage: nil))
-                case .finished(let stats):
-                    tokens.set(prompt: stats.promptTokens, generated: stats.generatedTokens)
-                    try await stream.send(TextCompletion(identity, text: "", finishReason: openAIFinishReason(stats.finishReason), usage: nil))
-                    if settings.includeUsage { try await stream.send(TextCompletion(identity, text: nil, finishReason: nil, usage: Usage(stats))) }
-                case .failed(let error):
-                    try await stream.send(Self.apiError(for: error, param: "prompt").body)
-                }
+        return EventStreamWriter.response(for: run) { stream, event in
+            switch event {
+            case .text(let text):
+                try await stream.send(TextCompletion(identity, text: text, finishReason: nil, usage: nil))
+            case .finished(let stats):
+                tokens.set(prompt: stats.promptTokens, generated: stats.generatedTokens)
+                try await stream.send(TextCompletion(identity, text: "", finishReason: openAIFinishReason(stats.finishReason), usage: nil))
+                if settings.includeUsage { try await stream.send(TextCompletion(identity, text: nil, finishReason: nil, usage: Usage(stats))) }
+            case .failed(let error):
+                try await stream.send(Self.apiError(for: error, param: "prompt").body)
             }
         }
     }
@@ -96,13 +85,12 @@ extension Routes {
     }
 
     /// The whole text of a non-streamed generation.
-    func collect(_ run: GenerationRun, arrival: ContinuousClock.Instant) async throws -> (String, GenerationStats) {
+    func collect(_ run: InferenceRun<GenerationEvent>) async throws -> (String, GenerationStats) {
         defer { run.cancel() }
         var text = ""
         for await event in run.events {
             switch event {
             case .text(let piece):
-                if text.isEmpty { metrics.timeToFirstToken.record(ContinuousClock.now - arrival) }
                 text += piece
             case .finished(let stats): return (text, stats)
             case .failed(let error): throw Self.apiError(for: error, param: "prompt")

@@ -48,30 +48,29 @@ extension Routes {
         } catch {
             throw APIError.invalidRequest("The text has nothing to summarize: \(error)", param: "text", code: "invalid_value")
         }
-        let events = try await model.summarize(article, length: length, deadline: deadline(from: arrival))
+        let run = try await model.summarize(article, length: length, deadline: deadline(from: arrival))
         let tokens = context.tokens
 
         guard body.stream ?? false else {
-            for await event in events {
+            defer { run.cancel() }
+            for await event in run.events {
                 switch event {
                 case .point: continue
                 case .finished(let summary):
                     tokens.set(prompt: summary.promptTokens, generated: summary.generatedTokens)
                     return try jsonResponse(SummaryResponse(summary, model: model.id))
-                case .failed(let message): throw APIError.invalidRequest("The summary failed: \(message)", param: "text")
+                case .failed(let error): throw error
                 }
             }
             throw CancellationError()
         }
-        return EventStreamWriter.response { stream in
-            for await event in events {
-                switch event {
-                case .point(let point): try await stream.send(PointEvent(point: point))
-                case .finished(let summary):
-                    tokens.set(prompt: summary.promptTokens, generated: summary.generatedTokens)
-                    try await stream.send(SummaryResponse(summary, model: model.id))
-                case .failed(let message): try await stream.send(APIError.invalidRequest("The summary failed: \(message)", param: "text").body)
-                }
+        return EventStreamWriter.response(for: run) { stream, event in
+            switch event {
+            case .point(let point): try await stream.send(PointEvent(point: point))
+            case .finished(let summary):
+                tokens.set(prompt: summary.promptTokens, generated: summary.generatedTokens)
+                try await stream.send(SummaryResponse(summary, model: model.id))
+            case .failed(let error): try await stream.send(error.body)
             }
         }
     }

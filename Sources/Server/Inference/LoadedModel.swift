@@ -9,13 +9,13 @@ enum GenerationEvent: Sendable {
     case failed(GenerationError)
 }
 
-/// A generation under way: its events, and a way to stop it. A consumer that stops reading early (the
+/// Work under way on a slot: its events, and a way to stop it. A consumer that stops reading early (the
 /// client went away) must call `cancel()`: the stream alone cannot tell, as its producer still holds it.
-struct GenerationRun: Sendable {
-    let events: AsyncStream<GenerationEvent>
+struct InferenceRun<Event: Sendable>: Sendable {
+    let events: AsyncStream<Event>
     fileprivate let cancellation: CancellationFlag
 
-    /// Stops the generation at its next token or prompt batch; its slot is then released.
+    /// Stops the work at its next token or prompt batch; its slot is then released.
     func cancel() { cancellation.cancel() }
 }
 
@@ -23,7 +23,7 @@ struct GenerationRun: Sendable {
 enum SummaryStreamEvent: Sendable {
     case point(SummaryPoint)
     case finished(Summary)
-    case failed(String)
+    case failed(APIError)
 }
 
 /// The served model once loaded: weights, tokenizer, chat template and the slots that run requests.
@@ -70,7 +70,9 @@ final class LoadedModel: Sendable {
 
     /// Waits for a slot (throws a 503 when the queue is full or the deadline passes), then generates on
     /// the slot's thread, until the end of the text, the deadline or `cancel()`.
-    func generate(prompt: [Int32], options: GenerationOptions, deadline: ContinuousClock.Instant) async throws -> GenerationRun {
+    /// `arrival` is when the request came in, for the time-to-first-token metric.
+    func generate(prompt: [Int32], options: GenerationOptions, arrival: ContinuousClock.Instant,
+                  deadline: ContinuousClock.Instant) async throws -> InferenceRun<GenerationEvent> {
         let slot = try await pool.acquire(prompt: prompt, deadline: deadline)
         let (stream, continuation) = AsyncStream<GenerationEvent>.makeStream()
         let cancellation = CancellationFlag()
@@ -81,10 +83,13 @@ final class LoadedModel: Sendable {
             let keepGoing = { !cancellation.isCancelled && ContinuousClock.now < deadline }
             let generator = TextGenerator(session: session, tokenizer: tokenizer)
             let outcome: GenerationEvent
+            var sentText = false
             do throws(GenerationError) {
                 let (_, stats) = try generator.generate(prompt: prompt, options: options,
                                                         onPromptProgress: { _, _ in keepGoing() },
                                                         onText: { text in
+                                                            if !sentText { metrics.timeToFirstToken.record(ContinuousClock.now - arrival) }
+                                                            sentText = true
                                                             continuation.yield(.text(text))
                                                             return keepGoing()
                                                         })
@@ -98,29 +103,37 @@ final class LoadedModel: Sendable {
             continuation.yield(outcome)
             continuation.finish()
         }
-        return GenerationRun(events: stream, cancellation: cancellation)
+        return InferenceRun(events: stream, cancellation: cancellation)
     }
 
-    /// Summarizes `article` on a slot (the article pipeline of `llmrun summarize`), streaming its points.
-    func summarize(_ article: Article, length: SummaryLength, deadline: ContinuousClock.Instant) async throws -> AsyncStream<SummaryStreamEvent> {
+    /// Summarizes `article` on a slot (the article pipeline of `llmrun summarize`), streaming its points,
+    /// until the summary is done, the deadline or `cancel()`.
+    func summarize(_ article: Article, length: SummaryLength, deadline: ContinuousClock.Instant) async throws -> InferenceRun<SummaryStreamEvent> {
         let slot = try await pool.acquire(prompt: [], deadline: deadline)
         let (stream, continuation) = AsyncStream<SummaryStreamEvent>.makeStream()
+        let cancellation = CancellationFlag()
+        continuation.onTermination = { _ in cancellation.cancel() }
         let (runtime, template, pool) = (runtime, template, pool)
         slot.run { session in
             let summarizer = Summarizer(runtime: runtime, session: session, template: template)
+            summarizer.isCancelled = { cancellation.isCancelled || ContinuousClock.now >= deadline }
             let outcome: SummaryStreamEvent
             do {
                 let summary = try summarizer.summarize(sentences: article.sentenceTexts, length: length, language: article.language,
                                                        onPoint: { continuation.yield(.point($0)) })
                 outcome = .finished(summary)
+            } catch is CancellationError {
+                // Nobody hears this when the client left; otherwise the deadline passed.
+                outcome = .failed(APIError(status: 504, message: "The summary did not finish within the server's request timeout.",
+                                           type: "server_error", code: "timeout"))
             } catch {
-                outcome = .failed(String(describing: error))
+                outcome = .failed(.invalidRequest("The summary failed: \(error)", param: "text"))
             }
             pool.release(slot)
             continuation.yield(outcome)
             continuation.finish()
         }
-        return stream
+        return InferenceRun(events: stream, cancellation: cancellation)
     }
 }
 
