@@ -38,7 +38,8 @@ public struct LLMServer: Sendable {
                 guard !Task.isCancelled else { return }
                 let start = ContinuousClock.now
                 try await host.load(configuration: configuration, metrics: metrics)
-                logger.info("model \(configuration.modelID) ready in \(ContinuousClock.now - start), \(configuration.parallel) slot(s)")
+                let seconds = (ContinuousClock.now - start) / .seconds(1)
+                logger.info("model \(configuration.modelID) ready in \(String(format: "%.2f", seconds)) s, \(configuration.parallel) slot(s)")
             }
             // The first to finish is the loader (the server runs until a signal); a loading error ends both.
             while try await group.next() != nil {}

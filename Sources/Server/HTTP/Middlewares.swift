@@ -18,14 +18,15 @@ struct AccessLogMiddleware: RouterMiddleware {
         let tokens = context.tokens
         let body = response.body
         response.body = ResponseBody(contentLength: body.contentLength) { writer in
+            var written = false
             defer {
-                let elapsed = ContinuousClock.now - start
-                let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+                let milliseconds = Int((ContinuousClock.now - start) / .milliseconds(1))
                 let (prompt, generated) = tokens.value
-                logger.info("\(method) \(path) \(status) tokens=\(prompt)+\(generated) \(milliseconds)ms")
+                logger.info("\(method) \(path) \(status) tokens=\(prompt)+\(generated) \(milliseconds)ms\(written ? "" : " (client left)")")
                 metrics.countRequest(route: route, status: status)
             }
             try await body.write(writer)
+            written = true
         }
         return response
     }
