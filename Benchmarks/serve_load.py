@@ -2,9 +2,9 @@
 
 Starts the server on a free loopback port, sends `--clients` streamed chat completions at once, and
 reports requests completed, failures, time to first token p50/p95, aggregate generated tokens/s and
-the server's peak RSS. Needs httpx (the server tests' virtual environment has it):
+the server's peak RSS. Standard library only:
 
-  ~/.cache/llmrun/venv-server/bin/python Benchmarks/serve_load.py .build/release/llmrun -m qwen2.5-0.5b --parallel 2
+  python3 Benchmarks/serve_load.py .build/release/llmrun -m qwen2.5-0.5b --parallel 2
 """
 import argparse
 import json
@@ -14,7 +14,7 @@ import subprocess
 import threading
 import time
 
-import httpx
+import http.client
 
 parser = argparse.ArgumentParser()
 parser.add_argument("binary")
@@ -28,14 +28,24 @@ args = parser.parse_args()
 with socket.socket() as s:
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
-url = f"http://127.0.0.1:{port}"
 server = subprocess.Popen([args.binary, "serve", "-m", args.model, "--port", str(port), "--parallel", str(args.parallel),
                            "-c", str(args.context), "--queue", str(args.clients)], stderr=subprocess.DEVNULL)
+
+
+def open_stream(body):
+    """POSTs a chat completion; the response's lines can be read as they arrive."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    connection.request("POST", "/v1/chat/completions", body=json.dumps(body), headers={"Content-Type": "application/json"})
+    return connection.getresponse()
+
+
 while True:
     try:
-        if httpx.get(url + "/health").status_code == 200:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection.request("GET", "/health")
+        if connection.getresponse().status == 200:
             break
-    except httpx.TransportError:
+    except OSError:
         pass
     assert server.poll() is None, "server exited"
     time.sleep(0.1)
@@ -56,18 +66,19 @@ def client(index):
     tokens = 0
     error = None
     try:
-        with httpx.stream("POST", url + "/v1/chat/completions", json=body, timeout=600) as response:
-            if response.status_code != 200:
-                error = f"status {response.status_code}"
-            else:
-                for line in response.iter_lines():
-                    if not line.startswith("data: ") or line == "data: [DONE]":
-                        continue
-                    chunk = json.loads(line[6:])
-                    if chunk.get("choices") and chunk["choices"][0]["delta"].get("content") and first is None:
-                        first = time.perf_counter() - start
-                    if chunk.get("usage"):
-                        tokens = chunk["usage"]["completion_tokens"]
+        response = open_stream(body)
+        if response.status != 200:
+            error = f"status {response.status}"
+        else:
+            for raw in response:
+                line = raw.decode().strip()
+                if not line.startswith("data: {"):
+                    continue
+                chunk = json.loads(line[6:])
+                if chunk.get("choices") and chunk["choices"][0]["delta"].get("content") and first is None:
+                    first = time.perf_counter() - start
+                if chunk.get("usage"):
+                    tokens = chunk["usage"]["completion_tokens"]
     except Exception as exception:  # noqa: BLE001 — every failure counts
         error = repr(exception)
     with lock:

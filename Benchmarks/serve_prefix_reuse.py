@@ -3,9 +3,9 @@
 A conversation of several long turns is sent turn by turn to a one-slot server. For each new turn the
 request is timed twice: right after the previous turn (the slot still holds that conversation: only the
 new turn is evaluated), and after an unrelated request has replaced the slot's cache (the whole
-conversation is evaluated). Needs httpx:
+conversation is evaluated). Standard library only:
 
-  ~/.cache/llmrun/venv-server/bin/python Benchmarks/serve_prefix_reuse.py .build/release/llmrun -m qwen2.5-0.5b
+  python3 Benchmarks/serve_prefix_reuse.py .build/release/llmrun -m qwen2.5-0.5b
 """
 import argparse
 import json
@@ -14,7 +14,7 @@ import statistics
 import subprocess
 import time
 
-import httpx
+import http.client
 
 parser = argparse.ArgumentParser()
 parser.add_argument("binary")
@@ -25,13 +25,23 @@ args = parser.parse_args()
 with socket.socket() as s:
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
-url = f"http://127.0.0.1:{port}"
 server = subprocess.Popen([args.binary, "serve", "-m", args.model, "--port", str(port), "-c", "4096"], stderr=subprocess.DEVNULL)
+
+
+def open_stream(body):
+    """POSTs a chat completion; the response's lines can be read as they arrive."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    connection.request("POST", "/v1/chat/completions", body=json.dumps(body), headers={"Content-Type": "application/json"})
+    return connection.getresponse()
+
+
 while True:
     try:
-        if httpx.get(url + "/health").status_code == 200:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection.request("GET", "/health")
+        if connection.getresponse().status == 200:
             break
-    except httpx.TransportError:
+    except OSError:
         pass
     time.sleep(0.1)
 
@@ -45,16 +55,17 @@ def first_token(messages):
             "stream_options": {"include_usage": True}}
     start = time.perf_counter()
     ttft, cached, prompt = None, None, None
-    with httpx.stream("POST", url + "/v1/chat/completions", json=body, timeout=600) as response:
-        for line in response.iter_lines():
-            if not line.startswith("data: {"):
-                continue
-            chunk = json.loads(line[6:])
-            if ttft is None and chunk["choices"] and chunk["choices"][0]["delta"].get("content"):
-                ttft = time.perf_counter() - start
-            if chunk.get("usage"):
-                cached = chunk["usage"]["prompt_tokens_details"]["cached_tokens"]
-                prompt = chunk["usage"]["prompt_tokens"]
+    response = open_stream(body)
+    for raw in response:
+        line = raw.decode().strip()
+        if not line.startswith("data: {"):
+            continue
+        chunk = json.loads(line[6:])
+        if ttft is None and chunk["choices"] and chunk["choices"][0]["delta"].get("content"):
+            ttft = time.perf_counter() - start
+        if chunk.get("usage"):
+            cached = chunk["usage"]["prompt_tokens_details"]["cached_tokens"]
+            prompt = chunk["usage"]["prompt_tokens"]
     return ttft, cached, prompt
 
 
