@@ -290,6 +290,35 @@ def test_malformed_requests():
         assert str(CONTEXT) in error.body["message"] and error.body["code"] == "context_length_exceeded", error.body
 
 
+def test_odd_bodies_never_crash():
+    """Every field replaced by values of every JSON type, truncated bodies and random bytes: 200 or 4xx, never 5xx."""
+    import random
+    rng = random.Random(8)
+    valid = {"model": MODEL, "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1, "temperature": 0,
+             "top_p": 0.9, "stop": ["x"], "seed": 1, "stream": False, "stream_options": {"include_usage": True}, "n": 1}
+    odd = [None, True, -1, 0, 2 ** 63, -2 ** 63 - 1, 1e308, 0.5, "", "x" * 300, "\u0000", [], {}, [1, "a", None], {"a": [{}]}]
+    statuses = []
+    for key in valid:
+        for value in odd:
+            if key == "max_tokens" and value in (None, 2 ** 63):
+                continue  # absent or huge: valid requests that would generate up to the context
+            body = dict(valid, **{key: value})
+            statuses.append(post("/v1/chat/completions", body).status_code)
+            if key == "messages":
+                statuses.append(post("/v1/chat/completions", dict(valid, messages=[{"role": "user", "content": value}])).status_code)
+                statuses.append(post("/v1/chat/completions", dict(valid, messages=[value])).status_code)
+    encoded = json.dumps(valid).encode()
+    for cut in range(0, len(encoded), 7):
+        statuses.append(post("/v1/chat/completions", content=encoded[:cut]).status_code)
+    for _ in range(30):
+        junk = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200)))
+        for path in ("/v1/chat/completions", "/v1/completions", "/tokenize", "/detokenize", "/v1/summarize"):
+            statuses.append(post(path, content=junk).status_code)
+    statuses.append(post("/v1/completions", content=b"[" * 100000 + b"]" * 100000).status_code)
+    assert all(code in (200, 400, 404) for code in statuses), sorted(set(statuses))
+    assert get("/health").status_code == 200
+
+
 def test_api_key():
     wrong = openai.OpenAI(base_url=main.url + "/v1", api_key="wrong", max_retries=0)
     try:
@@ -312,7 +341,7 @@ def test_body_too_large():
 
 
 def test_queue_full_and_disconnect():
-    busy = Server("--queue", "0", "--timeout", "4")
+    busy = Server("--queue", "0")
     try:
         long_chat = {"messages": [{"role": "user", "content": "Write a very long story about the sea."}], "max_tokens": 1500,
                      "temperature": 0.8, "seed": 1, "stream": True}
@@ -333,8 +362,8 @@ def test_queue_full_and_disconnect():
                 break
             assert response.status_code == 503 and time.time() - start < 2, (response.status_code, time.time() - start)
             time.sleep(0.05)
-        # A streamed summary is cancelled too, though it writes nothing while a step runs (heartbeats find the
-        # closed connection), well before its 4-second timeout.
+        # A streamed summary is cancelled too, though it writes nothing while a step runs: the heartbeats (one a
+        # second) find the closed connection, then the summary stops at its next token or prompt batch.
         connection = http.client.HTTPConnection("127.0.0.1", busy.port, timeout=60)
         connection.request("POST", "/v1/summarize", body=json.dumps({"text": ARTICLE, "stream": True}),
                            headers={"Content-Type": "application/json"})
@@ -345,16 +374,24 @@ def test_queue_full_and_disconnect():
             response = post("/v1/chat/completions", {"messages": HELLO, "max_tokens": 2, "temperature": 0}, headers={}, server=busy)
             if response.status_code == 200:
                 break
-            assert response.status_code == 503 and time.time() - start < 3, (response.status_code, time.time() - start)
+            assert response.status_code == 503 and time.time() - start < 6, (response.status_code, time.time() - start)
             time.sleep(0.05)
-        # --timeout 4: a generation never outlives its request's time.
-        start = time.time()
-        whole = post("/v1/completions", {"prompt": "Count: 1, 2, 3,", "max_tokens": 1500, "temperature": 0}, headers={}, server=busy)
-        assert whole.status_code == 200 and time.time() - start < 6, (whole.status_code, time.time() - start)
     finally:
         busy.stop()
     log = busy.output()
     assert "POST /v1/chat/completions 503" in log, log
+
+
+def test_request_timeout():
+    """--timeout 3: a generation never outlives its request's time (cut short, it ends with finish_reason "length")."""
+    timed = Server("--timeout", "3")
+    try:
+        start = time.time()
+        whole = post("/v1/completions", {"prompt": "Count: 1, 2, 3,", "max_tokens": 1500, "temperature": 0}, headers={}, server=timed)
+        assert whole.status_code == 200 and time.time() - start < 5, (whole.status_code, time.time() - start)
+        assert whole.json()["choices"][0]["finish_reason"] in ("stop", "length")
+    finally:
+        timed.stop()
 
 
 def test_concurrent_requests_all_answered():

@@ -17,7 +17,7 @@ extension Routes {
         let tokens = context.tokens
 
         guard settings.stream else {
-            let (text, stats) = try await collect(run)
+            let (text, stats) = try await collect(run, param: "messages")
             tokens.set(prompt: stats.promptTokens, generated: stats.generatedTokens)
             return try jsonResponse(ChatCompletion(identity, text: text, stats: stats))
         }
@@ -52,7 +52,7 @@ extension Routes {
         let tokens = context.tokens
 
         guard settings.stream else {
-            let (text, stats) = try await collect(run)
+            let (text, stats) = try await collect(run, param: "prompt")
             tokens.set(prompt: stats.promptTokens, generated: stats.generatedTokens)
             return try jsonResponse(TextCompletion(identity, text: text, finishReason: openAIFinishReason(stats.finishReason), usage: Usage(stats)))
         }
@@ -84,8 +84,8 @@ extension Routes {
         }
     }
 
-    /// The whole text of a non-streamed generation.
-    func collect(_ run: InferenceRun<GenerationEvent>) async throws -> (String, GenerationStats) {
+    /// The whole text of a non-streamed generation; a failure is a 400 naming `param`, the request's prompt field.
+    func collect(_ run: InferenceRun<GenerationEvent>, param: String) async throws -> (String, GenerationStats) {
         defer { run.cancel() }
         var text = ""
         for await event in run.events {
@@ -93,7 +93,7 @@ extension Routes {
             case .text(let piece):
                 text += piece
             case .finished(let stats): return (text, stats)
-            case .failed(let error): throw Self.apiError(for: error, param: "prompt")
+            case .failed(let error): throw Self.apiError(for: error, param: param)
             }
         }
         // The stream ends without an outcome only when this task was cancelled (the client left).
