@@ -135,6 +135,8 @@ def test_health_and_models():
     assert get("/health", headers={}).json() == {"status": "ok"}  # no key needed
     models = client.models.list()
     assert [m.id for m in models.data] == [MODEL], models
+    assert client.models.retrieve(MODEL).id == MODEL
+    expect_error(get("/v1/models/gpt-4"), 404, "model")
 
 
 def test_chat_non_streaming():

@@ -22,6 +22,7 @@ struct Routes: Sendable {
         router.post("/v1/completions", use: completions)
         router.post("/v1/summarize", use: summarize)
         router.get("/v1/models", use: models)
+        router.get("/v1/models/{id}", use: modelDetails)
         router.get("/health", use: health)
         router.get("/metrics", use: prometheusMetrics)
         router.post("/tokenize", use: tokenize)

@@ -17,6 +17,13 @@ extension Routes {
         try jsonResponse(ModelList(data: [.init(id: configuration.modelID, created: startTime)]))
     }
 
+    /// `GET /v1/models/{id}`: the served model, or 404.
+    func modelDetails(_ request: Request, context: ServerRequestContext) async throws -> Response {
+        let id = context.parameters.get("id") ?? ""
+        guard id == configuration.modelID else { throw APIError.modelNotFound(id, served: configuration.modelID) }
+        return try jsonResponse(ModelList.Model(id: id, created: startTime))
+    }
+
     func prometheusMetrics(_ request: Request, context: ServerRequestContext) async throws -> Response {
         Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                  body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.text)))
