@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// `llmrun serve`: an OpenAI-compatible HTTP server for one model.
 ///
@@ -22,7 +23,7 @@ public struct LLMServer: Sendable {
         let routes = Routes(configuration: configuration, host: host, metrics: metrics, startTime: Int(Date().timeIntervalSince1970))
         let (listening, listeningContinuation) = AsyncStream<Void>.makeStream()
         let (configuration, logger) = (configuration, logger)
-        let app = Application(
+        var app = Application(
             router: routes.makeRouter(logger: logger),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "llmrun"),
             onServerRunning: { channel in
@@ -31,18 +32,28 @@ public struct LLMServer: Sendable {
             },
             logger: logger
         )
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService() }
-            group.addTask {
-                for await _ in listening {}
-                guard !Task.isCancelled else { return }
-                let start = ContinuousClock.now
-                try await host.load(configuration: configuration, metrics: metrics)
-                let seconds = (ContinuousClock.now - start) / .seconds(1)
-                logger.info("model \(configuration.modelID) ready in \(String(format: "%.2f", seconds)) s, \(configuration.parallel) slot(s)")
-            }
-            // The first to finish is the loader (the server runs until a signal); a loading error ends both.
-            while try await group.next() != nil {}
-        }
+        app.addServices(ModelLoader(host: host, configuration: configuration, metrics: metrics, logger: logger, listening: listening))
+        try await app.runService()
+    }
+}
+
+/// Loads the model once the server listens, then stays until shutdown. As a service of the application,
+/// a loading error shuts the server down gracefully and becomes the error `run()` throws.
+struct ModelLoader: Service {
+    let host: ModelHost
+    let configuration: ServeConfiguration
+    let metrics: ServerMetrics
+    let logger: Logger
+    let listening: AsyncStream<Void>
+
+    func run() async throws {
+        for await _ in listening.cancelOnGracefulShutdown() {}
+        guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
+        let start = ContinuousClock.now
+        try await host.load(configuration: configuration, metrics: metrics)
+        let seconds = (ContinuousClock.now - start) / .seconds(1)
+        logger.info("model \(configuration.modelID) ready in \(String(format: "%.2f", seconds)) s, \(configuration.parallel) slot(s)")
+        // A service that returns stops the others: stay until the server shuts down.
+        try? await gracefulShutdown()
     }
 }
