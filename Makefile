@@ -6,7 +6,7 @@ LLMRUN = .build/release/llmrun
 TEST_MODELS = smollm2-135m gemma3-270m qwen2.5-0.5b qwen2.5-1.5b
 DEMO_MODEL ?= qwen2.5-1.5b
 
-.PHONY: demo test deps build models compare clean
+.PHONY: demo test test-server deps build models compare clean
 
 demo: build
 	$(LLMRUN) pull $(DEMO_MODEL)
@@ -14,6 +14,17 @@ demo: build
 
 test: build models
 	$(SWIFT) test
+	$(MAKE) test-server
+
+# `llmrun serve` driven by the official openai client, from PyPI into a virtual environment kept
+# beside the models (Tests/server/test_openai.py).
+SERVER_VENV ?= $(HOME)/.cache/llmrun/venv-server
+SERVER_TEST_MODEL ?= smollm2-135m
+test-server: build
+	@$(LLMRUN) pull $(SERVER_TEST_MODEL) >/dev/null
+	@test -x $(SERVER_VENV)/bin/python || python3 -m venv $(SERVER_VENV)
+	@$(SERVER_VENV)/bin/python -c "import openai" 2>/dev/null || $(SERVER_VENV)/bin/pip install -q openai
+	$(SERVER_VENV)/bin/python Tests/server/test_openai.py $(LLMRUN) $(SERVER_TEST_MODEL)
 
 # Installs the system packages when root; otherwise prints the command and stops.
 deps:

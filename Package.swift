@@ -25,6 +25,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        // No default traits: llmrun configures the server from its own options, not swift-configuration.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -60,11 +65,25 @@ let package = Package(
             ],
             swiftSettings: hotSwiftSettings
         ),
+        // `llmrun serve`: the OpenAI-compatible HTTP server (routes, request validation, inference slots).
+        .target(
+            name: "Server",
+            dependencies: [
+                "Transformer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["README.md"]
+        ),
         .executableTarget(
             name: "llmrun",
             dependencies: [
                 "Transformer",
+                "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
@@ -77,6 +96,10 @@ let package = Package(
             name: "TransformerTests",
             dependencies: ["Transformer"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: ["Server"]
         ),
         .testTarget(
             name: "CLITests",

@@ -137,7 +137,9 @@ public struct TextGenerator {
             try session.append(token)
         }
         if stats.finishReason != .stopString && stats.finishReason != .cancelled {
-            _ = emit(held + detokenizer.flush())
+            // What the detokenizer still holds is the start of a character the token budget (or the end of
+            // generation) cut off: it is dropped, not sent as U+FFFD.
+            _ = emit(held)
         }
         stats.generationSeconds = Date().timeIntervalSince(generationStart)
         return (output, stats)

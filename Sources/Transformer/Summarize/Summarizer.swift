@@ -72,6 +72,10 @@ public final class Summarizer {
     /// all of it (long prompts made the models of the catalog copy the opening instead).
     let chunkTokens: Int
 
+    /// Polled after every token; true stops the summary, which then throws `CancellationError` (the
+    /// server's client went away).
+    public var isCancelled: () -> Bool = { false }
+
     public init(runtime: ModelRuntime, session: Session, template: ChatTemplate, chunkTokens: Int = 1400) {
         self.runtime = runtime
         self.session = session
@@ -203,7 +207,9 @@ public final class Summarizer {
         let generator = TextGenerator(session: session, tokenizer: runtime.tokenizer)
         let options = GenerationOptions(maxTokens: min(maxTokens ?? answerTokens, answerTokens, session.contextSize - tokens.count), sampling: .greedy,
                                         stopStrings: [], loopWindow: 24)
-        let (text, stats) = try generator.generate(prompt: tokens, options: options)
+        let (text, stats) = try generator.generate(prompt: tokens, options: options,
+                                                   onPromptProgress: { _, _ in !isCancelled() }, onText: { _ in !isCancelled() })
+        if stats.finishReason == .cancelled { throw CancellationError() }
         summary.promptTokens += stats.evaluatedPromptTokens
         summary.generatedTokens += stats.generatedTokens
         if stats.finishReason == .repetition { summary.loopsStopped += 1 }

@@ -1,0 +1,209 @@
+import Foundation
+import Transformer
+
+// The response bodies of the OpenAI API, as its official clients parse them. Optional fields that
+// OpenAI sends as null are encoded as null, not left out.
+
+public struct Usage: Encodable, Sendable, Equatable {
+    public var promptTokens: Int
+    public var completionTokens: Int
+    /// Prompt tokens whose KV cache was reused from the slot's previous request.
+    public var cachedTokens: Int
+
+    public init(_ stats: GenerationStats) {
+        promptTokens = stats.promptTokens
+        completionTokens = stats.generatedTokens
+        cachedTokens = stats.promptTokens - stats.evaluatedPromptTokens
+    }
+
+    public init(promptTokens: Int, completionTokens: Int, cachedTokens: Int = 0) {
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.cachedTokens = cachedTokens
+    }
+
+    struct Details: Encodable { let cached_tokens: Int }
+
+    enum CodingKeys: String, CodingKey {
+        case promptTokens = "prompt_tokens", completionTokens = "completion_tokens", totalTokens = "total_tokens"
+        case details = "prompt_tokens_details"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(promptTokens, forKey: .promptTokens)
+        try container.encode(completionTokens, forKey: .completionTokens)
+        try container.encode(promptTokens + completionTokens, forKey: .totalTokens)
+        try container.encode(Details(cached_tokens: cachedTokens), forKey: .details)
+    }
+}
+
+/// OpenAI's `finish_reason`: "stop" for an end-of-turn token or a stop string, "length" when the token
+/// budget, the context or the request's time ran out.
+func openAIFinishReason(_ reason: FinishReason) -> String {
+    switch reason {
+    case .endOfGeneration, .stopString, .repetition: "stop"
+    case .length, .contextFull, .cancelled: "length"
+    }
+}
+
+/// The fields every completion object starts with.
+struct CompletionIdentity: Sendable {
+    let id: String
+    let created: Int
+    let model: String
+
+    init(prefix: String, model: String) {
+        id = prefix + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(24)
+        created = Int(Date().timeIntervalSince1970)
+        self.model = model
+    }
+}
+
+struct ChatCompletion: Encodable {
+    struct Message: Encodable {
+        let role = "assistant"
+        let content: String
+    }
+
+    struct Choice: Encodable {
+        let index = 0
+        let message: Message
+        let finishReason: String
+
+        enum CodingKeys: String, CodingKey { case index, message, finishReason = "finish_reason", logprobs }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(index, forKey: .index)
+            try container.encode(message, forKey: .message)
+            try container.encode(finishReason, forKey: .finishReason)
+            try container.encodeNil(forKey: .logprobs)
+        }
+    }
+
+    let id: String
+    let object = "chat.completion"
+    let created: Int
+    let model: String
+    let choices: [Choice]
+    let usage: Usage
+
+    init(_ identity: CompletionIdentity, text: String, stats: GenerationStats) {
+        id = identity.id
+        created = identity.created
+        model = identity.model
+        choices = [Choice(message: Message(content: text), finishReason: openAIFinishReason(stats.finishReason))]
+        usage = Usage(stats)
+    }
+}
+
+/// One server-sent event of a streamed chat completion.
+struct ChatCompletionChunk: Encodable {
+    struct Delta: Encodable {
+        var role: String?
+        var content: String?
+    }
+
+    struct Choice: Encodable {
+        let index = 0
+        let delta: Delta
+        let finishReason: String?
+
+        enum CodingKeys: String, CodingKey { case index, delta, finishReason = "finish_reason", logprobs }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(index, forKey: .index)
+            try container.encode(delta, forKey: .delta)
+            try container.encode(finishReason, forKey: .finishReason)
+            try container.encodeNil(forKey: .logprobs)
+        }
+    }
+
+    let id: String
+    let object = "chat.completion.chunk"
+    let created: Int
+    let model: String
+    let choices: [Choice]
+    let usage: Usage?
+
+    enum CodingKeys: String, CodingKey { case id, object, created, model, choices, usage }
+
+    init(_ identity: CompletionIdentity, delta: Delta? = nil, finishReason: String? = nil, usage: Usage? = nil) {
+        id = identity.id
+        created = identity.created
+        model = identity.model
+        // The usage chunk of `stream_options.include_usage` has no choices.
+        choices = delta.map { [Choice(delta: $0, finishReason: finishReason)] } ?? []
+        self.usage = usage
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(object, forKey: .object)
+        try container.encode(created, forKey: .created)
+        try container.encode(model, forKey: .model)
+        try container.encode(choices, forKey: .choices)
+        try container.encode(usage, forKey: .usage)
+    }
+}
+
+/// A completion (`/v1/completions`), whole or as one streamed chunk: the same object either way.
+struct TextCompletion: Encodable {
+    struct Choice: Encodable {
+        let index = 0
+        let text: String
+        let finishReason: String?
+
+        enum CodingKeys: String, CodingKey { case index, text, finishReason = "finish_reason", logprobs }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(index, forKey: .index)
+            try container.encode(text, forKey: .text)
+            try container.encode(finishReason, forKey: .finishReason)
+            try container.encodeNil(forKey: .logprobs)
+        }
+    }
+
+    let id: String
+    let object = "text_completion"
+    let created: Int
+    let model: String
+    let choices: [Choice]
+    let usage: Usage?
+
+    enum CodingKeys: String, CodingKey { case id, object, created, model, choices, usage }
+
+    init(_ identity: CompletionIdentity, text: String?, finishReason: String?, usage: Usage?) {
+        id = identity.id
+        created = identity.created
+        model = identity.model
+        choices = text.map { [Choice(text: $0, finishReason: finishReason)] } ?? []
+        self.usage = usage
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(object, forKey: .object)
+        try container.encode(created, forKey: .created)
+        try container.encode(model, forKey: .model)
+        try container.encode(choices, forKey: .choices)
+        try container.encode(usage, forKey: .usage)
+    }
+}
+
+struct ModelList: Encodable {
+    struct Model: Encodable {
+        let id: String
+        let object = "model"
+        let created: Int
+        let owned_by = "llmrun"
+    }
+
+    let object = "list"
+    let data: [Model]
+}

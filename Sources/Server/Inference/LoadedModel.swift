@@ -1,0 +1,144 @@
+import Foundation
+import Transformer
+
+/// What a generation streams to its HTTP handler.
+enum GenerationEvent: Sendable {
+    /// Finished text: whole UTF-8 characters, never a prefix of a stop string.
+    case text(String)
+    case finished(GenerationStats)
+    case failed(GenerationError)
+}
+
+/// Work under way on a slot: its events, and a way to stop it. A consumer that stops reading early (the
+/// client went away) must call `cancel()`: the stream alone cannot tell, as its producer still holds it.
+struct InferenceRun<Event: Sendable>: Sendable {
+    let events: AsyncStream<Event>
+    fileprivate let cancellation: CancellationFlag
+
+    /// Stops the work at its next token or prompt batch; its slot is then released.
+    func cancel() { cancellation.cancel() }
+}
+
+/// What a summary streams to its HTTP handler.
+enum SummaryStreamEvent: Sendable {
+    case point(SummaryPoint)
+    case finished(Summary)
+    case failed(APIError)
+}
+
+/// The served model once loaded: weights, tokenizer, chat template and the slots that run requests.
+final class LoadedModel: Sendable {
+    /// The name clients use in `model` (the catalog name, or the file name without `.gguf`).
+    let id: String
+    let runtime: ModelRuntime
+    let template: ChatTemplate
+    let contextSize: Int
+    let pool: SlotPool
+    private let metrics: ServerMetrics
+
+    init(id: String, runtime: ModelRuntime, template: ChatTemplate, contextSize: Int, pool: SlotPool, metrics: ServerMetrics) {
+        self.id = id
+        self.runtime = runtime
+        self.template = template
+        self.contextSize = contextSize
+        self.pool = pool
+        self.metrics = metrics
+    }
+
+    /// Loads the model and makes `parallel` sessions. Blocking: call it off the event loops.
+    static func load(configuration: ServeConfiguration, metrics: ServerMetrics) throws -> LoadedModel {
+        let runtime = try ModelRuntime(path: configuration.modelPath)
+        let template: ChatTemplate
+        if let override = configuration.template {
+            template = override
+        } else {
+            let jinja = try runtime.gguf.optionalString("tokenizer.chat_template")
+            guard let detected = ChatTemplate.detect(jinja: jinja) else {
+                throw ServerStartError("\(configuration.modelPath): tokenizer.chat_template is not a template llmrun recognizes; pass --template")
+            }
+            template = detected
+        }
+        // The threads are shared among the slots: more busy threads than cores only slows every slot down.
+        let threadsPerSlot = max(1, configuration.threads / max(1, configuration.parallel))
+        let slots = try (0..<max(1, configuration.parallel)).map { index in
+            InferenceSlot(index: index, session: try runtime.makeSession(contextSize: configuration.contextSize, threads: threadsPerSlot))
+        }
+        let contextSize = slots[0].session.contextSize
+        return LoadedModel(id: configuration.modelID, runtime: runtime, template: template, contextSize: contextSize,
+                           pool: SlotPool(slots: slots, maxQueued: configuration.maxQueued, metrics: metrics), metrics: metrics)
+    }
+
+    /// Waits for a slot (throws a 503 when the queue is full or the deadline passes), then generates on
+    /// the slot's thread, until the end of the text, the deadline or `cancel()`.
+    /// `arrival` is when the request came in, for the time-to-first-token metric.
+    func generate(prompt: [Int32], options: GenerationOptions, arrival: ContinuousClock.Instant,
+                  deadline: ContinuousClock.Instant) async throws -> InferenceRun<GenerationEvent> {
+        let slot = try await pool.acquire(prompt: prompt, deadline: deadline)
+        let (stream, continuation) = AsyncStream<GenerationEvent>.makeStream()
+        let cancellation = CancellationFlag()
+        continuation.onTermination = { _ in cancellation.cancel() }
+        let tokenizer = runtime.tokenizer
+        let (pool, metrics) = (pool, metrics)
+        slot.run { session in
+            let keepGoing = { !cancellation.isCancelled && ContinuousClock.now < deadline }
+            let generator = TextGenerator(session: session, tokenizer: tokenizer)
+            let outcome: GenerationEvent
+            var sentText = false
+            do throws(GenerationError) {
+                let (_, stats) = try generator.generate(prompt: prompt, options: options,
+                                                        onPromptProgress: { _, _ in keepGoing() },
+                                                        onText: { text in
+                                                            if !sentText { metrics.timeToFirstToken.record(ContinuousClock.now - arrival) }
+                                                            sentText = true
+                                                            continuation.yield(.text(text))
+                                                            return keepGoing()
+                                                        })
+                metrics.record(stats)
+                outcome = .finished(stats)
+            } catch {
+                outcome = .failed(error)
+            }
+            // Free the slot before the client hears the end, so that its next request finds it idle.
+            pool.release(slot)
+            continuation.yield(outcome)
+            continuation.finish()
+        }
+        return InferenceRun(events: stream, cancellation: cancellation)
+    }
+
+    /// Summarizes `article` on a slot (the article pipeline of `llmrun summarize`), streaming its points,
+    /// until the summary is done, the deadline or `cancel()`.
+    func summarize(_ article: Article, length: SummaryLength, deadline: ContinuousClock.Instant) async throws -> InferenceRun<SummaryStreamEvent> {
+        let slot = try await pool.acquire(prompt: [], deadline: deadline)
+        let (stream, continuation) = AsyncStream<SummaryStreamEvent>.makeStream()
+        let cancellation = CancellationFlag()
+        continuation.onTermination = { _ in cancellation.cancel() }
+        let (runtime, template, pool) = (runtime, template, pool)
+        slot.run { session in
+            let summarizer = Summarizer(runtime: runtime, session: session, template: template)
+            summarizer.isCancelled = { cancellation.isCancelled || ContinuousClock.now >= deadline }
+            let outcome: SummaryStreamEvent
+            do {
+                let summary = try summarizer.summarize(sentences: article.sentenceTexts, length: length, language: article.language,
+                                                       onPoint: { continuation.yield(.point($0)) })
+                outcome = .finished(summary)
+            } catch is CancellationError {
+                // Nobody hears this when the client left; otherwise the deadline passed.
+                outcome = .failed(APIError(status: 504, message: "The summary did not finish within the server's request timeout.",
+                                           type: "server_error", code: "timeout"))
+            } catch {
+                outcome = .failed(.invalidRequest("The summary failed: \(error)", param: "text"))
+            }
+            pool.release(slot)
+            continuation.yield(outcome)
+            continuation.finish()
+        }
+        return InferenceRun(events: stream, cancellation: cancellation)
+    }
+}
+
+/// A failure that stops the server from starting (the model cannot be loaded).
+public struct ServerStartError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

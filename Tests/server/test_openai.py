@@ -1,0 +1,441 @@
+"""`llmrun serve` driven by the official openai client, plus raw HTTP for what the client hides.
+
+Usage: test_openai.py LLMRUN_BINARY MODEL (with the `openai` package installed; raw HTTP uses the standard library)
+Starts two servers on free loopback ports (one with an API key, one with no queue for the 503 and
+disconnect tests), runs every test, prints one line per test, exits 1 if any failed.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+
+import http.client
+import openai
+
+BINARY, MODEL = sys.argv[1], sys.argv[2]
+API_KEY = "test-key"
+CONTEXT = 2048
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, *extra):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(f"/tmp/llmrun-serve-test-{self.port}.log", "w+")
+        self.process = subprocess.Popen([BINARY, "serve", "-m", MODEL, "--port", str(self.port), "-c", str(CONTEXT), *extra],
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 120
+        while True:
+            assert self.process.poll() is None, f"server exited: {self.output()}"
+            assert time.time() < deadline, f"server not ready in 120 s: {self.output()}"
+            try:
+                status = request("GET", "/health", headers={}, server=self).status_code
+                if status == 200:
+                    break
+                assert status == 503, status
+            except OSError:
+                pass
+            time.sleep(0.05)
+
+    def output(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def stop(self):
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+AUTH = {"Authorization": f"Bearer {API_KEY}"}
+HELLO = [{"role": "user", "content": "Name three colors."}]
+
+
+class Reply:
+    def __init__(self, status, headers, body):
+        self.status_code, self.headers, self.content = status, headers, body
+        self.text = body.decode("utf-8", errors="replace")
+
+    def json(self):
+        return json.loads(self.content)
+
+
+def request(method, path, body=None, *, content=None, headers=None, server=None):
+    """One HTTP request on its own connection; `content` may be bytes or an iterator of chunks (sent chunked)."""
+    server = server or main
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+    headers = dict(AUTH if headers is None else headers)
+    if body is not None:
+        content = json.dumps(body).encode()
+        headers.setdefault("Content-Type", "application/json")
+    chunked = content is not None and not isinstance(content, bytes)
+    connection.request(method, path, body=content, headers=headers, encode_chunked=chunked)
+    response = connection.getresponse()
+    reply = Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+    connection.close()
+    return reply
+
+
+def post(path, body=None, **options):
+    return request("POST", path, body, **options)
+
+
+def get(path, **options):
+    return request("GET", path, **options)
+
+
+def expect_error(response, status, param=None):
+    assert response.status_code == status, (response.status_code, response.text)
+    error = response.json()["error"]
+    assert set(error) == {"message", "type", "param", "code"}, error
+    assert isinstance(error["message"], str) and error["message"], error
+    if param is not None:
+        assert error["param"] == param, error
+    return error
+
+
+def stream_raw(path, body, server=None):
+    """The events of a streamed response, each checked to be whole UTF-8 on its own, ending in [DONE]."""
+    response = post(path, body, server=server)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/event-stream")
+    events = response.content.split(b"\n\n")
+    assert events[-1] == b"", events[-1]
+    assert events[-2] == b"data: [DONE]", events[-2]
+    decoded = []
+    for event in events[:-2]:
+        if event == b": keep-alive":  # the server's heartbeat, an SSE comment
+            continue
+        assert event.startswith(b"data: "), event
+        decoded.append(json.loads(event[6:].decode("utf-8", errors="strict")))
+    return decoded
+
+
+main = Server("--api-key", API_KEY)
+client = openai.OpenAI(base_url=main.url + "/v1", api_key=API_KEY, max_retries=0, timeout=120)
+
+
+# MARK: - Tests
+
+def test_health_and_models():
+    assert get("/health", headers={}).json() == {"status": "ok"}  # no key needed
+    models = client.models.list()
+    assert [m.id for m in models.data] == [MODEL], models
+    assert client.models.retrieve(MODEL).id == MODEL
+    expect_error(get("/v1/models/gpt-4"), 404, "model")
+
+
+def test_chat_non_streaming():
+    response = client.chat.completions.create(model=MODEL, messages=HELLO, max_tokens=12, temperature=0)
+    choice = response.choices[0]
+    assert response.object == "chat.completion" and response.model == MODEL
+    assert choice.message.role == "assistant" and choice.message.content
+    assert choice.finish_reason in ("stop", "length")
+    usage = response.usage
+    assert usage.prompt_tokens > 5 and 0 < usage.completion_tokens <= 12
+    assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
+
+
+def test_chat_length_finish():
+    response = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "Write a long story about a dragon."}],
+                                              max_tokens=3, temperature=0)
+    assert response.choices[0].finish_reason == "length"
+    assert response.usage.completion_tokens == 3
+
+
+def test_chat_streaming_matches_non_streaming():
+    whole = client.chat.completions.create(model=MODEL, messages=HELLO, max_tokens=16, temperature=0)
+    stream = client.chat.completions.create(model=MODEL, messages=HELLO, max_tokens=16, temperature=0, stream=True,
+                                            stream_options={"include_usage": True})
+    chunks = list(stream)
+    assert chunks[0].choices[0].delta.role == "assistant"
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    finishes = [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason]
+    assert finishes == [whole.choices[0].finish_reason], finishes
+    assert chunks[-1].choices == [] and chunks[-1].usage.completion_tokens == whole.usage.completion_tokens
+    assert text == whole.choices[0].message.content, (text, whole.choices[0].message.content)
+
+
+def test_prefix_reuse_reported():
+    first = client.chat.completions.create(model=MODEL, messages=HELLO, max_tokens=4, temperature=0)
+    grown = HELLO + [{"role": "assistant", "content": first.choices[0].message.content},
+                     {"role": "user", "content": "And three more?"}]
+    second = client.chat.completions.create(model=MODEL, messages=grown, max_tokens=4, temperature=0)
+    cached = second.usage.prompt_tokens_details.cached_tokens
+    assert cached >= first.usage.prompt_tokens - 1, (cached, first.usage)
+
+
+def test_completions():
+    response = client.completions.create(model=MODEL, prompt="The capital of France is", max_tokens=5, temperature=0)
+    assert response.object == "text_completion"
+    assert response.choices[0].text and response.choices[0].finish_reason in ("stop", "length")
+    assert response.usage.completion_tokens <= 5
+    chunks = list(client.completions.create(model=MODEL, prompt="The capital of France is", max_tokens=5, temperature=0, stream=True))
+    assert "".join(c.choices[0].text for c in chunks if c.choices) == response.choices[0].text
+    assert chunks[-1].choices[0].finish_reason == response.choices[0].finish_reason
+
+
+def test_default_completion_length_is_16():
+    response = client.completions.create(model=MODEL, prompt="Once upon a time", temperature=0)
+    assert response.usage.completion_tokens <= 16
+
+
+def test_chinese_stream_is_whole_utf8():
+    prompt = "北京是中国的首都，上海是中国最大的城市。广州"
+    events = stream_raw("/v1/completions", {"model": MODEL, "prompt": prompt, "max_tokens": 40, "temperature": 0, "stream": True})
+    texts = [e["choices"][0]["text"] for e in events if e["choices"]]
+    joined = "".join(texts)
+    assert "\ufffd" not in joined, joined
+    assert any(ord(ch) > 0x2E80 for ch in joined), f"no CJK in the continuation: {joined!r}"
+    chat = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "请用中文介绍一下北京。"}],
+                                          max_tokens=40, temperature=0, stream=True)
+    for chunk in chat:
+        if chunk.choices and chunk.choices[0].delta.content:
+            assert "\ufffd" not in chunk.choices[0].delta.content
+
+
+def test_stop_strings():
+    prompt = "List the numbers: one, two, three, four, five, six, seven, eight,"
+    free = client.completions.create(model=MODEL, prompt=prompt, max_tokens=24, temperature=0).choices[0].text
+    assert len(free) > 8, free
+    # A stop string taken from the middle of the free text, so that it likely spans tokens.
+    stop = free[len(free) // 2: len(free) // 2 + 4]
+    expected = free[:free.index(stop)]
+    stopped = client.completions.create(model=MODEL, prompt=prompt, max_tokens=24, temperature=0, stop=[stop, "\u0000never"])
+    assert stopped.choices[0].text == expected, (stopped.choices[0].text, expected, stop)
+    assert stopped.choices[0].finish_reason == "stop"
+    chunks = list(client.completions.create(model=MODEL, prompt=prompt, max_tokens=24, temperature=0, stop=stop, stream=True))
+    pieces = [c.choices[0].text for c in chunks if c.choices]
+    assert "".join(pieces) == expected, (pieces, expected)
+    assert all(stop not in p for p in pieces)
+
+
+def test_tokenize_round_trip():
+    text = "Hello, 世界! Ünïcödé 123 🙂"
+    tokens = post("/tokenize", {"content": text}).json()["tokens"]
+    assert tokens and all(isinstance(t, int) for t in tokens)
+    assert post("/detokenize", {"tokens": tokens}).json()["content"] == text
+    expect_error(post("/detokenize", {"tokens": [10 ** 9]}), 400, "tokens")
+
+
+def test_metrics():
+    response = get("/metrics")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+    values = {}
+    for line in response.text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            values[name] = float(value)
+    for name in ("llmrun_prompt_tokens_total", "llmrun_generated_tokens_total", "llmrun_generation_seconds_total",
+                 "llmrun_requests_in_flight", "llmrun_requests_queued", "llmrun_prompt_tokens_cached_total"):
+        assert name in values, (name, response.text)
+    assert values["llmrun_generated_tokens_total"] > 0
+    assert values["llmrun_requests_in_flight"] == 0 and values["llmrun_requests_queued"] == 0
+    assert any(k.startswith('llmrun_requests_total{route="/v1/chat/completions",status="200"}') for k in values), values.keys()
+
+
+ARTICLE = ("The city council met on Monday to discuss the new park. The park will cover ten hectares near the river. "
+           "Construction is expected to start in spring and last two years. The budget is twelve million euros. "
+           "Residents asked for more trees and a playground. The mayor promised a public consultation in March. "
+           "Critics said the money should go to public transport instead. The council will vote on the plan in April.")
+
+
+def test_summarize():
+    response = post("/v1/summarize", {"text": ARTICLE, "length": "short"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["object"] == "summary" and body["language"] == "en"
+    assert isinstance(body["summary"], str) and isinstance(body["points"], list)
+    assert body["usage"]["completion_tokens"] > 0
+    events = stream_raw("/v1/summarize", {"text": ARTICLE, "length": "short", "stream": True})
+    assert events[-1]["object"] == "summary"
+    assert all("point" in e for e in events[:-1])
+    expect_error(post("/v1/summarize", {"text": "   "}), 400, "text")
+    expect_error(post("/v1/summarize", {"text": ARTICLE, "length": "huge"}), 400, "length")
+
+
+def test_malformed_requests():
+    expect_error(post("/v1/chat/completions", content=b"{not json", headers={**AUTH, "Content-Type": "application/json"}), 400)
+    expect_error(post("/v1/chat/completions", content=b"", headers=AUTH), 400)
+    expect_error(post("/v1/chat/completions", {"model": MODEL}), 400, "messages")
+    expect_error(post("/v1/chat/completions", {"messages": []}), 400, "messages")
+    expect_error(post("/v1/chat/completions", {"messages": [{"role": "user"}]}), 400, "messages[0].content")
+    expect_error(post("/v1/chat/completions", {"messages": HELLO, "max_tokens": -1}), 400, "max_tokens")
+    expect_error(post("/v1/chat/completions", {"messages": HELLO, "temperature": "hot"}), 400, "temperature")
+    expect_error(post("/v1/completions", {"prompt": [1, -5]}), 400, "prompt")
+    assert post("/v1/completions", {"prompt": "", "max_tokens": 1}).status_code in (200, 400)  # 200 when the model adds BOS
+    expect_error(post("/v1/nothing", {}), 404)
+    # Through the client: the statuses map to its exception classes.
+    try:
+        client.chat.completions.create(model="gpt-4", messages=HELLO, max_tokens=2)
+        raise AssertionError("unknown model accepted")
+    except openai.NotFoundError as error:
+        assert error.status_code == 404 and error.body["param"] == "model"
+    try:
+        client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "hello " * 3000}], max_tokens=2)
+        raise AssertionError("too-long prompt accepted")
+    except openai.BadRequestError as error:
+        assert str(CONTEXT) in error.body["message"] and error.body["code"] == "context_length_exceeded", error.body
+
+
+def test_odd_bodies_never_crash():
+    """Every field replaced by values of every JSON type, truncated bodies and random bytes: 200 or 4xx, never 5xx."""
+    import random
+    rng = random.Random(8)
+    valid = {"model": MODEL, "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1, "temperature": 0,
+             "top_p": 0.9, "stop": ["x"], "seed": 1, "stream": False, "stream_options": {"include_usage": True}, "n": 1}
+    odd = [None, True, -1, 0, 2 ** 63, -2 ** 63 - 1, 1e308, 0.5, "", "x" * 300, "\u0000", [], {}, [1, "a", None], {"a": [{}]}]
+    statuses = []
+    for key in valid:
+        for value in odd:
+            if key == "max_tokens" and value in (None, 2 ** 63):
+                continue  # absent or huge: valid requests that would generate up to the context
+            body = dict(valid, **{key: value})
+            statuses.append(post("/v1/chat/completions", body).status_code)
+            if key == "messages":
+                statuses.append(post("/v1/chat/completions", dict(valid, messages=[{"role": "user", "content": value}])).status_code)
+                statuses.append(post("/v1/chat/completions", dict(valid, messages=[value])).status_code)
+    encoded = json.dumps(valid).encode()
+    for cut in range(0, len(encoded), 7):
+        statuses.append(post("/v1/chat/completions", content=encoded[:cut]).status_code)
+    for _ in range(30):
+        junk = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200)))
+        for path in ("/v1/chat/completions", "/v1/completions", "/tokenize", "/detokenize", "/v1/summarize"):
+            statuses.append(post(path, content=junk).status_code)
+    statuses.append(post("/v1/completions", content=b"[" * 100000 + b"]" * 100000).status_code)
+    assert all(code in (200, 400, 404) for code in statuses), sorted(set(statuses))
+    assert get("/health").status_code == 200
+
+
+def test_api_key():
+    wrong = openai.OpenAI(base_url=main.url + "/v1", api_key="wrong", max_retries=0)
+    try:
+        wrong.models.list()
+        raise AssertionError("wrong key accepted")
+    except openai.AuthenticationError as error:
+        assert error.status_code == 401
+    expect_error(post("/v1/chat/completions", {"messages": HELLO}, headers={}), 401)
+    expect_error(get("/metrics", headers={}), 401)
+    expect_error(get("/metrics", headers={"Authorization": "Bearer " + API_KEY + "x"}), 401)
+
+
+def test_body_too_large():
+    body = b'{"messages": [{"role": "user", "content": "' + b"a" * (5 << 20) + b'"}]}'
+    expect_error(post("/v1/chat/completions", content=body, headers={**AUTH, "Content-Type": "application/json"}), 413)
+    # The same without Content-Length (chunked): the server stops reading at the limit.
+    chunks = (body[i:i + 65536] for i in range(0, len(body), 65536))
+    expect_error(post("/v1/chat/completions", content=chunks), 413)
+    assert get("/health").status_code == 200
+
+
+def test_queue_full_and_disconnect():
+    busy = Server("--queue", "0")
+    try:
+        long_chat = {"messages": [{"role": "user", "content": "Write a very long story about the sea."}], "max_tokens": 1500,
+                     "temperature": 0.8, "seed": 1, "stream": True}
+        connection = http.client.HTTPConnection("127.0.0.1", busy.port, timeout=60)
+        connection.request("POST", "/v1/chat/completions", body=json.dumps(long_chat), headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        assert response.status == 200
+        response.readline(), response.readline(), response.readline()  # generation is under way
+        refused = post("/v1/chat/completions", {"messages": HELLO, "max_tokens": 2}, headers={}, server=busy)
+        expect_error(refused, 503)
+        assert refused.headers.get("retry-after") == "1"
+        connection.close()
+        # The stream is closed mid-generation: the slot must be free at once.
+        start = time.time()
+        while True:
+            response = post("/v1/chat/completions", {"messages": HELLO, "max_tokens": 2, "temperature": 0}, headers={}, server=busy)
+            if response.status_code == 200:
+                break
+            assert response.status_code == 503 and time.time() - start < 2, (response.status_code, time.time() - start)
+            time.sleep(0.05)
+        # A streamed summary is cancelled too, though it writes nothing while a step runs: the heartbeats (one a
+        # second) find the closed connection, then the summary stops at its next token or prompt batch.
+        connection = http.client.HTTPConnection("127.0.0.1", busy.port, timeout=60)
+        connection.request("POST", "/v1/summarize", body=json.dumps({"text": ARTICLE, "stream": True}),
+                           headers={"Content-Type": "application/json"})
+        assert connection.getresponse().status == 200
+        connection.close()
+        start = time.time()
+        while True:
+            response = post("/v1/chat/completions", {"messages": HELLO, "max_tokens": 2, "temperature": 0}, headers={}, server=busy)
+            if response.status_code == 200:
+                break
+            assert response.status_code == 503 and time.time() - start < 6, (response.status_code, time.time() - start)
+            time.sleep(0.05)
+    finally:
+        busy.stop()
+    log = busy.output()
+    assert "POST /v1/chat/completions 503" in log, log
+
+
+def test_request_timeout():
+    """--timeout 3: a generation never outlives its request's time (cut short, it ends with finish_reason "length")."""
+    timed = Server("--timeout", "3")
+    try:
+        start = time.time()
+        whole = post("/v1/completions", {"prompt": "Count: 1, 2, 3,", "max_tokens": 1500, "temperature": 0}, headers={}, server=timed)
+        assert whole.status_code == 200 and time.time() - start < 5, (whole.status_code, time.time() - start)
+        assert whole.json()["choices"][0]["finish_reason"] in ("stop", "length")
+    finally:
+        timed.stop()
+
+
+def test_concurrent_requests_all_answered():
+    results = []
+
+    def one(i):
+        response = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": f"Say {i}."}], max_tokens=4, temperature=0)
+        results.append(response.choices[0].finish_reason)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 6 and all(r in ("stop", "length") for r in results), results
+
+
+def test_access_log():
+    log = main.output()
+    line = next(l for l in log.splitlines() if "POST /v1/chat/completions 200" in l)
+    assert "tokens=" in line and line.endswith("ms"), line
+
+
+# MARK: - Runner
+
+if __name__ == "__main__":
+    tests = [(name, f) for name, f in list(globals().items()) if name.startswith("test_") and callable(f)]
+    failed = []
+    try:
+        for name, test in tests:
+            start = time.time()
+            try:
+                test()
+                print(f"ok    {name} ({time.time() - start:.1f} s)", flush=True)
+            except Exception:
+                failed.append(name)
+                print(f"FAIL  {name}\n{traceback.format_exc()}", flush=True)
+    finally:
+        main.stop()
+    if main.process.returncode not in (0, -signal.SIGINT):
+        failed.append(f"server exit status {main.process.returncode}")
+    if failed:
+        print(f"\n{len(failed)} of {len(tests)} failed: {', '.join(failed)}\nserver log: {main.log.name}")
+        sys.exit(1)
+    print(f"\nall {len(tests)} server tests passed")
