@@ -52,7 +52,7 @@ FUZZ_JOBS ?= 1
 FUZZ_DIR = .build-fuzz
 FUZZ_ARTICLES ?= $(abspath ..)/shared/articles
 FUZZ_MODELS = $${LLMRUN_HOME:-$$HOME/.cache/llmrun}/models
-FUZZ_FLAGS = -c debug --scratch-path $(FUZZ_DIR) -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DFUZZING
+FUZZ_FLAGS = -c debug --scratch-path $(FUZZ_DIR) -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 
 fuzz-build:
 	@for t in $(FUZZ_TARGETS); do $(SWIFT) build $(FUZZ_FLAGS) --product $$t || exit 1; done

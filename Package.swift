@@ -97,7 +97,8 @@ let package = Package(
             swiftSettings: hotSwiftSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
-        .target(name: "FuzzSupport", dependencies: ["Transformer"], path: "Fuzz/FuzzSupport"),
+        .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer", "Transformer"], path: "Fuzz/FuzzSupport"),
     ] + fuzzTargets.map { name in
         .executableTarget(name: name, dependencies: ["FuzzSupport", "Transformer"], path: "Fuzz/\(name)")
     }

@@ -1,3 +1,4 @@
+import Foundation
 import FuzzSupport
 import Transformer
 
@@ -19,8 +20,8 @@ func fuzzGGUF(_ bytes: UnsafeRawBufferPointer) {
         _ = gguf.metadata[key]?.summary
     }
 
-    let info = try? ModelInfo(gguf: gguf)
-    let tokenizer = try? makeTokenizer(gguf: gguf)
+    let info = stage("ModelInfo") { try ModelInfo(gguf: gguf) }
+    let tokenizer = stage("makeTokenizer") { try makeTokenizer(gguf: gguf) }
     if let tokenizer {
         for parseSpecial in [false, true] {
             let ids = tokenizer.encode("Hello, world! 你好 <|im_start|><s> \u{2581}x", addBOS: true, parseSpecial: parseSpecial)
@@ -35,9 +36,23 @@ func fuzzGGUF(_ bytes: UnsafeRawBufferPointer) {
     }
     // What `ModelRuntime` does next; only when the header passed the checks before it.
     if info != nil, let vocabularySize = tokenizer?.vocabularySize {
-        _ = try? loadModel(gguf: gguf, vocabularySize: vocabularySize)
+        _ = stage("loadModel") { try loadModel(gguf: gguf, vocabularySize: vocabularySize) }
     }
 }
+
+/// `body`'s value, or nil when it throws; with FUZZ_VERBOSE set, says which (to see how deep a seed gets).
+private func stage<T>(_ name: String, _ body: () throws -> T) -> T? {
+    do {
+        let value = try body()
+        if verbose { FuzzSupport.printError("\(name): ok\n") }
+        return value
+    } catch {
+        if verbose { FuzzSupport.printError("\(name): \(error)\n") }
+        return nil
+    }
+}
+
+private let verbose = ProcessInfo.processInfo.environment["FUZZ_VERBOSE"] != nil
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
@@ -45,8 +60,6 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-#if !FUZZING
-@main enum Replay {
-    static func main() { FuzzSupport.replay(fuzzGGUF) }
+@main enum Main {
+    static func main() { FuzzSupport.main(fuzzOneInput) }
 }
-#endif

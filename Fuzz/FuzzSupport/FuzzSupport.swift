@@ -3,8 +3,12 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CLibFuzzer
 import Foundation
 import Transformer
+
+/// What libFuzzer calls with each input.
+public typealias FuzzCallback = @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
 
 /// What every fuzz target shares: the replay driver of ordinary builds, the invariant check, and the
 /// real vocabularies the tokenizer targets run on (loaded once per process).
@@ -13,8 +17,20 @@ public enum FuzzSupport {
     public static func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
                              file: StaticString = #fileID, line: UInt = #line) {
         guard !condition() else { return }
-        fputs("\(file):\(line): invariant broken: \(message())\n", stderr)
+        printError("\(file):\(line): invariant broken: \(message())\n")
         abort()
+    }
+
+    /// The entry point of a fuzz target: libFuzzer's driver when built with `-sanitize=fuzzer -DFUZZING`,
+    /// otherwise `replay`.
+    public static func main(_ callback: FuzzCallback) -> Never {
+        #if FUZZING
+        var argc = CommandLine.argc
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv, callback))
+        #else
+        replay { bytes in _ = callback(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count) }
+        #endif
     }
 
     /// The entry point of a fuzz target in an ordinary build (no `-sanitize=fuzzer`): runs `body` on each
@@ -22,8 +38,8 @@ public enum FuzzSupport {
     public static func replay(_ body: (UnsafeRawBufferPointer) -> Void) -> Never {
         let arguments = CommandLine.arguments.dropFirst()
         guard !arguments.isEmpty else {
-            fputs("usage: \(CommandLine.arguments[0]) FILE|DIRECTORY...\n"
-                + "Runs the fuzz target on each input; `make fuzz` builds it with libFuzzer instead.\n", stderr)
+            printError("usage: \(CommandLine.arguments[0]) FILE|DIRECTORY...\n"
+                + "Runs the fuzz target on each input; `make fuzz` builds it with libFuzzer instead.\n")
             exit(2)
         }
         var paths: [String] = []
@@ -38,13 +54,18 @@ public enum FuzzSupport {
         }
         for path in paths {
             guard let data = FileManager.default.contents(atPath: path) else {
-                fputs("\(path): cannot read\n", stderr)
+                printError("\(path): cannot read\n")
                 exit(1)
             }
             data.withUnsafeBytes { body($0) }
         }
         print("\(paths.count) inputs, no finding")
         exit(0)
+    }
+
+    /// Writes `message` to standard error.
+    public static func printError(_ message: String) {
+        FileHandle.standardError.write(Data(message.utf8))
     }
 
     /// The directory holding the catalog models (`LLMRUN_HOME`/models, as `llmrun` uses).
@@ -63,7 +84,7 @@ public enum FuzzSupport {
             do {
                 loaded.append(try makeTokenizer(gguf: GGUFFile(path: path)))
             } catch {
-                fputs("fuzz: cannot load the vocabulary of \(name): \(error) (run `llmrun pull \(name)`)\n", stderr)
+                printError("fuzz: cannot load the vocabulary of \(name): \(error) (run `llmrun pull \(name)`)\n")
                 exit(1)
             }
         }

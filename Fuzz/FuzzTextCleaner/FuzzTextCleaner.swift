@@ -41,8 +41,6 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-#if !FUZZING
-@main enum Replay {
-    static func main() { FuzzSupport.replay(fuzzTextCleaner) }
+@main enum Main {
+    static func main() { FuzzSupport.main(fuzzOneInput) }
 }
-#endif
