@@ -10,6 +10,8 @@ timeout=${FUZZ_TIMEOUT:-2}
 jobs=${FUZZ_JOBS:-1}
 bin=$dir/debug
 mkdir -p "$dir/findings" "$dir/logs"
+# Crashes go to libFuzzer (which saves the input), not to the Swift runtime's interactive backtracer.
+export SWIFT_BACKTRACE=enable=no
 
 max_len() {
     case $1 in

@@ -43,5 +43,5 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 }
 
 @main enum Main {
-    static func main() { FuzzSupport.main(fuzzOneInput) }
+    static func main() { FuzzSupport.main(fuzzOneInput, prepare: { _ = FuzzSupport.byteTokens }) }
 }

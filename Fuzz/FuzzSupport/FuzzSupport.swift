@@ -22,8 +22,9 @@ public enum FuzzSupport {
     }
 
     /// The entry point of a fuzz target: libFuzzer's driver when built with `-sanitize=fuzzer -DFUZZING`,
-    /// otherwise `replay`.
-    public static func main(_ callback: FuzzCallback) -> Never {
+    /// otherwise `replay`. `prepare` runs first, outside the per-input time limit (loading vocabularies).
+    public static func main(_ callback: FuzzCallback, prepare: () -> Void = {}) -> Never {
+        prepare()
         #if FUZZING
         var argc = CommandLine.argc
         var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
@@ -74,6 +75,8 @@ public enum FuzzSupport {
     /// Vocabularies of the catalog models that cover both tokenizer kinds and the BPE pre-tokenizers:
     /// byte-level BPE (qwen2, smollm) and SentencePiece (gemma3).
     public static let tokenizerModels = ["qwen2.5-0.5b", "smollm2-135m", "gemma3-270m"]
+    /// Which of them are byte-level BPE (whose decoding inverts encoding exactly).
+    public static let isByteLevelBPE = [true, true, false]
 
     /// The tokenizers of `tokenizerModels`, loaded on first use. A missing model stops the run: a fuzz
     /// run without its vocabulary would pass while testing nothing.
