@@ -95,3 +95,30 @@ func badModelFileIsOneLineErrorWithStatus1(name: String, bytes: [UInt8]) throws 
     #expect(result.status == 1)
     #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
 }
+
+/// The README's table of bad inputs, text side: each is refused before any model is loaded, with one line
+/// on stderr that names the file and the problem, and exit status 1.
+@Test(arguments: [
+    ("empty.txt", [UInt8](), "empty"),
+    ("blank.txt", Array(" \n\t\u{3000}\n".utf8), "only whitespace"),
+    ("utf16.txt", [0xFF, 0xFE, 0x68, 0x00, 0x69, 0x00], "UTF-16LE"),
+    ("latin1.txt", Array("caf".utf8) + [0xE9] + Array(" au lait, tr".utf8) + [0xE8, 0x73] + Array(" bon\n".utf8), "not valid UTF-8"),
+    ("binary.txt", [0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x00, 0x00], "binary"),
+])
+func badTextFileIsOneLineErrorWithStatus1(name: String, bytes: [UInt8], expected: String) throws {
+    let path = try temporaryFile(bytes, name: name)
+    let result = try llmrun(["summarize", path, "-m", "qwen2.5-0.5b"])
+    #expect(result.status == 1)
+    #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+    #expect(result.stderr.contains(path), "\(result.stderr)")
+    #expect(result.stderr.contains(expected), "\(result.stderr)")
+    #expect(result.stdout.isEmpty)
+}
+
+@Test func missingTextFileIsOneLineErrorWithStatus1() throws {
+    let path = "/nonexistent/article.txt"
+    let result = try llmrun(["summarize", path, "-m", "qwen2.5-0.5b"])
+    #expect(result.status == 1)
+    #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+    #expect(result.stderr.contains(path), "\(result.stderr)")
+}

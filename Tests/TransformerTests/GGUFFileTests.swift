@@ -145,3 +145,23 @@ private func offset(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
 @Test func missingFileIsAnError() throws {
     #expect(throws: GGUFError.self) { try GGUFFile(path: "/nonexistent/model.gguf") }
 }
+
+@Test func fileCopiedIntoMemoryParsesLikeTheMappedFile() throws {
+    let bytes = GGUFBuilder.minimal().bytes()
+    let mapped = try GGUFFile(path: try GGUFBuilder.write(bytes))
+    let copied = try bytes.withUnsafeBytes { buffer throws(GGUFError) in
+        try GGUFFile(file: MappedFile(copying: buffer, path: "memory.gguf"))
+    }
+    #expect(copied.path == "memory.gguf")
+    #expect(copied.metadataKeys == mapped.metadataKeys)
+    #expect(copied.metadata == mapped.metadata)
+    #expect(copied.tensors == mapped.tensors)
+    let tensor = try #require(copied.tensor(named: "token_embd.weight"))
+    #expect(Array(copied.data(for: tensor)) == Array(mapped.data(for: tensor)))
+    var truncated = bytes
+    truncated.removeLast(8)
+    let error = #expect(throws: GGUFError.self) {
+        try truncated.withUnsafeBytes { buffer throws(GGUFError) in _ = try GGUFFile(file: MappedFile(copying: buffer, path: "short.gguf")) }
+    }
+    #expect(error?.path == "short.gguf")
+}
