@@ -31,10 +31,24 @@ private func temporaryFile(_ bytes: [UInt8], name: String) throws -> String {
     return url.path
 }
 
+/// A 160-byte GGUF whose second tensor claims 2^63 - 2 bytes at offset 32 (it once crashed `info` with an
+/// arithmetic overflow; Tests/TransformerTests/Fixtures/fuzz/gguf-tensor-size-overflow.bin is the same file).
+private func hugeTensorGGUF() -> [UInt8] {
+    var out: [UInt8] = []
+    func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
+    func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
+    u32(0x4655_4747); u32(3); u64(2); u64(0)
+    u64(1); out += Array("a".utf8); u32(1); u64(8); u32(0); u64(0)  // f32 [8] at 0
+    u64(1); out += Array("b".utf8); u32(1); u64(UInt64(Int.max / 2)); u32(1); u64(32)  // f16 [2^62 - 1] at 32
+    out += [UInt8](repeating: 0, count: (32 - out.count % 32) % 32 + 64)
+    return out
+}
+
 @Test(arguments: [
     ("empty.gguf", [UInt8]()),
     ("text.gguf", Array("hello, this is not a model\n".utf8)),
     ("truncated.gguf", [0x47, 0x47, 0x55, 0x46, 3, 0, 0, 0, 1]),
+    ("huge-tensor.gguf", hugeTensorGGUF()),
 ])
 func badModelFileIsOneLineErrorWithStatus1(name: String, bytes: [UInt8]) throws {
     let path = try temporaryFile(bytes, name: name)
