@@ -64,7 +64,7 @@ final class Vocabulary: Sendable {
         }
         let count = tokenStrings.count
         // The text table indexes its bytes with Int32 offsets.
-        let textBytes = tokenStrings.reduce(0) { $0 + max($1.utf8.count, 16) }
+        let textBytes = tokenStrings.reduce(0) { $0 + max($1.utf8.count, 18) }  // empty ones become "[EMPTY_id]"
         guard textBytes < Int(Int32.max) else {
             throw TokenizerError(path: gguf.path, field: "tokenizer.ggml.tokens", problem: "has \(textBytes) bytes of token text, expected less than 2 GiB")
         }
