@@ -8,8 +8,8 @@ import Tensor
 /// `Fuzz/make-seeds.py` also feeds back to the fuzzers as seeds.
 @Suite struct FuzzRegressionTests {
     /// Parses `bytes` like `FuzzGGUF` does, from memory.
-    static func parse(_ bytes: [UInt8], path: String = "fuzz.gguf") throws(GGUFError) -> GGUFFile {
-        try bytes.withUnsafeBytes { buffer throws(GGUFError) in try GGUFFile(file: MappedFile(copying: buffer, path: path)) }
+    static func parse(_ bytes: [UInt8], path: String = "fuzz.gguf") throws -> GGUFFile {
+        try GGUFFile(file: bytes.withUnsafeBytes { MappedFile(copying: $0, path: path) })
     }
 
     /// FuzzGGUF: an F16 tensor of 2^62 - 1 elements at offset 32 is 2^63 - 2 bytes; the check that its data

@@ -149,9 +149,7 @@ private func offset(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
 @Test func fileCopiedIntoMemoryParsesLikeTheMappedFile() throws {
     let bytes = GGUFBuilder.minimal().bytes()
     let mapped = try GGUFFile(path: try GGUFBuilder.write(bytes))
-    let copied = try bytes.withUnsafeBytes { buffer throws(GGUFError) in
-        try GGUFFile(file: MappedFile(copying: buffer, path: "memory.gguf"))
-    }
+    let copied = try GGUFFile(file: bytes.withUnsafeBytes { MappedFile(copying: $0, path: "memory.gguf") })
     #expect(copied.path == "memory.gguf")
     #expect(copied.metadataKeys == mapped.metadataKeys)
     #expect(copied.metadata == mapped.metadata)
@@ -160,8 +158,7 @@ private func offset(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
     #expect(Array(copied.data(for: tensor)) == Array(mapped.data(for: tensor)))
     var truncated = bytes
     truncated.removeLast(8)
-    let error = #expect(throws: GGUFError.self) {
-        try truncated.withUnsafeBytes { buffer throws(GGUFError) in _ = try GGUFFile(file: MappedFile(copying: buffer, path: "short.gguf")) }
-    }
+    let short = truncated.withUnsafeBytes { MappedFile(copying: $0, path: "short.gguf") }
+    let error = #expect(throws: GGUFError.self) { try GGUFFile(file: short) }
     #expect(error?.path == "short.gguf")
 }
