@@ -44,7 +44,7 @@ compare: build models
 
 # Fuzzing (Fuzz/README.md): libFuzzer + AddressSanitizer builds of Fuzz/*, seeded at run time from the models'
 # headers and the shared articles. `make fuzz` runs each target FUZZ_SECONDS; `make fuzz-smoke` (part of
-# `make test`) runs each FUZZ_SMOKE_SECONDS. FUZZ_JOBS targets run at once.
+# `make test`) runs each FUZZ_SMOKE_SECONDS. FUZZ_JOBS targets run at once; FUZZ_ARGS adds libFuzzer flags.
 FUZZ_TARGETS = FuzzGGUF FuzzTokenizer FuzzDetokenizer FuzzTextDecoder FuzzTextCleaner
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 60
@@ -67,7 +67,7 @@ fuzz-seeds: models
 	python3 Fuzz/make-seeds.py $(FUZZ_DIR)/seeds "$(FUZZ_MODELS)" $(FUZZ_ARTICLES)
 
 fuzz: fuzz-build fuzz-seeds
-	FUZZ_DIR=$(FUZZ_DIR) FUZZ_JOBS=$(FUZZ_JOBS) Fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	FUZZ_DIR=$(FUZZ_DIR) FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_ARGS="$(FUZZ_ARGS)" Fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 fuzz-smoke: fuzz-build fuzz-seeds
 	FUZZ_DIR=$(FUZZ_DIR) FUZZ_JOBS=$(FUZZ_JOBS) Fuzz/run.sh $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs fuzz targets built by `make fuzz-build` for SECONDS each and prints one summary line per target.
-# usage: Fuzz/run.sh SECONDS TARGET...   (environment: FUZZ_DIR, FUZZ_TIMEOUT, FUZZ_JOBS)
+# usage: Fuzz/run.sh SECONDS TARGET...   (environment: FUZZ_DIR, FUZZ_TIMEOUT, FUZZ_JOBS, FUZZ_ARGS: more libFuzzer flags)
 # Exit status 1 when any target found a crash, hang (> FUZZ_TIMEOUT s on one input) or sanitizer report;
 # the input is in $FUZZ_DIR/findings/, the log in $FUZZ_DIR/logs/.
 set -u
@@ -28,7 +28,7 @@ run() {
     # The corpus directory comes first: libFuzzer adds what it finds there, so coverage carries over between runs.
     "$bin/$target" "$dir/corpus/$target" "$dir/seeds/$target" "${dict[@]}" \
         -max_total_time="$seconds" -timeout="$timeout" -rss_limit_mb=4096 -max_len="$(max_len "$target")" \
-        -artifact_prefix="$dir/findings/$target-" -print_final_stats=1 -print_pcs=0 >"$log" 2>&1
+        -artifact_prefix="$dir/findings/$target-" -print_final_stats=1 -print_pcs=0 ${FUZZ_ARGS:-} >"$log" 2>&1
     echo $? >"$dir/logs/$target.status"
 }
 
