@@ -15,6 +15,7 @@ let hotSwiftSettings: [SwiftSetting] = [
 // Fuzz targets (Fuzz/README.md). `make fuzz` builds them with `-sanitize=fuzzer,address -DFUZZING`, which
 // makes each a libFuzzer binary; in every other build each is a small program that replays the inputs named
 // on its command line, so ordinary builds link without libFuzzer and a finding reproduces without it.
+// The server's request-body decoding joins as "FuzzRequestBody" when it lands.
 let fuzzTargets = ["FuzzGGUF", "FuzzTokenizer", "FuzzDetokenizer", "FuzzTextDecoder", "FuzzTextCleaner"]
 
 let package = Package(
