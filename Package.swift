@@ -12,6 +12,12 @@ let hotSwiftSettings: [SwiftSetting] = [
     .unsafeFlags(["-O"], .when(configuration: .debug)),
 ]
 
+// Fuzz targets (Fuzz/README.md). `make fuzz` builds them with `-sanitize=fuzzer,address -DFUZZING`, which
+// makes each a libFuzzer binary; in every other build each is a small program that replays the inputs named
+// on its command line, so ordinary builds link without libFuzzer and a finding reproduces without it.
+// The server's request-body decoding joins as "FuzzRequestBody" when it lands.
+let fuzzTargets = ["FuzzGGUF", "FuzzTokenizer", "FuzzDetokenizer", "FuzzTextDecoder", "FuzzTextCleaner"]
+
 let package = Package(
     name: "llmrun",
     platforms: [.macOS(.v14)],
@@ -115,5 +121,9 @@ let package = Package(
             swiftSettings: hotSwiftSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
-    ]
+        .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer", "Transformer"], path: "Fuzz/FuzzSupport"),
+    ] + fuzzTargets.map { name in
+        .executableTarget(name: name, dependencies: ["FuzzSupport", "Transformer"], path: "Fuzz/\(name)")
+    }
 )

@@ -31,10 +31,24 @@ private func temporaryFile(_ bytes: [UInt8], name: String) throws -> String {
     return url.path
 }
 
+/// A 160-byte GGUF whose second tensor claims 2^63 - 2 bytes at offset 32 (it once crashed `info` with an
+/// arithmetic overflow; Tests/TransformerTests/Fixtures/fuzz/gguf-tensor-size-overflow.bin is the same file).
+private func hugeTensorGGUF() -> [UInt8] {
+    var out: [UInt8] = []
+    func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
+    func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
+    u32(0x4655_4747); u32(3); u64(2); u64(0)
+    u64(1); out += Array("a".utf8); u32(1); u64(8); u32(0); u64(0)  // f32 [8] at 0
+    u64(1); out += Array("b".utf8); u32(1); u64(UInt64(Int.max / 2)); u32(1); u64(32)  // f16 [2^62 - 1] at 32
+    out += [UInt8](repeating: 0, count: (32 - out.count % 32) % 32 + 64)
+    return out
+}
+
 @Test(arguments: [
     ("empty.gguf", [UInt8]()),
     ("text.gguf", Array("hello, this is not a model\n".utf8)),
     ("truncated.gguf", [0x47, 0x47, 0x55, 0x46, 3, 0, 0, 0, 1]),
+    ("huge-tensor.gguf", hugeTensorGGUF()),
 ])
 func badModelFileIsOneLineErrorWithStatus1(name: String, bytes: [UInt8]) throws {
     let path = try temporaryFile(bytes, name: name)
@@ -94,4 +108,31 @@ func badModelFileIsOneLineErrorWithStatus1(name: String, bytes: [UInt8]) throws 
     let result = try llmrun(["summarize", path, "-m", "qwen2.5-0.5b"])
     #expect(result.status == 1)
     #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+}
+
+/// The README's table of bad inputs, text side: each is refused before any model is loaded, with one line
+/// on stderr that names the file and the problem, and exit status 1.
+@Test(arguments: [
+    ("empty.txt", [UInt8](), "empty"),
+    ("blank.txt", Array(" \n\t\u{3000}\n".utf8), "only whitespace"),
+    ("utf16.txt", [0xFF, 0xFE, 0x68, 0x00, 0x69, 0x00], "UTF-16LE"),
+    ("latin1.txt", Array("caf".utf8) + [0xE9] + Array(" au lait, tr".utf8) + [0xE8, 0x73] + Array(" bon\n".utf8), "not valid UTF-8"),
+    ("binary.txt", [0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x00, 0x00], "binary"),
+])
+func badTextFileIsOneLineErrorWithStatus1(name: String, bytes: [UInt8], expected: String) throws {
+    let path = try temporaryFile(bytes, name: name)
+    let result = try llmrun(["summarize", path, "-m", "qwen2.5-0.5b"])
+    #expect(result.status == 1)
+    #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+    #expect(result.stderr.contains(path), "\(result.stderr)")
+    #expect(result.stderr.contains(expected), "\(result.stderr)")
+    #expect(result.stdout.isEmpty)
+}
+
+@Test func missingTextFileIsOneLineErrorWithStatus1() throws {
+    let path = "/nonexistent/article.txt"
+    let result = try llmrun(["summarize", path, "-m", "qwen2.5-0.5b"])
+    #expect(result.status == 1)
+    #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+    #expect(result.stderr.contains(path), "\(result.stderr)")
 }

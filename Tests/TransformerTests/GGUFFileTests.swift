@@ -145,3 +145,20 @@ private func offset(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
 @Test func missingFileIsAnError() throws {
     #expect(throws: GGUFError.self) { try GGUFFile(path: "/nonexistent/model.gguf") }
 }
+
+@Test func fileCopiedIntoMemoryParsesLikeTheMappedFile() throws {
+    let bytes = GGUFBuilder.minimal().bytes()
+    let mapped = try GGUFFile(path: try GGUFBuilder.write(bytes))
+    let copied = try GGUFFile(file: bytes.withUnsafeBytes { MappedFile(copying: $0, path: "memory.gguf") })
+    #expect(copied.path == "memory.gguf")
+    #expect(copied.metadataKeys == mapped.metadataKeys)
+    #expect(copied.metadata == mapped.metadata)
+    #expect(copied.tensors == mapped.tensors)
+    let tensor = try #require(copied.tensor(named: "token_embd.weight"))
+    #expect(Array(copied.data(for: tensor)) == Array(mapped.data(for: tensor)))
+    var truncated = bytes
+    truncated.removeLast(8)
+    let short = truncated.withUnsafeBytes { MappedFile(copying: $0, path: "short.gguf") }
+    let error = #expect(throws: GGUFError.self) { try GGUFFile(file: short) }
+    #expect(error?.path == "short.gguf")
+}

@@ -85,10 +85,11 @@ public final class GGUFFile: @unchecked Sendable {
             guard info.offset % alignment == 0 else {
                 throw GGUFError(path: file.path, field: "tensor \(info.name).offset", problem: "\(info.offset) is not a multiple of the alignment \(alignment)")
             }
+            // No `offset + byteCount` here, not even in the message: a hostile size near Int.max would overflow.
             guard info.offset <= dataSize, info.byteCount <= dataSize - info.offset else {
                 throw GGUFError(
                     path: file.path, field: "tensor \(info.name)",
-                    problem: "data at \(info.offset)..<\(info.offset + info.byteCount) runs past the end of the \(dataSize)-byte data section (truncated file?)")
+                    problem: "\(info.byteCount) bytes of data at offset \(info.offset) run past the end of the \(dataSize)-byte data section (truncated file?)")
             }
         }
         tensors = infos
@@ -318,8 +319,11 @@ private struct ByteReader {
         guard let type = GGMLType(rawValue: rawType) else {
             throw error(field + ".type", "ggml type \(rawType) is unknown, expected one of \(GGMLType.allCases.map(\.name).joined(separator: ", "))")
         }
-        guard dimensions[0] % type.blockSize == 0, let byteCount = type.byteCount(elements: elementCount) else {
+        guard dimensions[0] % type.blockSize == 0 else {
             throw error(field, "row length \(dimensions[0]) is not a multiple of the \(type.name) block size \(type.blockSize)")
+        }
+        guard let byteCount = type.byteCount(elements: elementCount) else {
+            throw error(field, "size in bytes overflows (dimensions \(dimensions), \(type.name))")
         }
         let rawOffset = try read(UInt64.self, field: field + ".offset")
         guard rawOffset <= UInt64(bytes.count) else {

@@ -5,12 +5,26 @@ import Darwin
 #endif
 
 /// A read-only memory mapping of a whole file. Weights are read in place from it, never copied.
+/// `init(copying:path:)` makes the same thing from bytes already in memory (a GGUF parsed from a buffer:
+/// fuzzing, tests), so every parser runs on one representation.
 public final class MappedFile: @unchecked Sendable {
     public let path: String
     public let bytes: UnsafeRawBufferPointer
+    /// Whether `bytes` is an owned heap copy (deallocated) rather than a mapping (unmapped).
+    private let isHeapCopy: Bool
+
+    /// A copy of `bytes`, presented as the file `path` (only used in messages).
+    public init(copying bytes: UnsafeRawBufferPointer, path: String) {
+        self.path = path
+        isHeapCopy = true
+        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 64)
+        copy.copyMemory(from: bytes)
+        self.bytes = UnsafeRawBufferPointer(copy)
+    }
 
     public init(path: String) throws(FileError) {
         self.path = path
+        isHeapCopy = false
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw FileError(path: path, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
@@ -29,7 +43,11 @@ public final class MappedFile: @unchecked Sendable {
     }
 
     deinit {
-        if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+        if isHeapCopy {
+            UnsafeMutableRawBufferPointer(mutating: bytes).deallocate()
+        } else if let base = bytes.baseAddress {
+            munmap(UnsafeMutableRawPointer(mutating: base), bytes.count)
+        }
     }
 }
 

@@ -63,6 +63,11 @@ final class Vocabulary: Sendable {
             throw TokenizerError(path: gguf.path, field: "tokenizer.ggml.tokens", problem: "has \(tokenStrings.count) tokens, expected at least one")
         }
         let count = tokenStrings.count
+        // The text table indexes its bytes with Int32 offsets.
+        let textBytes = tokenStrings.reduce(0) { $0 + max($1.utf8.count, 18) }  // empty ones become "[EMPTY_id]"
+        guard textBytes < Int(Int32.max) else {
+            throw TokenizerError(path: gguf.path, field: "tokenizer.ggml.tokens", problem: "has \(textBytes) bytes of token text, expected less than 2 GiB")
+        }
         // llama.cpp renames empty tokens so that every text is distinct and non-empty.
         texts = TokenTextTable(texts: tokenStrings.enumerated().map { id, text in
             text.isEmpty ? Array("[EMPTY_\(id)]".utf8) : Array(text.utf8)
