@@ -739,8 +739,8 @@ static int cpu_best_level(void) {
     return 1;
 }
 
-static atomic_int g_best = -1;     // detected once
-static atomic_int g_level = -1;    // in use (-1: not yet chosen)
+static atomic_int g_best = -1;          // detected once
+static _Thread_local int t_forced = -1;  // this thread's override (tests, benchmarks); -1: the best
 
 int llk_best_isa(void) {
     int b = atomic_load_explicit(&g_best, memory_order_relaxed);
@@ -748,14 +748,11 @@ int llk_best_isa(void) {
     return b;
 }
 int llk_current_isa(void) {
-    int l = atomic_load_explicit(&g_level, memory_order_relaxed);
-    if (l < 0) { l = llk_best_isa(); atomic_store(&g_level, l); }
-    return l;
+    return t_forced >= 0 ? t_forced : llk_best_isa();
 }
 void llk_force_isa(int level) {
-    int best = llk_best_isa();
-    if (level < 0 || level > best) level = best;
-    atomic_store(&g_level, level);
+    const int best = llk_best_isa();
+    t_forced = level < 0 || level > best ? -1 : level;
 }
 const char *llk_kernel_name(void) {
     switch (llk_current_isa()) {

@@ -57,11 +57,12 @@ void llk_gemm(int ggml_type, const void *w, size_t row_bytes, const void *panels
 /// "scalar", "avx2" or "avx512-vnni": what the dispatcher uses now.
 const char *llk_kernel_name(void);
 /// 0 = scalar reference, 1 = avx2, 2 = avx512/vnni (clamped to what the CPU and OS support), -1 = best.
-/// Process-global; not meant to be changed while kernels run on other threads.
+/// For the calling thread only (kernel tests and benchmarks): other threads, such as a model's worker
+/// pool running in the same process, keep the best level.
 void llk_force_isa(int level);
 /// Highest level the CPU and OS support (1 or 2; 0 only if AVX2/FMA/F16C are missing).
 int llk_best_isa(void);
-/// Level in use now.
+/// Level in use now on the calling thread.
 int llk_current_isa(void);
 
 #ifdef __cplusplus
