@@ -2,7 +2,9 @@ import Foundation
 
 /// The terms a text is indexed and searched by: lowercased words for Latin script (light plural
 /// stemming, common function words dropped) and character bigrams for Chinese, which is written without
-/// spaces (a run of a single Han character is kept as a unigram). Traditional characters are folded to
+/// spaces (a run of a single Han character is kept as a unigram). Grammatical particles such as 的, 了, 是
+/// separate bigrams instead of joining them: "腾讯的大模型" gives 腾讯, 大模, 模型 and not 讯的, 的大, which would
+/// make a question look unlike the sentence that answers it. Traditional characters are folded to
 /// simplified first, so a question in either script finds an article in the other.
 public enum SearchTerms {
     /// The terms of article text, in order (repeats kept: they count as term frequency).
@@ -27,7 +29,10 @@ public enum SearchTerms {
         }
 
         for character in foldedToSimplified(text).lowercased() {
-            if isHan(character) {
+            if chineseParticles.contains(character) {
+                if !hanRun.isEmpty { endHanRun() }
+                if !word.isEmpty { endWord() }
+            } else if isHan(character) {
                 if !word.isEmpty { endWord() }
                 hanRun.append(character)
             } else if character.isLetter || character.isNumber {
@@ -69,6 +74,12 @@ public enum SearchTerms {
         if word.hasSuffix("s"), !word.hasSuffix("ss"), !word.hasSuffix("us"), !word.hasSuffix("is") { return String(word.dropLast()) }
         return word
     }
+
+    /// Function characters that carry no topic (simplified forms: the text is folded first).
+    static let chineseParticles: Set<Character> = [
+        "的", "了", "是", "在", "和", "与", "及", "叫", "把", "被", "也", "都", "就", "吗", "呢", "吧", "啊", "个", "这", "那",
+        "哪", "谁", "么", "之", "其", "或", "而", "并",
+    ]
 
     /// Longest first, so that "什么时候" is cut before "什么".
     static let chineseQuestionPhrases = [

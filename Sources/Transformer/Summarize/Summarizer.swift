@@ -18,6 +18,11 @@ public enum SummaryLength: String, Sendable, CaseIterable {
 public struct SummaryPoint: Sendable, Encodable, Equatable {
     public var text: String
     public var citations: [Int]
+
+    public init(text: String, citations: [Int]) {
+        self.text = text
+        self.citations = citations
+    }
 }
 
 public struct Summary: Sendable, Encodable {
