@@ -6,14 +6,23 @@ LLMRUN = .build/release/llmrun
 TEST_MODELS = smollm2-135m gemma3-270m qwen2.5-0.5b qwen2.5-1.5b
 DEMO_MODEL ?= qwen2.5-1.5b
 
-.PHONY: demo test deps build models compare clean
+.PHONY: demo test test-chat-pty deps build models compare clean
 
 demo: build
 	$(LLMRUN) pull $(DEMO_MODEL)
 	$(LLMRUN) summarize samples/sample-zh.txt -m $(DEMO_MODEL)
 
-test: build models
+test: build models .venv/.pexpect
 	$(SWIFT) test
+	.venv/bin/python Tests/Terminal/chat_pty_test.py $(LLMRUN)
+
+# `llmrun chat` in a real pseudo-terminal (Ctrl-C mid-answer, commands, Ctrl-D).
+test-chat-pty: build models .venv/.pexpect
+	.venv/bin/python Tests/Terminal/chat_pty_test.py $(LLMRUN)
+
+# pexpect for the pseudo-terminal test, in a venv inside the repo (gitignored).
+.venv/.pexpect:
+	python3 -m venv .venv && .venv/bin/pip install -q pexpect && touch $@
 
 # Installs the system packages when root; otherwise prints the command and stops.
 deps:

@@ -144,6 +144,14 @@ private func article(_ text: String, name: String = "test.txt") throws -> Articl
         #expect(top.contains { $0.contains(item.evidence) }, "top passages: \(top)")
     }
 
+    @Test func imageCreditsAreNotPassages() throws {
+        let article = try Self.load("004_")
+        #expect(!article.cleaned.text.contains("圖源"))
+        #expect(article.cleaned.report.tally(.pageFurniture).spans >= 9)
+        let best = try #require(PassageRetriever(articles: [article]).relevantPassages(for: "韓國版的HyperCLOVA有多少參數？").first)
+        #expect(best.passage.text.contains("2040億"))
+    }
+
     @Test func questionsTheArticlesDoNotAnswerFindNothing() throws {
         for prefix in ["000_", "002_", "003_"] {
             let retriever = PassageRetriever(articles: [try Self.load(prefix)])

@@ -62,6 +62,10 @@ public final class QuestionAnswerer {
         let (raw, stats) = try generator.generate(prompt: prompt, options: options, onText: { onText(language.enforceScript($0)) })
         let extracted = CitationMarkers.extract(from: language.enforceScript(raw))
         answer.text = extracted.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Small models sometimes echo the excerpt format and wrap the answer in brackets.
+        if answer.text.hasPrefix("["), answer.text.hasSuffix("]"), !answer.text.dropFirst().contains("[") {
+            answer.text = String(answer.text.dropFirst().dropLast())
+        }
         answer.citations = checkedCitations(extracted.citations, answer: answer.text, question: question, shown: answer.shownSentences)
         answer.promptTokens = stats.evaluatedPromptTokens
         answer.generatedTokens = stats.generatedTokens

@@ -100,7 +100,7 @@ public final class ChatEngine {
 
     public var statsDescription: String {
         var lines = [
-            "context: \(session.tokens.count)/\(session.contextSize) tokens in the cache; \(conversation.turns.count) turns kept, \(conversation.droppedTurnCount) dropped",
+            "context: \(session.tokens.count)/\(session.contextSize) tokens in the cache; turns: \(conversation.turns.count) kept, \(conversation.droppedTurnCount) dropped",
         ]
         if let last = lastReply {
             lines.append(String(format: "last answer: %d of %d prompt tokens evaluated in %.2f s (the rest from the cache), first text after %@, %d tokens at %.1f t/s (%@)",
