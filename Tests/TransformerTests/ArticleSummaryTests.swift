@@ -125,8 +125,8 @@ enum SummaryChecks {
 
 @Suite struct SummaryChecksTests {
     @Test func checksCatchWhatTheyLookFor() {
-        #expect(SummaryChecks.scriptCounts("这个国家的业务").simplified == 4)
-        #expect(SummaryChecks.scriptCounts("這個國家的業務").traditional == 4)
+        #expect(SummaryChecks.scriptCounts("这个国家的业务").simplified == 5)
+        #expect(SummaryChecks.scriptCounts("這個國家的業務").traditional == 5)
         #expect(!SummaryChecks.junk(in: "回看历史( e* H8 f6 L1 b' Q! T3 t5 h").isEmpty)
         #expect(!SummaryChecks.junk(in: "激戰(zhàn)正酣").isEmpty)
         #expect(!SummaryChecks.junk(in: "發明?”/p>").isEmpty)

@@ -89,7 +89,7 @@ private func article(_ text: String, name: String = "test.txt") throws -> Articl
     @Test func answerLanguageFollowsTheQuestionOrTheArticleScript() {
         #expect(TextLanguage.answerLanguage(question: "通义千问是哪天面世的？", articles: [.traditionalChinese]) == .simplifiedChinese)
         #expect(TextLanguage.answerLanguage(question: "通義千問是哪天面世的？", articles: [.simplifiedChinese]) == .traditionalChinese)
-        #expect(TextLanguage.answerLanguage(question: "阿里云的CEO是谁？", articles: [.english, .traditionalChinese]) == .traditionalChinese)
+        #expect(TextLanguage.answerLanguage(question: "阿里的CEO是哪位？", articles: [.english, .traditionalChinese]) == .traditionalChinese)
         #expect(TextLanguage.answerLanguage(question: "Who is the CEO?", articles: [.traditionalChinese]) == .english)
     }
 
