@@ -93,6 +93,19 @@ private func article(_ text: String, name: String = "test.txt") throws -> Articl
         #expect(TextLanguage.answerLanguage(question: "Who is the CEO?", articles: [.traditionalChinese]) == .english)
     }
 
+    @Test func citationsMustSupportTheAnswer() throws {
+        let retriever = PassageRetriever(articles: [try article(Self.english)])
+        let shown = [1, 2, 3, 4]
+        let answer = "The bridge was opened to traffic on 3 May 2023."
+        // The model cited a neighbour that shares only "bridge": the supporting sentence replaces it.
+        #expect(QuestionAnswerer.checkedCitations([2], answer: answer, question: "When?", shown: shown, in: retriever) == [4])
+        #expect(QuestionAnswerer.checkedCitations([4, 2], answer: answer, question: "When?", shown: shown, in: retriever) == [4])
+        // Sentences that were not shown cannot be cited.
+        #expect(QuestionAnswerer.checkedCitations([9], answer: answer, question: "When?", shown: shown, in: retriever) == [4])
+        // An answer saying the excerpts do not answer cites nothing.
+        #expect(QuestionAnswerer.checkedCitations([], answer: "文章没有提到。", question: "When?", shown: shown, in: retriever).isEmpty)
+    }
+
     @Test func citationMarkersAreExtracted() {
         let extracted = CitationMarkers.extract(from: "它在2016年创立[S12]，后来转型［S3，S5］。")
         #expect(extracted.citations == [12, 3, 5])

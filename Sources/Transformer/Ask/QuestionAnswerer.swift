@@ -61,12 +61,13 @@ public final class QuestionAnswerer {
         let options = GenerationOptions(maxTokens: min(answerTokens, session.contextSize - prompt.count), sampling: .greedy, loopWindow: 24)
         let (raw, stats) = try generator.generate(prompt: prompt, options: options, onText: { onText(language.enforceScript($0)) })
         let extracted = CitationMarkers.extract(from: language.enforceScript(raw))
-        answer.text = extracted.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        answer.text = extracted.text.replacingOccurrences(of: Self.citationLeadIn, with: "", options: .regularExpression)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
         // Small models sometimes echo the excerpt format and wrap the answer in brackets.
         if answer.text.hasPrefix("["), answer.text.hasSuffix("]"), !answer.text.dropFirst().contains("[") {
             answer.text = String(answer.text.dropFirst().dropLast())
         }
-        answer.citations = checkedCitations(extracted.citations, answer: answer.text, question: question, shown: answer.shownSentences)
+        answer.citations = Self.checkedCitations(extracted.citations, answer: answer.text, question: question, shown: answer.shownSentences, in: retriever)
         answer.promptTokens = stats.evaluatedPromptTokens
         answer.generatedTokens = stats.generatedTokens
         answer.finishReason = stats.finishReason
@@ -105,7 +106,7 @@ public final class QuestionAnswerer {
 
                 问题：\(question)
 
-                请只根据上面的片段，用一到三句话直接回答问题，并在句末注明依据的句子编号，例如[S3]。如果片段中没有答案，就回答“文章没有提到”。
+                请只根据上面的片段回答问题：用一到三句话直接给出答案，并在句末注明依据的句子编号，例如[S3]。片段里没有的信息不要编造。
                 """
         } else {
             system = "You are a careful reading assistant. Answer only from the article excerpts given, never from other knowledge; do not invent."
@@ -116,26 +117,40 @@ public final class QuestionAnswerer {
 
                 Question: \(question)
 
-                Answer the question directly in one to three sentences using only the excerpts above, and end with the numbers of the sentences the answer rests on, e.g. [S3]. If the excerpts do not contain the answer, say "The article does not say."
+                Answer the question using only the excerpts above: give the answer directly in one to three sentences and end with the numbers of the sentences it rests on, e.g. [S3]. Do not make up anything the excerpts do not say.
                 """
         }
         let text = template.render([ChatMessage(role: .system, content: system), ChatMessage(role: .user, content: user)])
         return runtime.tokenizer.encode(text, addBOS: runtime.tokenizer.addsBOS, parseSpecial: true)
     }
 
-    /// The model's citations that point at sentences it was shown. When none is left, the shown sentence
-    /// that best supports the answer (or, failing that, the question) is cited, so that the reader can
-    /// always check the answer against the article.
-    func checkedCitations(_ cited: [Int], answer: String, question: String, shown: [Int]) -> [Int] {
-        let valid = cited.filter(shown.contains)
-        guard valid.isEmpty, !shown.isEmpty else { return valid }
+    /// The model's citations that point at sentences it was shown and support the answer about as well as
+    /// the best-supporting shown sentence (small models often cite a neighbour of the right sentence). When
+    /// none is left, the shown sentence that best supports the answer (or, failing that, the question) is
+    /// cited, so that the reader can always check the answer against the article.
+    static func checkedCitations(_ cited: [Int], answer: String, question: String, shown: [Int], in retriever: PassageRetriever) -> [Int] {
+        guard !shown.isEmpty, !Self.saysNotFound(answer) else { return cited.filter(shown.contains) }
+        func support(_ text: String, _ number: Int) -> Double { Summarizer.support(point: text, sentence: retriever.sentences[number - 1].text) }
         func best(for text: String) -> (number: Int, support: Double) {
-            shown.map { ($0, Summarizer.support(point: text, sentence: retriever.sentences[$0 - 1].text)) }
-                .max { $0.1 < $1.1 } ?? (shown[0], 0)
+            shown.map { ($0, support(text, $0)) }.max { $0.1 < $1.1 } ?? (shown[0], 0)
         }
         let byAnswer = best(for: answer)
+        let valid = cited.filter { shown.contains($0) && support(answer, $0) >= byAnswer.support * 0.5 }
+        if !valid.isEmpty { return valid }
         if byAnswer.support >= 0.2 { return [byAnswer.number] }
         return [best(for: question).number]
+    }
+
+    /// "依据的句子编号是：" and the like, which small models write before the markers.
+    static let citationLeadIn = #"[，,]?\s*(依据|依據|根据|根據)的?句子(编号|編號)(是|为|為)?\s*[：:]?\s*"#
+}
+
+extension QuestionAnswerer {
+    /// An answer saying the excerpts do not answer the question: nothing supports it, so nothing is cited.
+    static func saysNotFound(_ answer: String) -> Bool {
+        let folded = SearchTerms.foldedToSimplified(answer).lowercased()
+        return ["没有提到", "未提到", "没有提及", "未提及", "没有说明", "无法回答", "does not say", "not mention", "does not answer", "no information"]
+            .contains { folded.contains($0) }
     }
 }
 
