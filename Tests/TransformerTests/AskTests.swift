@@ -106,6 +106,17 @@ private func article(_ text: String, name: String = "test.txt") throws -> Articl
         #expect(QuestionAnswerer.checkedCitations([], answer: "文章没有提到。", question: "When?", shown: shown, in: retriever).isEmpty)
     }
 
+    @Test func streamedMarkersAreRemovedEvenWhenSplitAcrossPieces() {
+        var filter = CitationMarkerFilter()
+        let pieces = ["估值可达", "40 亿[", "S", "86", "]。数组[1]和", "［S3，", "S5］", "[S"]
+        let output = pieces.map { filter.filter($0) }.joined() + filter.flush()
+        #expect(output == "估值可达40 亿。数组[1]和[S")
+        var plain = CitationMarkerFilter()
+        #expect(plain.filter("no markers here") == "no markers here")
+        #expect(plain.filter("[x] [") == "[x] ")
+        #expect(plain.flush() == "[")
+    }
+
     @Test func citationMarkersAreExtracted() {
         let extracted = CitationMarkers.extract(from: "它在2016年创立[S12]，后来转型［S3，S5］。")
         #expect(extracted.citations == [12, 3, 5])

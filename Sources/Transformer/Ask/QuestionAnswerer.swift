@@ -46,7 +46,8 @@ public final class QuestionAnswerer {
 
     /// - Parameters:
     ///   - passages: what `retriever.relevantPassages(for:)` returned (not empty).
-    ///   - onText: streamed pieces of the answer, `[S#]` markers included; false stops.
+    ///   - onText: streamed pieces of the answer without its `[S#]` markers (the checked citations are in
+    ///     the result); false stops.
     public func answer(_ question: String, passages: [ScoredPassage], onText: (String) -> Bool = { _ in true }) throws -> Answer {
         let start = Date()
         let language = TextLanguage.answerLanguage(question: question, articles: retriever.articles.map(\.language))
@@ -59,7 +60,9 @@ public final class QuestionAnswerer {
         }
         let generator = TextGenerator(session: session, tokenizer: runtime.tokenizer)
         let options = GenerationOptions(maxTokens: min(answerTokens, session.contextSize - prompt.count), sampling: .greedy, loopWindow: 24)
-        let (raw, stats) = try generator.generate(prompt: prompt, options: options, onText: { onText(language.enforceScript($0)) })
+        var markers = CitationMarkerFilter()
+        let (raw, stats) = try generator.generate(prompt: prompt, options: options, onText: { onText(language.enforceScript(markers.filter($0))) })
+        _ = onText(language.enforceScript(markers.flush()))
         let extracted = CitationMarkers.extract(from: language.enforceScript(raw))
         answer.text = extracted.text.replacingOccurrences(of: Self.citationLeadIn, with: "", options: .regularExpression)
             .trimmingCharacters(in: .whitespacesAndNewlines)

@@ -24,3 +24,57 @@ enum CitationMarkers {
         return (plain, citations)
     }
 }
+
+/// Takes `[S#]` markers out of streamed text: a piece that may be the start of a marker is held back until
+/// it turns out to be one (dropped) or not (passed on). `[S3]` may arrive as `[`, `S`, `3`, `]`.
+public struct CitationMarkerFilter: Sendable {
+    private var held = ""
+
+    public init() {}
+
+    /// The text of `piece` that is ready, markers removed.
+    public mutating func filter(_ piece: String) -> String {
+        held += piece
+        var output = ""
+        while let open = held.firstIndex(where: { $0 == "[" || $0 == "［" }) {
+            output += held[..<open]
+            let rest = held[open...]
+            var index = rest.index(after: rest.startIndex)
+            var isMarker = index < rest.endIndex ? rest[index] == "S" : true
+            var closed = false
+            if isMarker, index < rest.endIndex {
+                index = rest.index(after: index)
+                while index < rest.endIndex {
+                    let character = rest[index]
+                    if character == "]" || character == "］" {
+                        closed = true
+                        break
+                    }
+                    guard character.isNumber || ",，、 S".contains(character) else {
+                        isMarker = false
+                        break
+                    }
+                    index = rest.index(after: index)
+                }
+            }
+            if isMarker && closed {
+                held = String(rest[rest.index(after: index)...])
+            } else if isMarker {
+                held = String(rest)  // may still become a marker
+                return output
+            } else {
+                output.append(rest[rest.startIndex])
+                held = String(rest.dropFirst())
+            }
+        }
+        output += held
+        held = ""
+        return output
+    }
+
+    /// Whatever is still held back (an unfinished marker is shown as it is).
+    public mutating func flush() -> String {
+        defer { held = "" }
+        return held
+    }
+}
