@@ -29,6 +29,12 @@ import Testing
         #expect(!summary.points.contains { $0.text.contains("bakery") })
     }
 
+    @Test func anArticleOfOnlyShortSentencesStillGetsOne() throws {
+        let article = try Article(cleaned: TextCleaner().clean("Hi.\nOk then.\nBye.", name: "short.txt"))
+        let summary = ExtractiveSummarizer().summarize(article, length: .medium)
+        #expect(summary.points.count == 1)
+    }
+
     @Test func articlesKeepTheirScriptAndCiteTheirOwnSentences() throws {
         for url in try TestSupport.articles() {
             let article = try Article.load(path: url.path)

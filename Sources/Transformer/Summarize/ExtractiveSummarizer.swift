@@ -31,6 +31,8 @@ public struct ExtractiveSummarizer: Sendable {
             else { continue }
             chosen.append(index)
         }
+        // An article made only of very short or very long sentences still gets its best sentence.
+        if chosen.isEmpty, let best = scores.indices.max(by: { scores[$0] < scores[$1] }) { chosen = [best] }
         var summary = Summary(language: article.language)
         summary.points = chosen.sorted().map { SummaryPoint(text: article.sentences[$0].text, citations: [$0 + 1]) }
         summary.seconds = Date().timeIntervalSince(start)
