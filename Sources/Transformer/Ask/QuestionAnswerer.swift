@@ -52,7 +52,7 @@ public final class QuestionAnswerer {
         let start = Date()
         let language = TextLanguage.answerLanguage(question: question, articles: retriever.articles.map(\.language))
         var answer = Answer(text: "", answered: true, language: language)
-        let shown = choosePassages(passages, question: question, language: language)
+        let shown = choosePassages(passages)
         answer.shownSentences = shown.flatMap { $0.sentences.map(\.number) }
         let prompt = promptTokens(question: question, passages: shown, language: language)
         guard prompt.count + 16 <= session.contextSize else {
@@ -79,7 +79,7 @@ public final class QuestionAnswerer {
     }
 
     /// The best passages that fit the prompt budget, best first; a passage far weaker than the best is left out.
-    func choosePassages(_ scored: [ScoredPassage], question: String, language: TextLanguage) -> [Passage] {
+    func choosePassages(_ scored: [ScoredPassage]) -> [Passage] {
         guard let best = scored.first?.score else { return [] }
         var chosen: [Passage] = []
         var used = 0
