@@ -61,8 +61,16 @@ public final class QuestionAnswerer {
         let generator = TextGenerator(session: session, tokenizer: runtime.tokenizer)
         let options = GenerationOptions(maxTokens: min(answerTokens, session.contextSize - prompt.count), sampling: .greedy, loopWindow: 24)
         var markers = CitationMarkerFilter()
-        let (raw, stats) = try generator.generate(prompt: prompt, options: options, onText: { onText(language.enforceScript(markers.filter($0))) })
-        _ = onText(language.enforceScript(markers.flush()))
+        var started = false  // a marker at the start leaves a space behind it
+        func pass(_ text: String) -> Bool {
+            var piece = language.enforceScript(text)
+            if !started { piece = String(piece.drop(while: \.isWhitespace)) }
+            guard !piece.isEmpty else { return true }
+            started = true
+            return onText(piece)
+        }
+        let (raw, stats) = try generator.generate(prompt: prompt, options: options, onText: { pass(markers.filter($0)) })
+        _ = pass(markers.flush())
         let extracted = CitationMarkers.extract(from: language.enforceScript(raw))
         answer.text = extracted.text.replacingOccurrences(of: Self.citationLeadIn, with: "", options: .regularExpression)
             .trimmingCharacters(in: .whitespacesAndNewlines)
