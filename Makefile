@@ -29,6 +29,7 @@ deps:
 	@missing=""; \
 	pkg-config --exists openblas 2>/dev/null || missing="libopenblas-dev pkg-config"; \
 	python3 -m pip --version >/dev/null 2>&1 || missing="$$missing python3-pip"; \
+	python3 -c 'import ensurepip' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing: $$missing"; \
