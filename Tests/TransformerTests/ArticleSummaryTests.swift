@@ -62,7 +62,8 @@ enum SummaryChecks {
 
 /// The five articles summarized end to end with a real model (generative map-reduce, greedy).
 /// The model is qwen2.5-0.5b so that the suite stays within minutes on two cores; set
-/// LLMRUN_SUMMARY_MODEL=qwen2.5-1.5b to run the same checks with the default model.
+/// LLMRUN_SUMMARY_MODEL=qwen2.5-1.5b to run the same checks with the default model, and
+/// LLMRUN_SUMMARY_ARTICLES=002_,003_ to check only some articles.
 @Suite(.serialized) struct ArticleSummaryTests {
     struct Case: Sendable, CustomStringConvertible {
         let prefix: String
@@ -94,7 +95,13 @@ enum SummaryChecks {
 
     static let modelName = ProcessInfo.processInfo.environment["LLMRUN_SUMMARY_MODEL"] ?? "qwen2.5-0.5b"
 
-    @Test(arguments: cases)
+    static let selectedCases: [Case] = {
+        guard let list = ProcessInfo.processInfo.environment["LLMRUN_SUMMARY_ARTICLES"] else { return cases }
+        let prefixes = list.split(separator: ",").map(String.init)
+        return cases.filter { prefixes.contains($0.prefix) }
+    }()
+
+    @Test(arguments: selectedCases)
     func summaryIsInTheArticlesScriptCleanAndOnTopic(_ item: Case) throws {
         let url = try #require(try TestSupport.articles().first { $0.lastPathComponent.hasPrefix(item.prefix) })
         let article = try Article.load(path: url.path)
