@@ -6,14 +6,15 @@ LLMRUN = .build/release/llmrun
 TEST_MODELS = smollm2-135m gemma3-270m qwen2.5-0.5b qwen2.5-1.5b
 DEMO_MODEL ?= qwen2.5-1.5b
 
-.PHONY: demo test test-server deps build models compare clean fuzz fuzz-smoke fuzz-build fuzz-seeds
+.PHONY: demo test test-server test-chat-pty deps build models compare clean fuzz fuzz-smoke fuzz-build fuzz-seeds
 
 demo: build
 	$(LLMRUN) pull $(DEMO_MODEL)
 	$(LLMRUN) summarize samples/sample-zh.txt -m $(DEMO_MODEL)
 
-test: build models
+test: build models .venv/.pexpect
 	$(SWIFT) test
+	.venv/bin/python Tests/Terminal/chat_pty_test.py $(LLMRUN)
 	$(MAKE) test-server
 	$(MAKE) fuzz-smoke
 
@@ -27,11 +28,20 @@ test-server: build
 	@$(SERVER_VENV)/bin/python -c "import openai" 2>/dev/null || $(SERVER_VENV)/bin/pip install -q openai
 	$(SERVER_VENV)/bin/python Tests/server/test_openai.py $(LLMRUN) $(SERVER_TEST_MODEL)
 
+# `llmrun chat` in a real pseudo-terminal (Ctrl-C mid-answer, commands, Ctrl-D).
+test-chat-pty: build models .venv/.pexpect
+	.venv/bin/python Tests/Terminal/chat_pty_test.py $(LLMRUN)
+
+# pexpect for the pseudo-terminal test, in a venv inside the repo (gitignored).
+.venv/.pexpect:
+	python3 -m venv .venv && .venv/bin/pip install -q pexpect && touch $@
+
 # Installs the system packages when root; otherwise prints the command and stops.
 deps:
 	@missing=""; \
 	pkg-config --exists openblas 2>/dev/null || missing="libopenblas-dev pkg-config"; \
 	python3 -m pip --version >/dev/null 2>&1 || missing="$$missing python3-pip"; \
+	python3 -c 'import ensurepip' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing: $$missing"; \

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Runs the built `llmrun` binary (it sits beside the test bundle) and captures what it prints.
-private func llmrun(_ arguments: [String], stdin: Data? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+func llmrun(_ arguments: [String], stdin: Data? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
     let candidates = [Bundle.main.executableURL, Bundle.main.bundleURL.appendingPathComponent("x")].compactMap { $0 }
         .map { $0.deletingLastPathComponent().appendingPathComponent("llmrun") }
     let binary = try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) },
@@ -25,7 +25,7 @@ private func llmrun(_ arguments: [String], stdin: Data? = nil) throws -> (status
     return (process.terminationStatus, String(decoding: stdoutData, as: UTF8.self), String(decoding: stderrData, as: UTF8.self))
 }
 
-private func temporaryFile(_ bytes: [UInt8], name: String) throws -> String {
+func temporaryFile(_ bytes: [UInt8], name: String) throws -> String {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("llmrun-cli-\(UUID().uuidString)-\(name)")
     try Data(bytes).write(to: url)
     return url.path

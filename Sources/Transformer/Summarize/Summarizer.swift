@@ -18,6 +18,11 @@ public enum SummaryLength: String, Sendable, CaseIterable {
 public struct SummaryPoint: Sendable, Encodable, Equatable {
     public var text: String
     public var citations: [Int]
+
+    public init(text: String, citations: [Int]) {
+        self.text = text
+        self.citations = citations
+    }
 }
 
 public struct Summary: Sendable, Encodable {
@@ -256,25 +261,10 @@ public final class Summarizer {
             } else {
                 continue
             }
-            var citations: [Int] = []
-            var text = ""
-            var rest = Substring(line)
-            while let open = rest.range(of: "[S") ?? rest.range(of: "［S") {
-                text += rest[..<open.lowerBound]
-                let afterOpen = rest[open.upperBound...]
-                guard let close = afterOpen.firstIndex(where: { $0 == "]" || $0 == "］" }) else {
-                    rest = afterOpen
-                    break
-                }
-                for part in afterOpen[..<close].split(whereSeparator: { ",，、 S".contains($0) }) {
-                    if let number = Int(part), !citations.contains(number) { citations.append(number) }
-                }
-                rest = afterOpen[afterOpen.index(after: close)...]
-            }
-            text += rest
-            text = text.trimmingCharacters(in: CharacterSet.whitespaces.union(CharacterSet(charactersIn: "*")))
+            let extracted = CitationMarkers.extract(from: line)
+            let text = extracted.text.trimmingCharacters(in: CharacterSet.whitespaces.union(CharacterSet(charactersIn: "*")))
             guard text.count >= 4 else { continue }
-            points.append(SummaryPoint(text: text, citations: citations))
+            points.append(SummaryPoint(text: text, citations: extracted.citations))
         }
         return points
     }

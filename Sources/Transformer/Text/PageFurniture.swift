@@ -27,6 +27,7 @@ enum PageFurniture {
         if imagePlaceholders.contains(text) { return true }
         if isImageFileLine(text) { return true }
         if isFooter(text) { return true }
+        if isImageCredit(text) { return true }
         return consistsOfFurnitureWords(text)
     }
 
@@ -36,6 +37,13 @@ enum PageFurniture {
         guard let first = words.first?.lowercased(), !first.contains("/"),
               imageExtensions.contains(where: { first.hasSuffix($0) && first.count > $0.count }) else { return false }
         return words.count == 1 || text.contains("下载") || text.contains("下載") || text.contains("KB")
+    }
+
+    /// An image caption or credit line: "▲ 圖源日本Rinna官網", "圖源網絡", "图片来源：视觉中国".
+    private static func isImageCredit(_ text: String) -> Bool {
+        guard text.count <= 60 else { return false }
+        let body = text.drop { $0 == "▲" || $0 == "△" || $0 == " " }
+        return ["圖源", "图源", "图片来源", "圖片來源"].contains { body.hasPrefix($0) }
     }
 
     /// "Powered by Discuz!", "粤ICP备12078725号", "© 2024 …", "产品邦 2012-2024".

@@ -21,6 +21,9 @@ struct Summarize: ParsableCommand {
     @Option(help: "Chat template override: \(ChatTemplate.names.joined(separator: ", ")).")
     var template: String?
 
+    @Flag(help: "Pick the article's key sentences instead of generating (no model; --lang only changes the Chinese script).")
+    var extractive = false
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -38,6 +41,10 @@ struct Summarize: ParsableCommand {
     func run() throws {
         let article = try Article.load(path: file)
         if showCleaning { Terminal.printError(Self.describe(article.cleaned.report)) }
+        if extractive {
+            try summarizeExtractively(article)
+            return
+        }
         let runtime = try ModelRuntime(path: try model.resolvePath())
         let template = try chatTemplate(for: runtime, override: template)
         let session = try runtime.makeSession(contextSize: self.runtime.contextSize, threads: self.runtime.threadCount)
@@ -80,6 +87,21 @@ struct Summarize: ParsableCommand {
                                    summary.chunks, summary.promptTokens, summary.generatedTokens, summary.seconds,
                                    summary.droppedCitations > 0 ? ", \(summary.droppedCitations) unsupported citations dropped" : "",
                                    summary.loopsStopped > 0 ? ", \(summary.loopsStopped) repetition loops stopped" : ""))
+    }
+
+    private func summarizeExtractively(_ article: Article) throws {
+        var summary = ExtractiveSummarizer().summarize(article, length: SummaryLength(rawValue: length) ?? .medium)
+        if lang == "zh-Hant" || lang == "zh-Hans" {
+            let script: TextLanguage = lang == "zh-Hant" ? .traditionalChinese : .simplifiedChinese
+            summary.points = summary.points.map { SummaryPoint(text: script.enforceScript($0.text), citations: $0.citations) }
+            summary.language = script
+        }
+        if json {
+            try printJSON(summary, article: article)
+        } else {
+            Terminal.writeStdout(summary.text + "\n")
+        }
+        Terminal.printError(String(format: "%d sentences, %d picked without a model, %.2f s", article.sentences.count, summary.points.count, summary.seconds))
     }
 
     static func describe(_ report: CleaningReport) -> String {

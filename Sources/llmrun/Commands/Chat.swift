@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import Transformer
+
+struct Chat: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Chat with a model; answers stream, the KV cache persists across turns.",
+        discussion: "Commands: /help, /reset, /system TEXT, /stats, /bye. A message of several lines goes between two \"\"\" lines. "
+            + "Ctrl-C stops an answer, Ctrl-D quits. With a non-terminal stdin, each line is a message and the answers are printed.")
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var runtime: RuntimeOptions
+    @OptionGroup var sampling: SamplingOptions
+
+    @Option(help: "The system prompt.")
+    var system: String?
+
+    @Option(name: .short, help: "An article to talk about: cleaned, and kept in the context for the whole chat.")
+    var file: String?
+
+    @Option(name: .short, help: "Most tokens of one answer.")
+    var n = 1024
+
+    @Option(help: "Chat template override: \(ChatTemplate.names.joined(separator: ", ")).")
+    var template: String?
+
+    func validate() throws {
+        guard n >= 1 else { throw ValidationError("-n must be at least 1") }
+    }
+
+    func run() throws {
+        let document = try file.map { try Article.load(path: $0).cleaned.text }
+        let runtime = try ModelRuntime(path: try model.resolvePath())
+        let session = try runtime.makeSession(contextSize: self.runtime.contextSize, threads: self.runtime.threadCount)
+        let engine = ChatEngine(runtime: runtime, session: session, template: try chatTemplate(for: runtime, override: template),
+                                conversation: ChatConversation(systemPrompt: system, document: document),
+                                sampling: sampling.parameters, maxAnswerTokens: n)
+        do { try engine.checkRoom() } catch {
+            throw InputError("\(file ?? "system prompt"): \(error)")
+        }
+        let interactive = isatty(STDIN_FILENO) == 1
+        Interrupt.install()
+        if interactive { Terminal.printError("llmrun chat with \(model.model ?? "the default model"): /help for commands, Ctrl-D or /bye to quit") }
+
+        var collector = ChatInputCollector()
+        while true {
+            if interactive { Terminal.writeStdout(collector.isCollecting ? "... " : ">>> ") }
+            guard let line = readLine(strippingNewline: true) else { break }  // Ctrl-D or end of input
+            guard let input = collector.add(line) else { continue }
+            if let command = ChatCommand.parse(input) {
+                let (message, quit) = engine.perform(command)
+                if quit { break }
+                Terminal.writeStdout(message + "\n")
+                continue
+            }
+            guard !input.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { continue }
+            Interrupt.clear()
+            do {
+                let reply = try engine.respond(input, shouldStop: { Interrupt.requested }, onText: Terminal.writeStdout)
+                Terminal.writeStdout("\n")
+                if reply.droppedTurns > 0 {
+                    Terminal.printError("(the \(reply.droppedTurns) oldest turn\(reply.droppedTurns == 1 ? " was" : "s were") dropped to fit the context)")
+                }
+                switch reply.finishReason {
+                case .cancelled: Terminal.printError("(stopped; this exchange is not kept)")
+                case .repetition: Terminal.printError("(stopped: the answer was repeating itself)")
+                case .contextFull: Terminal.printError("(stopped: the context is full)")
+                default: break
+                }
+            } catch let error as ChatError {
+                Terminal.printError("error: \(error)")
+            }
+        }
+        if interactive { Terminal.writeStdout("\n") }
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import Testing
+
+/// `../shared/articles/<prefix>…` beside the repository.
+private func articlePath(_ prefix: String) throws -> String {
+    var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    while directory.path != "/" {
+        let folder = directory.appendingPathComponent("shared/articles")
+        if let name = try? FileManager.default.contentsOfDirectory(atPath: folder.path).first(where: { $0.hasPrefix(prefix) }) {
+            return folder.appendingPathComponent(name).path
+        }
+        directory.deleteLastPathComponent()
+    }
+    throw CLITestError("no shared/articles/\(prefix)* above \(#filePath)")
+}
+
+struct CLITestError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+private func jsonObject(_ text: String) throws -> [String: Any] {
+    try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "not JSON: \(text)")
+}
+
+/// Each cited line of the original file holds the start of the cited sentence (the cleaner's offset map).
+private func expectCitationsPointIntoTheirFiles(_ citations: [[String: Any]]) throws {
+    for citation in citations {
+        let file = try #require(citation["file"] as? String)
+        let line = try #require(citation["line"] as? Int)
+        let sentence = try #require(citation["sentence"] as? String)
+        let lines = try String(contentsOfFile: file, encoding: .utf8).components(separatedBy: "\n")
+        #expect(lines.indices.contains(line - 1))
+        guard lines.indices.contains(line - 1) else { continue }
+        // The cleaner removed pinyin annotations ("發(fā)") from the sentence; remove them from the line too.
+        let original = lines[line - 1].replacingOccurrences(of: #"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\)"#, with: "", options: .regularExpression)
+        #expect(original.contains(String(sentence.prefix(6))), "line \(line) of \(file) does not hold \(sentence)")
+    }
+}
+
+@Suite(.serialized) struct AskCLITests {
+    struct Case: Sendable, CustomStringConvertible {
+        let article: String
+        let question: String
+        /// In the sentence that answers the question, as it reads in the cleaned file.
+        let evidence: String
+        /// The fact the answer must state.
+        let fact: String
+        var description: String { question }
+    }
+
+    /// One question per article, written after reading it; the default model answers.
+    static let cases: [Case] = [
+        Case(article: "000_", question: "Hugging Face 的估值是多少？", evidence: "估值可达 40 亿美金", fact: "40"),
+        Case(article: "001_", question: "De Freitas 和 Shazeer 离开谷歌后创办了什么公司？", evidence: "创办了 Character AI", fact: "Character"),
+        Case(article: "002_", question: "通義千問是哪天面世的？", evidence: "4月11日", fact: "4月11日"),
+        Case(article: "003_", question: "OpenAI把早期投资者的回报限制在多少倍？", evidence: "原始资本的100倍", fact: "100"),
+        Case(article: "004_", question: "韓國版的HyperCLOVA有多少參數？", evidence: "擁有2040億參數", fact: "2040"),
+    ]
+
+    @Test(arguments: cases)
+    func answerCitesTheSentenceThatAnswers(_ item: Case) throws {
+        let result = try llmrun(["ask", try articlePath(item.article), item.question, "-m", "qwen2.5-1.5b", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try jsonObject(result.stdout)
+        #expect(object["answered"] as? Bool == true)
+        let answer = try #require(object["answer"] as? String)
+        #expect(answer.contains(item.fact), "answer: \(answer)")
+        let citations = try #require(object["citations"] as? [[String: Any]])
+        let cited = citations.compactMap { $0["sentence"] as? String }
+        #expect(cited.contains { $0.contains(item.evidence) }, "cited: \(cited); answer: \(answer)")
+        try expectCitationsPointIntoTheirFiles(citations)
+    }
+
+    @Test func severalFilesAreSearchedTogether() throws {
+        let first = try articlePath("000_")
+        let second = try articlePath("003_")
+        let result = try llmrun(["ask", first, second, "纳德拉哪一年成为微软的首席执行官？", "-m", "qwen2.5-0.5b", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let citations = try #require(try jsonObject(result.stdout)["citations"] as? [[String: Any]])
+        #expect(citations.contains { ($0["file"] as? String) == second && ($0["sentence"] as? String)?.contains("2014年") == true }, "\(citations)")
+        try expectCitationsPointIntoTheirFiles(citations)
+    }
+
+    @Test func unansweredQuestionDoesNotNeedTheModel() throws {
+        // A model that does not exist proves that none is loaded.
+        let result = try llmrun(["ask", try articlePath("000_"), "今天北京的天气怎么样？", "-m", "no-such-model"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("文章没有回答这个问题"))
+        let english = try llmrun(["ask", try articlePath("003_"), "Who won the 2018 FIFA World Cup?", "-m", "no-such-model", "--json"])
+        #expect(try jsonObject(english.stdout)["answered"] as? Bool == false)
+    }
+
+    @Test func badInputIsAOneLineError() throws {
+        let missing = try llmrun(["ask", "/no/such/article.txt", "What happened?"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("/no/such/article.txt"))
+        #expect(missing.stderr.split(separator: "\n").count == 1, "\(missing.stderr)")
+        let noQuestion = try llmrun(["ask", try articlePath("000_")])
+        #expect(noQuestion.status != 0)
+        let binary = try temporaryFile([0x00, 0x01, 0x02, 0x00, 0xFF, 0x00, 0x10, 0x00], name: "binary.txt")
+        let undecodable = try llmrun(["ask", binary, "What happened?"])
+        #expect(undecodable.status == 1)
+        #expect(undecodable.stderr.split(separator: "\n").count == 1, "\(undecodable.stderr)")
+    }
+}
+
+@Suite struct ExtractiveCLITests {
+    @Test func extractiveSummaryCitesItsSentencesWithoutAModel() throws {
+        for prefix in ["001_", "004_"] {
+            let path = try articlePath(prefix)
+            let result = try llmrun(["summarize", path, "--extractive", "--json", "--length", "short", "-m", "no-such-model"])
+            #expect(result.status == 0, "\(result.stderr)")
+            let object = try jsonObject(result.stdout)
+            let points = try #require(object["points"] as? [[String: Any]])
+            #expect(points.count == 4)
+            let citations = try #require(object["citations"] as? [[String: Any]])
+            #expect(citations.count == 4)
+            let sentences = citations.compactMap { $0["sentence"] as? String }
+            for point in points {
+                #expect(sentences.contains(try #require(point["text"] as? String)))
+            }
+            try expectCitationsPointIntoTheirFiles(citations.map { var citation = $0; citation["file"] = path; return citation })
+        }
+    }
+}
+
+@Suite struct ChatCLITests {
+    @Test func nonTerminalInputIsReadLineByLine() throws {
+        let input = "What is the capital of France? Answer with one word.\n/stats\n/system\n/bye\nThis line is never read.\n"
+        let result = try llmrun(["chat", "-m", "qwen2.5-0.5b", "-c", "512"], stdin: Data(input.utf8))
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Paris"))
+        #expect(result.stdout.contains("turns: 1 kept"))
+        #expect(!result.stdout.contains(">>>"), "no prompt when stdin is not a terminal")
+    }
+
+    @Test func articleThatDoesNotFitTheContextIsAClearError() throws {
+        let result = try llmrun(["chat", "-m", "qwen2.5-0.5b", "-c", "512", "-f", try articlePath("001_")], stdin: Data())
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("001_") && result.stderr.contains("-c"), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+    }
+}
