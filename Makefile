@@ -6,7 +6,7 @@ LLMRUN = .build/release/llmrun
 TEST_MODELS = smollm2-135m gemma3-270m qwen2.5-0.5b qwen2.5-1.5b
 DEMO_MODEL ?= qwen2.5-1.5b
 
-.PHONY: demo test test-server deps build models compare clean
+.PHONY: demo test test-server test-browser deps build models compare clean
 
 demo: build
 	$(LLMRUN) pull $(DEMO_MODEL)
@@ -25,6 +25,21 @@ test-server: build
 	@test -x $(SERVER_VENV)/bin/python || python3 -m venv $(SERVER_VENV)
 	@$(SERVER_VENV)/bin/python -c "import openai" 2>/dev/null || $(SERVER_VENV)/bin/pip install -q openai
 	$(SERVER_VENV)/bin/python Tests/server/test_openai.py $(LLMRUN) $(SERVER_TEST_MODEL)
+
+# The page at `/` in headless Chromium (Debian's chromium and chromium-driver, installed with apt when
+# root) driven by Selenium from PyPI in a virtual environment (Tests/browser/test_page.py). Screenshots
+# go to .build/browser-test/. Not part of `make test` yet.
+BROWSER_VENV ?= $(HOME)/.cache/llmrun/venv-browser
+BROWSER_ARTIFACTS ?= .build/browser-test
+test-browser: build
+	@$(LLMRUN) pull $(SERVER_TEST_MODEL) >/dev/null
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y chromium chromium-driver >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y chromium chromium-driver; }; \
+	  else echo "missing system packages; run: sudo apt-get install -y chromium chromium-driver"; exit 1; fi; \
+	fi
+	@test -x $(BROWSER_VENV)/bin/python || python3 -m venv $(BROWSER_VENV)
+	@$(BROWSER_VENV)/bin/python -c "import selenium" 2>/dev/null || $(BROWSER_VENV)/bin/pip install -q selenium
+	SE_AVOID_STATS=true $(BROWSER_VENV)/bin/python Tests/browser/test_page.py $(LLMRUN) $(SERVER_TEST_MODEL) $(BROWSER_ARTIFACTS)
 
 # Installs the system packages when root; otherwise prints the command and stops.
 deps:
