@@ -246,7 +246,14 @@ async function summarize(event) {
   $("summarize-stop").disabled = false;
   try {
     await postStream("/v1/summarize", { text, length: $("length").value, stream: true }, abort.signal, (e) => {
-      if (e.article) {
+      if (e.object === "summary") {
+        $("summary").replaceChildren();
+        e.points.forEach(addPoint);
+        $("summary-step").textContent = e.points.length
+          ? `${e.points.length} points · ${e.usage.prompt_tokens} prompt + ${e.usage.completion_tokens} generated tokens`
+          : "The model gave no usable points.";
+        showSpeed(e.timings);
+      } else if (e.article) {
         state.articleText = text;
         renderArticle(e.article);
       } else if (e.step) {
@@ -258,12 +265,6 @@ async function summarize(event) {
         draft.textContent += e.delta;
       } else if (e.point) {
         addPoint(e.point);
-      } else if (e.object === "summary") {
-        $("summary").replaceChildren();
-        e.points.forEach(addPoint);
-        if (!e.points.length) $("summary-step").textContent = "The model gave no usable points.";
-        else $("summary-step").textContent = `${e.points.length} points · ${e.usage.prompt_tokens} prompt + ${e.usage.completion_tokens} generated tokens`;
-        showSpeed(e.timings);
       }
     });
     draft.hidden = true;
