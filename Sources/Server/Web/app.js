@@ -50,7 +50,16 @@ async function serverError(response) {
  * (a Chinese character is 3 bytes) is never shown broken.
  */
 async function postStream(path, body, signal, onEvent) {
-  const response = await fetch(path, { method: "POST", headers: headers(), body: JSON.stringify(body), signal });
+  const json = JSON.stringify(body);
+  let response;
+  try {
+    response = await fetch(path, { method: "POST", headers: headers(), body: json, signal });
+  } catch (error) {
+    if (error.name === "AbortError") throw error;
+    // A server that refuses a large body before reading it may just close the connection.
+    if (json.length > 4 << 20) throw new Error("The article is too long for the server's request limit (4 MB by default).");
+    throw new Error("Could not reach the server: is `llmrun serve` still running?");
+  }
   if (!response.ok) throw await serverError(response);
   const reader = response.body.getReader();
   const decoder = new TextDecoder("utf-8");
