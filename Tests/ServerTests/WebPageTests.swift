@@ -1,0 +1,32 @@
+import Foundation
+import Testing
+@testable import Server
+import Transformer
+
+// The page compiled into the binary, and the speed report it shows.
+
+@Test func webPageFilesAreEmbeddedAndSelfContained() throws {
+    for (path, file) in Routes.webFiles {
+        let text = try #require(String(bytes: file.bytes, encoding: .utf8), "\(path) is UTF-8")
+        #expect(!text.isEmpty)
+        // Nothing may come from another origin: no absolute URLs at all.
+        #expect(!text.contains("http://") && !text.contains("https://"), "\(path)")
+    }
+    let index = try #require(Routes.webFiles["/"].flatMap { String(bytes: $0.bytes, encoding: .utf8) })
+    #expect(index.contains("src=\"/app.js\"") && index.contains("href=\"/app.css\""))
+    #expect(Routes.contentSecurityPolicy.contains("default-src 'none'"))
+}
+
+@Test func timingsEncodeAsLlamaCppDoes() throws {
+    var stats = GenerationStats()
+    stats.promptTokens = 30
+    stats.evaluatedPromptTokens = 20
+    stats.promptSeconds = 0.5
+    stats.generatedTokens = 10
+    stats.generationSeconds = 2
+    var timings = Timings(stats)
+    timings.add(stats)
+    let json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(timings)) as? [String: Double])
+    #expect(json == ["prompt_n": 40, "prompt_ms": 1000, "prompt_per_second": 40,
+                     "predicted_n": 20, "predicted_ms": 4000, "predicted_per_second": 5])
+}
