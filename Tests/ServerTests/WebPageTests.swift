@@ -18,14 +18,11 @@ import Transformer
 }
 
 @Test func timingsEncodeAsLlamaCppDoes() throws {
-    var stats = GenerationStats()
-    stats.promptTokens = 30
-    stats.evaluatedPromptTokens = 20
-    stats.promptSeconds = 0.5
-    stats.generatedTokens = 10
-    stats.generationSeconds = 2
-    var timings = Timings(stats)
-    timings.add(stats)
+    var timings = Timings()
+    timings.promptTokens = 40
+    timings.promptSeconds = 1
+    timings.generatedTokens = 20
+    timings.generationSeconds = 4
     let json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(timings)) as? [String: Double])
     #expect(json == ["prompt_n": 40, "prompt_ms": 1000, "prompt_per_second": 40,
                      "predicted_n": 20, "predicted_ms": 4000, "predicted_per_second": 5])
