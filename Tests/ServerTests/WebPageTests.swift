@@ -23,7 +23,7 @@ import Transformer
     timings.promptSeconds = 1
     timings.generatedTokens = 20
     timings.generationSeconds = 4
-    let json = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(timings)) as? [String: Double])
+    let json = try JSONDecoder().decode([String: Double].self, from: JSONEncoder().encode(timings))
     #expect(json == ["prompt_n": 40, "prompt_ms": 1000, "prompt_per_second": 40,
                      "predicted_n": 20, "predicted_ms": 4000, "predicted_per_second": 5])
 }
