@@ -30,16 +30,19 @@ test-server: build
 # root) driven by Selenium from PyPI in a virtual environment (Tests/browser/test_page.py). Screenshots
 # go to .build/browser-test/. Not part of `make test` yet.
 BROWSER_VENV ?= $(HOME)/.cache/llmrun/venv-browser
+# The smallest catalog model whose summaries have points and citations (smollm2-135m and gemma3-270m
+# write none for the test's article).
+BROWSER_TEST_MODEL ?= qwen2.5-0.5b
 BROWSER_ARTIFACTS ?= .build/browser-test
 test-browser: build
-	@$(LLMRUN) pull $(SERVER_TEST_MODEL) >/dev/null
+	@$(LLMRUN) pull $(BROWSER_TEST_MODEL) >/dev/null
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get install -y chromium chromium-driver >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y chromium chromium-driver; }; \
 	  else echo "missing system packages; run: sudo apt-get install -y chromium chromium-driver"; exit 1; fi; \
 	fi
 	@test -x $(BROWSER_VENV)/bin/python || python3 -m venv $(BROWSER_VENV)
 	@$(BROWSER_VENV)/bin/python -c "import selenium" 2>/dev/null || $(BROWSER_VENV)/bin/pip install -q selenium
-	SE_AVOID_STATS=true $(BROWSER_VENV)/bin/python Tests/browser/test_page.py $(LLMRUN) $(SERVER_TEST_MODEL) $(BROWSER_ARTIFACTS)
+	SE_AVOID_STATS=true $(BROWSER_VENV)/bin/python Tests/browser/test_page.py $(LLMRUN) $(BROWSER_TEST_MODEL) $(BROWSER_ARTIFACTS)
 
 # Installs the system packages when root; otherwise prints the command and stops.
 deps:

@@ -260,7 +260,7 @@ async function summarize(event) {
         e.points.forEach(addPoint);
         $("summary-step").textContent = e.points.length
           ? `${e.points.length} points · ${e.usage.prompt_tokens} prompt + ${e.usage.completion_tokens} generated tokens`
-          : "The model gave no usable points.";
+          : "The model gave no usable points; what it wrote is below.";
         showSpeed(e.timings);
       } else if (e.article) {
         state.articleText = text;
@@ -276,7 +276,8 @@ async function summarize(event) {
         addPoint(e.point);
       }
     });
-    draft.hidden = true;
+    // The raw draft stays only when it is all there is.
+    draft.hidden = $("summary").children.length > 0;
   } catch (error) {
     if (error.name === "AbortError") {
       $("summary-step").textContent = "Stopped.";
