@@ -6,7 +6,7 @@ LLMRUN = .build/release/llmrun
 TEST_MODELS = smollm2-135m gemma3-270m qwen2.5-0.5b qwen2.5-1.5b
 DEMO_MODEL ?= qwen2.5-1.5b
 
-.PHONY: demo test test-server test-chat-pty deps build models compare clean fuzz fuzz-smoke fuzz-build fuzz-seeds
+.PHONY: demo test test-server test-chat-pty test-browser deps build models compare clean fuzz fuzz-smoke fuzz-build fuzz-seeds
 
 demo: build
 	$(LLMRUN) pull $(DEMO_MODEL)
@@ -16,6 +16,7 @@ test: build models .venv/.pexpect
 	$(SWIFT) test
 	.venv/bin/python Tests/Terminal/chat_pty_test.py $(LLMRUN)
 	$(MAKE) test-server
+	$(MAKE) test-browser
 	$(MAKE) fuzz-smoke
 
 # `llmrun serve` driven by the official openai client, from PyPI into a virtual environment kept
@@ -35,6 +36,24 @@ test-chat-pty: build models .venv/.pexpect
 # pexpect for the pseudo-terminal test, in a venv inside the repo (gitignored).
 .venv/.pexpect:
 	python3 -m venv .venv && .venv/bin/pip install -q pexpect && touch $@
+
+# The page at `/` in headless Chromium (Debian's chromium and chromium-driver, installed with apt when
+# root) driven by Selenium from PyPI in a virtual environment (Tests/browser/test_page.py). Screenshots
+# go to .build/browser-test/.
+BROWSER_VENV ?= $(HOME)/.cache/llmrun/venv-browser
+# The smallest catalog model whose summaries have points and citations (smollm2-135m and gemma3-270m
+# write none for the test's article).
+BROWSER_TEST_MODEL ?= qwen2.5-0.5b
+BROWSER_ARTIFACTS ?= .build/browser-test
+test-browser: build
+	@$(LLMRUN) pull $(BROWSER_TEST_MODEL) >/dev/null
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y chromium chromium-driver >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y chromium chromium-driver; }; \
+	  else echo "missing system packages; run: sudo apt-get install -y chromium chromium-driver"; exit 1; fi; \
+	fi
+	@test -x $(BROWSER_VENV)/bin/python || python3 -m venv $(BROWSER_VENV)
+	@$(BROWSER_VENV)/bin/python -c "import selenium" 2>/dev/null || $(BROWSER_VENV)/bin/pip install -q selenium
+	SE_AVOID_STATS=true $(BROWSER_VENV)/bin/python Tests/browser/test_page.py $(LLMRUN) $(BROWSER_TEST_MODEL) $(BROWSER_ARTIFACTS)
 
 # Installs the system packages when root; otherwise prints the command and stops.
 deps:

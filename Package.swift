@@ -71,7 +71,8 @@ let package = Package(
             ],
             swiftSettings: hotSwiftSettings
         ),
-        // `llmrun serve`: the OpenAI-compatible HTTP server (routes, request validation, inference slots).
+        // `llmrun serve`: the OpenAI-compatible HTTP server (routes, request validation, inference slots),
+        // and the web page it serves at `/`, compiled into the binary (no resource bundle to lose).
         .target(
             name: "Server",
             dependencies: [
@@ -81,7 +82,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            exclude: ["README.md"]
+            exclude: ["README.md"],
+            resources: [.embedInCode("Web/index.html"), .embedInCode("Web/app.css"), .embedInCode("Web/app.js")]
         ),
         .executableTarget(
             name: "llmrun",

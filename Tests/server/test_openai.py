@@ -168,6 +168,11 @@ def test_chat_streaming_matches_non_streaming():
     assert finishes == [whole.choices[0].finish_reason], finishes
     assert chunks[-1].choices == [] and chunks[-1].usage.completion_tokens == whole.usage.completion_tokens
     assert text == whole.choices[0].message.content, (text, whole.choices[0].message.content)
+    # llama.cpp's `timings`, beside OpenAI's fields: on the whole response and on the finishing chunk.
+    timings = whole.model_extra["timings"]
+    assert timings["predicted_n"] == whole.usage.completion_tokens and timings["predicted_per_second"] > 0, timings
+    finishing = [c for c in chunks if c.choices and c.choices[0].finish_reason]
+    assert finishing[0].model_extra["timings"]["predicted_n"] == whole.usage.completion_tokens
 
 
 def test_prefix_reuse_reported():
@@ -261,9 +266,14 @@ def test_summarize():
     assert body["object"] == "summary" and body["language"] == "en"
     assert isinstance(body["summary"], str) and isinstance(body["points"], list)
     assert body["usage"]["completion_tokens"] > 0
+    assert [s["index"] for s in body["article"]["sentences"]] == list(range(1, 9)), body["article"]
+    assert body["timings"]["predicted_n"] == body["usage"]["completion_tokens"]
     events = stream_raw("/v1/summarize", {"text": ARTICLE, "length": "short", "stream": True})
+    assert events[0]["article"]["sentences"][0] == {"index": 1, "text": "The city council met on Monday to discuss the new park."}, events[0]
     assert events[-1]["object"] == "summary"
-    assert all("point" in e for e in events[:-1])
+    assert all(len(e) == 1 and next(iter(e)) in ("step", "delta", "point") for e in events[1:-1]), events
+    assert any("delta" in e for e in events) and events[1]["step"] == {"stage": "map", "part": 1, "parts": 1}
+    assert [e["point"] for e in events if "point" in e] == events[-1]["points"]
     expect_error(post("/v1/summarize", {"text": "   "}), 400, "text")
     expect_error(post("/v1/summarize", {"text": ARTICLE, "length": "huge"}), 400, "length")
 
@@ -331,6 +341,12 @@ def test_api_key():
     expect_error(post("/v1/chat/completions", {"messages": HELLO}, headers={}), 401)
     expect_error(get("/metrics", headers={}), 401)
     expect_error(get("/metrics", headers={"Authorization": "Bearer " + API_KEY + "x"}), 401)
+    # The web page loads without the key (it asks for it); only GET of its own files.
+    for path, kind in (("/", "text/html"), ("/app.js", "text/javascript"), ("/app.css", "text/css")):
+        page = get(path, headers={})
+        assert page.status_code == 200 and page.headers["content-type"].startswith(kind), (path, page.status_code)
+        assert "default-src 'none'" in page.headers["content-security-policy"]
+    expect_error(post("/", {}, headers={}), 401)
 
 
 def test_body_too_large():

@@ -38,6 +38,44 @@ public struct Usage: Encodable, Sendable, Equatable {
     }
 }
 
+/// Speed of a generation, as llama.cpp's server reports it (`timings`): prompt tokens evaluated (those
+/// taken from the cache excluded) and generated tokens, their milliseconds and tokens per second.
+public struct Timings: Encodable, Sendable, Equatable {
+    public var promptTokens = 0
+    public var promptSeconds: Double = 0
+    public var generatedTokens = 0
+    public var generationSeconds: Double = 0
+
+    public init() {}
+
+    public init(_ stats: GenerationStats) {
+        add(stats)
+    }
+
+    /// Adds one more generation (a step of a summary).
+    public mutating func add(_ stats: GenerationStats) {
+        promptTokens += stats.evaluatedPromptTokens
+        promptSeconds += stats.promptSeconds
+        generatedTokens += stats.generatedTokens
+        generationSeconds += stats.generationSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case promptN = "prompt_n", promptMS = "prompt_ms", promptPerSecond = "prompt_per_second"
+        case predictedN = "predicted_n", predictedMS = "predicted_ms", predictedPerSecond = "predicted_per_second"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(promptTokens, forKey: .promptN)
+        try container.encode(promptSeconds * 1000, forKey: .promptMS)
+        try container.encode(promptSeconds > 0 ? Double(promptTokens) / promptSeconds : 0, forKey: .promptPerSecond)
+        try container.encode(generatedTokens, forKey: .predictedN)
+        try container.encode(generationSeconds * 1000, forKey: .predictedMS)
+        try container.encode(generationSeconds > 0 ? Double(generatedTokens) / generationSeconds : 0, forKey: .predictedPerSecond)
+    }
+}
+
 /// OpenAI's `finish_reason`: "stop" for an end-of-turn token or a stop string, "length" when the token
 /// budget, the context or the request's time ran out.
 func openAIFinishReason(_ reason: FinishReason) -> String {
@@ -88,6 +126,8 @@ struct ChatCompletion: Encodable {
     let model: String
     let choices: [Choice]
     let usage: Usage
+    /// Not in OpenAI's API: llama.cpp's server's speed report.
+    let timings: Timings
 
     init(_ identity: CompletionIdentity, text: String, stats: GenerationStats) {
         id = identity.id
@@ -95,6 +135,7 @@ struct ChatCompletion: Encodable {
         model = identity.model
         choices = [Choice(message: Message(content: text), finishReason: openAIFinishReason(stats.finishReason))]
         usage = Usage(stats)
+        timings = Timings(stats)
     }
 }
 
@@ -127,16 +168,19 @@ struct ChatCompletionChunk: Encodable {
     let model: String
     let choices: [Choice]
     let usage: Usage?
+    /// On the chunk with the finish reason only, as llama.cpp's server sends it.
+    let timings: Timings?
 
-    enum CodingKeys: String, CodingKey { case id, object, created, model, choices, usage }
+    enum CodingKeys: String, CodingKey { case id, object, created, model, choices, usage, timings }
 
-    init(_ identity: CompletionIdentity, delta: Delta? = nil, finishReason: String? = nil, usage: Usage? = nil) {
+    init(_ identity: CompletionIdentity, delta: Delta? = nil, finishReason: String? = nil, usage: Usage? = nil, timings: Timings? = nil) {
         id = identity.id
         created = identity.created
         model = identity.model
         // The usage chunk of `stream_options.include_usage` has no choices.
         choices = delta.map { [Choice(delta: $0, finishReason: finishReason)] } ?? []
         self.usage = usage
+        self.timings = timings
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -147,6 +191,7 @@ struct ChatCompletionChunk: Encodable {
         try container.encode(model, forKey: .model)
         try container.encode(choices, forKey: .choices)
         try container.encode(usage, forKey: .usage)
+        try container.encodeIfPresent(timings, forKey: .timings)
     }
 }
 

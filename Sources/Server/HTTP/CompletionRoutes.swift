@@ -29,7 +29,8 @@ extension Routes {
                 try await stream.send(ChatCompletionChunk(identity, delta: .init(content: text)))
             case .finished(let stats):
                 tokens.set(prompt: stats.promptTokens, generated: stats.generatedTokens)
-                try await stream.send(ChatCompletionChunk(identity, delta: .init(), finishReason: openAIFinishReason(stats.finishReason)))
+                try await stream.send(ChatCompletionChunk(identity, delta: .init(), finishReason: openAIFinishReason(stats.finishReason),
+                                                          timings: Timings(stats)))
                 if settings.includeUsage { try await stream.send(ChatCompletionChunk(identity, usage: Usage(stats))) }
             case .failed(let error):
                 try await stream.send(Self.apiError(for: error, param: "messages").body)

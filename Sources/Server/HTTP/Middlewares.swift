@@ -57,13 +57,14 @@ struct OpenAIErrorMiddleware: RouterMiddleware {
     }
 }
 
-/// With `--api-key`, every endpoint but /health requires `Authorization: Bearer KEY`.
+/// With `--api-key`, every endpoint but /health and the web page's files requires `Authorization: Bearer KEY`
+/// (the page asks for the key and sends it with its API calls).
 struct APIKeyMiddleware: RouterMiddleware {
     typealias Context = ServerRequestContext
     let apiKey: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.uri.path == "/health" || Self.matches(request.headers[.authorization], key: apiKey) else {
+        guard request.uri.path == "/health" || (request.method == .get && Routes.webFiles[request.uri.path] != nil) || Self.matches(request.headers[.authorization], key: apiKey) else {
             throw APIError.unauthorized
         }
         return try await next(request, context)

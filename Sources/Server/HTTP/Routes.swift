@@ -26,6 +26,7 @@ struct Routes: Sendable {
         router.get("/health", use: health)
         router.get("/metrics", use: prometheusMetrics)
         router.post("/tokenize", use: tokenize)
+        for path in Self.webFiles.keys { router.get(RouterPath(path), use: webFile) }
         router.post("/detokenize", use: detokenize)
         return router
     }

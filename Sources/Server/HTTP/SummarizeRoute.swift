@@ -4,14 +4,49 @@ import Transformer
 
 /// `POST /v1/summarize` `{"text": article, "length": "short|medium|long", "stream": false}`: the article
 /// pipeline of `llmrun summarize` (cleaning, sentence numbering, map-reduce with checked `[S#]` citations).
-/// Streamed, each point is an event `{"point": {"text", "citations"}}` as soon as it is final; the last
-/// event, like the whole response, is the summary.
+///
+/// Streamed, the events are, in order: `{"article": …}` (the numbered sentences and the cleaning report,
+/// before any generation), then while steps run `{"step": {"stage", "part", "parts"}}` and
+/// `{"delta": text}` (the model's raw text, a draft), each point `{"point": {"text", "citations"}}` as
+/// soon as it is final, and last the summary, the same object as the whole (non-streamed) response.
 extension Routes {
     struct SummarizeRequest: Decodable {
         let text: String
         let length: String?
         let stream: Bool?
         let model: String?
+    }
+
+    /// The article as the summary cites it: sentence n is `[S n]`.
+    struct ArticleInfo: Encodable {
+        struct Sentence: Encodable {
+            let index: Int
+            let text: String
+        }
+
+        struct Removal: Encodable {
+            let category: String
+            let spans: Int
+            let characters: Int
+            let examples: [String]
+        }
+
+        let language: String
+        let sentences: [Sentence]
+        /// What the cleaner removed, by category (only the categories that removed something).
+        let cleaning: [Removal]
+
+        init(_ article: Article) {
+            language = article.language.rawValue
+            sentences = article.sentences.map { Sentence(index: $0.index, text: $0.text) }
+            let report = article.cleaned.report
+            cleaning = CleaningCategory.allCases.compactMap { category in
+                let tally = report.tally(category)
+                guard tally.spans > 0 else { return nil }
+                return Removal(category: category.rawValue, spans: tally.spans, characters: tally.characters,
+                               examples: report.examples[category] ?? [])
+            }
+        }
     }
 
     struct SummaryResponse: Encodable {
@@ -21,18 +56,34 @@ extension Routes {
         let points: [SummaryPoint]
         let language: String
         let usage: Usage
+        let timings: Timings
+        let article: ArticleInfo
 
-        init(_ summary: Summary, model: String) {
+        init(_ summary: Summary, timings: Timings, article: ArticleInfo, model: String) {
             self.model = model
             self.summary = summary.text
             points = summary.points
             language = summary.language.rawValue
             usage = Usage(promptTokens: summary.promptTokens, completionTokens: summary.generatedTokens)
+            self.timings = timings
+            self.article = article
         }
     }
 
     struct PointEvent: Encodable {
         let point: SummaryPoint
+    }
+
+    struct ArticleEvent: Encodable {
+        let article: ArticleInfo
+    }
+
+    struct StepEvent: Encodable {
+        let step: SummaryStep
+    }
+
+    struct DeltaEvent: Encodable {
+        let delta: String
     }
 
     func summarize(_ request: Request, context: ServerRequestContext) async throws -> Response {
@@ -48,6 +99,7 @@ extension Routes {
         } catch {
             throw APIError.invalidRequest("The text has nothing to summarize: \(error)", param: "text", code: "invalid_value")
         }
+        let info = ArticleInfo(article)
         let run = try await model.summarize(article, length: length, deadline: deadline(from: arrival))
         let tokens = context.tokens
 
@@ -55,23 +107,27 @@ extension Routes {
             defer { run.cancel() }
             for await event in run.events {
                 switch event {
-                case .point: continue
-                case .finished(let summary):
+                case .step, .text, .point: continue
+                case .finished(let summary, let timings):
                     tokens.set(prompt: summary.promptTokens, generated: summary.generatedTokens)
-                    return try jsonResponse(SummaryResponse(summary, model: model.id))
+                    return try jsonResponse(SummaryResponse(summary, timings: timings, article: info, model: model.id))
                 case .failed(let error): throw error
                 }
             }
             throw CancellationError()
         }
-        return EventStreamWriter.response(for: run) { stream, event in
+        return EventStreamWriter.response(for: run, start: { stream in
+            try await stream.send(ArticleEvent(article: info))
+        }, send: { stream, event in
             switch event {
+            case .step(let step): try await stream.send(StepEvent(step: step))
+            case .text(let text): try await stream.send(DeltaEvent(delta: text))
             case .point(let point): try await stream.send(PointEvent(point: point))
-            case .finished(let summary):
+            case .finished(let summary, let timings):
                 tokens.set(prompt: summary.promptTokens, generated: summary.generatedTokens)
-                try await stream.send(SummaryResponse(summary, model: model.id))
+                try await stream.send(SummaryResponse(summary, timings: timings, article: info, model: model.id))
             case .failed(let error): try await stream.send(error.body)
             }
-        }
+        })
     }
 }

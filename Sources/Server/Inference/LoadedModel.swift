@@ -21,9 +21,20 @@ struct InferenceRun<Event: Sendable>: Sendable {
 
 /// What a summary streams to its HTTP handler.
 enum SummaryStreamEvent: Sendable {
+    /// A step starts: part `part` of `parts` (map), or a merge of the parts' points (reduce).
+    case step(SummaryStep)
+    /// Raw text of the running step, as the model writes it.
+    case text(String)
     case point(SummaryPoint)
-    case finished(Summary)
+    case finished(Summary, Timings)
     case failed(APIError)
+}
+
+/// Where a summary is: reading part `part` of `parts` ("map"), or merging their points ("reduce").
+struct SummaryStep: Encodable, Sendable {
+    let stage: String
+    let part: Int
+    let parts: Int
 }
 
 /// The served model once loaded: weights, tokenizer, chat template and the slots that run requests.
@@ -117,11 +128,21 @@ final class LoadedModel: Sendable {
         slot.run { session in
             let summarizer = Summarizer(runtime: runtime, session: session, template: template)
             summarizer.isCancelled = { cancellation.isCancelled || ContinuousClock.now >= deadline }
+            summarizer.onText = { continuation.yield(.text($0)) }
+            var timings = Timings()
             let outcome: SummaryStreamEvent
             do {
-                let summary = try summarizer.summarize(sentences: article.sentenceTexts, length: length, language: article.language,
-                                                       onPoint: { continuation.yield(.point($0)) })
-                outcome = .finished(summary)
+                let summary = try summarizer.summarize(
+                    sentences: article.sentenceTexts, length: length, language: article.language,
+                    onEvent: { event in
+                        switch event {
+                        case .mapStarted(let index, let count, _): continuation.yield(.step(SummaryStep(stage: "map", part: index, parts: count)))
+                        case .reduceStarted: continuation.yield(.step(SummaryStep(stage: "reduce", part: 1, parts: 1)))
+                        case .stepFinished(let stats): timings.add(stats)
+                        }
+                    },
+                    onPoint: { continuation.yield(.point($0)) })
+                outcome = .finished(summary, timings)
             } catch is CancellationError {
                 // Nobody hears this when the client left; otherwise the deadline passed.
                 outcome = .failed(APIError(status: 504, message: "The summary did not finish within the server's request timeout.",

@@ -80,6 +80,9 @@ public final class Summarizer {
     /// Polled after every token; true stops the summary, which then throws `CancellationError` (the
     /// server's client went away).
     public var isCancelled: () -> Bool = { false }
+    /// Each piece of text as the model writes it, in every step (raw: before points are parsed and
+    /// citations checked). The server streams it as a draft while a step runs.
+    public var onText: (String) -> Void = { _ in }
 
     public init(runtime: ModelRuntime, session: Session, template: ChatTemplate, chunkTokens: Int = 1400) {
         self.runtime = runtime
@@ -213,7 +216,10 @@ public final class Summarizer {
         let options = GenerationOptions(maxTokens: min(maxTokens ?? answerTokens, answerTokens, session.contextSize - tokens.count), sampling: .greedy,
                                         stopStrings: [], loopWindow: 24)
         let (text, stats) = try generator.generate(prompt: tokens, options: options,
-                                                   onPromptProgress: { _, _ in !isCancelled() }, onText: { _ in !isCancelled() })
+                                                   onPromptProgress: { _, _ in !isCancelled() }, onText: { text in
+                                                       onText(text)
+                                                       return !isCancelled()
+                                                   })
         if stats.finishReason == .cancelled { throw CancellationError() }
         summary.promptTokens += stats.evaluatedPromptTokens
         summary.generatedTokens += stats.generatedTokens

@@ -1,0 +1,413 @@
+// llmrun's page: summarize and ask about an article with the server that serves this file.
+// Plain modern JavaScript, no dependencies; every request goes to this server only.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const state = {
+  model: null,
+  apiKey: sessionStorage.getItem("llmrun-api-key") || "",
+  sentences: [],      // [{index, text}] of the last summarized article
+  articleText: "",    // the text those sentences come from
+  chat: [],           // [{role, content}] of the conversation
+  summaryAbort: null,
+  chatAbort: null,
+};
+
+// MARK: - Server calls
+
+function headers() {
+  const h = { "Content-Type": "application/json" };
+  if (state.apiKey) h.Authorization = `Bearer ${state.apiKey}`;
+  return h;
+}
+
+/** An Error carrying the server's message, worded for a person. */
+async function serverError(response) {
+  let message = "";
+  try {
+    const body = await response.json();
+    message = body?.error?.message || "";
+  } catch { /* not JSON */ }
+  switch (response.status) {
+    case 401:
+      $("key-form").hidden = false;
+      return new Error("The server needs an API key (enter it above).");
+    case 413:
+      return new Error(`The article is too long for the server's request limit. ${message}`);
+    case 503: {
+      const retry = response.headers.get("Retry-After");
+      if (message.toLowerCase().includes("loading")) return new Error("The model is still loading; try again in a moment.");
+      return new Error(`The server is busy${retry ? `; try again in ${retry} s` : ""}. ${message}`);
+    }
+    default:
+      return new Error(message || `The server answered ${response.status} ${response.statusText}.`);
+  }
+}
+
+/**
+ * POSTs `body` and calls `onEvent` with each server-sent event's JSON until `data: [DONE]`.
+ * The bytes go through one streaming TextDecoder, so a character split between two network reads
+ * (a Chinese character is 3 bytes) is never shown broken.
+ */
+async function postStream(path, body, signal, onEvent) {
+  const json = JSON.stringify(body);
+  let response;
+  try {
+    response = await fetch(path, { method: "POST", headers: headers(), body: json, signal });
+  } catch (error) {
+    if (error.name === "AbortError") throw error;
+    // A server that refuses a large body before reading it may just close the connection.
+    if (json.length > 4 << 20) throw new Error("The article is too long for the server's request limit (4 MB by default).");
+    throw new Error("Could not reach the server: is `llmrun serve` still running?");
+  }
+  if (!response.ok) throw await serverError(response);
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder("utf-8");
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    buffer += decoder.decode(value || new Uint8Array(), { stream: !done });
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const data = block.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trimStart()).join("\n");
+      if (!data) continue;          // a keep-alive comment
+      if (data === "[DONE]") return;
+      const event = JSON.parse(data);
+      if (event.error) throw new Error(event.error.message || "The server reported an error.");
+      onEvent(event);
+    }
+    if (done) return;
+  }
+}
+
+function showError(error) {
+  const box = $("error");
+  if (!error) { box.hidden = true; box.textContent = ""; return; }
+  box.textContent = error.message || String(error);
+  box.hidden = false;
+}
+
+function showSpeed(timings) {
+  if (!timings) return;
+  const parts = [];
+  if (timings.prompt_n > 0) parts.push(`prompt ${timings.prompt_per_second.toFixed(1)} tok/s (${timings.prompt_n})`);
+  if (timings.predicted_n > 0) parts.push(`generation ${timings.predicted_per_second.toFixed(1)} tok/s (${timings.predicted_n})`);
+  $("speed").textContent = parts.length ? `· ${parts.join(" · ")}` : "";
+}
+
+async function watchHealth() {
+  for (;;) {
+    try {
+      const health = await fetch("/health");
+      if (health.ok) {
+        const models = await fetch("/v1/models", { headers: headers() });
+        if (models.status === 401) { $("key-form").hidden = false; $("model").textContent = "API key needed"; return; }
+        const list = await models.json();
+        state.model = list?.data?.[0]?.id || null;
+        $("model").textContent = state.model || "ready";
+        return;
+      }
+      $("model").textContent = "model loading…";
+    } catch {
+      $("model").textContent = "server unreachable, retrying…";
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+// MARK: - Citations
+
+/** Appends `text` to `parent`, each `[S#]` (or `[S1, S2]`) turned into links to the cited sentences. */
+function appendWithCitations(parent, text) {
+  const pattern = /\[S(\d+(?:\s*[,，、]\s*S?\d+)*)\]/g;
+  let last = 0;
+  for (const match of text.matchAll(pattern)) {
+    parent.append(text.slice(last, match.index));
+    for (const number of match[1].split(/[^\d]+/).filter(Boolean)) parent.append(citationLink(Number(number)));
+    last = match.index + match[0].length;
+  }
+  parent.append(text.slice(last));
+}
+
+function citationLink(number) {
+  const link = document.createElement("a");
+  link.className = "cite";
+  link.href = `#s${number}`;
+  link.textContent = `[S${number}]`;
+  link.dataset.sentence = String(number);
+  link.setAttribute("aria-label", `sentence ${number}`);
+  return link;
+}
+
+function highlightSentence(number) {
+  const target = $(`s${number}`);
+  if (!target) return false;
+  document.querySelectorAll("#sentences li.highlight").forEach((li) => li.classList.remove("highlight"));
+  target.classList.add("highlight");
+  target.scrollIntoView({ behavior: "smooth", block: "center" });
+  target.focus({ preventScroll: true });
+  return true;
+}
+
+document.addEventListener("click", (event) => {
+  const link = event.target.closest?.("a.cite");
+  if (!link) return;
+  event.preventDefault();
+  if (!highlightSentence(link.dataset.sentence)) showError(new Error(`Sentence ${link.dataset.sentence} is not in the article pane.`));
+});
+
+// MARK: - Article
+
+function renderArticle(article) {
+  state.sentences = article.sentences;
+  const list = $("sentences");
+  list.replaceChildren();
+  list.lang = article.language === "zh" ? "zh" : article.language === "en" ? "en" : "";
+  for (const sentence of article.sentences) {
+    const li = document.createElement("li");
+    li.id = `s${sentence.index}`;
+    li.value = sentence.index;
+    li.tabIndex = -1;
+    li.textContent = sentence.text;
+    list.append(li);
+  }
+  const body = $("cleaning-body");
+  body.replaceChildren();
+  if (!article.cleaning.length) {
+    body.textContent = "Nothing was removed: the text was clean.";
+  } else {
+    const table = document.createElement("table");
+    table.innerHTML = "<thead><tr><th>removed</th><th>places</th><th>characters</th><th>examples</th></tr></thead>";
+    const tbody = document.createElement("tbody");
+    for (const removal of article.cleaning) {
+      const row = tbody.insertRow();
+      row.insertCell().textContent = removal.category;
+      row.insertCell().textContent = removal.spans;
+      row.insertCell().textContent = removal.characters;
+      const examples = row.insertCell();
+      removal.examples.forEach((example, i) => {
+        if (i) examples.append(", ");
+        const code = document.createElement("code");
+        code.textContent = JSON.stringify(example);
+        examples.append(code);
+      });
+    }
+    table.append(tbody);
+    body.append(table);
+  }
+  $("cleaning").querySelector("summary").textContent =
+    `Cleaning report (${article.sentences.length} sentences; ${article.cleaning.reduce((n, r) => n + r.characters, 0)} characters removed)`;
+  $("sentences-wrap").hidden = false;
+}
+
+async function loadFile(file) {
+  if (!file) return;
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let text;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    // Chinese pages saved as GBK/GB18030 are common; the browser decodes them itself.
+    text = new TextDecoder("gb18030").decode(bytes);
+  }
+  $("article").value = text.replace(/^\uFEFF/, "");
+  $("article").focus();
+}
+
+const dropZone = $("drop-zone");
+["dragenter", "dragover"].forEach((type) => dropZone.addEventListener(type, (event) => {
+  event.preventDefault();
+  dropZone.classList.add("dragging");
+}));
+["dragleave", "drop"].forEach((type) => dropZone.addEventListener(type, () => dropZone.classList.remove("dragging")));
+dropZone.addEventListener("drop", (event) => {
+  event.preventDefault();
+  loadFile(event.dataTransfer?.files?.[0]).catch(showError);
+});
+$("file").addEventListener("change", (event) => loadFile(event.target.files?.[0]).catch(showError));
+
+// MARK: - Summary
+
+function addPoint(point) {
+  const li = document.createElement("li");
+  li.append(point.text);
+  for (const number of point.citations) li.append(" ", citationLink(number));
+  $("summary").append(li);
+}
+
+async function summarize(event) {
+  event.preventDefault();
+  const text = $("article").value;
+  if (!text.trim()) { showError(new Error("Paste or drop an article first.")); $("article").focus(); return; }
+  showError(null);
+  state.summaryAbort?.abort();
+  const abort = new AbortController();
+  state.summaryAbort = abort;
+  const draft = $("summary-draft");
+  $("summary").replaceChildren();
+  draft.textContent = "";
+  draft.hidden = false;
+  $("summary-step").textContent = "Starting…";
+  $("summary-panel").setAttribute("aria-busy", "true");
+  $("summarize").disabled = true;
+  $("summarize-stop").disabled = false;
+  try {
+    await postStream("/v1/summarize", { text, length: $("length").value, stream: true }, abort.signal, (e) => {
+      if (e.object === "summary") {
+        $("summary").replaceChildren();
+        e.points.forEach(addPoint);
+        $("summary-step").textContent = e.points.length
+          ? `${e.points.length} points · ${e.usage.prompt_tokens} prompt + ${e.usage.completion_tokens} generated tokens`
+          : "The model gave no usable points; what it wrote is below.";
+        showSpeed(e.timings);
+      } else if (e.article) {
+        state.articleText = text;
+        renderArticle(e.article);
+      } else if (e.step) {
+        draft.textContent = "";
+        $("summary-step").textContent = e.step.stage === "map"
+          ? (e.step.parts > 1 ? `Reading part ${e.step.part} of ${e.step.parts}…` : "Reading the article…")
+          : "Merging the parts' points…";
+      } else if (e.delta !== undefined) {
+        draft.textContent += e.delta;
+      } else if (e.point) {
+        addPoint(e.point);
+      }
+    });
+    // The raw draft stays only when it is all there is.
+    draft.hidden = $("summary").children.length > 0;
+  } catch (error) {
+    if (error.name === "AbortError") {
+      $("summary-step").textContent = "Stopped.";
+    } else {
+      $("summary-step").textContent = "";
+      showError(error);
+    }
+  } finally {
+    if (state.summaryAbort === abort) state.summaryAbort = null;
+    $("summary-panel").setAttribute("aria-busy", "false");
+    $("summarize").disabled = false;
+    $("summarize-stop").disabled = true;
+  }
+}
+
+$("summarize-form").addEventListener("submit", summarize);
+$("summarize-stop").addEventListener("click", () => state.summaryAbort?.abort());
+
+// MARK: - Chat
+
+function addMessage(role, text) {
+  const div = document.createElement("div");
+  div.className = `message ${role}`;
+  div.textContent = text;
+  $("chat-log").append(div);
+  div.scrollIntoView({ block: "end" });
+  return div;
+}
+
+/** The system message: the article as numbered sentences (so answers can cite them), or as pasted. */
+function systemMessage() {
+  const pasted = $("article").value.trim();
+  if (!pasted) return null;
+  const useSentences = state.sentences.length && state.articleText === $("article").value;
+  const article = useSentences ? state.sentences.map((s) => `[S${s.index}] ${s.text}`).join("\n") : pasted;
+  return {
+    role: "system",
+    content: "Answer the user's questions about this article, in the language of the question. " +
+      (useSentences ? "Cite the sentences you rely on as [S1], [S2].\n\n" : "\n\n") + article,
+  };
+}
+
+async function ask(event) {
+  event.preventDefault();
+  const question = $("question").value.trim();
+  if (!question || state.chatAbort) return;
+  showError(null);
+  $("question").value = "";
+  state.chat.push({ role: "user", content: question });
+  addMessage("user", question);
+  const bubble = addMessage("assistant", "");
+  bubble.setAttribute("aria-busy", "true");
+  const abort = new AbortController();
+  state.chatAbort = abort;
+  $("ask").disabled = true;
+  $("chat-stop").disabled = false;
+  let answer = "";
+  let finish = null;
+  const system = systemMessage();
+  const maxTokens = Math.max(1, Math.min(4096, parseInt($("max-tokens").value, 10) || 512));
+  try {
+    await postStream("/v1/chat/completions", {
+      messages: system ? [system, ...state.chat] : state.chat,
+      stream: true, stream_options: { include_usage: true }, max_tokens: maxTokens,
+      ...(state.model ? { model: state.model } : {}),
+    }, abort.signal, (chunk) => {
+      const choice = chunk.choices?.[0];
+      if (choice?.delta?.content) {
+        answer += choice.delta.content;
+        bubble.textContent = answer;
+        bubble.scrollIntoView({ block: "end" });
+      }
+      if (choice?.finish_reason) finish = choice.finish_reason;
+      if (chunk.timings) showSpeed(chunk.timings);
+    });
+    bubble.replaceChildren();
+    appendWithCitations(bubble, answer);
+    if (finish === "length") note(bubble, "stopped at the token limit");
+  } catch (error) {
+    if (error.name === "AbortError") {
+      note(bubble, "stopped");
+      bubble.classList.add("stopped");
+    } else {
+      note(bubble, "failed");
+      showError(error);
+    }
+  } finally {
+    bubble.setAttribute("aria-busy", "false");
+    // A stopped or failed answer stays in the conversation as far as it went.
+    state.chat.push({ role: "assistant", content: answer });
+    state.chatAbort = null;
+    $("ask").disabled = false;
+    $("chat-stop").disabled = true;
+    $("question").focus();
+  }
+}
+
+function note(bubble, text) {
+  const span = document.createElement("span");
+  span.className = "note";
+  span.textContent = `(${text})`;
+  bubble.append(span);
+}
+
+$("chat-form").addEventListener("submit", ask);
+$("chat-stop").addEventListener("click", () => state.chatAbort?.abort());
+$("chat-clear").addEventListener("click", () => {
+  state.chatAbort?.abort();
+  state.chat = [];
+  $("chat-log").replaceChildren();
+});
+$("question").addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    $("chat-form").requestSubmit();
+  }
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  state.chatAbort?.abort();
+  state.summaryAbort?.abort();
+});
+
+$("key-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  state.apiKey = $("api-key").value.trim();
+  sessionStorage.setItem("llmrun-api-key", state.apiKey);
+  $("key-form").hidden = true;
+  showError(null);
+  watchHealth();
+});
+
+watchHealth();
