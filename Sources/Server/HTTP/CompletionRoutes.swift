@@ -9,8 +9,8 @@ extension Routes {
         let chat = try ChatCompletionRequest.decode(try await readBody(request))
         let model = try model(named: chat.fields.model)
         let settings = try chat.fields.validated(defaultMaxTokens: model.contextSize, contextSize: model.contextSize)
-        // Control-token text in the rendered template (<|im_start|> …) must become control tokens.
-        let prompt = model.runtime.tokenize(model.template.render(chat.messages), parseSpecial: true)
+        // The template's control tokens become control tokens; the messages' text never does.
+        let prompt = model.runtime.tokenizer.encode(model.template.prompt(chat.messages), addBOS: true)
         try checkPrompt(prompt, model: model, param: "messages")
         let run = try await model.generate(prompt: prompt, options: settings.options, arrival: arrival, deadline: deadline(from: arrival))
         let identity = CompletionIdentity(prefix: "chatcmpl-", model: model.id)

@@ -131,8 +131,8 @@ public final class QuestionAnswerer {
                 Answer the question using only the excerpts above: give the answer directly in one to three sentences and end with the numbers of the sentences it rests on, e.g. [S3]. Do not make up anything the excerpts do not say.
                 """
         }
-        let text = template.render([ChatMessage(role: .system, content: system), ChatMessage(role: .user, content: user)])
-        return runtime.tokenizer.encode(text, addBOS: runtime.tokenizer.addsBOS, parseSpecial: true)
+        let prompt = template.prompt([ChatMessage(role: .system, content: system), ChatMessage(role: .user, content: user)])
+        return runtime.tokenizer.encode(prompt, addBOS: true)
     }
 
     /// The model's citations that point at sentences it was shown and support the answer about as well as

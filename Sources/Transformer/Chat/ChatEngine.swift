@@ -43,7 +43,7 @@ public final class ChatEngine {
 
     /// Tokens of the prompt for `messages`, ending where the assistant's answer begins.
     func tokens(_ messages: [ChatMessage]) -> [Int32] {
-        tokenizer.encode(template.render(messages), addBOS: tokenizer.addsBOS, parseSpecial: true)
+        tokenizer.encode(template.prompt(messages), addBOS: true)
     }
 
     /// Checks that the system prompt and article leave room for a conversation, before the first message.

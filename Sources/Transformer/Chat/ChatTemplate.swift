@@ -64,14 +64,22 @@ public enum ChatTemplate: Sendable, Equatable {
 
     /// The prompt text for `messages`; with `addGenerationPrompt`, ends where the assistant's answer begins.
     public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool = true) -> String {
-        var out = ""
+        prompt(messages, addGenerationPrompt: addGenerationPrompt).text
+    }
+
+    /// The same prompt as `render`, with the template's control tokens kept apart from the messages'
+    /// text, so that a message that contains `<|im_end|>` stays text (`Tokenizer.encode(_:addBOS:)`).
+    public func prompt(_ messages: [ChatMessage], addGenerationPrompt: Bool = true) -> ChatPrompt {
+        var out = ChatPrompt()
         switch self {
         case .chatML(let defaultSystem):
             if messages.first?.role != .system, let defaultSystem {
-                out += "<|im_start|>system\n\(defaultSystem)<|im_end|>\n"
+                out.control("<|im_start|>"); out.text("system\n\(defaultSystem)"); out.control("<|im_end|>"); out.text("\n")
             }
-            for message in messages { out += "<|im_start|>\(message.role.rawValue)\n\(message.content)<|im_end|>\n" }
-            if addGenerationPrompt { out += "<|im_start|>assistant\n" }
+            for message in messages {
+                out.control("<|im_start|>"); out.text("\(message.role.rawValue)\n\(message.content)"); out.control("<|im_end|>"); out.text("\n")
+            }
+            if addGenerationPrompt { out.control("<|im_start|>"); out.text("assistant\n") }
         case .gemma:
             var pendingSystem: String?
             for message in messages {
@@ -82,22 +90,55 @@ public enum ChatTemplate: Sendable, Equatable {
                     let user = message.content.trimmingCharacters(in: .whitespacesAndNewlines)
                     let content = pendingSystem.map { $0 + "\n\n" + user } ?? user
                     pendingSystem = nil
-                    out += "<start_of_turn>user\n\(content)<end_of_turn>\n"
+                    out.control("<start_of_turn>"); out.text("user\n\(content)"); out.control("<end_of_turn>"); out.text("\n")
                 case .assistant:
-                    out += "<start_of_turn>model\n\(message.content.trimmingCharacters(in: .whitespacesAndNewlines))<end_of_turn>\n"
+                    out.control("<start_of_turn>"); out.text("model\n\(message.content.trimmingCharacters(in: .whitespacesAndNewlines))")
+                    out.control("<end_of_turn>"); out.text("\n")
                 }
             }
-            if addGenerationPrompt { out += "<start_of_turn>model\n" }
+            if addGenerationPrompt { out.control("<start_of_turn>"); out.text("model\n") }
         case .llama3:
             for message in messages {
                 let content = message.content.trimmingCharacters(in: .whitespacesAndNewlines)
-                out += "<|start_header_id|>\(message.role.rawValue)<|end_header_id|>\n\n\(content)<|eot_id|>"
+                out.control("<|start_header_id|>"); out.text(message.role.rawValue); out.control("<|end_header_id|>")
+                out.text("\n\n\(content)"); out.control("<|eot_id|>")
             }
-            if addGenerationPrompt { out += "<|start_header_id|>assistant<|end_header_id|>\n\n" }
+            if addGenerationPrompt { out.control("<|start_header_id|>"); out.text("assistant"); out.control("<|end_header_id|>"); out.text("\n\n") }
         case .plain:
-            out = messages.map(\.content).joined(separator: "\n\n")
-            if addGenerationPrompt, !out.isEmpty { out += "\n\n" }
+            var text = messages.map(\.content).joined(separator: "\n\n")
+            if addGenerationPrompt, !text.isEmpty { text += "\n\n" }
+            out.text(text)
         }
         return out
+    }
+}
+
+/// A rendered chat prompt: the template's control tokens, and text between them (template text and
+/// message contents, merged as llama.cpp's tokenizer sees it between two control tokens).
+public struct ChatPrompt: Sendable, Equatable {
+    public enum Part: Sendable, Equatable {
+        case control(String)
+        case text(String)
+    }
+
+    public private(set) var parts: [Part] = []
+
+    public var text: String {
+        parts.map { part in
+            switch part {
+            case .control(let token), .text(let token): token
+            }
+        }.joined()
+    }
+
+    mutating func control(_ token: String) { parts.append(.control(token)) }
+
+    mutating func text(_ text: String) {
+        guard !text.isEmpty else { return }
+        if case .text(let previous)? = parts.last {
+            parts[parts.count - 1] = .text(previous + text)
+        } else {
+            parts.append(.text(text))
+        }
     }
 }

@@ -229,8 +229,8 @@ public final class Summarizer {
     }
 
     private func promptTokens(system: String, user: String) -> [Int32] {
-        let text = template.render([ChatMessage(role: .system, content: system), ChatMessage(role: .user, content: user)])
-        return runtime.tokenizer.encode(text, addBOS: runtime.tokenizer.addsBOS, parseSpecial: true)
+        let prompt = template.prompt([ChatMessage(role: .system, content: system), ChatMessage(role: .user, content: user)])
+        return runtime.tokenizer.encode(prompt, addBOS: true)
     }
 
     /// Whole sentences packed into chunks of about `chunkTokens` tokens (a longer sentence is a chunk of its own).

@@ -73,6 +73,7 @@ struct BPETokenizer: Tokenizer {
     var eosID: Int32? { vocabulary.eosID }
     var endOfGenerationIDs: Set<Int32> { vocabulary.endOfGenerationIDs }
     var addsBOS: Bool { vocabulary.addsBOS }
+    var addsEOS: Bool { vocabulary.addsEOS }
     var vocabularySize: Int { vocabulary.count }
     var stripsLeadingSpaceWhenDecoding: Bool { vocabulary.addsSpacePrefix }
 

@@ -28,12 +28,30 @@ public protocol Tokenizer: Sendable {
     /// Whether the model wants BOS prepended (`tokenizer.ggml.add_bos_token`, else llama.cpp's default
     /// for the tokenizer type).
     var addsBOS: Bool { get }
+    /// Whether `encode(_:addBOS: true, …)` also appends EOS (`tokenizer.ggml.add_eos_token`).
+    var addsEOS: Bool { get }
     var vocabularySize: Int { get }
 }
 
 extension Tokenizer {
     public func encode(_ text: String) -> [Int32] {
         encode(text, addBOS: addsBOS, parseSpecial: false)
+    }
+
+    /// The ids of a chat prompt: the template's control tokens become their ids, and the text between
+    /// them is encoded as plain text, so that a message cannot smuggle in `<|im_end|>` or the like. For
+    /// messages without such strings the ids equal those of `encode(prompt.text, parseSpecial: true)`.
+    public func encode(_ prompt: ChatPrompt, addBOS: Bool) -> [Int32] {
+        var ids: [Int32] = []
+        if addBOS, addsBOS, let bosID { ids.append(bosID) }
+        for part in prompt.parts {
+            switch part {
+            case .control(let token): ids += encode(token, addBOS: false, parseSpecial: true)
+            case .text(let text): ids += encode(text, addBOS: false, parseSpecial: false)
+            }
+        }
+        if addBOS, addsEOS, let eosID { ids.append(eosID) }
+        return ids
     }
 
     /// The raw bytes of a token's piece, control tokens included.
