@@ -6,11 +6,16 @@ LLMRUN = .build/release/llmrun
 TEST_MODELS = smollm2-135m gemma3-270m qwen2.5-0.5b qwen2.5-1.5b
 DEMO_MODEL ?= qwen2.5-1.5b
 
-.PHONY: demo test test-server test-chat-pty test-browser deps build models compare clean fuzz fuzz-smoke fuzz-build fuzz-seeds
+.PHONY: demo serve test test-server test-chat-pty test-browser deps build models compare clean fuzz fuzz-smoke fuzz-build fuzz-seeds
 
 demo: build
 	$(LLMRUN) pull $(DEMO_MODEL)
 	$(LLMRUN) summarize samples/sample-zh.txt -m $(DEMO_MODEL)
+
+# The demo in server mode: the reading page at http://127.0.0.1:8080/ (Ctrl-C stops it).
+serve: build
+	$(LLMRUN) pull $(DEMO_MODEL)
+	$(LLMRUN) serve -m $(DEMO_MODEL)
 
 test: build models .venv/.pexpect
 	$(SWIFT) test
