@@ -89,7 +89,13 @@ public final class ThreadPool: @unchecked Sendable {
                 pthread_mutex_unlock(mutex)
             }
             work(0)
-            while pending.load(ordering: .sequentiallyConsistent) > 0 {}
+            // Spin while the others finish; when one of them has lost its core (a busy machine, or
+            // server slots sharing the cores), yield so that it can run instead of this loop.
+            var spins = 0
+            while pending.load(ordering: .sequentiallyConsistent) > 0 {
+                spins += 1
+                if spins >= Self.spinIterations { sched_yield() }
+            }
             job = nil
         }
     }
