@@ -150,7 +150,7 @@ def main():
             write("FuzzGGUF", model + ".head", f.read(256 << 10))
         write("FuzzGGUF", model + ".mini", miniature(path))
     write("FuzzGGUF", "empty-v3", struct.pack("<IIQQ", 0x46554747, 3, 0, 0))
-    # Inputs that once broke a target (Tests/TransformerTests/Fixtures/fuzz/<prefix>-*.bin) seed it again.
+    # Inputs that once broke a target (Tests/TransformerTests/Fixtures/fuzz/<prefix>-*.input) seed it again.
     fixtures = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "TransformerTests", "Fixtures", "fuzz")
     prefixes = {"gguf": "FuzzGGUF", "tokenizer": "FuzzTokenizer", "detokenizer": "FuzzDetokenizer",
                 "textdecoder": "FuzzTextDecoder", "textcleaner": "FuzzTextCleaner"}

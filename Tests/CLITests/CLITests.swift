@@ -32,7 +32,7 @@ func temporaryFile(_ bytes: [UInt8], name: String) throws -> String {
 }
 
 /// A 160-byte GGUF whose second tensor claims 2^63 - 2 bytes at offset 32 (it once crashed `info` with an
-/// arithmetic overflow; Tests/TransformerTests/Fixtures/fuzz/gguf-tensor-size-overflow.bin is the same file).
+/// arithmetic overflow; Tests/TransformerTests/Fixtures/fuzz/gguf-tensor-size-overflow.input is the same file).
 private func hugeTensorGGUF() -> [UInt8] {
     var out: [UInt8] = []
     func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }

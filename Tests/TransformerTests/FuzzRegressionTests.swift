@@ -16,7 +16,7 @@ import Tensor
     /// fits in the file was right, but its error message computed offset + size and trapped on the overflow
     /// (`llmrun info` on this 160-byte file died with SIGTRAP instead of printing an error).
     @Test func tensorSizeNearIntMaxIsAnErrorNotAnOverflowTrap() throws {
-        let bytes = [UInt8](try TestSupport.fixture("fuzz/gguf-tensor-size-overflow.bin"))
+        let bytes = [UInt8](try TestSupport.fixture("fuzz/gguf-tensor-size-overflow.input"))
         let error = #expect(throws: GGUFError.self) { try Self.parse(bytes) }
         #expect(error?.field == "tensor b")
         #expect(error?.problem.contains("\(Int.max - 1) bytes of data at offset 32 run past the end") == true, "\(String(describing: error))")
