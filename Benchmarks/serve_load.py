@@ -8,13 +8,11 @@ the server's peak RSS. Standard library only:
 """
 import argparse
 import json
-import socket
 import statistics
-import subprocess
 import threading
 import time
 
-import http.client
+from serve_common import open_stream, start_server
 
 parser = argparse.ArgumentParser()
 parser.add_argument("binary")
@@ -25,30 +23,7 @@ parser.add_argument("--max-tokens", type=int, default=64)
 parser.add_argument("-c", "--context", type=int, default=1024)
 args = parser.parse_args()
 
-with socket.socket() as s:
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-server = subprocess.Popen([args.binary, "serve", "-m", args.model, "--port", str(port), "--parallel", str(args.parallel),
-                           "-c", str(args.context), "--queue", str(args.clients)], stderr=subprocess.DEVNULL)
-
-
-def open_stream(body):
-    """POSTs a chat completion; the response's lines can be read as they arrive."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-    connection.request("POST", "/v1/chat/completions", body=json.dumps(body), headers={"Content-Type": "application/json"})
-    return connection.getresponse()
-
-
-while True:
-    try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        connection.request("GET", "/health")
-        if connection.getresponse().status == 200:
-            break
-    except OSError:
-        pass
-    assert server.poll() is None, "server exited"
-    time.sleep(0.1)
+server, port = start_server(args.binary, args.model, "--parallel", args.parallel, "-c", args.context, "--queue", args.clients)
 
 TOPICS = ["the sea", "a mountain", "a robot", "a city at night", "a garden", "a train journey", "the moon", "a library"]
 results = []
@@ -66,7 +41,7 @@ def client(index):
     tokens = 0
     error = None
     try:
-        response = open_stream(body)
+        response = open_stream(port, body)
         if response.status != 200:
             error = f"status {response.status}"
         else:

@@ -9,12 +9,10 @@ conversation is evaluated). Standard library only:
 """
 import argparse
 import json
-import socket
 import statistics
-import subprocess
 import time
 
-import http.client
+from serve_common import open_stream, start_server
 
 parser = argparse.ArgumentParser()
 parser.add_argument("binary")
@@ -22,28 +20,7 @@ parser.add_argument("-m", "--model", default="smollm2-135m")
 parser.add_argument("--turns", type=int, default=4)
 args = parser.parse_args()
 
-with socket.socket() as s:
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-server = subprocess.Popen([args.binary, "serve", "-m", args.model, "--port", str(port), "-c", "4096"], stderr=subprocess.DEVNULL)
-
-
-def open_stream(body):
-    """POSTs a chat completion; the response's lines can be read as they arrive."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-    connection.request("POST", "/v1/chat/completions", body=json.dumps(body), headers={"Content-Type": "application/json"})
-    return connection.getresponse()
-
-
-while True:
-    try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        connection.request("GET", "/health")
-        if connection.getresponse().status == 200:
-            break
-    except OSError:
-        pass
-    time.sleep(0.1)
+server, port = start_server(args.binary, args.model, "-c", 4096)
 
 PARAGRAPH = ("The river town kept its old market hall, where on Saturdays farmers sold cheese, apples and honey, "
              "and the children watched the boats go under the stone bridge while their parents talked about the weather. ")
@@ -55,7 +32,7 @@ def first_token(messages):
             "stream_options": {"include_usage": True}}
     start = time.perf_counter()
     ttft, cached, prompt = None, None, None
-    response = open_stream(body)
+    response = open_stream(port, body)
     for raw in response:
         line = raw.decode().strip()
         if not line.startswith("data: {"):
