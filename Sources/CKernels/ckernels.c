@@ -561,11 +561,19 @@ static const uint8_t k_bcast16[8][32] __attribute__((aligned(32))) = {
 #undef R
 };
 
-// Q4_K. sumi = sum_k sc_k * (codes_k . q_k); mins via bsums. AVX2: maddubs + madd(scale) + add;
-// VNNI: maddubs + dpwssd(scale).
+// Q4_K, in the arithmetic of llama.cpp's x86 build, which repacks Q4_K weights into 8-row blocks and
+// runs ggml_gemv/gemm_q4_K_8x8_q8_K on them: per super-block, the whole integer sums
+// S = sum_k sc_k * (codes_k . q_k) and M = sum_k min_k * bsum_k, then acc += S * (d_w * d_x) and
+// accm += M * (dmin_w * d_x), one FMA each, and the result acc - accm.
+// AVX2: maddubs + madd(scale) + add; VNNI: maddubs + dpwssd(scale).
+INL int32_t hsum_i32x4(__m128i s) {
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+    return _mm_cvtsi128_si32(_mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1))));
+}
+INL int32_t hsum_i32x8(__m256i v) { return hsum_i32x4(_mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1))); }
 #define Q4K_BODY(MAC)                                                                                 \
-    __m256 acc[4]; __m128 accm[4];                                                                    \
-    for (int c = 0; c < NC; c++) { acc[c] = _mm256_setzero_ps(); accm[c] = _mm_setzero_ps(); }        \
+    float acc[4], accm[4];                                                                            \
+    for (int c = 0; c < NC; c++) { acc[c] = 0.0f; accm[c] = 0.0f; }                                   \
     const __m256i m4 = _mm256_set1_epi8(0x0F);                                                        \
     for (int64_t b = 0; b < nb; b++) {                                                                \
         const uint8_t *wb = w + b * 144;                                                              \
@@ -581,8 +589,7 @@ static const uint8_t k_bcast16[8][32] __attribute__((aligned(32))) = {
             const uint8_t *a = xq + c * xs + b * 292;                                                 \
             const __m256i bs = ld256(a + 260);                                                        \
             const __m128i bsp = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1)); \
-            const float dy = ldf(a);                                                                  \
-            accm[c] = _mm_fmadd_ps(_mm_set1_ps(dmw * dy), _mm_cvtepi32_ps(_mm_madd_epi16(mins, bsp)), accm[c]); \
+            accm[c] = fmaf((float)hsum_i32x4(_mm_madd_epi16(mins, bsp)), dmw * ldf(a), accm[c]);     \
             sumi[c] = _mm256_setzero_si256(); sumi2[c] = _mm256_setzero_si256();                      \
         }                                                                                             \
         for (int j = 0; j < 4; j++) {                                                                 \
@@ -599,10 +606,10 @@ static const uint8_t k_bcast16[8][32] __attribute__((aligned(32))) = {
         }                                                                                             \
         for (int c = 0; c < NC; c++) {                                                                \
             const float dy = ldf(xq + c * xs + b * 292);                                              \
-            acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(dw * dy), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi[c], sumi2[c])), acc[c]); \
+            acc[c] = fmaf((float)hsum_i32x8(_mm256_add_epi32(sumi[c], sumi2[c])), dw * dy, acc[c]);   \
         }                                                                                             \
     }                                                                                                 \
-    for (int c = 0; c < NC; c++) out[c] = hsum8(acc[c]) - hsum4(accm[c]);
+    for (int c = 0; c < NC; c++) out[c] = acc[c] - accm[c];
 
 #define MAC_AVX2(s, p, sc) s = _mm256_add_epi32(s, _mm256_madd_epi16(p, sc))
 #define MAC_VNNI(s, p, sc) s = _mm256_dpwssd_epi32(s, p, sc)

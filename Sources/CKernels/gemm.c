@@ -29,6 +29,8 @@
 
 
 enum { PW = 16 };
+// Weight rows the K-quant micro-kernel runs at once (one integer accumulator each).
+enum { KQ_ROWS = 8 };
 
 INL int32_t ldi(const uint8_t *p) { int32_t v; memcpy(&v, p, 4); return v; }
 INL void sti(uint8_t *p, int32_t v) { memcpy(p, &v, 4); }
@@ -233,6 +235,7 @@ static void unpack_row(int t, const uint8_t *src, int64_t nb, uint8_t *dst, size
 #define CVT(a) _mm512_cvtepi32_ps(a)
 #define MULF(a, b) _mm512_mul_ps(a, b)
 #define FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
+#define FNMA(a, b, c) _mm512_fnmadd_ps(a, b, c)
 #define SUBF(a, b) _mm512_sub_ps(a, b)
 #define ADDF(a, b) _mm512_add_ps(a, b)
 #define STOREF(p, a) _mm512_store_ps(p, a)
@@ -260,6 +263,7 @@ static void unpack_row(int t, const uint8_t *src, int64_t nb, uint8_t *dst, size
 #define CVT(a) _mm256_cvtepi32_ps(a)
 #define MULF(a, b) _mm256_mul_ps(a, b)
 #define FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
+#define FNMA(a, b, c) _mm256_fnmadd_ps(a, b, c)
 #define SUBF(a, b) _mm256_sub_ps(a, b)
 #define ADDF(a, b) _mm256_add_ps(a, b)
 #define STOREF(p, a) _mm256_store_ps(p, a)
@@ -281,7 +285,7 @@ void llk_gemm(int t, const void *w, size_t row_bytes, const void *panels, int64_
     const size_t ws = (size_t)nb * g.ubytes, pstride = (size_t)nb * panel_block_bytes(g.fam);
     int64_t tile_rows = (int64_t)(scratch_bytes / ws);
     if (tile_rows < 1) return;
-    if (tile_rows > 4) tile_rows &= ~(int64_t)3;
+    if (tile_rows > KQ_ROWS) tile_rows &= ~(int64_t)(KQ_ROWS - 1);
     uint8_t *tile = (uint8_t *)scratch;
     for (int64_t r0 = row_begin; r0 < row_end; r0 += tile_rows) {
         const int64_t nr = row_end - r0 < tile_rows ? row_end - r0 : tile_rows;

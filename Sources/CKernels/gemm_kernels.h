@@ -43,85 +43,66 @@ ISA_INL void NAME(mk_q8_0)(const uint8_t *wt, size_t ws, const int NR, const uin
     }
 }
 
-// Q4_K Q5_K Q6_K: per super-block, lane g's integer sum of sc * q * y over elements 4g..4g+3 of each
-// 32 (two int16 pairs per vpdpwssd), then acc_g += (d_w * d_x) * lane. Q4_K/Q5_K subtract the mins
-// term in ggml's four lanes (sub-blocks 2k and 2k+1), summed apart: hsum8(acc) - hsum4(mins). Q6_K
-// takes its -32 offset off lane g as ggml does: 32 * (sc[2g] * bsum16[2g] + sc[2g+1] * bsum16[2g+1]).
-// Groups outside, chunks inside: only one integer lane vector per row is live, so four rows share each
-// activation load (the panel streams from L2), and the float lanes wait in L1 between super-blocks.
-ISA_INL void NAME(mk_kquant)(const uint8_t *wt, size_t ws, const int NR, const uint8_t *pn, int64_t nb, const int with_mins, VF *out) {
+// Q4_K Q5_K Q6_K, in the arithmetic llama.cpp's x86 build uses for batches: exact integer sums
+// S = sum sc * q * y (vpdpwssd over int16 pairs; Q6_K's -32 offset comes off as 32 * sum_j sc_j * bsum16_j)
+// and, with mins, M = sum_j min_j * bsum32_j, then float steps. Q4_K, whose weights llama.cpp repacks
+// (ggml_gemm_q4_K_8x8_q8_K, groups of 4 activation rows): per 64 elements, acc += S * (d_w d_x) and
+// accm += M * (dmin_w d_x), result acc - accm. Q5_K and Q6_K (ggml's tiled K-quant matmul, 8 or more
+// activation rows): per super-block, acc += (S d_w - dmin_w M) * d_x.
+// One integer vector per row, so eight rows share each activation load.
+ISA_INL void NAME(mk_kquant)(int t, const uint8_t *wt, size_t ws, const int NR, const uint8_t *pn, int64_t nb, VF *out) {
+    const int with_mins = t != LLK_Q6_K;
     const size_t ub = with_mins ? 576 : 640;
-    float accf[4][8][LANES] __attribute__((aligned(64)));
-    VF accm[4][4];
-    for (int r = 0; r < NR; r++) {
-        for (int g = 0; g < 8; g++) STOREF(accf[r][g], ZEROF());
-        for (int k = 0; k < 4; k++) accm[r][k] = ZEROF();
-    }
+    const int parts = t == LLK_Q4_K ? 4 : 1;               // float steps per super-block
+    const int sides = with_mins ? 8 / parts : 16;          // bsum terms per step
+    VF acc[KQ_ROWS], accm[KQ_ROWS];
+    for (int r = 0; r < NR; r++) { acc[r] = ZEROF(); accm[r] = ZEROF(); }
     for (int64_t b = 0; b < nb; b++) {
         const uint8_t *pb = pn + (size_t)b * 9792;
         const uint8_t *u = wt + (size_t)b * ub;
         const VF dy = LOADF((pb + 8192));
-        VF scale[4];
-        for (int r = 0; r < NR; r++) scale[r] = MULF(SETF(ldf(u + r * ws + (with_mins ? 544 : 576))), dy);
-        for (int g = 0; g < 8; g++) {
-            VI lane[4];
-            for (int r = 0; r < NR; r++) lane[r] = ZEROI();
-            for (int c = 0; c < 8; c++) {             // 32-element chunks
-                for (int half = 0; half < 2; half++) {
-                    const int pair = 16 * c + 2 * g + half;
-                    const VI a = LOADI((pb + 64 * pair));
-                    for (int r = 0; r < NR; r++) lane[r] = DOTW(lane[r], a, BCAST(u + r * ws + 4 * pair));
-                }
+        for (int part = 0; part < parts; part++) {
+            VI sum[KQ_ROWS], side[KQ_ROWS];
+            for (int r = 0; r < NR; r++) { sum[r] = ZEROI(); side[r] = ZEROI(); }
+            for (int pair = part * (128 / parts); pair < (part + 1) * (128 / parts); pair++) {
+                const VI a = LOADI((pb + 64 * pair));
+                for (int r = 0; r < NR; r++) sum[r] = DOTW(sum[r], a, BCAST(u + r * ws + 4 * pair));
             }
-            if (!with_mins) {
-                const VI b0 = LOADI((pb + 8768 + 128 * g)), b1 = LOADI((pb + 8768 + 128 * g + 64));
-                for (int r = 0; r < NR; r++) {
-                    const uint8_t *ur = u + r * ws;
-                    const VI off = ADDI(MULLO(b0, BCAST(ur + 512 + 8 * g)), MULLO(b1, BCAST(ur + 516 + 8 * g)));
-                    lane[r] = SUBI(lane[r], SLLI(off, 5));
-                }
+            // Q6_K: sc_j * bsum16_j over 16 sub-blocks; Q4_K/Q5_K: min_j * bsum32_j over this step's sub-blocks.
+            const uint8_t *bsums = pb + (with_mins ? 8256 : 8768);
+            for (int j = part * sides; j < (part + 1) * sides; j++) {
+                const VI bj = LOADI((bsums + 64 * j));
+                for (int r = 0; r < NR; r++) side[r] = ADDI(side[r], MULLO(bj, BCAST(u + r * ws + 512 + 4 * j)));
             }
-            for (int r = 0; r < NR; r++) STOREF(accf[r][g], FMA(scale[r], CVT(lane[r]), LOADF(accf[r][g])));
-        }
-        if (with_mins) {
-            for (int k = 0; k < 4; k++) {
-                const VI b0 = LOADI((pb + 8256 + 128 * k)), b1 = LOADI((pb + 8256 + 128 * k + 64));
-                for (int r = 0; r < NR; r++) {
-                    const uint8_t *ur = u + r * ws;
-                    const VF mscale = MULF(SETF(ldf(ur + 548)), dy);
-                    const VI m = ADDI(MULLO(b0, BCAST(ur + 512 + 8 * k)), MULLO(b1, BCAST(ur + 516 + 8 * k)));
-                    accm[r][k] = FMA(mscale, CVT(m), accm[r][k]);
+            for (int r = 0; r < NR; r++) {
+                const uint8_t *ur = u + r * ws;
+                if (t == LLK_Q6_K) {
+                    acc[r] = FMA(MULF(CVT(SUBI(sum[r], SLLI(side[r], 5))), SETF(ldf(ur + 576))), dy, acc[r]);
+                } else if (t == LLK_Q4_K) {
+                    acc[r] = FMA(CVT(sum[r]), MULF(SETF(ldf(ur + 544)), dy), acc[r]);
+                    accm[r] = FMA(CVT(side[r]), MULF(SETF(ldf(ur + 548)), dy), accm[r]);
+                } else {
+                    acc[r] = FMA(FNMA(SETF(ldf(ur + 548)), CVT(side[r]), MULF(CVT(sum[r]), SETF(ldf(ur + 544)))), dy, acc[r]);
                 }
             }
         }
     }
-    for (int r = 0; r < NR; r++) {
-        VF a[8];
-        for (int g = 0; g < 8; g++) a[g] = LOADF(accf[r][g]);
-        out[r] = HSUM8(a);
-        if (with_mins) out[r] = SUBF(out[r], ADDF(ADDF(accm[r][0], accm[r][2]), ADDF(accm[r][1], accm[r][3])));
-    }
+    for (int r = 0; r < NR; r++) out[r] = t == LLK_Q4_K ? SUBF(acc[r], accm[r]) : acc[r];
 }
 
 ISA_ATTR static void NAME(panel)(int t, const uint8_t *tile, size_t ws, int64_t nr, const uint8_t *pn, int64_t nb,
                                  int lanes, float *y, int64_t ldy) {
-    float out[4][LANES] __attribute__((aligned(64)));
+    float out[KQ_ROWS][LANES] __attribute__((aligned(64)));
     const int kquant = t == LLK_Q4_K || t == LLK_Q5_K || t == LLK_Q6_K;
-    const int group = kquant ? 4 : 2;   // rows per call (the byte kernels hold 8 float lanes per row in registers)
-    const int mins = t == LLK_Q4_K || t == LLK_Q5_K || t == LLK_Q4_1 || t == LLK_Q5_1;
+    const int group = kquant ? KQ_ROWS : 2;   // rows per call (the byte kernels hold 8 float lanes per row in registers)
+    const int mins = t == LLK_Q4_1 || t == LLK_Q5_1;
     for (int64_t r0 = 0; r0 < nr; r0 += group) {
         const int rows = nr - r0 < group ? (int)(nr - r0) : group;
         const uint8_t *wt = tile + (size_t)r0 * ws;
-        VF acc[4];
-        if (rows == group) {
-            if (kquant) NAME(mk_kquant)(wt, ws, 4, pn, nb, mins, acc);
-            else NAME(mk_q8_0)(wt, ws, 2, pn, nb, mins, acc);
-        } else {
-            for (int r = 0; r < rows; r++) {
-                if (kquant) NAME(mk_kquant)(wt + (size_t)r * ws, ws, 1, pn, nb, mins, acc + r);
-                else NAME(mk_q8_0)(wt + (size_t)r * ws, ws, 1, pn, nb, mins, acc + r);
-            }
-        }
+        VF acc[KQ_ROWS];
+        if (kquant) NAME(mk_kquant)(t, wt, ws, rows, pn, nb, acc);
+        else if (rows == group) NAME(mk_q8_0)(wt, ws, 2, pn, nb, mins, acc);
+        else for (int r = 0; r < rows; r++) NAME(mk_q8_0)(wt + (size_t)r * ws, ws, 1, pn, nb, mins, acc + r);
         for (int r = 0; r < rows; r++) STOREF(out[r], acc[r]);
         for (int lane = 0; lane < lanes; lane++)
             for (int r = 0; r < rows; r++) y[(int64_t)lane * ldy + r0 + r] = out[r][lane];
@@ -146,6 +127,7 @@ ISA_ATTR static void NAME(panel)(int t, const uint8_t *tile, size_t ws, int64_t 
 #undef DOT
 #undef DOTW
 #undef HSUM8
+#undef FNMA
 #undef ADDI
 #undef SUBI
 #undef SLLI

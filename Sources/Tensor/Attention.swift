@@ -8,8 +8,10 @@ import Foundation
 /// h / (headCount / kvHeadCount).
 ///
 /// The arithmetic follows llama.cpp's CPU flash attention (`ggml_compute_forward_flash_attn_ext_f16`),
-/// the reference we are measured against: an online softmax over the keys in order, the query rounded
-/// to f16, and the weighted sum of values accumulated in f16, rescaled whenever a new maximum appears.
+/// the reference we are measured against, which has two forms: for fewer than 64 new tokens an online
+/// softmax over the keys in order, the query rounded to f16, and the weighted sum of values accumulated in
+/// f16, rescaled whenever a new maximum appears; for batches of 64 or more, its tiled form, all in f32
+/// with the softmax maximum updated per tile of 64 cache positions.
 /// Shapes: queries (count, headCount, headDim); keys, values (positions, kvHeadCount, headDim);
 /// out (count, headCount, headDim); scratch: `attentionScratchCount(headDim:group:threads:)` floats.
 public func causalAttention(
@@ -23,7 +25,8 @@ public func causalAttention(
     // One item: query heads of one token that read the same kv head, converted once per key for all of
     // them; single heads when there are too few groups to keep every thread busy (decode, one kv head).
     let headsPerItem = count * kvHeadCount >= pool.threadCount ? group : 1
-    let scratchFloats = Int(llk_attention_scratch_floats(Int64(headsPerItem), Int64(headDim)))
+    let tiled = count >= tiledAttentionMinimumTokens
+    let scratchFloats = attentionScratchCount(headDim: headDim, group: headsPerItem, threads: 1)
     pool.parallelParts(count * headCount / headsPerItem) { items, part in
         let partScratch = scratch + part * scratchFloats
         for item in items {
@@ -38,13 +41,19 @@ public func causalAttention(
             let first = window.map { max(0, position - $0 + 1) } ?? 0
             let kBase = UnsafeRawPointer(keys + kvHead * headDim).assumingMemoryBound(to: UInt16.self)
             let vBase = UnsafeRawPointer(values + kvHead * headDim).assumingMemoryBound(to: UInt16.self)
-            llk_attention_heads(q + firstHead * headDim, Int64(headsPerItem), Int64(headDim), kBase, vBase, Int64(kvDim),
-                                Int64(first), Int64(position), scale, out + firstHead * headDim, partScratch)
+            let attend = tiled ? llk_attention_heads_tiled : llk_attention_heads
+            attend(q + firstHead * headDim, Int64(headsPerItem), Int64(headDim), kBase, vBase, Int64(kvDim),
+                   Int64(first), Int64(position), scale, out + firstHead * headDim, partScratch)
         }
     }
 }
 
 /// Floats of scratch `causalAttention` needs.
 public func attentionScratchCount(headDim: Int, group: Int, threads: Int) -> Int {
-    threads * Int(llk_attention_scratch_floats(Int64(group), Int64(headDim)))
+    let perThread = max(llk_attention_scratch_floats(Int64(group), Int64(headDim)),
+                        llk_attention_tiled_scratch_floats(Int64(group), Int64(headDim)))
+    return threads * Int(perThread)
 }
+
+/// Batch size from which llama.cpp's CPU flash attention takes its tiled form (`GGML_FA_TILE_Q`).
+public let tiledAttentionMinimumTokens = 64

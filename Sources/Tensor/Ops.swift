@@ -85,7 +85,10 @@ public enum RopeStyle: Sendable {
 }
 
 /// Rotates `headCount` heads of `headDim` at one position in place (ggml_rope_ext without scaling).
-/// θ_i = position · base^(-2i/d), computed by repeated multiplication in f32 as ggml does.
+/// θ_i = position · base^(-2i/d), computed by repeated multiplication in f32 as ggml does. Each output
+/// fuses one product and rounds the other, as the reference build's compiled code does (GCC contracts
+/// `x0·cos − x1·sin` and `x0·sin + x1·cos` into FMAs); checked bit for bit against llama.cpp's RoPE output
+/// for both pair styles. Without it, logits drift from position 1 on.
 public func applyRope(_ x: UnsafeMutablePointer<Float>, headCount: Int, headDim: Int, position: Int, base: Float, style: RopeStyle) {
     let thetaScale = powf(base, -2 / Float(headDim))
     let half = headDim / 2
@@ -98,8 +101,8 @@ public func applyRope(_ x: UnsafeMutablePointer<Float>, headCount: Int, headDim:
             let (a, b) = style == .neox ? (i, i + half) : (2 * i, 2 * i + 1)
             let x0 = h[a]
             let x1 = h[b]
-            h[a] = x0 * cosine - x1 * sine
-            h[b] = x0 * sine + x1 * cosine
+            h[a] = (-(x1 * sine)).addingProduct(x0, cosine)
+            h[b] = (x1 * cosine).addingProduct(x0, sine)
         }
         theta *= thetaScale
     }

@@ -47,28 +47,44 @@ public struct WeightMatrix: @unchecked Sendable {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(range.count), Int32(columns), 1,
                             x, Int32(columns), w + range.lowerBound * columns, Int32(columns), 0, y + range.lowerBound, Int32(rows))
             }
-        } else if count >= Self.gemmMinimumColumns && llk_gemm_available(ggmlType) != 0 {
-            multiplyByPanels(x, count: count, into: y, pool: pool, workspace: workspace)
-        } else if hasIntegerKernel {
-            let activationBytes = llk_activation_bytes(ggmlType, Int64(columns))
-            let xq = workspace.buffer(bytes: activationBytes * count)
-            for t in 0..<count { llk_quantize_activation(ggmlType, x + t * columns, xq + t * activationBytes, Int64(columns)) }
-            pool.parallelFor(rows, granularity: 4) { range in
-                if count == 1 {
-                    llk_matvec(ggmlType, data, rowBytes, xq, Int64(columns), y + range.lowerBound, Int64(range.lowerBound), Int64(range.upperBound))
-                } else {
-                    llk_matmul(ggmlType, data, rowBytes, xq, activationBytes, Int64(count), Int64(columns),
-                               y + range.lowerBound, Int64(rows), Int64(range.lowerBound), Int64(range.upperBound))
-                }
+        } else if llk_gemm_available(ggmlType) != 0 && count >= gemmMinimumColumns {
+            // llama.cpp multiplies its repacked Q4_K weights by groups of four activation rows and the rest one
+            // by one, in two arithmetics; the panels take the groups, the integer kernels the rest.
+            let grouped = type == .q4_K ? count - count % 4 : count
+            multiplyByPanels(x, count: grouped, into: y, pool: pool, workspace: workspace)
+            if grouped < count {
+                multiplyByIntegerKernels(x + grouped * columns, count: count - grouped, into: y + grouped * rows, pool: pool, workspace: workspace)
             }
+        } else if hasIntegerKernel {
+            multiplyByIntegerKernels(x, count: count, into: y, pool: pool, workspace: workspace)
         } else {
             multiplyByDequantizedTiles(x, count: count, into: y, pool: pool)
         }
     }
 
-    /// From this many activation rows on, the panel GEMM beats llk_matmul: its panels are 16 columns wide,
-    /// and unpacking the weights costs about half a 16-column product (Benchmarks/ckbench).
-    static let gemmMinimumColumns = 16
+    /// From this many activation rows on, the panel GEMM runs, because llama.cpp's batched arithmetic (which
+    /// the GEMM reproduces) starts there: its repacked Q4_K kernel takes groups of 4, its tiled K-quant matmul
+    /// batches of 8. For the 32-element formats both paths give the same bits.
+    private var gemmMinimumColumns: Int { type == .q4_K ? 4 : 8 }
+
+    /// Decode and small batches: activations quantized to ggml's blocks, rows split over the pool, integer
+    /// dot products of llk_matvec / llk_matmul.
+    private func multiplyByIntegerKernels(_ x: UnsafePointer<Float>, count: Int, into y: UnsafeMutablePointer<Float>,
+                                          pool: ThreadPool, workspace: Workspace) {
+        let ggmlType = Int32(type.rawValue)
+        let activationBytes = llk_activation_bytes(ggmlType, Int64(columns))
+        let xq = workspace.buffer(bytes: activationBytes * count)
+        for t in 0..<count { llk_quantize_activation(ggmlType, x + t * columns, xq + t * activationBytes, Int64(columns)) }
+        pool.parallelFor(rows, granularity: 4) { range in
+            if count == 1 {
+                llk_matvec(ggmlType, data, rowBytes, xq, Int64(columns), y + range.lowerBound, Int64(range.lowerBound), Int64(range.upperBound))
+            } else {
+                llk_matmul(ggmlType, data, rowBytes, xq, activationBytes, Int64(count), Int64(columns),
+                           y + range.lowerBound, Int64(rows), Int64(range.lowerBound), Int64(range.upperBound))
+            }
+        }
+    }
+
     /// Rows of unpacked weights each thread keeps in its scratch while all panels pass over them.
     static let gemmTileRows = 32
 

@@ -42,16 +42,7 @@ func perplexityMatchesLlamaCpp(model name: String) throws {
         let relative = abs(result.perplexity - expected.ppl) / expected.ppl
         print("\(name) \(textName): PPL \(result.perplexity) ± \(result.uncertainty), llama.cpp \(expected.ppl) ± \(expected.plus_minus), Δ \(relative * 100)%")
         #expect(result.scoredTokens == expected.scored_tokens)
-        // Known: Gemma 3's logits drift from llama.cpp's after position 0 (see logitsMatchLlamaCpp), which puts
-        // its English perplexity 0.66 % off. Recorded as a known issue until the arithmetic difference is found;
-        // if it starts to agree, the unrecorded known issue fails this test and the exception must go.
-        if name == "gemma3-270m" && textName == "english" {
-            withKnownIssue("gemma3 English perplexity differs from llama.cpp by more than 0.5 %") {
-                #expect(relative < 0.005, "\(name) \(textName): PPL \(result.perplexity) vs llama.cpp \(expected.ppl)")
-            }
-        } else {
-            #expect(relative < 0.005, "\(name) \(textName): PPL \(result.perplexity) vs llama.cpp \(expected.ppl)")
-        }
+        #expect(relative < 0.005, "\(name) \(textName): PPL \(result.perplexity) vs llama.cpp \(expected.ppl)")
         #expect(abs(result.uncertainty - expected.plus_minus) / expected.plus_minus < 0.05)
     }
 }

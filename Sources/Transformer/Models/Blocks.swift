@@ -40,6 +40,14 @@ public struct AttentionBlock: Sendable {
         self.headDim = headDim
     }
 
+    /// Where the 1/√headDim factor applies: to the scores (llama, qwen2: llama.cpp's kq_scale), or to the
+    /// queries before attention (gemma3: llama.cpp scales Qcur first, which rounds differently once the
+    /// attention kernel turns small queries into f16).
+    public enum Scaling: Sendable {
+        case scores(Float)
+        case queries(Float)
+    }
+
     /// Rotary embedding settings of one layer.
     public struct Rope: Sendable {
         public let base: Float
@@ -47,7 +55,7 @@ public struct AttentionBlock: Sendable {
     }
 
     /// out = Wo · attention(normalized input xn) for `count` tokens at positions start..., storing K and V in the cache.
-    func callAsFunction(_ xn: UnsafePointer<Float>, count: Int, start: Int, layer: Int, rope: Rope, scale: Float, window: Int?,
+    func callAsFunction(_ xn: UnsafePointer<Float>, count: Int, start: Int, layer: Int, rope: Rope, scaling: Scaling, window: Int?,
                         normEpsilon: Float, state: ForwardState, into out: UnsafeMutablePointer<Float>) {
         let qDim = headCount * headDim
         let kvDim = kvHeadCount * headDim
@@ -65,8 +73,13 @@ public struct AttentionBlock: Sendable {
             applyRope(k + t * kvDim, headCount: kvHeadCount, headDim: headDim, position: start + t, base: rope.base, style: rope.style)
         }
         state.cache.store(layer: layer, position: start, count: count, keys: k, values: v)
+        var scoreScale: Float = 1
+        switch scaling {
+        case .scores(let factor): scoreScale = factor
+        case .queries(let factor): scaleInPlace(q, by: factor, count: count * qDim)
+        }
         causalAttention(queries: q, count: count, start: start, keys: state.cache.keys(layer: layer), values: state.cache.values(layer: layer),
-                        headCount: headCount, kvHeadCount: kvHeadCount, headDim: headDim, scale: scale, window: window,
+                        headCount: headCount, kvHeadCount: kvHeadCount, headDim: headDim, scale: scoreScale, window: window,
                         into: state.attention, scratch: state.scores, pool: state.pool)
         output.multiply(state.attention, count: count, into: out, pool: state.pool, workspace: state.workspace)
     }

@@ -3,7 +3,7 @@ import Tensor
 
 /// Gemma 3 (text). Mirrors llama.cpp `src/models/gemma3.cpp`. What differs from Llama:
 /// - the embedding is scaled by √embedding;
-/// - queries and keys get a per-head RMSNorm before RoPE; queries are scaled by 1/√headDim;
+/// - queries and keys get a per-head RMSNorm before RoPE; queries (not scores) are scaled by 1/√headDim;
 /// - each block has norms before and after attention and before and after the feed-forward network;
 /// - the feed-forward network is GeGLU (GELU, tanh approximation);
 /// - five of every six layers attend over a sliding window (`attention.sliding_window`) with RoPE base
@@ -72,14 +72,14 @@ public final class Gemma3: LanguageModel {
         let n = tokens.count
         let d = shape.embeddingSize
         let epsilon = shape.normEpsilon
-        let scale = 1 / Float(shape.headDim).squareRoot()
+        let scaling = AttentionBlock.Scaling.queries(1 / Float(shape.headDim).squareRoot())
         head.embed(tokens, into: state.x, scale: Float(d).squareRoot())
         for (i, layer) in layers.enumerated() {
             let sliding = configuration.isSliding(layer: i)
             let rope = AttentionBlock.Rope(base: sliding ? configuration.slidingRopeBase : configuration.ropeBase, style: .neox)
             // x += postNorm(attention(norm(x)))
             rmsNorm(state.x, weight: layer.attentionNorm, into: state.xn, width: d, rows: n, epsilon: epsilon)
-            layer.attention(state.xn, count: n, start: start, layer: i, rope: rope, scale: scale,
+            layer.attention(state.xn, count: n, start: start, layer: i, rope: rope, scaling: scaling,
                             window: sliding ? configuration.slidingWindow : nil, normEpsilon: epsilon, state: state, into: state.projection)
             rmsNorm(state.projection, weight: layer.postAttentionNorm, into: state.projection, width: d, rows: n, epsilon: epsilon)
             addInPlace(state.x, state.projection, count: n * d)

@@ -72,12 +72,12 @@ public final class Llama: LanguageModel {
         let d = shape.embeddingSize
         let epsilon = shape.normEpsilon
         let rope = AttentionBlock.Rope(base: configuration.ropeBase, style: configuration.ropeStyle)
-        let scale = 1 / Float(shape.headDim).squareRoot()
+        let scaling = AttentionBlock.Scaling.scores(1 / Float(shape.headDim).squareRoot())
         head.embed(tokens, into: state.x)
         for (i, layer) in layers.enumerated() {
             // x += attention(norm(x))
             rmsNorm(state.x, weight: layer.attentionNorm, into: state.xn, width: d, rows: n, epsilon: epsilon)
-            layer.attention(state.xn, count: n, start: start, layer: i, rope: rope, scale: scale, window: nil,
+            layer.attention(state.xn, count: n, start: start, layer: i, rope: rope, scaling: scaling, window: nil,
                             normEpsilon: epsilon, state: state, into: state.projection)
             addInPlace(state.x, state.projection, count: n * d)
             // x += feedForward(norm(x))
