@@ -44,7 +44,9 @@ test-chat-pty: build models .venv/.pexpect
 
 # The page at `/` in headless Chromium (Debian's chromium and chromium-driver, installed with apt when
 # root) driven by Selenium from PyPI in a virtual environment (Tests/browser/test_page.py). Screenshots
-# go to .build/browser-test/.
+# go to .build/browser-test/. A CJK font (WenQuanYi Zen Hei, simplified and traditional) so that Chinese
+# lines are laid out with real glyphs and the screenshots are readable.
+BROWSER_PACKAGES = chromium chromium-driver fonts-wqy-zenhei
 BROWSER_VENV ?= $(HOME)/.cache/llmrun/venv-browser
 # The smallest catalog model whose summaries have points and citations (smollm2-135m and gemma3-270m
 # write none for the test's article).
@@ -52,9 +54,9 @@ BROWSER_TEST_MODEL ?= qwen2.5-0.5b
 BROWSER_ARTIFACTS ?= .build/browser-test
 test-browser: build
 	@$(LLMRUN) pull $(BROWSER_TEST_MODEL) >/dev/null
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get install -y chromium chromium-driver >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y chromium chromium-driver; }; \
-	  else echo "missing system packages; run: sudo apt-get install -y chromium chromium-driver"; exit 1; fi; \
+	@if ! dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y $(BROWSER_PACKAGES) >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y $(BROWSER_PACKAGES); }; \
+	  else echo "missing system packages; run: sudo apt-get install -y $(BROWSER_PACKAGES)"; exit 1; fi; \
 	fi
 	@test -x $(BROWSER_VENV)/bin/python || python3 -m venv $(BROWSER_VENV)
 	@$(BROWSER_VENV)/bin/python -c "import selenium" 2>/dev/null || $(BROWSER_VENV)/bin/pip install -q selenium

@@ -2,7 +2,22 @@ import Foundation
 import Transformer
 
 // The response bodies of the OpenAI API, as its official clients parse them. Optional fields that
-// OpenAI sends as null are encoded as null, not left out.
+// OpenAI sends as null are encoded as null, not left out (`NullWhenAbsent`).
+
+/// An optional field encoded as `null` when absent, where synthesized `Encodable` would leave it out.
+@propertyWrapper
+struct NullWhenAbsent<Value: Encodable>: Encodable {
+    var wrappedValue: Value?
+
+    init(wrappedValue: Value?) {
+        self.wrappedValue = wrappedValue
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if let wrappedValue { try container.encode(wrappedValue) } else { try container.encodeNil() }
+    }
+}
 
 public struct Usage: Encodable, Sendable, Equatable {
     public var promptTokens: Int
@@ -108,16 +123,9 @@ struct ChatCompletion: Encodable {
         let index = 0
         let message: Message
         let finishReason: String
+        @NullWhenAbsent var logprobs: Never? = nil
 
         enum CodingKeys: String, CodingKey { case index, message, finishReason = "finish_reason", logprobs }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(index, forKey: .index)
-            try container.encode(message, forKey: .message)
-            try container.encode(finishReason, forKey: .finishReason)
-            try container.encodeNil(forKey: .logprobs)
-        }
     }
 
     let id: String
@@ -149,17 +157,10 @@ struct ChatCompletionChunk: Encodable {
     struct Choice: Encodable {
         let index = 0
         let delta: Delta
-        let finishReason: String?
+        @NullWhenAbsent var finishReason: String?
+        @NullWhenAbsent var logprobs: Never? = nil
 
         enum CodingKeys: String, CodingKey { case index, delta, finishReason = "finish_reason", logprobs }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(index, forKey: .index)
-            try container.encode(delta, forKey: .delta)
-            try container.encode(finishReason, forKey: .finishReason)
-            try container.encodeNil(forKey: .logprobs)
-        }
     }
 
     let id: String
@@ -167,11 +168,9 @@ struct ChatCompletionChunk: Encodable {
     let created: Int
     let model: String
     let choices: [Choice]
-    let usage: Usage?
+    @NullWhenAbsent var usage: Usage?
     /// On the chunk with the finish reason only, as llama.cpp's server sends it.
     let timings: Timings?
-
-    enum CodingKeys: String, CodingKey { case id, object, created, model, choices, usage, timings }
 
     init(_ identity: CompletionIdentity, delta: Delta? = nil, finishReason: String? = nil, usage: Usage? = nil, timings: Timings? = nil) {
         id = identity.id
@@ -182,17 +181,6 @@ struct ChatCompletionChunk: Encodable {
         self.usage = usage
         self.timings = timings
     }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(object, forKey: .object)
-        try container.encode(created, forKey: .created)
-        try container.encode(model, forKey: .model)
-        try container.encode(choices, forKey: .choices)
-        try container.encode(usage, forKey: .usage)
-        try container.encodeIfPresent(timings, forKey: .timings)
-    }
 }
 
 /// A completion (`/v1/completions`), whole or as one streamed chunk: the same object either way.
@@ -200,17 +188,10 @@ struct TextCompletion: Encodable {
     struct Choice: Encodable {
         let index = 0
         let text: String
-        let finishReason: String?
+        @NullWhenAbsent var finishReason: String?
+        @NullWhenAbsent var logprobs: Never? = nil
 
         enum CodingKeys: String, CodingKey { case index, text, finishReason = "finish_reason", logprobs }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(index, forKey: .index)
-            try container.encode(text, forKey: .text)
-            try container.encode(finishReason, forKey: .finishReason)
-            try container.encodeNil(forKey: .logprobs)
-        }
     }
 
     let id: String
@@ -218,9 +199,7 @@ struct TextCompletion: Encodable {
     let created: Int
     let model: String
     let choices: [Choice]
-    let usage: Usage?
-
-    enum CodingKeys: String, CodingKey { case id, object, created, model, choices, usage }
+    @NullWhenAbsent var usage: Usage?
 
     init(_ identity: CompletionIdentity, text: String?, finishReason: String?, usage: Usage?) {
         id = identity.id
@@ -228,16 +207,6 @@ struct TextCompletion: Encodable {
         model = identity.model
         choices = text.map { [Choice(text: $0, finishReason: finishReason)] } ?? []
         self.usage = usage
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(object, forKey: .object)
-        try container.encode(created, forKey: .created)
-        try container.encode(model, forKey: .model)
-        try container.encode(choices, forKey: .choices)
-        try container.encode(usage, forKey: .usage)
     }
 }
 

@@ -164,7 +164,9 @@ function renderArticle(article) {
   state.sentences = article.sentences;
   const list = $("sentences");
   list.replaceChildren();
-  list.lang = article.language === "zh" ? "zh" : article.language === "en" ? "en" : "";
+  // zh-Hant or zh-Hans picks the right CJK glyphs; the summary is written in the article's language.
+  list.lang = article.language;
+  $("summary").lang = article.language;
   for (const sentence of article.sentences) {
     const li = document.createElement("li");
     li.id = `s${sentence.index}`;
@@ -179,19 +181,25 @@ function renderArticle(article) {
     body.textContent = "Nothing was removed: the text was clean.";
   } else {
     const table = document.createElement("table");
-    table.innerHTML = "<thead><tr><th>removed</th><th>places</th><th>characters</th><th>examples</th></tr></thead>";
+    const columns = ["removed", "places", "characters", "examples"];
+    const headings = table.createTHead().insertRow();
+    for (const column of columns) headings.append(Object.assign(document.createElement("th"), { textContent: column }));
     const tbody = document.createElement("tbody");
     for (const removal of article.cleaning) {
       const row = tbody.insertRow();
-      row.insertCell().textContent = removal.category;
-      row.insertCell().textContent = removal.spans;
-      row.insertCell().textContent = removal.characters;
-      const examples = row.insertCell();
+      const cells = columns.map((column) => {
+        const cell = row.insertCell();
+        cell.dataset.label = column;   // a narrow window shows each row as labelled lines (app.css)
+        return cell;
+      });
+      cells[0].textContent = removal.category;
+      cells[1].textContent = removal.spans;
+      cells[2].textContent = removal.characters;
       removal.examples.forEach((example, i) => {
-        if (i) examples.append(", ");
+        if (i) cells[3].append(", ");
         const code = document.createElement("code");
         code.textContent = JSON.stringify(example);
-        examples.append(code);
+        cells[3].append(code);
       });
     }
     table.append(tbody);
@@ -202,33 +210,73 @@ function renderArticle(article) {
   $("sentences-wrap").hidden = false;
 }
 
+/**
+ * Puts a dropped or chosen file in the article box. UTF-8 first; Chinese pages saved as GB18030/GBK are
+ * common, so a file that is not UTF-8 is read as GB18030 when that decodes it cleanly. Anything else
+ * (a PDF, an image, a word-processor file) is refused with a message rather than shown as garbage.
+ */
 async function loadFile(file) {
   if (!file) return;
+  showFileNote("");
   const bytes = new Uint8Array(await file.arrayBuffer());
-  let text;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    // Chinese pages saved as GBK/GB18030 are common; the browser decodes them itself.
-    text = new TextDecoder("gb18030").decode(bytes);
-  }
-  $("article").value = text.replace(/^\uFEFF/, "");
+  const decoded = decodeText(bytes);
+  if (decoded === null) throw new Error(`“${file.name}” is not a text file; save the article as plain text (.txt) or paste it.`);
+  const text = decoded.text.replace(/^\uFEFF/, "");
+  $("article").value = text;
+  const how = decoded.encoding === "UTF-8" ? "" : `, decoded as ${decoded.encoding}: it was not UTF-8`;
+  showFileNote(`Read “${file.name}” (${[...text].length} characters${how}).`);
+  showError(null);
   $("article").focus();
 }
 
+/** `{text, encoding}`, or null for bytes that are not text in UTF-8 or GB18030. */
+function decodeText(bytes) {
+  for (const encoding of ["UTF-8", "GB18030"]) {
+    let text;
+    try { text = new TextDecoder(encoding, { fatal: true }).decode(bytes); } catch { continue; }
+    // NUL and the other C0 controls but tab, newlines and form feed do not occur in text files.
+    return /[\u0000-\u0008\u000E-\u001F]/.test(text) ? null : { text, encoding };
+  }
+  return null;
+}
+
+function showFileNote(text) {
+  $("file-note").textContent = text;
+  $("file-note").hidden = !text;
+}
+
+// A file dropped anywhere on the page is the article (the browser would otherwise open it in place of
+// the page); text dragged within the page drops as usual.
 const dropZone = $("drop-zone");
-["dragenter", "dragover"].forEach((type) => dropZone.addEventListener(type, (event) => {
+const carriesFiles = (event) => event.dataTransfer?.types?.includes("Files");
+["dragenter", "dragover"].forEach((type) => document.addEventListener(type, (event) => {
+  if (!carriesFiles(event)) return;
   event.preventDefault();
   dropZone.classList.add("dragging");
 }));
-["dragleave", "drop"].forEach((type) => dropZone.addEventListener(type, () => dropZone.classList.remove("dragging")));
-dropZone.addEventListener("drop", (event) => {
+document.addEventListener("dragleave", (event) => { if (!event.relatedTarget) dropZone.classList.remove("dragging"); });
+document.addEventListener("drop", (event) => {
+  dropZone.classList.remove("dragging");
+  if (!carriesFiles(event)) return;
   event.preventDefault();
-  loadFile(event.dataTransfer?.files?.[0]).catch(showError);
+  loadFile(event.dataTransfer.files[0]).catch(showError);
 });
+$("article").addEventListener("input", () => showFileNote(""));
 $("file").addEventListener("change", (event) => loadFile(event.target.files?.[0]).catch(showError));
 
 // MARK: - Summary
+
+/**
+ * Enables `stop` while a request runs and `start` otherwise. Focus on the button being disabled moves to
+ * the other one, so that a keyboard user can press Stop right after starting, and start again after.
+ */
+function setRunning(start, stop, running) {
+  const [leaving, entering] = running ? [start, stop] : [stop, start];
+  const hadFocus = document.activeElement === leaving;
+  entering.disabled = false;
+  if (hadFocus) entering.focus();
+  leaving.disabled = true;
+}
 
 function addPoint(point) {
   const li = document.createElement("li");
@@ -251,8 +299,7 @@ async function summarize(event) {
   draft.hidden = false;
   $("summary-step").textContent = "Starting…";
   $("summary-panel").setAttribute("aria-busy", "true");
-  $("summarize").disabled = true;
-  $("summarize-stop").disabled = false;
+  setRunning($("summarize"), $("summarize-stop"), true);
   try {
     await postStream("/v1/summarize", { text, length: $("length").value, stream: true }, abort.signal, (e) => {
       if (e.object === "summary") {
@@ -288,8 +335,7 @@ async function summarize(event) {
   } finally {
     if (state.summaryAbort === abort) state.summaryAbort = null;
     $("summary-panel").setAttribute("aria-busy", "false");
-    $("summarize").disabled = false;
-    $("summarize-stop").disabled = true;
+    setRunning($("summarize"), $("summarize-stop"), false);
   }
 }
 
@@ -332,8 +378,7 @@ async function ask(event) {
   bubble.setAttribute("aria-busy", "true");
   const abort = new AbortController();
   state.chatAbort = abort;
-  $("ask").disabled = true;
-  $("chat-stop").disabled = false;
+  setRunning($("ask"), $("chat-stop"), true);
   let answer = "";
   let finish = null;
   const system = systemMessage();
@@ -369,9 +414,9 @@ async function ask(event) {
     // A stopped or failed answer stays in the conversation as far as it went.
     state.chat.push({ role: "assistant", content: answer });
     state.chatAbort = null;
-    $("ask").disabled = false;
-    $("chat-stop").disabled = true;
-    $("question").focus();
+    setRunning($("ask"), $("chat-stop"), false);
+    // After an answer the next question is typed where the last one was.
+    if (document.activeElement === $("ask") || document.activeElement === document.body) $("question").focus();
   }
 }
 
