@@ -90,6 +90,21 @@ ISA_INL void NAME(mk_kquant)(int t, const uint8_t *wt, size_t ws, const int NR, 
     for (int r = 0; r < NR; r++) out[r] = t == LLK_Q4_K ? SUBF(acc[r], accm[r]) : acc[r];
 }
 
+// mk_kquant specialized for each type and for full groups of rows (constant bounds keep the accumulators in
+// registers); a partial group runs row by row.
+#define KQ_CALL(T) do {                                                                                   \
+        if (rows == KQ_ROWS) NAME(mk_kquant)(T, wt, ws, KQ_ROWS, pn, nb, acc);                              \
+        else for (int r = 0; r < rows; r++) NAME(mk_kquant)(T, wt + (size_t)r * ws, ws, 1, pn, nb, acc + r); \
+    } while (0)
+ISA_ATTR static void NAME(kquant_rows)(int t, const uint8_t *wt, size_t ws, int rows, const uint8_t *pn, int64_t nb, VF *acc) {
+    switch (t) {
+    case LLK_Q4_K: KQ_CALL(LLK_Q4_K); break;
+    case LLK_Q5_K: KQ_CALL(LLK_Q5_K); break;
+    default: KQ_CALL(LLK_Q6_K); break;
+    }
+}
+#undef KQ_CALL
+
 ISA_ATTR static void NAME(panel)(int t, const uint8_t *tile, size_t ws, int64_t nr, const uint8_t *pn, int64_t nb,
                                  int lanes, float *y, int64_t ldy) {
     float out[KQ_ROWS][LANES] __attribute__((aligned(64)));
@@ -100,7 +115,7 @@ ISA_ATTR static void NAME(panel)(int t, const uint8_t *tile, size_t ws, int64_t 
         const int rows = nr - r0 < group ? (int)(nr - r0) : group;
         const uint8_t *wt = tile + (size_t)r0 * ws;
         VF acc[KQ_ROWS];
-        if (kquant) NAME(mk_kquant)(t, wt, ws, rows, pn, nb, acc);
+        if (kquant) NAME(kquant_rows)(t, wt, ws, rows, pn, nb, acc);
         else if (rows == group) NAME(mk_q8_0)(wt, ws, 2, pn, nb, mins, acc);
         else for (int r = 0; r < rows; r++) NAME(mk_q8_0)(wt + (size_t)r * ws, ws, 1, pn, nb, mins, acc + r);
         for (int r = 0; r < rows; r++) STOREF(out[r], acc[r]);
