@@ -117,6 +117,7 @@ let package = Package(
             name: "KernelBenchmarks",
             dependencies: [
                 "Tensor",
+                "Transformer",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/KernelBenchmarks",
