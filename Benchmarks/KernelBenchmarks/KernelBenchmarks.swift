@@ -111,15 +111,14 @@ func note(_ message: String) {
     FileHandle.standardError.write(Data("KernelBenchmarks: \(message)\n".utf8))
 }
 
-let kernelConfiguration = Benchmark.Configuration(
-    metrics: [.wallClock, .throughput],
-    timeUnits: .microseconds,
-    warmupIterations: 3,
-    maxDuration: .seconds(2),
-    maxIterations: 1000
-)
-
 let benchmarks: @Sendable () -> Void = {
+    let kernelConfiguration = Benchmark.Configuration(
+        metrics: [.wallClock, .throughput],
+        timeUnits: .microseconds,
+        warmupIterations: 3,
+        maxDuration: .seconds(2),
+        maxIterations: 1000
+    )
     let pool = ThreadPool(threadCount: 1)
     let workspace = Workspace()
     var random = XorShift()
