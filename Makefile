@@ -6,7 +6,7 @@ LLMRUN = .build/release/llmrun
 TEST_MODELS = smollm2-135m gemma3-270m qwen2.5-0.5b qwen2.5-1.5b
 DEMO_MODEL ?= qwen2.5-1.5b
 
-.PHONY: demo serve test test-server test-chat-pty test-browser deps build models compare clean fuzz fuzz-smoke fuzz-build fuzz-seeds
+.PHONY: demo serve test test-server test-chat-pty test-browser deps build models compare kernel-bench clean fuzz fuzz-smoke fuzz-build fuzz-seeds
 
 demo: build
 	$(LLMRUN) pull $(DEMO_MODEL)
@@ -88,6 +88,10 @@ models: build
 COMPARE_MODELS ?= qwen2.5-1.5b qwen2.5-0.5b smollm2-135m gemma3-270m
 compare: build models
 	Benchmarks/compare.sh $(COMPARE_MODELS)
+
+# The one-thread kernel and tokenizer benchmarks (Benchmarks/README.md); not part of `make test`.
+kernel-bench: deps models
+	$(SWIFT) package benchmark --target KernelBenchmarks
 
 # Fuzzing (Fuzz/README.md): libFuzzer + AddressSanitizer builds of Fuzz/*, seeded at run time from the models'
 # headers and the shared articles. `make fuzz` runs each target FUZZ_SECONDS; `make fuzz-smoke` (part of

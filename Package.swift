@@ -3,8 +3,9 @@ import PackageDescription
 
 // Hot targets are compiled for the AVX2 baseline every machine of ours has (Haswell: AVX2, FMA, F16C).
 // Wider kernels (AVX-512, VNNI) are chosen at run time, never at build time.
-// Exclusivity checks are off in the hot targets: measured up to 166x in loops over class-held storage
-// (see BENCHMARKS.md, "Build settings").
+// Exclusivity checks are off in the hot targets: they cost up to 166x in Swift loops over class-held
+// storage (../shared/KERNELS.md); in today's code, whose per-element work is C, checked, unchecked, full
+// and no cross-module optimization measured alike (BENCHMARKS.md, "Build settings").
 // They are optimized in debug builds too: the test suite runs real models, which unoptimized code makes
 // a hundred times slower.
 let hotSwiftSettings: [SwiftSetting] = [
@@ -117,6 +118,7 @@ let package = Package(
             name: "KernelBenchmarks",
             dependencies: [
                 "Tensor",
+                "Transformer",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/KernelBenchmarks",

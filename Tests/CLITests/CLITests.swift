@@ -88,6 +88,21 @@ func badModelFileIsOneLineErrorWithStatus1(name: String, bytes: [UInt8]) throws 
     #expect(plain.stdout.trimmingCharacters(in: .whitespacesAndNewlines) != "[151644]")
 }
 
+@Test func tokenizeTimingPrintsTheEncodeTimeAndTheSameIds() throws {
+    let text = "Tokenizer speed: 分词速度 🚀 1234567"
+    let plain = try llmrun(["tokenize", "-m", "smollm2-135m", "--json", text])
+    let timed = try llmrun(["tokenize", "-m", "smollm2-135m", "--json", "--timing", "3", text])
+    #expect(timed.status == 0, "\(timed.stderr)")
+    #expect(timed.stdout == plain.stdout)
+    let ids = try #require(try JSONSerialization.jsonObject(with: Data(plain.stdout.utf8)) as? [Int])
+    let line = try #require(timed.stderr.split(separator: "\n").first { $0.hasPrefix("encode:") }, "\(timed.stderr)")
+    #expect(line.hasPrefix("encode: \(ids.count) ids from \(text.utf8.count) bytes, median "), "\(line)")
+    #expect(line.hasSuffix(" over 3 runs"), "\(line)")
+    let zero = try llmrun(["tokenize", "-m", "smollm2-135m", "--timing", "0", text])
+    #expect(zero.status != 0)
+    #expect(zero.stderr.contains("--timing must be at least 1"), "\(zero.stderr)")
+}
+
 @Test func tokenizeRejectsInvalidUTF8WithTheOffset() throws {
     let path = try temporaryFile(Array("abc".utf8) + [0xFF] + Array("def".utf8), name: "bad.txt")
     let result = try llmrun(["tokenize", "-m", "smollm2-135m", "-f", path])

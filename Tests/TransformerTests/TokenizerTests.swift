@@ -132,6 +132,20 @@ import Testing
         #expect(chunks.dropLast().contains(""), "\(model): no token split a character")
     }
 
+    /// The encode timing behind `llmrun tokenize --timing` returns the ids of a plain encode and one
+    /// sample per run (the times themselves belong in BENCHMARKS.md, not here).
+    @Test func encodeTimingGivesTheEncodeIdsAndOneSamplePerRun() throws {
+        guard let tokenizer = try Self.loadTokenizer("qwen2.5-0.5b") else { return }
+        let text = "Tokenizer speed, 分词速度: 12345 🚀"
+        let times = try Benchmark.timeEncoding(text, tokenizer: tokenizer, addBOS: true, parseSpecial: false, runs: 4)
+        #expect(times.ids == tokenizer.encode(text, addBOS: true, parseSpecial: false))
+        #expect(times.samplesNanoseconds.count == 4)
+        #expect(Double(times.fastestNanoseconds) <= times.medianNanoseconds)
+        #expect(throws: Benchmark.Failure.self) {
+            try Benchmark.timeEncoding(text, tokenizer: tokenizer, addBOS: true, parseSpecial: false, runs: 0)
+        }
+    }
+
     @Test func streamingDecoderReleasesInvalidBytes() {
         #expect(StreamingDetokenizer.completePrefixLength([0x61, 0xE4, 0xB8]) == 1)
         #expect(StreamingDetokenizer.completePrefixLength([0xE4, 0xB8, 0xAD]) == 3)

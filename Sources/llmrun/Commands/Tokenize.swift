@@ -25,15 +25,31 @@ struct Tokenize: ParsableCommand {
     @Flag(help: "Replace invalid UTF-8 with U+FFFD instead of failing.")
     var lossy = false
 
+    @Option(name: .customLong("timing"), help: ArgumentHelp(
+        "After one warm-up, encode the text RUNS more times and print the median and fastest encode time on stderr (model load excluded).",
+        valueName: "RUNS"))
+    var timingRuns: Int?
+
     func validate() throws {
         guard (text == nil) != (file == nil) else { throw ValidationError("give exactly one of TEXT or -f FILE") }
+        if let timingRuns, timingRuns < 1 { throw ValidationError("--timing must be at least 1 (got \(timingRuns))") }
     }
 
     func run() throws {
         let input = try text ?? TextInput.read(path: file ?? "-", lossy: lossy)
         let gguf = try GGUFFile(path: try model.resolvePath())
         let tokenizer = try makeTokenizer(gguf: gguf)
-        let ids = tokenizer.encode(input, addBOS: !noBOS && tokenizer.addsBOS, parseSpecial: special)
+        let addBOS = !noBOS && tokenizer.addsBOS
+        let ids: [Int32]
+        if let timingRuns {
+            let times = try Benchmark.timeEncoding(input, tokenizer: tokenizer, addBOS: addBOS, parseSpecial: special, runs: timingRuns)
+            ids = times.ids
+            Terminal.printError(String(format: "encode: %d ids from %d bytes, median %.3f ms, fastest %.3f ms over %d runs",
+                                       ids.count, input.utf8.count, times.medianNanoseconds / 1e6,
+                                       Double(times.fastestNanoseconds) / 1e6, timingRuns))
+        } else {
+            ids = tokenizer.encode(input, addBOS: addBOS, parseSpecial: special)
+        }
         if json {
             print("[" + ids.map(String.init).joined(separator: ",") + "]")
             return
