@@ -58,6 +58,11 @@ public struct APIError: Error, Equatable, Sendable, CustomStringConvertible {
         APIError(status: 404, message: "No endpoint \(path).", type: "not_found_error", code: "unknown_url")
     }
 
+    static func methodNotAllowed(_ method: String, path: String, allowed: [String]) -> APIError {
+        APIError(status: 405, message: "\(path) does not take \(method); use \(allowed.joined(separator: " or ")).",
+                 type: "invalid_request_error", code: "method_not_allowed")
+    }
+
     static func internalError(_ message: String) -> APIError {
         APIError(status: 500, message: message, type: "server_error")
     }
