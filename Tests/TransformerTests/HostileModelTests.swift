@@ -54,12 +54,16 @@ import Tensor
         }
     }
 
-    /// Each size field far out of range: the loader names it (one line) instead of trusting it.
-    @Test(arguments: [
-        ("llama.context_length", 1 << 31), ("llama.block_count", 1 << 20), ("llama.embedding_length", 1 << 30),
-        ("llama.attention.head_count", 1 << 20), ("llama.attention.key_length", 1 << 20), ("llama.feed_forward_length", 1 << 31),
-        ("llama.attention.head_count_kv", 1 << 30), ("llama.block_count", UInt64(Int.max) + 1),
-    ])
+    /// Size fields far out of range (the last one past `Int.max`).
+    static let absurdSizes: [(field: String, value: UInt64)] = [
+        ("llama.context_length", 2_147_483_648), ("llama.block_count", 1_048_576), ("llama.embedding_length", 1_073_741_824),
+        ("llama.attention.head_count", 1_048_576), ("llama.attention.key_length", 1_048_576),
+        ("llama.feed_forward_length", 2_147_483_648), ("llama.attention.head_count_kv", 1_073_741_824),
+        ("llama.block_count", 9_223_372_036_854_775_808),
+    ]
+
+    /// Each of them: the loader names the field (one line) instead of trusting it.
+    @Test(arguments: absurdSizes)
     func absurdSizeFieldIsNamed(field: String, value: UInt64) throws {
         var builder = Self.sharedDataLlama(layers: 1, heads: 2, kvHeads: 1, headDim: 4, context: 64)
         let index = try #require(builder.metadata.firstIndex { $0.0 == field })
