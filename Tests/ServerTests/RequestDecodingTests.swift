@@ -49,6 +49,9 @@ private func decodingError(_ json: String) -> APIError? {
     (#"{"messages": [{"role": "user", "content": [{"type": "image_url"}]}]}"#, "messages[0].content"),
     (#"{"messages": [{"role": "user", "content": "hi"}], "max_tokens": "ten"}"#, "max_tokens"),
     (#"{"messages": [{"role": "user", "content": "hi"}], "stop": 3}"#, "stop"),
+    (#"{"messages": [{"role": "user", "content": "hi"}], "max_tokens": 99999999999999999999}"#, "max_tokens"),
+    (#"{"messages": [{"role": "user", "content": "hi"}], "n": 1.5}"#, "n"),
+    (#"{"messages": [{"role": "user", "content": "hi"}], "temperature": 1e999}"#, "temperature"),
 ] as [(String, String?)])
 func malformedChatRequestsAre400NamingTheField(json: String, param: String?) {
     let error = decodingError(json)

@@ -142,3 +142,18 @@ enum JSONCoding {
         }
     }
 }
+
+extension KeyedDecodingContainer {
+    /// `decodeIfPresent`, naming the field when a JSON number in it does not fit the type (1.5 or 1e20 for
+    /// an Int, a token id past Int32, 1e999): JSONDecoder throws its own internal error there, which
+    /// reaches the caller as "not valid JSON" without a field.
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key, expecting expected: String) throws -> T? {
+        do {
+            return try decodeIfPresent(type, forKey: key)
+        } catch let error as DecodingError {
+            throw error
+        } catch {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "expected \(expected)")
+        }
+    }
+}
