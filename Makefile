@@ -96,7 +96,7 @@ kernel-bench: deps models
 # Fuzzing (Fuzz/README.md): libFuzzer + AddressSanitizer builds of Fuzz/*, seeded at run time from the models'
 # headers and the shared articles. `make fuzz` runs each target FUZZ_SECONDS; `make fuzz-smoke` (part of
 # `make test`) runs each FUZZ_SMOKE_SECONDS. FUZZ_JOBS targets run at once; FUZZ_ARGS adds libFuzzer flags.
-FUZZ_TARGETS = FuzzGGUF FuzzTokenizer FuzzDetokenizer FuzzTextDecoder FuzzTextCleaner
+FUZZ_TARGETS = FuzzGGUF FuzzTokenizer FuzzDetokenizer FuzzTextDecoder FuzzTextCleaner FuzzRequestBody
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 60
 FUZZ_JOBS ?= 1

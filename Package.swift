@@ -16,8 +16,7 @@ let hotSwiftSettings: [SwiftSetting] = [
 // Fuzz targets (Fuzz/README.md). `make fuzz` builds them with `-sanitize=fuzzer,address -DFUZZING`, which
 // makes each a libFuzzer binary; in every other build each is a small program that replays the inputs named
 // on its command line, so ordinary builds link without libFuzzer and a finding reproduces without it.
-// The server's request-body decoding joins as "FuzzRequestBody" when it lands.
-let fuzzTargets = ["FuzzGGUF", "FuzzTokenizer", "FuzzDetokenizer", "FuzzTextDecoder", "FuzzTextCleaner"]
+let fuzzTargets = ["FuzzGGUF", "FuzzTokenizer", "FuzzDetokenizer", "FuzzTextDecoder", "FuzzTextCleaner", "FuzzRequestBody"]
 
 let package = Package(
     name: "llmrun",
@@ -128,6 +127,8 @@ let package = Package(
         .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["CLibFuzzer", "Transformer"], path: "Fuzz/FuzzSupport"),
     ] + fuzzTargets.map { name in
-        .executableTarget(name: name, dependencies: ["FuzzSupport", "Transformer"], path: "Fuzz/\(name)")
+        // FuzzRequestBody runs the server's request preparation; the others need the library only.
+        let server: [Target.Dependency] = name == "FuzzRequestBody" ? ["Server"] : []
+        return .executableTarget(name: name, dependencies: ["FuzzSupport", "Transformer"] + server, path: "Fuzz/\(name)")
     }
 )

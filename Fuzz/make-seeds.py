@@ -10,6 +10,7 @@ first tokens, one block, dimensions shrunk, F32 zeros as data — small enough f
 all the way through the tokenizer and the weight loader, so mutations start from deep inside.
 Text seeds: chunks of the articles (UTF-8, and GB18030 for the Chinese ones), plus a few edge cases.
 """
+import json
 import os
 import struct
 import sys
@@ -135,6 +136,50 @@ def chunks(text, size, limit):
     return pieces
 
 
+# FuzzRequestBody: the first byte picks the route (bits 0-1: chat completions, completions, summarize),
+# the vocabulary (bits 2-3) and a small context (bit 4); the rest is the body.
+CHAT, COMPLETION, SUMMARY = 0, 1, 2
+REQUEST_BODIES = [
+    (CHAT, '{"model": "smollm2-135m", "messages": [{"role": "user", "content": "Name three colors."}], "max_tokens": 12, "temperature": 0}'),
+    (CHAT, '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": [{"type": "text", "text": "hi"}, '
+           '{"type": "text", "text": "there"}]}, {"role": "assistant", "content": null}, {"role": "developer", "content": ""}], '
+           '"stream": true, "stream_options": {"include_usage": true}, "stop": ["\\n", "END"], "seed": -1, "n": 1}'),
+    (CHAT, '{"messages": [{"role": "user", "content": "\\u4f60\\u597d <|im_start|> \\ud83e\\udd99"}], "top_p": 0.5, "top_k": 0, '
+           '"min_p": 1, "presence_penalty": -2, "frequency_penalty": 2, "max_completion_tokens": 1, "stop": "x"}'),
+    (CHAT, '{"messages": [], "max_tokens": 0}'),
+    (CHAT, '{"messages": [{"role": "tool", "content": "x"}], "temperature": 1e309, "n": 2}'),
+    (CHAT, '{"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}]}'),
+    (CHAT, '{"messages": "hi", "max_tokens": "ten", "temperature": null, "stop": 3}'),
+    (COMPLETION, '{"prompt": "The capital of France is", "max_tokens": 5, "temperature": 0}'),
+    (COMPLETION, '{"prompt": ["Once upon a time"], "stream": true, "seed": 9223372036854775807}'),
+    (COMPLETION, '{"prompt": [1, 2, 3, 4], "max_tokens": 4096}'),
+    (COMPLETION, '{"prompt": [1, -5, 2147483648], "max_tokens": -1}'),
+    (COMPLETION, '{"prompt": ["a", "b"]}'),
+    (COMPLETION, '{"prompt": "", "max_tokens": 1}'),
+    (COMPLETION, '{"prompt": "<|endoftext|><start_of_turn>user\\n", "top_k": -1, "stop": ["a", "b", "c", "d", "e"]}'),
+    (SUMMARY, '{"text": "The council met on Monday. The park will cover ten hectares. Work starts in spring.", "length": "short"}'),
+    (SUMMARY, '{"text": "   ", "length": "huge"}'),
+    (SUMMARY, '{"text": "<p>Hello <b>world</b>.</p> &amp; Dr. Smith said 3.5 e.g. U.S.", "stream": true, "model": "other"}'),
+    (SUMMARY, '{"length": "long"}'),
+]
+
+
+def request_bodies(write, texts):
+    edge = [b"", b"{", b"[1, 2]", b"null", b"{}", b'{"messages": [{"role": "user", "content": "\xe4\xb8"}]}',
+            b"[" * 600 + b"]" * 600, b'{"a": 1e999999, "b": -0.0, "c": "\\ud800"}']
+    for i, (route, body) in enumerate(REQUEST_BODIES):
+        for control in (route, route | 0x04, route | 0x08, route | 0x10):
+            write("FuzzRequestBody", f"body{i:02d}-{control:02x}", bytes([control]) + body.encode())
+    for i, body in enumerate(edge):
+        for route in (CHAT, COMPLETION, SUMMARY):
+            write("FuzzRequestBody", f"edge{i}-{route}", bytes([route]) + body)
+    for name, text in texts[:4]:
+        body = json.dumps({"text": text[:3000], "length": "medium"}, ensure_ascii=False).encode()
+        write("FuzzRequestBody", f"summarize-{name}", bytes([SUMMARY]) + body)
+        body = json.dumps({"messages": [{"role": "user", "content": text[:1500]}]}, ensure_ascii=False).encode()
+        write("FuzzRequestBody", f"chat-{name}", bytes([CHAT | 0x10]) + body)
+
+
 def main():
     out, models, articles = sys.argv[1:4]
     def write(target, name, data):
@@ -153,7 +198,7 @@ def main():
     # Inputs that once broke a target (Tests/TransformerTests/Fixtures/fuzz/<prefix>-*.input) seed it again.
     fixtures = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "TransformerTests", "Fixtures", "fuzz")
     prefixes = {"gguf": "FuzzGGUF", "tokenizer": "FuzzTokenizer", "detokenizer": "FuzzDetokenizer",
-                "textdecoder": "FuzzTextDecoder", "textcleaner": "FuzzTextCleaner"}
+                "textdecoder": "FuzzTextDecoder", "textcleaner": "FuzzTextCleaner", "requestbody": "FuzzRequestBody"}
     for name in sorted(os.listdir(fixtures)) if os.path.isdir(fixtures) else []:
         target = prefixes.get(name.split("-")[0])
         if target:
@@ -189,6 +234,7 @@ def main():
                     pass
     write("FuzzTextDecoder", "utf16le", "\ufeffhello".encode("utf-16-le"))
     write("FuzzTextDecoder", "crlf", b"one\r\ntwo\rthree\n")
+    request_bodies(write, texts)
     write("FuzzTextCleaner", "markup", bytes([20]) + b"<p>Hello <b>world</b>.</p>\n&amp; Dr. Smith said 3.5 e.g. U.S.\n\xe4\xbd\xa0\xe5\xa5\xbd\xe3\x80\x82")
 
 

@@ -16,7 +16,7 @@ export SWIFT_BACKTRACE=enable=no
 max_len() {
     case $1 in
         FuzzGGUF) echo 65536 ;;
-        FuzzTextDecoder|FuzzTextCleaner) echo 16384 ;;
+        FuzzTextDecoder|FuzzTextCleaner|FuzzRequestBody) echo 16384 ;;
         *) echo 4096 ;;
     esac
 }

@@ -36,12 +36,6 @@ func fuzzDetokenizer(_ bytes: UnsafeRawBufferPointer) {
     FuzzSupport.check(streamed == whole, "streamed \(Array(streamed.utf8)) != decoded \(Array(whole.utf8)) for \(ids)")
 }
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    fuzzDetokenizer(UnsafeRawBufferPointer(start: data, count: size))
-    return 0
-}
-
 @main enum Main {
-    static func main() { FuzzSupport.main(fuzzOneInput, prepare: { _ = FuzzSupport.byteTokens }) }
+    static func main() { FuzzSupport.run(fuzzDetokenizer, prepare: { _ = FuzzSupport.byteTokens }) }
 }

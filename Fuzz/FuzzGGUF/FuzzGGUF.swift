@@ -54,12 +54,6 @@ private func stage<T>(_ name: String, _ body: () throws -> T) -> T? {
 
 private let verbose = ProcessInfo.processInfo.environment["FUZZ_VERBOSE"] != nil
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    fuzzGGUF(UnsafeRawBufferPointer(start: data, count: size))
-    return 0
-}
-
 @main enum Main {
-    static func main() { FuzzSupport.main(fuzzOneInput) }
+    static func main() { FuzzSupport.run(fuzzGGUF) }
 }

@@ -7,11 +7,18 @@ import CLibFuzzer
 import Foundation
 import Transformer
 
-/// What libFuzzer calls with each input.
-public typealias FuzzCallback = @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+/// The running target's function of one input, set once by `FuzzSupport.run` before any input arrives.
+nonisolated(unsafe) private var targetBody: (UnsafeRawBufferPointer) -> Void = { _ in }
 
-/// What every fuzz target shares: the replay driver of ordinary builds, the invariant check, and the
-/// real vocabularies the tokenizer targets run on (loaded once per process).
+/// What libFuzzer calls with each input (and the name its own `main` would look for).
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    targetBody(UnsafeRawBufferPointer(start: data, count: size))
+    return 0
+}
+
+/// What every fuzz target shares: the entry point, the replay driver of ordinary builds, the invariant
+/// check, and the real vocabularies and chat templates the targets run on (loaded once per process).
 public enum FuzzSupport {
     /// A broken invariant: prints it and aborts, which libFuzzer records as a crash with the input.
     public static func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
@@ -21,22 +28,24 @@ public enum FuzzSupport {
         abort()
     }
 
-    /// The entry point of a fuzz target: libFuzzer's driver when built with `-sanitize=fuzzer -DFUZZING`,
-    /// otherwise `replay`. `prepare` runs first, outside the per-input time limit (loading vocabularies).
-    public static func main(_ callback: FuzzCallback, prepare: () -> Void = {}) -> Never {
+    /// The entry point of a fuzz target: `body` runs on every input, under libFuzzer's driver when built
+    /// with `-sanitize=fuzzer -DFUZZING`, otherwise on the files named on the command line (`replay`).
+    /// `prepare` runs first, outside the per-input time limit (loading vocabularies).
+    public static func run(_ body: @escaping (UnsafeRawBufferPointer) -> Void, prepare: () -> Void = {}) -> Never {
         prepare()
+        targetBody = body
         #if FUZZING
         var argc = CommandLine.argc
         var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-        exit(LLVMFuzzerRunDriver(&argc, &argv, callback))
+        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzOneInput))
         #else
-        replay { bytes in _ = callback(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count) }
+        replay(body)
         #endif
     }
 
     /// The entry point of a fuzz target in an ordinary build (no `-sanitize=fuzzer`): runs `body` on each
     /// file named on the command line (directories: every file inside), to reproduce a finding.
-    public static func replay(_ body: (UnsafeRawBufferPointer) -> Void) -> Never {
+    static func replay(_ body: (UnsafeRawBufferPointer) -> Void) -> Never {
         let arguments = CommandLine.arguments.dropFirst()
         guard !arguments.isEmpty else {
             printError("usage: \(CommandLine.arguments[0]) FILE|DIRECTORY...\n"
@@ -78,21 +87,36 @@ public enum FuzzSupport {
     /// Which of them are byte-level BPE (whose decoding inverts encoding exactly).
     public static let isByteLevelBPE = [true, true, false]
 
-    /// The tokenizers of `tokenizerModels`, loaded on first use. A missing model stops the run: a fuzz
+    /// The GGUF files of `tokenizerModels`, opened on first use. A missing model stops the run: a fuzz
     /// run without its vocabulary would pass while testing nothing.
-    public static let tokenizers: [any Tokenizer] = {
-        var loaded: [any Tokenizer] = []
-        for name in tokenizerModels {
-            let path = modelDirectory + "/\(name).gguf"
-            do {
-                loaded.append(try makeTokenizer(gguf: GGUFFile(path: path)))
-            } catch {
-                printError("fuzz: cannot load the vocabulary of \(name): \(error) (run `llmrun pull \(name)`)\n")
-                exit(1)
-            }
+    static let tokenizerFiles: [GGUFFile] = tokenizerModels.map { name in
+        let path = modelDirectory + "/\(name).gguf"
+        do {
+            return try GGUFFile(path: path)
+        } catch {
+            printError("fuzz: cannot open \(name): \(error) (run `llmrun pull \(name)`)\n")
+            exit(1)
         }
-        return loaded
-    }()
+    }
+
+    /// The tokenizers of `tokenizerModels`.
+    public static let tokenizers: [any Tokenizer] = zip(tokenizerModels, tokenizerFiles).map { name, file in
+        do {
+            return try makeTokenizer(gguf: file)
+        } catch {
+            printError("fuzz: cannot load the vocabulary of \(name): \(error)\n")
+            exit(1)
+        }
+    }
+
+    /// The chat templates of `tokenizerModels`, as `llmrun serve` detects them.
+    public static let chatTemplates: [ChatTemplate] = zip(tokenizerModels, tokenizerFiles).map { name, file in
+        guard let template = ChatTemplate.detect(jinja: try? file.optionalString("tokenizer.chat_template")) else {
+            printError("fuzz: \(name) has no chat template llmrun recognizes\n")
+            exit(1)
+        }
+        return template
+    }
 
     /// For each tokenizer, the id of the token that stands for each byte value (byte-level BPE's 256 byte
     /// tokens, SentencePiece's `<0xNN>`), so a fuzz input can be turned into an arbitrary byte stream.

@@ -35,12 +35,6 @@ func fuzzTextCleaner(_ bytes: UnsafeRawBufferPointer) {
     _ = cleaned.report.tally(.markup)
 }
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    fuzzTextCleaner(UnsafeRawBufferPointer(start: data, count: size))
-    return 0
-}
-
 @main enum Main {
-    static func main() { FuzzSupport.main(fuzzOneInput) }
+    static func main() { FuzzSupport.run(fuzzTextCleaner) }
 }

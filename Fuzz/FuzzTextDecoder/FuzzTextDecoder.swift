@@ -29,12 +29,6 @@ func fuzzTextDecoder(_ bytes: UnsafeRawBufferPointer) {
     }
 }
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    fuzzTextDecoder(UnsafeRawBufferPointer(start: data, count: size))
-    return 0
-}
-
 @main enum Main {
-    static func main() { FuzzSupport.main(fuzzOneInput) }
+    static func main() { FuzzSupport.run(fuzzTextDecoder) }
 }

@@ -29,12 +29,6 @@ func fuzzTokenizer(_ bytes: UnsafeRawBufferPointer) {
     }
 }
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    fuzzTokenizer(UnsafeRawBufferPointer(start: data, count: size))
-    return 0
-}
-
 @main enum Main {
-    static func main() { FuzzSupport.main(fuzzOneInput, prepare: { _ = FuzzSupport.byteTokens }) }
+    static func main() { FuzzSupport.run(fuzzTokenizer, prepare: { _ = FuzzSupport.byteTokens }) }
 }

@@ -49,6 +49,9 @@ private func decodingError(_ json: String) -> APIError? {
     (#"{"messages": [{"role": "user", "content": [{"type": "image_url"}]}]}"#, "messages[0].content"),
     (#"{"messages": [{"role": "user", "content": "hi"}], "max_tokens": "ten"}"#, "max_tokens"),
     (#"{"messages": [{"role": "user", "content": "hi"}], "stop": 3}"#, "stop"),
+    (#"{"messages": [{"role": "user", "content": "hi"}], "max_tokens": 99999999999999999999}"#, "max_tokens"),
+    (#"{"messages": [{"role": "user", "content": "hi"}], "n": 1.5}"#, "n"),
+    (#"{"messages": [{"role": "user", "content": "hi"}], "temperature": 1e999}"#, "temperature"),
 ] as [(String, String?)])
 func malformedChatRequestsAre400NamingTheField(json: String, param: String?) {
     let error = decodingError(json)
@@ -118,4 +121,57 @@ func outOfRangeFieldsAre400(json: String, param: String) throws {
     #expect(!APIKeyMiddleware.matches("Bearer ", key: "secret"))
     #expect(!APIKeyMiddleware.matches("secret", key: "secret"))
     #expect(!APIKeyMiddleware.matches(nil, key: "secret"))
+}
+
+// MARK: - RequestPreparer: what the routes run before a request waits for a slot (and what FuzzRequestBody fuzzes)
+
+/// smollm2-135m's vocabulary and template, with a context of `contextSize`.
+private func makePreparer(contextSize: Int = 64) throws -> RequestPreparer {
+    let path = ModelStore.defaultHome.appendingPathComponent("models/smollm2-135m.gguf").path
+    try #require(FileManager.default.fileExists(atPath: path), "smollm2-135m is missing: run `llmrun pull smollm2-135m` (make test does)")
+    let gguf = try GGUFFile(path: path)
+    let template = try #require(ChatTemplate.detect(jinja: try gguf.optionalString("tokenizer.chat_template")))
+    return RequestPreparer(modelID: "smollm2-135m", tokenizer: try makeTokenizer(gguf: gguf), template: template, contextSize: contextSize)
+}
+
+/// The error `attempt` throws, nil when it succeeds.
+private func refusal(_ attempt: () throws -> Void) -> APIError? {
+    do {
+        try attempt()
+        return nil
+    } catch {
+        return error as? APIError
+    }
+}
+
+@Test func preparedChatFitsTheContext() throws {
+    let prepared = try makePreparer().chatCompletion(Data(#"{"model": "smollm2-135m", "messages": [{"role": "user", "content": "Hi"}]}"#.utf8))
+    #expect(!prepared.prompt.isEmpty && prepared.prompt.count < 64)
+    #expect(prepared.settings.maxTokens == 64)  // chat: the rest of the context by default
+    let completion = try makePreparer().completion(Data(#"{"prompt": [1, 2, 3]}"#.utf8))
+    #expect(completion.prompt == [1, 2, 3] && completion.settings.maxTokens == CompletionRequest.defaultMaxTokens)
+}
+
+@Test(arguments: [
+    (#"{"messages": [{"role": "user", "content": "word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word"}]}"#,
+     400, "messages", "context_length_exceeded"),
+    (#"{"model": "gpt-4", "messages": [{"role": "user", "content": "Hi"}]}"#, 404, "model", "model_not_found"),
+    (#"{"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 65}"#, 400, "max_tokens", "invalid_value"),
+])
+func chatPreparationRefusals(body: String, status: Int, param: String, code: String) throws {
+    let preparer = try makePreparer()
+    let error = refusal { _ = try preparer.chatCompletion(Data(body.utf8)) }
+    #expect(error?.status == status && error?.param == param && error?.code == code, "\(String(describing: error))")
+}
+
+@Test func completionAndSummaryPreparationRefusals() throws {
+    let preparer = try makePreparer()
+    let outside = refusal { _ = try preparer.completion(Data(#"{"prompt": [1, 49152]}"#.utf8)) }
+    #expect(outside?.status == 400 && outside?.param == "prompt" && outside?.message.contains("49152") == true, "\(String(describing: outside))")
+    let blank = refusal { _ = try preparer.summary(Data(#"{"text": " \n "}"#.utf8)) }
+    #expect(blank?.status == 400 && blank?.param == "text", "\(String(describing: blank))")
+    let length = refusal { _ = try preparer.summary(Data(#"{"text": "One sentence.", "length": "huge"}"#.utf8)) }
+    #expect(length?.status == 400 && length?.param == "length", "\(String(describing: length))")
+    let summary = try preparer.summary(Data(#"{"text": "The park opens in May. It has a lake.", "length": "short"}"#.utf8))
+    #expect(summary.article.sentences.map(\.index) == [1, 2] && summary.length == .short && !summary.stream)
 }

@@ -36,7 +36,7 @@ final class LoadedModel {
         let gguf = try GGUFFile(path: try TestSupport.modelPath(name))
         let vocabulary = try gguf.stringArray("tokenizer.ggml.tokens").count
         model = try loadModel(gguf: gguf, vocabularySize: vocabulary)
-        state = ForwardState(shape: model.shape, contextSize: contextSize, batchCapacity: batchCapacity, logitCapacity: batchCapacity, pool: ThreadPool(threadCount: 2))
+        state = try ForwardState(shape: model.shape, contextSize: contextSize, batchCapacity: batchCapacity, logitCapacity: batchCapacity, pool: ThreadPool(threadCount: 2))
     }
 
     /// Logits of every position of `tokens`, evaluated in one batch from position 0.

@@ -6,6 +6,7 @@ import Tensor
 struct GGUFBuilder {
     enum Value {
         case uint32(UInt32)
+        case uint64(UInt64)
         case int32(Int32)
         case float32(Float)
         case bool(Bool)
@@ -20,6 +21,9 @@ struct GGUFBuilder {
         var dimensions: [Int]
         var type: GGMLType
         var data: [UInt8]
+        /// Where the data lies in the data section when it is another tensor's (nothing of the file's
+        /// own forbids it, and a hostile file may point every tensor at one block); nil: `data`, laid out in turn.
+        var sharedOffset: Int? = nil
     }
 
     var version: UInt32 = 3
@@ -55,6 +59,7 @@ struct GGUFBuilder {
             string(key)
             switch value {
             case .uint32(let v): u32(4); u32(v)
+            case .uint64(let v): u32(10); u64(v)
             case .int32(let v): u32(5); u32(UInt32(bitPattern: v))
             case .float32(let v): u32(6); u32(v.bitPattern)
             case .bool(let v): u32(7); out.append(v ? 1 : 0)
@@ -67,7 +72,7 @@ struct GGUFBuilder {
         var offset = 0
         var offsets: [Int] = []
         for tensor in tensors {
-            offsets.append(offset)
+            offsets.append(tensor.sharedOffset ?? offset)
             offset += (tensor.data.count + alignment - 1) / alignment * alignment
         }
         for (tensor, offset) in zip(tensors, offsets) {

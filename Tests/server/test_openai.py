@@ -302,6 +302,57 @@ def test_malformed_requests():
         assert str(CONTEXT) in error.body["message"] and error.body["code"] == "context_length_exceeded", error.body
 
 
+# The HTTP rows of README's "Bad inputs" table, one entry each: (row, method, path, body or raw bytes, status, param, code).
+# A dict body is sent as JSON; bytes as they are.
+BAD_REQUESTS = [
+    ("malformed JSON", "POST", "/v1/chat/completions", b'{"messages": [', 400, None, None),
+    ("empty body", "POST", "/v1/chat/completions", b"", 400, None, None),
+    ("body not a JSON object", "POST", "/v1/chat/completions", b"[1, 2]", 400, None, None),
+    ("JSON nested 100 000 deep", "POST", "/v1/completions", b"[" * 100000 + b"]" * 100000, 400, None, None),
+    ("invalid UTF-8 in a string", "POST", "/v1/chat/completions", b'{"messages": [{"role": "user", "content": "\xe4\xb8"}]}', 400, None, None),
+    ("wrong field type", "POST", "/v1/chat/completions", {"messages": HELLO, "temperature": "hot"}, 400, "temperature", "invalid_type"),
+    ("wrong type inside messages", "POST", "/v1/chat/completions", {"messages": [{"role": "user", "content": 3}]}, 400, "messages[0].content", "invalid_type"),
+    ("missing messages", "POST", "/v1/chat/completions", {"model": MODEL}, 400, "messages", "missing_required_parameter"),
+    ("empty messages", "POST", "/v1/chat/completions", {"messages": []}, 400, "messages", "invalid_value"),
+    ("unsupported role", "POST", "/v1/chat/completions", {"messages": [{"role": "tool", "content": "x"}]}, 400, "messages[0].role", "invalid_value"),
+    ("non-text content part", "POST", "/v1/chat/completions",
+     {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}]}, 400, "messages[0].content", "invalid_value"),
+    ("max_tokens 0", "POST", "/v1/chat/completions", {"messages": HELLO, "max_tokens": 0}, 400, "max_tokens", "invalid_value"),
+    ("max_tokens beyond the context", "POST", "/v1/chat/completions", {"messages": HELLO, "max_tokens": CONTEXT + 1}, 400, "max_tokens", "invalid_value"),
+    ("max_tokens beyond 64 bits", "POST", "/v1/completions", b'{"prompt": "a", "max_tokens": 99999999999999999999}', 400, "max_tokens", "invalid_value"),
+    ("max_tokens not an integer", "POST", "/v1/chat/completions", {"messages": HELLO, "max_tokens": 1.5}, 400, "max_tokens", "invalid_value"),
+    ("token id beyond 32 bits", "POST", "/v1/completions", {"prompt": [1, 2 ** 31]}, 400, "prompt", "invalid_value"),
+    ("n other than 1", "POST", "/v1/chat/completions", {"messages": HELLO, "n": 2}, 400, "n", "unsupported_value"),
+    ("temperature out of range", "POST", "/v1/chat/completions", {"messages": HELLO, "temperature": 2.5}, 400, "temperature", "invalid_value"),
+    ("more than 4 stop strings", "POST", "/v1/completions", {"prompt": "a", "stop": list("abcde")}, 400, "stop", "invalid_value"),
+    ("prompt beyond the context", "POST", "/v1/chat/completions", {"messages": [{"role": "user", "content": "hello " * 3000}]},
+     400, "messages", "context_length_exceeded"),
+    ("token ids outside the vocabulary", "POST", "/v1/completions", {"prompt": [1, -5]}, 400, "prompt", "invalid_value"),
+    ("several prompts", "POST", "/v1/completions", {"prompt": ["a", "b"]}, 400, "prompt", "invalid_value"),
+    ("unknown model", "POST", "/v1/chat/completions", {"model": "gpt-4", "messages": HELLO}, 404, "model", "model_not_found"),
+    ("summarize: no text to summarize", "POST", "/v1/summarize", {"text": "   "}, 400, "text", "invalid_value"),
+    ("summarize: unknown length", "POST", "/v1/summarize", {"text": "One sentence.", "length": "huge"}, 400, "length", "invalid_value"),
+    ("unknown route", "POST", "/v1/nothing", {}, 404, None, "unknown_url"),
+    ("wrong method", "GET", "/v1/chat/completions", None, 405, None, "method_not_allowed"),
+]
+
+
+def test_bad_request_table():
+    for row, method, path, body, status, param, code in BAD_REQUESTS:
+        if isinstance(body, bytes):
+            response = request(method, path, content=body, headers={**AUTH, "Content-Type": "application/json"})
+        else:
+            response = request(method, path, body)
+        try:
+            error = expect_error(response, status, param)
+            assert code is None or error["code"] == code, error
+        except AssertionError as failure:
+            raise AssertionError(f"{row}: {failure}") from None
+    assert get("/v1/chat/completions").headers.get("allow") == "POST"
+    assert post("/v1/models", {}).headers.get("allow") == "GET"
+    assert get("/health").status_code == 200
+
+
 def test_odd_bodies_never_crash():
     """Every field replaced by values of every JSON type, truncated bodies and random bytes: 200 or 4xx, never 5xx."""
     import random

@@ -58,6 +58,11 @@ public struct APIError: Error, Equatable, Sendable, CustomStringConvertible {
         APIError(status: 404, message: "No endpoint \(path).", type: "not_found_error", code: "unknown_url")
     }
 
+    static func methodNotAllowed(_ method: String, path: String, allowed: [String]) -> APIError {
+        APIError(status: 405, message: "\(path) does not take \(method); use \(allowed.joined(separator: " or ")).",
+                 type: "invalid_request_error", code: "method_not_allowed")
+    }
+
     static func internalError(_ message: String) -> APIError {
         APIError(status: 500, message: message, type: "server_error")
     }
@@ -134,6 +139,21 @@ enum JSONCoding {
             return .invalidRequest("Invalid value for '\(field)': \(context.debugDescription)", param: field, code: "invalid_value")
         @unknown default:
             return .invalidRequest("The request body could not be decoded.")
+        }
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// `decodeIfPresent`, naming the field when a JSON number in it does not fit the type (1.5 or 1e20 for
+    /// an Int, a token id past Int32, 1e999): JSONDecoder throws its own internal error there, which
+    /// reaches the caller as "not valid JSON" without a field.
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key, expecting expected: String) throws -> T? {
+        do {
+            return try decodeIfPresent(type, forKey: key)
+        } catch let error as DecodingError {
+            throw error
+        } catch {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "expected \(expected)")
         }
     }
 }

@@ -27,7 +27,11 @@ public struct CompletionRequest: Decodable, Sendable {
             }
             prompt = .text(texts[0])
         } else {
-            prompt = .tokens(try container.decode([Int32].self, forKey: .prompt))
+            guard let ids = try container.decodeIfPresent([Int32].self, forKey: .prompt,
+                                                          expecting: "a string, an array of one string, or an array of 32-bit token ids") else {
+                throw DecodingError.keyNotFound(CodingKeys.prompt, .init(codingPath: container.codingPath, debugDescription: "no prompt"))
+            }
+            prompt = .tokens(ids)
         }
         fields = try GenerationFields(from: decoder)
     }

@@ -37,15 +37,16 @@ public struct GenerationFields: Decodable, Sendable, Equatable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         model = try container.decodeIfPresent(String.self, forKey: .model)
-        maxTokens = try container.decodeIfPresent(Int.self, forKey: .maxCompletionTokens)
-            ?? container.decodeIfPresent(Int.self, forKey: .maxTokens)
-        temperature = try container.decodeIfPresent(Double.self, forKey: .temperature)
-        topP = try container.decodeIfPresent(Double.self, forKey: .topP)
-        topK = try container.decodeIfPresent(Int.self, forKey: .topK)
-        minP = try container.decodeIfPresent(Double.self, forKey: .minP)
-        presencePenalty = try container.decodeIfPresent(Double.self, forKey: .presencePenalty)
-        frequencyPenalty = try container.decodeIfPresent(Double.self, forKey: .frequencyPenalty)
-        seed = try container.decodeIfPresent(Int64.self, forKey: .seed)
+        let (integer, number) = ("an integer that fits in 64 bits", "a number")
+        maxTokens = try container.decodeIfPresent(Int.self, forKey: .maxCompletionTokens, expecting: integer)
+            ?? container.decodeIfPresent(Int.self, forKey: .maxTokens, expecting: integer)
+        temperature = try container.decodeIfPresent(Double.self, forKey: .temperature, expecting: number)
+        topP = try container.decodeIfPresent(Double.self, forKey: .topP, expecting: number)
+        topK = try container.decodeIfPresent(Int.self, forKey: .topK, expecting: integer)
+        minP = try container.decodeIfPresent(Double.self, forKey: .minP, expecting: number)
+        presencePenalty = try container.decodeIfPresent(Double.self, forKey: .presencePenalty, expecting: number)
+        frequencyPenalty = try container.decodeIfPresent(Double.self, forKey: .frequencyPenalty, expecting: number)
+        seed = try container.decodeIfPresent(Int64.self, forKey: .seed, expecting: integer)
         // `stop` is a string or an array of strings.
         if let single = try? container.decodeIfPresent(String.self, forKey: .stop) {
             stop = [single]
@@ -54,7 +55,7 @@ public struct GenerationFields: Decodable, Sendable, Equatable {
         }
         stream = try container.decodeIfPresent(Bool.self, forKey: .stream) ?? false
         includeUsage = try container.decodeIfPresent(StreamOptions.self, forKey: .streamOptions)?.includeUsage ?? false
-        choiceCount = try container.decodeIfPresent(Int.self, forKey: .n)
+        choiceCount = try container.decodeIfPresent(Int.self, forKey: .n, expecting: integer)
     }
 
     /// At most this many stop strings, as OpenAI allows.

@@ -6,13 +6,11 @@ import Transformer
 extension Routes {
     func chatCompletions(_ request: Request, context: ServerRequestContext) async throws -> Response {
         let arrival = ContinuousClock.now
-        let chat = try ChatCompletionRequest.decode(try await readBody(request))
-        let model = try model(named: chat.fields.model)
-        let settings = try chat.fields.validated(defaultMaxTokens: model.contextSize, contextSize: model.contextSize)
-        // The template's control tokens become control tokens; the messages' text never does.
-        let prompt = model.runtime.tokenizer.encode(model.template.prompt(chat.messages), addBOS: true)
-        try checkPrompt(prompt, model: model, param: "messages")
-        let run = try await model.generate(prompt: prompt, options: settings.options, arrival: arrival, deadline: deadline(from: arrival))
+        let body = try await readBody(request)
+        let model = try host.model()
+        let prepared = try model.requests.chatCompletion(body)
+        let settings = prepared.settings
+        let run = try await model.generate(prompt: prepared.prompt, options: settings.options, arrival: arrival, deadline: deadline(from: arrival))
         let identity = CompletionIdentity(prefix: "chatcmpl-", model: model.id)
         let tokens = context.tokens
 
@@ -40,15 +38,11 @@ extension Routes {
 
     func completions(_ request: Request, context: ServerRequestContext) async throws -> Response {
         let arrival = ContinuousClock.now
-        let completion = try CompletionRequest.decode(try await readBody(request))
-        let model = try model(named: completion.fields.model)
-        let settings = try completion.fields.validated(defaultMaxTokens: CompletionRequest.defaultMaxTokens, contextSize: model.contextSize)
-        let prompt: [Int32] = switch completion.prompt {
-        case .text(let text): model.runtime.tokenize(text, parseSpecial: true)
-        case .tokens(let ids): ids
-        }
-        try checkPrompt(prompt, model: model, param: "prompt")
-        let run = try await model.generate(prompt: prompt, options: settings.options, arrival: arrival, deadline: deadline(from: arrival))
+        let body = try await readBody(request)
+        let model = try host.model()
+        let prepared = try model.requests.completion(body)
+        let settings = prepared.settings
+        let run = try await model.generate(prompt: prepared.prompt, options: settings.options, arrival: arrival, deadline: deadline(from: arrival))
         let identity = CompletionIdentity(prefix: "cmpl-", model: model.id)
         let tokens = context.tokens
 
@@ -73,18 +67,6 @@ extension Routes {
 
     // MARK: - Steps
 
-    /// A prompt must leave room for at least one generated token, and hold only ids of the vocabulary.
-    func checkPrompt(_ prompt: [Int32], model: LoadedModel, param: String) throws(APIError) {
-        guard !prompt.isEmpty else { throw .invalidRequest("The prompt is empty: it has no tokens.", param: param, code: "invalid_value") }
-        guard prompt.count < model.contextSize else {
-            throw .contextLengthExceeded(promptTokens: prompt.count, contextSize: model.contextSize, param: param)
-        }
-        let vocabularySize = model.runtime.tokenizer.vocabularySize
-        if let bad = prompt.first(where: { $0 < 0 || Int($0) >= vocabularySize }) {
-            throw .invalidRequest("Token id \(bad) is outside the vocabulary (0..<\(vocabularySize)).", param: param, code: "invalid_value")
-        }
-    }
-
     /// The whole text of a non-streamed generation; a failure is a 400 naming `param`, the request's prompt field.
     func collect(_ run: InferenceRun<GenerationEvent>, param: String) async throws -> (String, GenerationStats) {
         defer { run.cancel() }
@@ -105,7 +87,7 @@ extension Routes {
         switch error {
         case .contextExceeded(let needed, let contextSize): .contextLengthExceeded(promptTokens: needed, contextSize: contextSize, param: param)
         case .emptyPrompt, .invalidToken: .invalidRequest(error.description, param: param, code: "invalid_value")
-        case .contextTooLarge: .internalError(error.description)
+        case .contextTooLarge, .memoryExceeded: .internalError(error.description)
         }
     }
 }

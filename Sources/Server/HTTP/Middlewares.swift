@@ -33,10 +33,13 @@ struct AccessLogMiddleware: RouterMiddleware {
 }
 
 /// Turns every error, thrown by a handler or by Hummingbird (unknown route, body too large), into
-/// OpenAI's error JSON with its status.
+/// OpenAI's error JSON with its status. A known path asked with another method is a 405 saying which
+/// methods it takes (Hummingbird reports it as not found).
 struct OpenAIErrorMiddleware: RouterMiddleware {
     typealias Context = ServerRequestContext
     let logger: Logger
+    /// The methods of each route's path.
+    let methods: [String: [HTTPRequest.Method]]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -44,6 +47,12 @@ struct OpenAIErrorMiddleware: RouterMiddleware {
         } catch let error as APIError {
             return error.response
         } catch let error as any HTTPResponseError {
+            if error.status == .notFound, let allowed = methods[request.uri.path] {
+                var response = APIError.methodNotAllowed(request.method.rawValue, path: request.uri.path,
+                                                          allowed: allowed.map(\.rawValue)).response
+                response.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+                return response
+            }
             if error.status == .notFound { return APIError.notFound(path: request.uri.path).response }
             return APIError(status: error.status.code, message: (error as? HTTPError)?.body ?? error.status.reasonPhrase,
                             type: error.status.code >= 500 ? "server_error" : "invalid_request_error").response

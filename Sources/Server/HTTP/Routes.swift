@@ -12,22 +12,26 @@ struct Routes: Sendable {
     let startTime: Int
 
     func makeRouter(logger: Logger) -> Router<ServerRequestContext> {
+        typealias Handler = @Sendable (Request, ServerRequestContext) async throws -> Response
+        let endpoints: [(method: HTTPRequest.Method, path: String, handler: Handler)] = [
+            (.post, "/v1/chat/completions", chatCompletions),
+            (.post, "/v1/completions", completions),
+            (.post, "/v1/summarize", summarize),
+            (.get, "/v1/models", models),
+            (.get, "/v1/models/{id}", modelDetails),
+            (.get, "/health", health),
+            (.get, "/metrics", prometheusMetrics),
+            (.post, "/tokenize", tokenize),
+            (.post, "/detokenize", detokenize),
+        ] + Self.webFiles.keys.sorted().map { (.get, $0, webFile) }
+        let methods = Dictionary(grouping: endpoints, by: \.path).mapValues { $0.map(\.method) }
+
         let router = Router(context: ServerRequestContext.self)
         // Middleware applies to the routes added after it, and to unknown paths.
         router.add(middleware: AccessLogMiddleware(logger: logger, metrics: metrics))
-        router.add(middleware: OpenAIErrorMiddleware(logger: logger))
+        router.add(middleware: OpenAIErrorMiddleware(logger: logger, methods: methods))
         if let apiKey = configuration.apiKey { router.add(middleware: APIKeyMiddleware(apiKey: apiKey)) }
-
-        router.post("/v1/chat/completions", use: chatCompletions)
-        router.post("/v1/completions", use: completions)
-        router.post("/v1/summarize", use: summarize)
-        router.get("/v1/models", use: models)
-        router.get("/v1/models/{id}", use: modelDetails)
-        router.get("/health", use: health)
-        router.get("/metrics", use: prometheusMetrics)
-        router.post("/tokenize", use: tokenize)
-        for path in Self.webFiles.keys { router.get(RouterPath(path), use: webFile) }
-        router.post("/detokenize", use: detokenize)
+        for endpoint in endpoints { router.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler) }
         return router
     }
 
@@ -42,13 +46,6 @@ struct Routes: Sendable {
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             throw APIError.bodyTooLarge(limit: limit)
         }
-    }
-
-    /// The loaded model, checking the request's `model` (absent: the served one, as llama.cpp's server does).
-    func model(named name: String?) throws(APIError) -> LoadedModel {
-        let model = try host.model()
-        if let name, name != model.id { throw .modelNotFound(name, served: model.id) }
-        return model
     }
 
     /// From arrival to the last token, queueing included.

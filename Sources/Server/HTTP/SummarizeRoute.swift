@@ -10,13 +10,6 @@ import Transformer
 /// `{"delta": text}` (the model's raw text, a draft), each point `{"point": {"text", "citations"}}` as
 /// soon as it is final, and last the summary, the same object as the whole (non-streamed) response.
 extension Routes {
-    struct SummarizeRequest: Decodable {
-        let text: String
-        let length: String?
-        let stream: Bool?
-        let model: String?
-    }
-
     /// The article as the summary cites it: sentence n is `[S n]`.
     struct ArticleInfo: Encodable {
         struct Sentence: Encodable {
@@ -88,22 +81,15 @@ extension Routes {
 
     func summarize(_ request: Request, context: ServerRequestContext) async throws -> Response {
         let arrival = ContinuousClock.now
-        let body = try JSONCoding.decodeRequest(SummarizeRequest.self, from: try await readBody(request))
-        let model = try model(named: body.model)
-        guard let length = SummaryLength(rawValue: body.length ?? "medium") else {
-            throw APIError.invalidRequest("length must be short, medium or long.", param: "length", code: "invalid_value")
-        }
-        let article: Article
-        do {
-            article = try Article(cleaned: TextCleaner().clean(body.text, name: "text"))
-        } catch {
-            throw APIError.invalidRequest("The text has nothing to summarize: \(error)", param: "text", code: "invalid_value")
-        }
+        let body = try await readBody(request)
+        let model = try host.model()
+        let prepared = try model.requests.summary(body)
+        let article = prepared.article
         let info = ArticleInfo(article)
-        let run = try await model.summarize(article, length: length, deadline: deadline(from: arrival))
+        let run = try await model.summarize(article, length: prepared.length, deadline: deadline(from: arrival))
         let tokens = context.tokens
 
-        guard body.stream ?? false else {
+        guard prepared.stream else {
             defer { run.cancel() }
             for await event in run.events {
                 switch event {

@@ -45,6 +45,8 @@ final class LoadedModel: Sendable {
     let template: ChatTemplate
     let contextSize: Int
     let pool: SlotPool
+    /// What turns request bodies into prompts and settings for this model.
+    let requests: RequestPreparer
     private let metrics: ServerMetrics
 
     init(id: String, runtime: ModelRuntime, template: ChatTemplate, contextSize: Int, pool: SlotPool, metrics: ServerMetrics) {
@@ -54,6 +56,7 @@ final class LoadedModel: Sendable {
         self.contextSize = contextSize
         self.pool = pool
         self.metrics = metrics
+        requests = RequestPreparer(modelID: id, tokenizer: runtime.tokenizer, template: template, contextSize: contextSize)
     }
 
     /// Loads the model and makes `parallel` sessions. Blocking: call it off the event loops.

@@ -115,7 +115,10 @@ public final class GGUFFile: @unchecked Sendable {
 
     public func int(_ key: String) throws(GGUFError) -> Int {
         guard let value = metadata[key] else { throw missing(key, "an integer") }
-        guard let int = value.int else { throw wrongType(key, value, "an integer") }
+        guard let int = value.int else {
+            if case .uint64(let big) = value { throw GGUFError(path: path, field: key, problem: "\(big), expected at most \(Int.max)") }
+            throw wrongType(key, value, "an integer")
+        }
         return int
     }
 

@@ -7,6 +7,13 @@ public enum GenerationError: Error, CustomStringConvertible, Equatable {
     case contextExceeded(needed: Int, contextSize: Int)
     case invalidToken(Int32, vocabularySize: Int)
     case contextTooLarge(requested: Int, trained: Int)
+    /// A session's buffers (named with the factors of their size) would not fit in memory; bytes is nil when the size overflows Int.
+    case memoryExceeded(what: String, bytes: Int?, available: Int)
+
+    private static func byteSize(_ bytes: Int) -> String {
+        let gibibytes = Double(bytes) / Double(1 << 30)
+        return gibibytes < 1024 ? String(format: "%.1f GiB", gibibytes) : String(format: "%.1f TiB", gibibytes / 1024)
+    }
 
     public var description: String {
         switch self {
@@ -16,6 +23,9 @@ public enum GenerationError: Error, CustomStringConvertible, Equatable {
         case .invalidToken(let token, let vocabularySize): "token id \(token) is outside the vocabulary (0..<\(vocabularySize))"
         case .contextTooLarge(let requested, let trained):
             "context size \(requested) is larger than the model's trained context \(trained); use -c \(trained) or less"
+        case .memoryExceeded(let what, let bytes, let available):
+            "\(what) needs \(bytes.map(Self.byteSize) ?? "more than 2^63 bytes"), more than this machine's memory (\(Self.byteSize(available))); "
+                + "use a smaller -c, or the model file's metadata is wrong"
         }
     }
 }
@@ -41,7 +51,7 @@ public final class Session: @unchecked Sendable {
         configureBLASThreads()
         self.model = model
         self.contextSize = max(1, contextSize)
-        state = ForwardState(shape: model.shape, contextSize: self.contextSize, batchCapacity: max(1, batchSize), logitCapacity: logitRows, pool: ThreadPool(threadCount: threads))
+        state = try ForwardState(shape: model.shape, contextSize: self.contextSize, batchCapacity: max(1, batchSize), logitCapacity: logitRows, pool: ThreadPool(threadCount: threads))
     }
 
     /// Forgets the cache.

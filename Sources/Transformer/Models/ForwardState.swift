@@ -1,3 +1,4 @@
+import Foundation
 import Tensor
 
 /// Everything a forward pass writes: the KV cache, scratch activations for up to `batchCapacity`
@@ -26,7 +27,12 @@ public final class ForwardState: @unchecked Sendable {
     public let logits: UnsafeMutablePointer<Float>
     private var allocations: [UnsafeMutablePointer<Float>] = []
 
-    public init(shape: ModelShape, contextSize: Int, batchCapacity: Int, logitCapacity: Int = 1, pool: ThreadPool) {
+    /// Throws `memoryExceeded` before allocating anything when the state would not fit in `availableMemory`
+    /// (a hostile or mistaken file, or too large a context, must not end in a failed allocation).
+    public init(shape: ModelShape, contextSize: Int, batchCapacity: Int, logitCapacity: Int = 1, pool: ThreadPool,
+                availableMemory: Int = ForwardState.physicalMemory) throws(GenerationError) {
+        try Self.checkMemory(shape: shape, contextSize: contextSize, batchCapacity: batchCapacity, logitCapacity: max(1, logitCapacity),
+                             threads: pool.threadCount, available: availableMemory)
         cache = KVCache(layerCount: shape.layerCount, capacity: contextSize, kvDim: shape.kvDim)
         self.pool = pool
         self.batchCapacity = batchCapacity
@@ -54,6 +60,46 @@ public final class ForwardState: @unchecked Sendable {
     }
 
     deinit { allocations.forEach { $0.deallocate() } }
+
+    /// This machine's memory in bytes.
+    public static var physicalMemory: Int { Int(clamping: ProcessInfo.processInfo.physicalMemory) }
+
+    /// The buffers `init` allocates, each as the factors of its size in bytes, named after the GGUF keys
+    /// they come from; the total must fit in `available`, every product in `Int`.
+    static func checkMemory(shape: ModelShape, contextSize: Int, batchCapacity: Int, logitCapacity: Int, threads: Int,
+                            available: Int) throws(GenerationError) {
+        let arch = shape.architecture
+        let (float16, float32) = (MemoryLayout<Float16>.stride, MemoryLayout<Float>.stride)
+        let buffers: [(name: String, factors: [(String, Int)])] = [
+            ("the KV cache", [("\(arch).block_count", shape.layerCount), ("context", contextSize),
+                              ("\(arch).attention.head_count_kv", shape.kvHeadCount), ("\(arch).attention.key_length", shape.headDim),
+                              ("keys and values", 2), ("bytes", float16)]),
+            ("the feed-forward scratch", [("batch", batchCapacity), ("\(arch).feed_forward_length", shape.feedForwardSize),
+                                          ("gate and up", 2), ("bytes", float32)]),
+            ("the query scratch", [("batch", batchCapacity), ("\(arch).attention.head_count", shape.headCount),
+                                   ("\(arch).attention.key_length", shape.headDim), ("queries and outputs", 2), ("bytes", float32)]),
+            ("the key and value scratch", [("batch", batchCapacity), ("\(arch).attention.head_count_kv", shape.kvHeadCount),
+                                           ("\(arch).attention.key_length", shape.headDim), ("keys and values", 2), ("bytes", float32)]),
+            ("the residual scratch", [("batch", batchCapacity), ("\(arch).embedding_length", shape.embeddingSize), ("buffers", 3),
+                                      ("bytes", float32)]),
+            ("the logits", [("rows", logitCapacity), ("vocabulary", shape.vocabularySize), ("bytes", float32)]),
+            ("the attention scores", [("floats", attentionScratchCount(headDim: shape.headDim, group: shape.headCount / shape.kvHeadCount,
+                                                                       threads: threads)), ("bytes", float32)]),
+        ]
+        // nil: the product overflows Int.
+        let sizes = buffers.map { buffer in (buffer, buffer.factors.reduce(Int?(1)) { bytes, factor in
+            bytes.flatMap { $0.multipliedReportingOverflow(by: factor.1) }.flatMap { $0.overflow ? nil : $0.partialValue }
+        }) }
+        let total = sizes.reduce(Int?(0)) { sum, size in
+            guard let sum, let bytes = size.1 else { return nil }
+            let (partial, overflow) = sum.addingReportingOverflow(bytes)
+            return overflow ? nil : partial
+        }
+        if let total, total <= available { return }
+        guard let ((name, factors), bytes) = sizes.max(by: { ($0.1 ?? .max) < ($1.1 ?? .max) }) else { return }
+        let formula = factors.map { "\($0.0) \($0.1)" }.joined(separator: " × ")
+        throw .memoryExceeded(what: "\(name) (\(formula))", bytes: bytes, available: available)
+    }
 
     /// The logits row `row` of the last forward pass.
     public func logitsRow(_ row: Int) -> UnsafeBufferPointer<Float> {
