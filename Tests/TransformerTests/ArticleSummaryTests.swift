@@ -107,7 +107,7 @@ enum SummaryChecks {
         let article = try Article.load(path: url.path)
         let runtime = try ModelRuntime(path: try TestSupport.modelPath(Self.modelName))
         let session = try runtime.makeSession(threads: physicalCoreCount)
-        let template = try #require(ChatTemplate.detect(jinja: try runtime.gguf.optionalString("tokenizer.chat_template")))
+        let template = try ChatTemplate.resolve(for: runtime.gguf, override: nil)
         let summary = try Summarizer(runtime: runtime, session: session, template: template)
             .summarize(sentences: article.sentenceTexts, length: .medium, language: article.language)
         let text = summary.points.map(\.text).joined(separator: "\n")
