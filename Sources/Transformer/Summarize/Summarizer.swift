@@ -67,8 +67,8 @@ public enum SummaryEvent: Sendable {
 /// each prompt leaves room for its answer; each chunk yields key points citing `[S#]` (map); the points
 /// are then merged into the final summary (reduce, recursively when they do not fit one prompt).
 /// Every citation is checked against the cited sentence (`CitationSupport`: shared wording, and the point's
-/// numbers and names) and dropped when it does not support the point; points are deduplicated; Chinese output is put back into the article's
-/// script.
+/// numbers and names) and dropped when it does not support the point; points are deduplicated; Chinese
+/// output is put back into the article's script.
 public final class Summarizer {
     let runtime: ModelRuntime
     let session: Session
