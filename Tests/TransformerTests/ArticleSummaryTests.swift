@@ -62,7 +62,8 @@ enum SummaryChecks {
 
 /// The five articles summarized end to end with a real model (generative map-reduce, greedy).
 /// The model is qwen2.5-0.5b so that the suite stays within minutes on two cores (the default model takes
-/// 11–18 min for the set on a quiet machine by BENCHMARKS.md, "Five articles", and an hour on a busy one); set
+/// an estimated 12–16 min for the set on a quiet machine and took 81 min on a busy one: BENCHMARKS.md,
+/// "Five articles"); set
 /// LLMRUN_SUMMARY_MODEL=qwen2.5-1.5b to run the same checks with the default model, and
 /// LLMRUN_SUMMARY_ARTICLES=002_,003_ to check only some articles.
 @Suite(.serialized) struct ArticleSummaryTests {
