@@ -9,8 +9,8 @@ public struct ServeConfiguration: Sendable {
     public var modelPath: String
     /// The name clients send as `model` and `/v1/models` lists.
     public var modelID: String
-    /// nil: the template the GGUF declares.
-    public var template: ChatTemplate?
+    /// The chat template's name (`ChatTemplate.names`); nil: the template the GGUF declares.
+    public var template: String?
     /// Tokens per slot; nil: the model's default.
     public var contextSize: Int?
     /// Compute threads, shared among the slots.

@@ -107,7 +107,7 @@ func badModelFileIsOneLineErrorWithStatus1(name: String, bytes: [UInt8]) throws 
     let path = try temporaryFile(Array("abc".utf8) + [0xFF] + Array("def".utf8), name: "bad.txt")
     let result = try llmrun(["tokenize", "-m", "smollm2-135m", "-f", path])
     #expect(result.status == 1)
-    #expect(result.stderr.contains("byte 3"), "\(result.stderr)")
+    #expect(result.stderr.contains("offset 3"), "\(result.stderr)")
     let lossy = try llmrun(["tokenize", "-m", "smollm2-135m", "--json", "--lossy", "-f", path])
     #expect(lossy.status == 0)
 }

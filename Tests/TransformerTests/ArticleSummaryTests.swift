@@ -61,7 +61,9 @@ enum SummaryChecks {
 }
 
 /// The five articles summarized end to end with a real model (generative map-reduce, greedy).
-/// The model is qwen2.5-0.5b so that the suite stays within minutes on two cores; set
+/// The model is qwen2.5-0.5b so that the suite stays within minutes on two cores (the default model takes
+/// an estimated 12–16 min for the set on a quiet machine and took 81 min on a busy one: BENCHMARKS.md,
+/// "Five articles"); set
 /// LLMRUN_SUMMARY_MODEL=qwen2.5-1.5b to run the same checks with the default model, and
 /// LLMRUN_SUMMARY_ARTICLES=002_,003_ to check only some articles.
 @Suite(.serialized) struct ArticleSummaryTests {
@@ -107,7 +109,7 @@ enum SummaryChecks {
         let article = try Article.load(path: url.path)
         let runtime = try ModelRuntime(path: try TestSupport.modelPath(Self.modelName))
         let session = try runtime.makeSession(threads: physicalCoreCount)
-        let template = try #require(ChatTemplate.detect(jinja: try runtime.gguf.optionalString("tokenizer.chat_template")))
+        let template = try ChatTemplate.resolve(for: runtime.gguf, override: nil)
         let summary = try Summarizer(runtime: runtime, session: session, template: template)
             .summarize(sentences: article.sentenceTexts, length: .medium, language: article.language)
         let text = summary.points.map(\.text).joined(separator: "\n")

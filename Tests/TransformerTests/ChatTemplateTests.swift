@@ -16,7 +16,7 @@ private struct TemplateFixtures: Decodable {
 func chatTemplateMatchesJinjaRendering(model: String) throws {
     let fixtures = try JSONDecoder().decode(TemplateFixtures.self, from: try TestSupport.fixture("chat/templates.json"))
     let gguf = try GGUFFile(path: try TestSupport.modelPath(model))
-    let template = try #require(ChatTemplate.detect(jinja: try gguf.optionalString("tokenizer.chat_template")))
+    let template = try ChatTemplate.resolve(for: gguf, override: nil)
     let cases = try #require(fixtures.models[model]).cases
     #expect(cases.count >= 8)
     let tokenizer = try makeTokenizer(gguf: gguf)
@@ -47,6 +47,14 @@ func messagesCannotInjectControlTokens(model: String, template: ChatTemplate, en
     #expect(ChatTemplate.detect(jinja: "{% for m in messages %}[INST]{% endfor %}") == nil)
     #expect(ChatTemplate.named("chatml") == .chatML(defaultSystem: nil))
     #expect(ChatTemplate.named("nonsense") == nil)
+}
+
+@Test func theOverrideNamesATemplateOrFailsClearly() throws {
+    let gguf = try GGUFFile(path: try TestSupport.modelPath("qwen2.5-0.5b"))
+    #expect(try ChatTemplate.resolve(for: gguf, override: nil) == ChatTemplate.detect(jinja: try gguf.optionalString("tokenizer.chat_template")))
+    #expect(try ChatTemplate.resolve(for: gguf, override: "gemma") == .gemma)
+    #expect(throws: ChatTemplateError.unknownName("nonsense")) { try ChatTemplate.resolve(for: gguf, override: "nonsense") }
+    #expect(ChatTemplateError.unknownName("nonsense").description == "--template nonsense is unknown; expected one of chatml, gemma, llama3, plain")
 }
 
 @Test func gemmaPrefixesSystemToFirstUserTurn() {

@@ -46,7 +46,7 @@ import Testing
             }
             for (index, point) in summary.points.enumerated() {
                 for other in summary.points[(index + 1)...] {
-                    #expect(Summarizer.support(point: point.text, sentence: other.text) < 0.7, "near repeat in \(url.lastPathComponent)")
+                    #expect(CitationSupport.overlap(claim: point.text, sentence: other.text) < 0.7, "near repeat in \(url.lastPathComponent)")
                 }
             }
         }

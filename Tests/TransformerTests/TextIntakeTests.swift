@@ -120,6 +120,25 @@ import Testing
         #expect(cleaned.report.tally(.pinyinAnnotation).spans == 2)
     }
 
+    @Test func removesGarbledGBKRunsButKeepsRealQuestionMarks() {
+        let cleaned = TextCleaner().clean("""
+            也許大家都不會感興趣?!敝芫溉苏f。
+            高德、釘釘?shù)葮I(yè)務應用帶來直接的商業價值。
+            其意義超越了iPhone的發明?!?/p>
+            它能夠?qū)崟r回答問題,能夠?qū)?biāo)OpenAI。
+            這些特點?這些問題有多快呢?2016年,如同比爾?蓋茨所說,怎麼辦?中國A股的市場。
+            """)
+        #expect(cleaned.text == """
+            也許大家都不會感興趣。
+            高德、釘釘務應用帶來直接的商業價值。
+            其意義超越了iPhone的發明
+            它能夠回答問題,能夠OpenAI。
+            這些特點?這些問題有多快呢?2016年,如同比爾?蓋茨所說,怎麼辦?中國A股的市場。
+            """)
+        #expect(cleaned.report.tally(.garbled).spans == 5)
+        #expect(cleaned.report.examples[.garbled] == ["?!", "?!敝芫溉苏f", "?shù)葮I", "?qū)崟r", "?qū)?biāo)"])
+    }
+
     @Test func removesJunkRunsButKeepsShortRealFragments() {
         let cleaned = TextCleaner().clean(
             "回看历史总是充满戏剧性。' Y* [- h& v' q5 ]\n坚定在to C & 标准化的方向,X, Y, Z 轴与 Q1 Q2 Q3 财报。I am a TA at UC.")
@@ -302,6 +321,30 @@ import Testing
         #expect(article004.text.contains("創業邦經授權發布"))
         #expect(article004.text.contains("在美國,以OpenAI、Anthropic等初創企業"))
         #expect(!article004.text.contains("【資料圖】"))
+    }
+
+    /// Article 002 holds runs of GBK text decoded after a lost byte (`?!敝芫溉苏f` for `。”周靖人說`); they are
+    /// in the file itself (the decoding is valid UTF-8), so the cleaner drops them and keeps the text around them.
+    @Test func garbledRunsOfArticle002AreDroppedAndTheirNeighboursKept() throws {
+        let (bytes, cleaned) = try Self.article("002_")
+        #expect(String(decoding: bytes, as: UTF8.self).contains("?!敝芫溉苏f"))
+        let text = cleaned.text
+        for garbled in ["?shù)", "葮I", "敝芫溉苏f", "?!", "??", "蛇^", "茗櫟t", "?guī)", "斔俾食^"] {
+            #expect(!text.contains(garbled), "kept \(garbled)")
+        }
+        for sentence in [
+            "一方面將與集團內部產品結合,可以預見,通義千問將對天貓、淘寶、高德、釘釘",
+            "務應用帶來直接的商業價值,據了解,釘釘、天貓精靈將率先接入測試",
+            "如果我們在去年9月、10月講預訓練大模型,也許大家都不會感興趣。",
+            "李彥宏在接受36氪采訪時表示,百度“文心一言”在研發階段時,百度技術團隊曾與ChatGPT進行對比測試,當時差距是40分的水平,一個月能追得上",
+            "了一個月,技術團隊再次測試后,發現差距反而拉大了。",
+            "能夠產生一種連OpenAI自己都想不到的智能化的結果感慨道。",
+            "600 GB/秒,受限產品就包括英偉達A100和后續產品H100。",
+            "他稱:“GPT是場新工業革命,其意義超越了互聯網、iPhone的發明\n",
+        ] {
+            #expect(text.contains(sentence), "lost: \(sentence)")
+        }
+        #expect(cleaned.report.tally(.garbled).spans == 8)
     }
 
     @Test func cleanArticlesAreLeftAlone() throws {

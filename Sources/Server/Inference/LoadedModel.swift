@@ -62,16 +62,7 @@ final class LoadedModel: Sendable {
     /// Loads the model and makes `parallel` sessions. Blocking: call it off the event loops.
     static func load(configuration: ServeConfiguration, metrics: ServerMetrics) throws -> LoadedModel {
         let runtime = try ModelRuntime(path: configuration.modelPath)
-        let template: ChatTemplate
-        if let override = configuration.template {
-            template = override
-        } else {
-            let jinja = try runtime.gguf.optionalString("tokenizer.chat_template")
-            guard let detected = ChatTemplate.detect(jinja: jinja) else {
-                throw ServerStartError("\(configuration.modelPath): tokenizer.chat_template is not a template llmrun recognizes; pass --template")
-            }
-            template = detected
-        }
+        let template = try ChatTemplate.resolve(for: runtime.gguf, override: configuration.template)
         // The threads are shared among the slots: more busy threads than cores only slows every slot down.
         let threadsPerSlot = max(1, configuration.threads / max(1, configuration.parallel))
         let slots = try (0..<max(1, configuration.parallel)).map { index in
@@ -159,10 +150,4 @@ final class LoadedModel: Sendable {
         }
         return InferenceRun(events: stream, cancellation: cancellation)
     }
-}
-
-/// A failure that stops the server from starting (the model cannot be loaded).
-public struct ServerStartError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
 }

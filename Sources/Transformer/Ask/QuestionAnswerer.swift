@@ -141,7 +141,7 @@ public final class QuestionAnswerer {
     /// cited, so that the reader can always check the answer against the article.
     static func checkedCitations(_ cited: [Int], answer: String, question: String, shown: [Int], in retriever: PassageRetriever) -> [Int] {
         guard !shown.isEmpty, !Self.saysNotFound(answer) else { return cited.filter(shown.contains) }
-        func support(_ text: String, _ number: Int) -> Double { Summarizer.support(point: text, sentence: retriever.sentences[number - 1].text) }
+        func support(_ text: String, _ number: Int) -> Double { CitationSupport.overlap(claim: text, sentence: retriever.sentences[number - 1].text) }
         func best(for text: String) -> (number: Int, support: Double) {
             shown.map { ($0, support(text, $0)) }.max { $0.1 < $1.1 } ?? (shown[0], 0)
         }

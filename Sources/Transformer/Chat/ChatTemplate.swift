@@ -52,6 +52,20 @@ public enum ChatTemplate: Sendable, Equatable {
         }
     }
 
+    /// The template to prompt `gguf`'s model with: the one named by `override` (`--template`), else the one
+    /// its `tokenizer.chat_template` declares. An unknown name or an unrecognized template is an error that
+    /// says what to pass instead.
+    public static func resolve(for gguf: GGUFFile, override: String?) throws -> ChatTemplate {
+        if let override {
+            guard let template = named(override) else { throw ChatTemplateError.unknownName(override) }
+            return template
+        }
+        guard let template = detect(jinja: try gguf.optionalString("tokenizer.chat_template")) else {
+            throw ChatTemplateError.unrecognized(path: gguf.path)
+        }
+        return template
+    }
+
     /// The system prompt a ChatML template inserts by default, e.g. Qwen's "You are Qwen, created by …".
     static func defaultChatMLSystem(in jinja: String) -> String? {
         let pattern = #"<\|im_start\|>system(?:\\n|\n)([^'"+{}]+?)<\|im_end\|>"#
@@ -110,6 +124,23 @@ public enum ChatTemplate: Sendable, Equatable {
             out.text(text)
         }
         return out
+    }
+}
+
+/// Why no chat template could be chosen for a model.
+public enum ChatTemplateError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// `--template NAME` names no built-in template.
+    case unknownName(String)
+    /// The GGUF's `tokenizer.chat_template` is none that llmrun renders.
+    case unrecognized(path: String)
+
+    public var description: String {
+        switch self {
+        case .unknownName(let name):
+            "--template \(name) is unknown; expected one of \(ChatTemplate.names.joined(separator: ", "))"
+        case .unrecognized(let path):
+            "\(path): tokenizer.chat_template is not a template llmrun recognizes; pass --template \(ChatTemplate.names.joined(separator: "|"))"
+        }
     }
 }
 

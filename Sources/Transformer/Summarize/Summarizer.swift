@@ -37,6 +37,8 @@ public struct Summary: Sendable, Encodable {
     public var contextSize = 0
     /// Citations removed because the cited sentence did not support the point.
     public var droppedCitations = 0
+    /// Points removed because no sentence they could cite holds their numbers and names.
+    public var droppedPoints = 0
     /// Steps stopped by the loop detector.
     public var loopsStopped = 0
     /// The model's merge covered too little of the article and the parts' own points were used.
@@ -64,9 +66,9 @@ public enum SummaryEvent: Sendable {
 /// The numbered sentences are packed, whole, into chunks measured with the model's tokenizer so that
 /// each prompt leaves room for its answer; each chunk yields key points citing `[S#]` (map); the points
 /// are then merged into the final summary (reduce, recursively when they do not fit one prompt).
-/// Every citation is checked against the cited sentence (shared characters or words) and dropped when it
-/// does not support the point; points are deduplicated; Chinese output is put back into the article's
-/// script.
+/// Every citation is checked against the cited sentence (`CitationSupport`: shared wording, and the point's
+/// numbers and names) and dropped when it does not support the point; points are deduplicated; Chinese
+/// output is put back into the article's script.
 public final class Summarizer {
     let runtime: ModelRuntime
     let session: Session
@@ -114,8 +116,8 @@ public final class Summarizer {
             let answer = try run(tokens, maxTokens: perChunk * 90, into: &summary, onEvent: onEvent)
             var kept = 0
             for point in parsePoints(answer) where kept < perChunk {
-                let checked = check(point, sentences: sentences, allowed: Set(chunk.map { $0 + 1 }), summary: &summary)
-                guard !isDuplicate(checked, of: points) else { continue }
+                guard let checked = Self.check(point, sentences: sentences, allowed: Set(chunk.map { $0 + 1 }), summary: &summary),
+                      !isDuplicate(checked, of: points) else { continue }
                 points.append(checked)
                 chunkOfPoint.append(index)
                 kept += 1
@@ -174,8 +176,8 @@ public final class Summarizer {
                 onEvent(.reduceStarted(inputs: group.count, promptTokens: tokens.count))
                 let answer = try run(tokens, into: &summary, onEvent: onEvent)
                 for point in parsePoints(answer) where !isFinal || merged.count < length.pointCount {
-                    let checked = check(point, sentences: sentences, allowed: allowed, summary: &summary)
-                    guard !isDuplicate(checked, of: merged) else { continue }
+                    guard let checked = Self.check(point, sentences: sentences, allowed: allowed, summary: &summary),
+                          !isDuplicate(checked, of: merged) else { continue }
                     merged.append(checked)
                     if isFinal { onPoint(localized(checked, prompts.language)) }
                 }
@@ -275,59 +277,41 @@ public final class Summarizer {
         return points
     }
 
-    /// Keeps the citations whose sentence shares enough of the point's wording, then, when none is left,
-    /// cites the best-supporting sentence among the allowed ones if it clearly supports the point.
-    func check(_ point: SummaryPoint, sentences: [String], allowed: Set<Int>, summary: inout Summary) -> SummaryPoint {
+    /// The point with the citations that support it: each cited sentence shares enough of the point's wording,
+    /// and together they hold the point's numbers and names. When none is left, the allowed sentence that
+    /// best supports the point alone is cited if it clearly does. A point whose numbers or names no allowed
+    /// sentence supports states something the article does not: it is dropped (nil).
+    static func check(_ point: SummaryPoint, sentences: [String], allowed: Set<Int>, summary: inout Summary) -> SummaryPoint? {
+        func sentence(_ number: Int) -> String? {
+            allowed.contains(number) && sentences.indices.contains(number - 1) ? sentences[number - 1] : nil
+        }
         var checked = point
         checked.citations = point.citations.filter { number in
-            allowed.contains(number) && sentences.indices.contains(number - 1)
-                && Self.support(point: point.text, sentence: sentences[number - 1]) >= 0.2
+            sentence(number).map { CitationSupport.overlap(claim: point.text, sentence: $0) >= 0.2 } ?? false
+        }
+        if !CitationSupport.missingSpecifics(claim: point.text, sentences: checked.citations.compactMap(sentence)).isEmpty {
+            checked.citations = []
         }
         summary.droppedCitations += point.citations.count - checked.citations.count
         if checked.citations.isEmpty {
             var best: (number: Int, support: Double) = (0, 0)
-            for number in allowed.sorted() where sentences.indices.contains(number - 1) {
-                let support = Self.support(point: point.text, sentence: sentences[number - 1])
-                if support > best.support { best = (number, support) }
+            for number in allowed.sorted() {
+                guard let text = sentence(number) else { continue }
+                let support = CitationSupport.overlap(claim: point.text, sentence: text)
+                if support > best.support, CitationSupport.missingSpecifics(claim: point.text, sentences: [text]).isEmpty { best = (number, support) }
             }
-            if best.support >= 0.3 { checked.citations = [best.number] }
+            if best.support >= 0.3 {
+                checked.citations = [best.number]
+            } else if !Specifics(of: point.text).isEmpty {
+                summary.droppedPoints += 1
+                return nil
+            }
         }
         return checked
     }
 
-    /// The share of the point's character bigrams (Han text) or words (other text) found in the sentence.
-    static func support(point: String, sentence: String) -> Double {
-        let pointUnits = units(point)
-        guard !pointUnits.isEmpty else { return 0 }
-        let sentenceUnits = units(sentence)
-        return Double(pointUnits.intersection(sentenceUnits).count) / Double(pointUnits.count)
-    }
-
-    static func units(_ text: String) -> Set<String> {
-        var units = Set<String>()
-        var previousHan: Character?
-        var word = ""
-        for character in text.lowercased() {
-            let isHan = character.unicodeScalars.first?.properties.isIdeographic ?? false
-            if isHan {
-                if let previousHan { units.insert(String([previousHan, character])) }
-                previousHan = character
-            } else {
-                previousHan = nil
-            }
-            if character.isLetter && !isHan || character.isNumber {
-                word.append(character)
-            } else {
-                if word.count >= 3 { units.insert(word) }
-                word = ""
-            }
-        }
-        if word.count >= 3 { units.insert(word) }
-        return units
-    }
-
     func isDuplicate(_ point: SummaryPoint, of points: [SummaryPoint]) -> Bool {
-        points.contains { Self.support(point: point.text, sentence: $0.text) >= 0.7 }
+        points.contains { CitationSupport.overlap(claim: point.text, sentence: $0.text) >= 0.7 }
     }
 
     func localized(_ point: SummaryPoint, _ language: TextLanguage) -> SummaryPoint {

@@ -10,6 +10,8 @@ public enum CleaningCategory: String, CaseIterable, Sendable, Comparable {
     case pageFurniture = "page-furniture"
     /// Pinyin after a character, as in `業(yè)`.
     case pinyinAnnotation = "pinyin-annotation"
+    /// Text mis-decoded from GBK bytes that lost their alignment, such as `?!敝芫溉苏f` for `。”周靖人說`.
+    case garbled
     /// HTML tags, entities and mangled tag remains such as `?/p>`.
     case markup
     /// Carriage returns, runs of spaces and tabs, line-edge spaces, extra blank lines.
@@ -135,6 +137,11 @@ struct MappedScalars {
         offsets.append(offset)
     }
 
+    mutating func removeLast(_ count: Int) {
+        scalars.removeLast(count)
+        offsets.removeLast(count)
+    }
+
     mutating func append(contentsOf other: MappedScalars, range: Range<Int>) {
         scalars.append(contentsOf: other.scalars[range])
         offsets.append(contentsOf: other.offsets[range])
@@ -142,7 +149,7 @@ struct MappedScalars {
 }
 
 /// Cleans text pasted or scraped from the web before summarizing: normalizes whitespace, drops invisible
-/// characters, anti-scraping junk, page furniture, pinyin annotations and markup, and keeps everything
+/// characters, anti-scraping junk, page furniture, pinyin annotations, garbled GBK runs and markup, and keeps everything
 /// else as written (no NFKC: Chinese full-width punctuation stays). Never fails.
 public struct TextCleaner: Sendable {
     /// How many removed spans per category the report keeps as examples.
@@ -276,6 +283,12 @@ public struct TextCleaner: Sendable {
                 index = end
             } else if scalar == "?", let end = matchMangledClosingTag(scalars, at: index) {
                 report.record(.markup, removed: scalars[index..<end])
+                // The tag's `?` is a lost byte; a `?!` right before it is what is left of the `。”` it closed.
+                let count = output.count
+                if count >= 3, output.scalars[count - 2] == "?", output.scalars[count - 1] == "!", isHan(output.scalars[count - 3]) {
+                    report.record(.garbled, removed: output.scalars[(count - 2)...])
+                    output.removeLast(2)
+                }
                 index = end
             } else {
                 output.append(scalar, from: offset)
@@ -374,6 +387,7 @@ public struct TextCleaner: Sendable {
             line.append(contentsOf: input, range: lineStart..<lineEnd)
 
             line = removePinyinAnnotations(line, report: &report)
+            line = removeGarbledRuns(line, report: &report)
             line = removeJunkSequences(line, report: &report)
             line = normalizeSpaces(line, report: &report)
             if !line.isEmpty, PageFurniture.isFurniture(line.scalars) {
@@ -471,6 +485,89 @@ public struct TextCleaner: Sendable {
     }
 
     static let toneMarkedVowels: Set<Unicode.Scalar> = Set("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ".unicodeScalars)
+
+    // MARK: - Garbled runs
+
+    /// Removes runs of GBK text that was decoded after losing a byte: the lost byte shows as an ASCII `?`,
+    /// the next characters pair the wrong bytes (`?!敝芫溉苏f` was `。”周靖人說`), and a byte that stands
+    /// alone as ASCII brings the text back into step, showing as one ASCII letter or symbol glued between
+    /// Han characters (`f`, `^`, `t`). A run needs both ends: a `?` after Chinese text followed by `?`, `!` or
+    /// the tail of a broken pinyin annotation (`shù)`), and that lone ASCII character (or another lost byte
+    /// with an annotation's tail) within a few Han characters; so a real `?` between Chinese sentences (`特點?這些`, `呢?2016年`) stays.
+    /// What the run stood for cannot be recovered: it is dropped, and the text on either side stays.
+    func removeGarbledRuns(_ line: MappedScalars, report: inout CleaningReport) -> MappedScalars {
+        let scalars = line.scalars
+        guard scalars.contains("?") else { return line }
+        var output = MappedScalars(capacity: line.count)
+        var index = 0
+        while index < scalars.count {
+            if scalars[index] == "?", let end = garbledRunEnd(scalars, questionMarkAt: index) {
+                report.record(.garbled, removed: scalars[index..<end])
+                index = end
+                continue
+            }
+            output.append(scalars[index], from: line.offsets[index])
+            index += 1
+        }
+        return output
+    }
+
+    private func garbledRunEnd(_ scalars: [Unicode.Scalar], questionMarkAt start: Int) -> Int? {
+        guard start > 0, start + 2 < scalars.count else { return nil }
+        let previous = scalars[start - 1]
+        guard isHan(previous) || isCJKPunctuation(previous) || previous == ")" else { return nil }
+        var index = start + 1
+        if scalars[index] == "?" || scalars[index] == "!" {
+            index += 1
+        } else {
+            // The tail of a pinyin annotation whose `(` went with the lost byte: `shù)`.
+            guard let end = pinyinTailEnd(scalars, from: index) else { return nil }
+            index = end
+        }
+        let limit = min(scalars.count, index + 12)
+        while index < limit {
+            let scalar = scalars[index]
+            if isHan(scalar) || scalar == "!" {
+                index += 1
+                continue
+            }
+            if scalar == "?" {
+                // Another lost byte, maybe with what is left of its annotation (`?qū)?biāo)OpenAI`); the run ends
+                // after that annotation unless more mis-paired characters follow.
+                guard let end = pinyinTailEnd(scalars, from: index + 1) else {
+                    index += 1
+                    continue
+                }
+                index = end
+                if index == scalars.count || !(isHan(scalars[index]) || scalars[index] == "?" || scalars[index] == "!") { return index }
+                continue
+            }
+            // The character that realigns the text: ASCII in a GBK trail byte's range (0x40–0x7E), right after a
+            // mis-paired Han character, and not the start of a Latin word.
+            guard scalar.value >= 0x40, scalar.value <= 0x7E, isHan(scalars[index - 1]) else { return nil }
+            let next = index + 1 < scalars.count ? scalars[index + 1] : nil
+            if let next, next.isASCII, next.properties.isAlphabetic { return nil }
+            return index + 1
+        }
+        return nil
+    }
+
+    /// The end of `shù)` at `start`: one pinyin syllable with a tone mark, then `)`.
+    private func pinyinTailEnd(_ scalars: [Unicode.Scalar], from start: Int) -> Int? {
+        var index = start
+        var hasToneMark = false
+        while index < scalars.count, index - start < 7 {
+            let scalar = scalars[index]
+            if scalar == ")" { return hasToneMark ? index + 1 : nil }
+            if Self.toneMarkedVowels.contains(scalar) {
+                hasToneMark = true
+            } else if !(("a"..."z").contains(scalar) || scalar == "ü") {
+                return nil
+            }
+            index += 1
+        }
+        return nil
+    }
 
     // MARK: - Junk sequences
 

@@ -106,6 +106,14 @@ public enum TextDecoder {
         return decoded
     }
 
+    /// `bytes` as UTF-8 exactly as written: no GB18030 fallback and nothing removed (prompts, tokenization).
+    public static func decodeUTF8(_ bytes: [UInt8], name: String) throws(TextInputError) -> String {
+        if let offset = firstInvalidUTF8Offset(in: bytes) {
+            throw .invalidUTF8(name: name, byteOffset: offset, line: lineNumber(ofByteOffset: offset, in: bytes))
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     // MARK: - Checks
 
     /// UTF-16/32 files are full of NUL bytes; name the real problem instead of calling them binary.

@@ -39,7 +39,7 @@ struct Ask: ParsableCommand {
         }
         let runtime = try ModelRuntime(path: try model.resolvePath())
         let session = try runtime.makeSession(contextSize: self.runtime.contextSize, threads: self.runtime.threadCount)
-        let answerer = QuestionAnswerer(retriever: retriever, runtime: runtime, session: session, template: try chatTemplate(for: runtime, override: template))
+        let answerer = QuestionAnswerer(retriever: retriever, runtime: runtime, session: session, template: try ChatTemplate.resolve(for: runtime.gguf, override: template))
         let answer = try answerer.answer(question, passages: passages, onText: { piece in
             if !json { Terminal.writeStdout(piece) }
             return true

@@ -32,7 +32,7 @@ struct Chat: ParsableCommand {
         let document = try file.map { try Article.load(path: $0).cleaned.text }
         let runtime = try ModelRuntime(path: try model.resolvePath())
         let session = try runtime.makeSession(contextSize: self.runtime.contextSize, threads: self.runtime.threadCount)
-        let engine = ChatEngine(runtime: runtime, session: session, template: try chatTemplate(for: runtime, override: template),
+        let engine = ChatEngine(runtime: runtime, session: session, template: try ChatTemplate.resolve(for: runtime.gguf, override: template),
                                 conversation: ChatConversation(systemPrompt: system, document: document),
                                 sampling: sampling.parameters, maxAnswerTokens: n)
         do { try engine.checkRoom() } catch {

@@ -39,9 +39,8 @@ struct Serve: AsyncParsableCommand {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
         guard (1...64).contains(parallel) else { throw ValidationError("--parallel must be between 1 and 64") }
         guard queue >= 0, timeout > 0, maxBody > 0 else { throw ValidationError("--queue must be 0 or more; --timeout and --max-body positive") }
-        if let template, ChatTemplate.named(template) == nil {
-            throw ValidationError("--template \(template) is unknown; expected one of \(ChatTemplate.names.joined(separator: ", "))")
-        }
+        // Before the server starts listening; the model's own template is checked when it loads.
+        if let template, ChatTemplate.named(template) == nil { throw ChatTemplateError.unknownName(template) }
     }
 
     func run() async throws {
@@ -56,7 +55,7 @@ struct Serve: AsyncParsableCommand {
         settings.maxBodyBytes = maxBody
         settings.contextSize = runtime.contextSize
         settings.apiKey = apiKey ?? ProcessInfo.processInfo.environment["LLMRUN_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
-        settings.template = template.flatMap(ChatTemplate.named)
+        settings.template = template
         try await LLMServer(configuration: settings, logger: Logger(label: "llmrun")).run()
     }
 

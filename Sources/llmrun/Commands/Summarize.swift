@@ -46,7 +46,7 @@ struct Summarize: ParsableCommand {
             return
         }
         let runtime = try ModelRuntime(path: try model.resolvePath())
-        let template = try chatTemplate(for: runtime, override: template)
+        let template = try ChatTemplate.resolve(for: runtime.gguf, override: template)
         let session = try runtime.makeSession(contextSize: self.runtime.contextSize, threads: self.runtime.threadCount)
         let language: TextLanguage = switch lang {
         case "zh", "zh-Hans": lang == "zh" && article.language == .traditionalChinese ? .traditionalChinese : .simplifiedChinese
@@ -83,9 +83,10 @@ struct Summarize: ParsableCommand {
         if json {
             try printJSON(summary, article: article)
         }
-        Terminal.printError(String(format: "%d sentences, %d parts, %d prompt + %d generated tokens, %.1f s%@%@", article.sentences.count,
+        Terminal.printError(String(format: "%d sentences, %d parts, %d prompt + %d generated tokens, %.1f s%@%@%@", article.sentences.count,
                                    summary.chunks, summary.promptTokens, summary.generatedTokens, summary.seconds,
                                    summary.droppedCitations > 0 ? ", \(summary.droppedCitations) unsupported citations dropped" : "",
+                                   summary.droppedPoints > 0 ? ", \(summary.droppedPoints) unsupported points dropped" : "",
                                    summary.loopsStopped > 0 ? ", \(summary.loopsStopped) repetition loops stopped" : ""))
     }
 
@@ -143,19 +144,4 @@ struct Summarize: ParsableCommand {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         print(String(decoding: try encoder.encode(output), as: UTF8.self))
     }
-}
-
-/// The template a model's GGUF declares, or the `--template` override; a clear error when unrecognized.
-func chatTemplate(for runtime: ModelRuntime, override: String?) throws -> ChatTemplate {
-    if let override {
-        guard let template = ChatTemplate.named(override) else {
-            throw ValidationError("--template \(override) is unknown; expected one of \(ChatTemplate.names.joined(separator: ", "))")
-        }
-        return template
-    }
-    let jinja = try runtime.gguf.optionalString("tokenizer.chat_template")
-    guard let template = ChatTemplate.detect(jinja: jinja) else {
-        throw InputError("\(runtime.gguf.path): tokenizer.chat_template is not a template llmrun recognizes; pass --template \(ChatTemplate.names.joined(separator: "|"))")
-    }
-    return template
 }

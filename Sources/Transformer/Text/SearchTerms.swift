@@ -1,11 +1,12 @@
 import Foundation
 
-/// The terms a text is indexed and searched by: lowercased words for Latin script (light plural
-/// stemming, common function words dropped) and character bigrams for Chinese, which is written without
-/// spaces (a run of a single Han character is kept as a unigram). Grammatical particles such as 的, 了, 是
-/// separate bigrams instead of joining them: "腾讯的大模型" gives 腾讯, 大模, 模型 and not 讯的, 的大, which would
-/// make a question look unlike the sentence that answers it. Traditional characters are folded to
-/// simplified first, so a question in either script finds an article in the other.
+/// The terms a text is indexed and searched by (ask), scored by (extractive summaries) and its citations
+/// checked by (`CitationSupport`): lowercased words for Latin script (light plural stemming, common function
+/// words dropped) and character bigrams for Chinese, which is written without spaces (a run of a single Han
+/// character is kept as a unigram). Grammatical particles such as 的, 了, 是 separate bigrams instead of
+/// joining them: "腾讯的大模型" gives 腾讯, 大模, 模型 and not 讯的, 的大, which would make a question look unlike
+/// the sentence that answers it. Traditional characters are folded to simplified first, so a question in
+/// either script finds an article in the other.
 public enum SearchTerms {
     /// The terms of article text, in order (repeats kept: they count as term frequency).
     public static func terms(of text: String) -> [String] {

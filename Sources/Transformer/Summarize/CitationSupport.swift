@@ -1,0 +1,99 @@
+import Foundation
+
+/// Whether the sentences a claim cites (a summary's point, an answer) support it.
+///
+/// Shared wording is measured with the terms retrieval uses (`SearchTerms`: Chinese character bigrams,
+/// Latin words). Shared wording is not enough: "OpenAI 在 2021 年底离开谷歌" shares most of its bigrams
+/// with "两人还是在 2021 年底离开谷歌". So a claim's specifics — its numbers and its Latin-script names —
+/// must also be found in the sentences it cites.
+public enum CitationSupport {
+    /// The share of the claim's terms that the sentence contains.
+    public static func overlap(claim: String, sentence: String) -> Double {
+        let claimTerms = Set(SearchTerms.terms(of: claim))
+        guard !claimTerms.isEmpty else { return 0 }
+        return Double(claimTerms.intersection(SearchTerms.terms(of: sentence)).count) / Double(claimTerms.count)
+    }
+
+    /// The claim's specifics that none of `sentences` contains (empty when they support all of them).
+    public static func missingSpecifics(claim: String, sentences: [String]) -> [String] {
+        let specifics = Specifics(of: claim)
+        guard !specifics.isEmpty else { return [] }
+        let cited = sentences.map(Specifics.init)
+        let numbers = Set(cited.flatMap(\.numbers))
+        // Names are looked for in the sentences' text, spaces removed: "Open AI" supports "OpenAI".
+        let text = sentences.joined(separator: "\n").lowercased().filter { $0 != " " }
+        return specifics.numbers.filter { !numbers.contains($0) } + specifics.names.filter { !text.contains($0.lowercased()) }
+    }
+}
+
+/// The numbers and Latin-script names of a text: what a wrong claim most often gets wrong.
+struct Specifics: Equatable {
+    /// Digit runs, with full-width digits made ASCII, thousands separators dropped and a decimal part kept:
+    /// "1,000" → "1000", "３.５" → "3.5".
+    var numbers: [String] = []
+    /// Latin words that name something: three or more characters with a capital letter (OpenAI, Pichai,
+    /// AWS, A100), except, in text that is not Chinese, a capitalized word that starts a sentence ("The").
+    /// Two-letter words ("AI") name nothing.
+    var names: [String] = []
+
+    var isEmpty: Bool { numbers.isEmpty && names.isEmpty }
+
+    init(of text: String) {
+        let characters = Array(text)
+        let isChinese = text.unicodeScalars.contains(where: isHan)
+        var index = 0
+        var atSentenceStart = true
+        while index < characters.count {
+            let character = characters[index]
+            if let digit = Self.asciiDigit(character) {
+                var number = String(digit)
+                index += 1
+                while index < characters.count {
+                    if let digit = Self.asciiDigit(characters[index]) {
+                        number.append(digit)
+                        index += 1
+                    } else if ".．".contains(characters[index]), index + 1 < characters.count, let digit = Self.asciiDigit(characters[index + 1]) {
+                        number += "." + String(digit)
+                        index += 2
+                    } else if ",，".contains(characters[index]), Self.isThousandsGroup(characters, from: index + 1) {
+                        index += 1
+                    } else {
+                        break
+                    }
+                }
+                numbers.append(number)
+                atSentenceStart = false
+            } else if character.isASCII, character.isLetter {
+                var word = ""
+                while index < characters.count, characters[index].isASCII, characters[index].isLetter || characters[index].isNumber {
+                    word.append(characters[index])
+                    index += 1
+                }
+                let capitals = word.filter(\.isUppercase).count
+                let onlyStartsASentence = !isChinese && atSentenceStart && capitals == 1 && word.first?.isUppercase == true
+                if word.count >= 3, capitals > 0 || word.contains(where: \.isNumber), !onlyStartsASentence { names.append(word) }
+                // Digits inside a word ("A100") are numbers too, as they would be in the cited sentence.
+                numbers += word.split(whereSeparator: { !$0.isNumber }).map(String.init)
+                atSentenceStart = false
+            } else {
+                if ".!?。！？\n".contains(character) { atSentenceStart = true }
+                index += 1
+            }
+        }
+    }
+
+    /// Exactly three digits at `start`: "1,000" but not "2021,2022".
+    static func isThousandsGroup(_ characters: [Character], from start: Int) -> Bool {
+        guard start + 3 <= characters.count, characters[start..<(start + 3)].allSatisfy({ asciiDigit($0) != nil }) else { return false }
+        return start + 3 == characters.count || asciiDigit(characters[start + 3]) == nil
+    }
+
+    static func asciiDigit(_ character: Character) -> Character? {
+        guard let scalar = character.unicodeScalars.first, character.unicodeScalars.count == 1 else { return nil }
+        switch scalar.value {
+        case 0x30...0x39: return character
+        case 0xFF10...0xFF19: return Character(String(scalar.value - 0xFF10))
+        default: return nil
+        }
+    }
+}

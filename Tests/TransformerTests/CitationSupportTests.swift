@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+@testable import Transformer
+
+/// Citations of summary points: shared wording is not enough, the point's numbers and names must be in the
+/// cited sentences (constructed from article 000, where a summary said "OpenAI 在 2021 年底离开谷歌").
+@Suite struct CitationSupportTests {
+    static let sentences = [
+        "De Freitas 、Shazeer 因此萌生去意,尽管 CEO Pichai 亲自进行挽留,但最终,两人还是在 2021 年底离开谷歌,创办了 Character AI——目前 AI 大模型领域的独角兽之一。",
+        "OpenAI 早期更是从 Google 挖走了一百多人来扩展业务。",
+        "大模型时代的硅谷,人才流失非常严重。",
+    ]
+
+    func check(_ text: String, citing citations: [Int]) -> (point: SummaryPoint?, summary: Summary) {
+        var summary = Summary(language: .simplifiedChinese)
+        let point = Summarizer.check(SummaryPoint(text: text, citations: citations), sentences: Self.sentences,
+                                     allowed: Set(1...Self.sentences.count), summary: &summary)
+        return (point, summary)
+    }
+
+    @Test func aWrongNameUnderAWellWordedCitationDropsThePoint() {
+        let claim = "OpenAI 在 2021 年底离开谷歌"
+        // The wording alone would pass: most of the claim's terms are in the cited sentence.
+        #expect(CitationSupport.overlap(claim: claim, sentence: Self.sentences[0]) >= 0.3)
+        #expect(CitationSupport.missingSpecifics(claim: claim, sentences: [Self.sentences[0]]) == ["OpenAI"])
+        let (point, summary) = check(claim, citing: [1])
+        #expect(point == nil)
+        #expect(summary.droppedCitations == 1)
+        #expect(summary.droppedPoints == 1)
+    }
+
+    @Test func aWrongYearDropsThePoint() {
+        let (point, _) = check("两人在 2020 年底离开谷歌,创办了 Character AI", citing: [1])
+        #expect(point == nil)
+    }
+
+    @Test func aSupportedPointKeepsItsCitation() {
+        let (point, summary) = check("De Freitas 和 Shazeer 在 2021 年底离开谷歌,创办了 Character AI", citing: [1])
+        #expect(point?.citations == [1])
+        #expect(summary.droppedCitations == 0)
+    }
+
+    @Test func aPointCitingTheWrongSentenceIsReCited() {
+        let (point, summary) = check("OpenAI 从 Google 挖走了一百多人", citing: [1])
+        #expect(point?.citations == [2])
+        #expect(summary.droppedCitations == 1)
+        #expect(summary.droppedPoints == 0)
+    }
+
+    @Test func specificsMayComeFromSeveralCitedSentences() {
+        let (point, _) = check("Pichai 亲自挽留,两人仍离开谷歌;OpenAI 从 Google 挖走了一百多人", citing: [1, 2])
+        #expect(point?.citations == [1, 2])
+    }
+
+    @Test func aPointWithoutSpecificsOrSupportStaysUncited() {
+        let (point, summary) = check("这是一个值得关注的趋势", citing: [3])
+        #expect(point?.citations == [])
+        #expect(summary.droppedPoints == 0)
+    }
+
+    @Test func specificsAreNumbersAndNames() {
+        let english = Specifics(of: "The company paid $1,000 for GPT-3.5 and A100 chips; AI is big, and Microsoft agreed in 2021,2022.")
+        #expect(english.numbers == ["1000", "3.5", "100", "2021", "2022"])
+        #expect(english.names == ["GPT", "A100", "Microsoft"])
+        let chinese = Specifics(of: "Meta 在２０２２年挖走了 AI 专家。Scale AI 估值３.５亿")
+        #expect(chinese.numbers == ["2022", "3.5"])
+        #expect(chinese.names == ["Meta", "Scale"])
+        #expect(CitationSupport.missingSpecifics(claim: "OpenAI 的 GPT-4", sentences: ["Open AI 发布了 GPT 4"]).isEmpty)
+    }
+}
