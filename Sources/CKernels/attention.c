@@ -127,61 +127,82 @@ static inline float reduce16(const float *p) {
     return _mm_cvtss_f32(c) + _mm_cvtss_f32(_mm_shuffle_ps(c, c, 1));
 }
 
-void llk_attention_heads_tiled(const float *q, int64_t heads, int64_t head_dim, const uint16_t *keys,
-                               const uint16_t *values, int64_t kv_stride, int64_t first, int64_t last, float scale,
-                               float *out, float *scratch) {
+void llk_attention_tokens_tiled(const float *q, int64_t tokens, int64_t row_stride, int64_t heads, int64_t head_dim,
+                                const uint16_t *keys, const uint16_t *values, int64_t kv_stride, int64_t position,
+                                int64_t window, float scale, float *out, float *scratch) {
     // Scratch: keys of a tile transposed (head_dim × 64), values of a tile (64 × head_dim), scores (heads × 64),
-    // accumulators (heads × head_dim), running maxima and sums (heads each).
+    // accumulators (tokens × heads × head_dim), running maxima and sums (tokens × heads each). Each tile of keys
+    // and values is widened once for all the tokens and heads of the call.
+    const int64_t rows = tokens * heads;
     float *kt = scratch, *vt = kt + head_dim * kTile, *score = vt + kTile * head_dim, *acc = score + heads * kTile;
-    float *maximum = acc + heads * head_dim, *sum = maximum + heads;
-    for (int64_t i = 0; i < heads * head_dim; i++) acc[i] = 0.0f;
-    for (int64_t h = 0; h < heads; h++) { maximum[h] = -INFINITY; sum[h] = 0.0f; }
+    float *maximum = acc + rows * head_dim, *sum = maximum + rows;
+    for (int64_t i = 0; i < rows * head_dim; i++) acc[i] = 0.0f;
+    for (int64_t r = 0; r < rows; r++) { maximum[r] = -INFINITY; sum[r] = 0.0f; }
 
-    for (int64_t tile = first / kTile * kTile; tile <= last; tile += kTile) {
-        const int64_t lo = first > tile ? first - tile : 0;  // visible slots lo..<hi of this tile
-        const int64_t hi = last + 1 - tile < kTile ? last + 1 - tile : kTile;
-        for (int64_t t = lo; t < hi; t++) {
+    const int64_t last_position = position + tokens - 1;
+    const int64_t first_visible = window > 0 && position - window + 1 > 0 ? position - window + 1 : 0;
+    for (int64_t tile = first_visible / kTile * kTile; tile <= last_position; tile += kTile) {
+        // Slots of this tile any token sees; each token's own range is narrower.
+        const int64_t lo_all = first_visible > tile ? first_visible - tile : 0;
+        const int64_t hi_all = last_position + 1 - tile < kTile ? last_position + 1 - tile : kTile;
+        for (int64_t t = lo_all; t < hi_all; t++) {
             const uint16_t *k = keys + (tile + t) * kv_stride;
-            for (int64_t d = 0; d < head_dim; d++) kt[d * kTile + t] = _cvtsh_ss(k[d]);
+            for (int64_t d = 0; d < head_dim; d += 8) {
+                float wide[8];
+                _mm256_storeu_ps(wide, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k + d))));
+                for (int l = 0; l < 8; l++) kt[(d + l) * kTile + t] = wide[l];
+            }
             widen(values + (tile + t) * kv_stride, vt + t * head_dim, head_dim);
         }
-        for (int64_t h = 0; h < heads; h++) {
-            const float *qh = q + h * head_dim;
-            float *s = score + h * kTile;
-            __m256 dot[kTile / 8];
-            for (int x = 0; x < kTile / 8; x++) dot[x] = _mm256_setzero_ps();
-            for (int64_t d = 0; d < head_dim; d++) {
-                const __m256 qd = _mm256_set1_ps(qh[d]);
-                for (int x = 0; x < kTile / 8; x++) dot[x] = _mm256_fmadd_ps(_mm256_loadu_ps(kt + d * kTile + 8 * x), qd, dot[x]);
-            }
-            for (int x = 0; x < kTile / 8; x++) _mm256_storeu_ps(s + 8 * x, _mm256_mul_ps(dot[x], _mm256_set1_ps(scale)));
-            float tile_max = -INFINITY;
-            for (int64_t t = 0; t < kTile; t++) {
-                if (t < lo || t >= hi) s[t] = -INFINITY;
-                tile_max = fmaxf(tile_max, s[t]);
-            }
-            const float new_max = fmaxf(maximum[h], tile_max);
-            float *a = acc + h * head_dim;
-            if (new_max > maximum[h]) {
-                const float rescale = expf(maximum[h] - new_max);
-                for (int64_t i = 0; i < head_dim; i++) a[i] *= rescale;
-                sum[h] *= rescale;
-            }
-            maximum[h] = new_max;
-            double tile_sum = 0;
-            for (int x = 0; x < kTile / 8; x++)
-                _mm256_storeu_ps(s + 8 * x, exp_ggml(_mm256_sub_ps(_mm256_loadu_ps(s + 8 * x), _mm256_set1_ps(new_max))));
-            for (int x = 0; x < kTile / 16; x++) tile_sum += (double)reduce16(s + 16 * x);
-            sum[h] = (float)((double)sum[h] + tile_sum);
-            for (int64_t i = 0; i < head_dim; i += 8) {
-                __m256 y = _mm256_loadu_ps(a + i);
-                for (int64_t t = lo; t < hi; t++) y = _mm256_fmadd_ps(_mm256_loadu_ps(vt + t * head_dim + i), _mm256_set1_ps(s[t]), y);
-                _mm256_storeu_ps(a + i, y);
+        for (int64_t token = 0; token < tokens; token++) {
+            const int64_t p = position + token;
+            const int64_t first = window > 0 && p - window + 1 > 0 ? p - window + 1 : 0;
+            const int64_t lo = first > tile ? first - tile : 0;  // visible slots lo..<hi of this tile
+            const int64_t hi = p + 1 - tile < kTile ? p + 1 - tile : kTile;
+            if (hi <= lo) continue;  // all masked: llama.cpp skips the row for this tile
+            for (int64_t h = 0; h < heads; h++) {
+                const int64_t row = token * heads + h;
+                const float *qh = q + token * row_stride + h * head_dim;
+                float *s = score + h * kTile;
+                __m256 dot[kTile / 8];
+                for (int x = 0; x < kTile / 8; x++) dot[x] = _mm256_setzero_ps();
+                for (int64_t d = 0; d < head_dim; d++) {
+                    const __m256 qd = _mm256_set1_ps(qh[d]);
+                    for (int x = 0; x < kTile / 8; x++) dot[x] = _mm256_fmadd_ps(_mm256_loadu_ps(kt + d * kTile + 8 * x), qd, dot[x]);
+                }
+                for (int x = 0; x < kTile / 8; x++) _mm256_storeu_ps(s + 8 * x, _mm256_mul_ps(dot[x], _mm256_set1_ps(scale)));
+                float tile_max = -INFINITY;
+                for (int64_t t = 0; t < kTile; t++) {
+                    if (t < lo || t >= hi) s[t] = -INFINITY;
+                    tile_max = fmaxf(tile_max, s[t]);
+                }
+                const float new_max = fmaxf(maximum[row], tile_max);
+                float *a = acc + row * head_dim;
+                if (new_max > maximum[row]) {
+                    const float rescale = expf(maximum[row] - new_max);
+                    for (int64_t i = 0; i < head_dim; i++) a[i] *= rescale;
+                    sum[row] *= rescale;
+                }
+                maximum[row] = new_max;
+                double tile_sum = 0;
+                for (int x = 0; x < kTile / 8; x++)
+                    _mm256_storeu_ps(s + 8 * x, exp_ggml(_mm256_sub_ps(_mm256_loadu_ps(s + 8 * x), _mm256_set1_ps(new_max))));
+                for (int x = 0; x < kTile / 16; x++) tile_sum += (double)reduce16(s + 16 * x);
+                sum[row] = (float)((double)sum[row] + tile_sum);
+                for (int64_t i = 0; i < head_dim; i += 8) {
+                    __m256 y = _mm256_loadu_ps(a + i);
+                    for (int64_t t = lo; t < hi; t++) y = _mm256_fmadd_ps(_mm256_loadu_ps(vt + t * head_dim + i), _mm256_set1_ps(s[t]), y);
+                    _mm256_storeu_ps(a + i, y);
+                }
             }
         }
     }
-    for (int64_t h = 0; h < heads; h++) {
-        const float inverse = sum[h] == 0.0f ? 0.0f : 1.0f / sum[h];
-        for (int64_t i = 0; i < head_dim; i++) out[h * head_dim + i] = acc[h * head_dim + i] * inverse;
+    for (int64_t token = 0; token < tokens; token++) {
+        for (int64_t h = 0; h < heads; h++) {
+            const int64_t row = token * heads + h;
+            const float inverse = sum[row] == 0.0f ? 0.0f : 1.0f / sum[row];
+            float *o = out + token * row_stride + h * head_dim;
+            for (int64_t i = 0; i < head_dim; i++) o[i] = acc[row * head_dim + i] * inverse;
+        }
     }
 }

@@ -22,16 +22,35 @@ public func causalAttention(
 ) {
     let kvDim = kvHeadCount * headDim
     let group = headCount / kvHeadCount
+    let kBase = { (kvHead: Int) in UnsafeRawPointer(keys + kvHead * headDim).assumingMemoryBound(to: UInt16.self) }
+    let vBase = { (kvHead: Int) in UnsafeRawPointer(values + kvHead * headDim).assumingMemoryBound(to: UInt16.self) }
+    let scratchFloats = attentionScratchCount(headDim: headDim, group: group, threads: 1)
+    if count >= tiledAttentionMinimumTokens {
+        // One item: a block of consecutive tokens and the query heads that read one kv head, so that each tile of
+        // keys and values is widened once for all of them. Block order 0, n-1, 1, n-2, ...: a causal block's cost
+        // grows with its position, and parts are contiguous ranges of items.
+        let blocks = (count + tiledAttentionBlockTokens - 1) / tiledAttentionBlockTokens
+        pool.parallelParts(blocks * kvHeadCount) { items, part in
+            for item in items {
+                let rank = item / kvHeadCount
+                let block = rank % 2 == 0 ? rank / 2 : blocks - 1 - rank / 2
+                let kvHead = item % kvHeadCount
+                let t = block * tiledAttentionBlockTokens
+                let firstHead = t * headCount + kvHead * group
+                llk_attention_tokens_tiled(q + firstHead * headDim, Int64(min(tiledAttentionBlockTokens, count - t)),
+                                           Int64(headCount * headDim), Int64(group), Int64(headDim), kBase(kvHead), vBase(kvHead),
+                                           Int64(kvDim), Int64(start + t), Int64(window ?? 0), scale,
+                                           out + firstHead * headDim, scratch + part * scratchFloats)
+            }
+        }
+        return
+    }
     // One item: query heads of one token that read the same kv head, converted once per key for all of
     // them; single heads when there are too few groups to keep every thread busy (decode, one kv head).
     let headsPerItem = count * kvHeadCount >= pool.threadCount ? group : 1
-    let tiled = count >= tiledAttentionMinimumTokens
-    let scratchFloats = attentionScratchCount(headDim: headDim, group: headsPerItem, threads: 1)
     pool.parallelParts(count * headCount / headsPerItem) { items, part in
-        let partScratch = scratch + part * scratchFloats
         for item in items {
-            // Token order 0, n-1, 1, n-2, ...: a causal token's cost grows with its position, and parts are
-            // contiguous ranges of items, so pairing short and long rows keeps the parts' work even.
+            // Token order 0, n-1, 1, n-2, ...: as above.
             let itemsPerToken = headCount / headsPerItem
             let rank = item / itemsPerToken
             let t = rank % 2 == 0 ? rank / 2 : count - 1 - rank / 2
@@ -39,11 +58,9 @@ public func causalAttention(
             let kvHead = firstHead % headCount / group
             let position = start + t
             let first = window.map { max(0, position - $0 + 1) } ?? 0
-            let kBase = UnsafeRawPointer(keys + kvHead * headDim).assumingMemoryBound(to: UInt16.self)
-            let vBase = UnsafeRawPointer(values + kvHead * headDim).assumingMemoryBound(to: UInt16.self)
-            let attend = tiled ? llk_attention_heads_tiled : llk_attention_heads
-            attend(q + firstHead * headDim, Int64(headsPerItem), Int64(headDim), kBase, vBase, Int64(kvDim),
-                   Int64(first), Int64(position), scale, out + firstHead * headDim, partScratch)
+            llk_attention_heads(q + firstHead * headDim, Int64(headsPerItem), Int64(headDim), kBase(kvHead), vBase(kvHead),
+                                Int64(kvDim), Int64(first), Int64(position), scale, out + firstHead * headDim,
+                                scratch + part * scratchFloats)
         }
     }
 }
@@ -51,9 +68,11 @@ public func causalAttention(
 /// Floats of scratch `causalAttention` needs.
 public func attentionScratchCount(headDim: Int, group: Int, threads: Int) -> Int {
     let perThread = max(llk_attention_scratch_floats(Int64(group), Int64(headDim)),
-                        llk_attention_tiled_scratch_floats(Int64(group), Int64(headDim)))
+                        llk_attention_tiled_scratch_floats(Int64(tiledAttentionBlockTokens), Int64(group), Int64(headDim)))
     return threads * Int(perThread)
 }
 
 /// Batch size from which llama.cpp's CPU flash attention takes its tiled form (`GGML_FA_TILE_Q`).
 public let tiledAttentionMinimumTokens = 64
+/// Tokens whose queries share each widened tile of keys and values in the tiled form.
+let tiledAttentionBlockTokens = 16
