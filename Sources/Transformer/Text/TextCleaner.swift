@@ -447,16 +447,25 @@ public struct TextCleaner: Sendable {
     /// Removes `(yè)` after a Han character (or a Latin letter): one syllable of Latin letters with at least one tone mark, so
     /// "(agent)" or "(AWS)" stay. Both ASCII and full-width parentheses.
     func removePinyinAnnotations(_ line: MappedScalars, report: inout CleaningReport) -> MappedScalars {
+        guard line.scalars.contains(where: { $0 == "(" || $0 == "（" }) else { return line }
+        return removeRuns(of: .pinyinAnnotation, in: line, report: &report) { scalars, index in
+            // Converters also annotate inside mis-decoded Latin words ("以O(shè)penAI"), hence letters too.
+            guard index > 0, scalars[index] == "(" || scalars[index] == "（",
+                  isHan(scalars[index - 1]) || ("a"..."z").contains(scalars[index - 1]) || ("A"..."Z").contains(scalars[index - 1])
+            else { return nil }
+            return pinyinAnnotationEnd(scalars, openingAt: index)
+        }
+    }
+
+    /// Copies `line` without the runs that `runEnd(scalars, start)` finds (it returns the run's end), recording them.
+    private func removeRuns(of category: CleaningCategory, in line: MappedScalars, report: inout CleaningReport,
+                            runEnd: ([Unicode.Scalar], Int) -> Int?) -> MappedScalars {
         let scalars = line.scalars
-        guard scalars.contains(where: { $0 == "(" || $0 == "（" }) else { return line }
         var output = MappedScalars(capacity: line.count)
         var index = 0
         while index < scalars.count {
-            // Converters also annotate inside mis-decoded Latin words ("以O(shè)penAI"), hence letters too.
-            if index > 0, scalars[index] == "(" || scalars[index] == "（",
-               isHan(scalars[index - 1]) || ("a"..."z").contains(scalars[index - 1]) || ("A"..."Z").contains(scalars[index - 1]),
-               let end = pinyinAnnotationEnd(scalars, openingAt: index) {
-                report.record(.pinyinAnnotation, removed: scalars[index..<end])
+            if let end = runEnd(scalars, index) {
+                report.record(category, removed: scalars[index..<end])
                 index = end
                 continue
             }
@@ -467,21 +476,7 @@ public struct TextCleaner: Sendable {
     }
 
     private func pinyinAnnotationEnd(_ scalars: [Unicode.Scalar], openingAt opening: Int) -> Int? {
-        var index = opening + 1
-        var hasToneMark = false
-        while index < scalars.count, index - opening <= 7 {
-            let scalar = scalars[index]
-            if scalar == ")" || scalar == "）" {
-                return hasToneMark && index > opening + 1 ? index + 1 : nil
-            }
-            if Self.toneMarkedVowels.contains(scalar) {
-                hasToneMark = true
-            } else if !(("a"..."z").contains(scalar) || scalar == "ü") {
-                return nil
-            }
-            index += 1
-        }
-        return nil
+        pinyinTailEnd(scalars, from: opening + 1, closers: ")）")
     }
 
     static let toneMarkedVowels: Set<Unicode.Scalar> = Set("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ".unicodeScalars)
@@ -496,20 +491,10 @@ public struct TextCleaner: Sendable {
     /// with an annotation's tail) within a few Han characters; so a real `?` between Chinese sentences (`特點?這些`, `呢?2016年`) stays.
     /// What the run stood for cannot be recovered: it is dropped, and the text on either side stays.
     func removeGarbledRuns(_ line: MappedScalars, report: inout CleaningReport) -> MappedScalars {
-        let scalars = line.scalars
-        guard scalars.contains("?") else { return line }
-        var output = MappedScalars(capacity: line.count)
-        var index = 0
-        while index < scalars.count {
-            if scalars[index] == "?", let end = garbledRunEnd(scalars, questionMarkAt: index) {
-                report.record(.garbled, removed: scalars[index..<end])
-                index = end
-                continue
-            }
-            output.append(scalars[index], from: line.offsets[index])
-            index += 1
+        guard line.scalars.contains("?") else { return line }
+        return removeRuns(of: .garbled, in: line, report: &report) { scalars, index in
+            scalars[index] == "?" ? garbledRunEnd(scalars, questionMarkAt: index) : nil
         }
-        return output
     }
 
     private func garbledRunEnd(_ scalars: [Unicode.Scalar], questionMarkAt start: Int) -> Int? {
@@ -553,12 +538,13 @@ public struct TextCleaner: Sendable {
     }
 
     /// The end of `shù)` at `start`: one pinyin syllable with a tone mark, then `)`.
-    private func pinyinTailEnd(_ scalars: [Unicode.Scalar], from start: Int) -> Int? {
+    /// End of a pinyin syllable and its closing parenthesis from `start` (at most 7 scalars, at least one tone mark).
+    private func pinyinTailEnd(_ scalars: [Unicode.Scalar], from start: Int, closers: String = ")") -> Int? {
         var index = start
         var hasToneMark = false
         while index < scalars.count, index - start < 7 {
             let scalar = scalars[index]
-            if scalar == ")" { return hasToneMark ? index + 1 : nil }
+            if closers.unicodeScalars.contains(scalar) { return hasToneMark ? index + 1 : nil }
             if Self.toneMarkedVowels.contains(scalar) {
                 hasToneMark = true
             } else if !(("a"..."z").contains(scalar) || scalar == "ü") {
