@@ -67,4 +67,14 @@ import Testing
         #expect(chinese.names == ["Meta", "Scale"])
         #expect(CitationSupport.missingSpecifics(claim: "OpenAI 的 GPT-4", sentences: ["Open AI 发布了 GPT 4"]).isEmpty)
     }
+
+    @Test func chineseNamesAndTitlesMustBeInTheCitedSentences() {
+        let claim = "美国总统唐纳德·特朗普接受《纽约时报》采访"
+        #expect(Specifics(of: claim).names == ["纳德·特朗", "纽约时报"])
+        // Another font's dot and the traditional script still support the name.
+        #expect(CitationSupport.missingSpecifics(claim: claim, sentences: ["唐納德・特朗普週二對《紐約時報》說"]).isEmpty)
+        // A different person, or a different newspaper, does not.
+        #expect(CitationSupport.missingSpecifics(claim: "乔·拜登接受《纽约时报》采访", sentences: ["唐纳德·特朗普对《纽约时报》说"]) == ["乔·拜登"])
+        #expect(CitationSupport.missingSpecifics(claim: claim, sentences: ["唐纳德·特朗普对《华尔街日报》说"]) == ["纽约时报"])
+    }
 }

@@ -16,16 +16,8 @@ public struct Article: Sendable {
 
     /// Reads `path` ("-" for stdin).
     public static func load(path: String) throws -> Article {
-        let name = path == "-" ? "stdin" : path
-        let data: Data
-        if path == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-                throw InputFileError(description: "\(name): cannot read: \(error.localizedDescription)")
-            }
-        }
-        return try Article(cleaned: TextCleaner().clean(try TextDecoder.decode(data, name: name)))
+        let input = try InputFile.read(path)
+        return try Article(cleaned: TextCleaner().clean(try TextDecoder.decode(input.bytes, name: input.name)))
     }
 
     public var sentenceTexts: [String] { sentences.map(\.text) }
@@ -34,9 +26,4 @@ public struct Article: Sendable {
     public func line(ofSentence number: Int) -> Int? {
         sentences.indices.contains(number - 1) ? sentences[number - 1].source.line : nil
     }
-}
-
-/// A file that cannot be read at all.
-public struct InputFileError: Error, CustomStringConvertible {
-    public let description: String
 }

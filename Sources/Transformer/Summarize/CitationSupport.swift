@@ -20,20 +20,23 @@ public enum CitationSupport {
         guard !specifics.isEmpty else { return [] }
         let cited = sentences.map(Specifics.init)
         let numbers = Set(cited.flatMap(\.numbers))
-        // Names are looked for in the sentences' text, spaces removed: "Open AI" supports "OpenAI".
-        let text = sentences.joined(separator: "\n").lowercased().filter { $0 != " " }
-        return specifics.numbers.filter { !numbers.contains($0) } + specifics.names.filter { !text.contains($0.lowercased()) }
+        // Names are looked for in the sentences' text, spaces removed ("Open AI" supports "OpenAI"), in one
+        // Chinese script and with one name dot: a summary may write 特朗普 where its article has 特朗普 or 川普.
+        let text = Specifics.comparable(sentences.joined(separator: "\n"))
+        return specifics.numbers.filter { !numbers.contains($0) } + specifics.names.filter { !text.contains(Specifics.comparable($0)) }
     }
 }
 
-/// The numbers and Latin-script names of a text: what a wrong claim most often gets wrong.
+/// The numbers and names of a text: what a wrong claim most often gets wrong.
 struct Specifics: Equatable {
     /// Digit runs, with full-width digits made ASCII, thousands separators dropped and a decimal part kept:
     /// "1,000" → "1000", "３.５" → "3.5".
     var numbers: [String] = []
     /// Latin words that name something: three or more characters with a capital letter (OpenAI, Pichai,
     /// AWS, A100), except, in text that is not Chinese, a capitalized word that starts a sentence ("The").
-    /// Two-letter words ("AI") name nothing.
+    /// Two-letter words ("AI") name nothing. In Chinese: the titles between 《》, and transliterated
+    /// foreign names, which join their parts with a middle dot (萨姆·奥尔特曼): the two characters on
+    /// each side of the dot stand for the name, since Chinese text does not mark where a name starts.
     var names: [String] = []
 
     var isEmpty: Bool { numbers.isEmpty && names.isEmpty }
@@ -80,6 +83,36 @@ struct Specifics: Equatable {
                 index += 1
             }
         }
+        if isChinese { names += Self.chineseNames(characters) }
+    }
+
+    /// The middle dots that join the parts of a transliterated name, as different fonts and sites write them.
+    static let nameDots: Set<Character> = ["·", "・", "•", "‧", "･"]
+
+    static func chineseNames(_ characters: [Character]) -> [String] {
+        var names: [String] = []
+        var index = 0
+        while index < characters.count {
+            let character = characters[index]
+            if character == "《", let close = characters[(index + 1)...].prefix(40).firstIndex(of: "》"), close > index + 1 {
+                names.append(String(characters[(index + 1)..<close]))
+                index = close + 1
+                continue
+            }
+            if nameDots.contains(character), index > 0, index + 1 < characters.count,
+               SearchTerms.isHan(characters[index - 1]), SearchTerms.isHan(characters[index + 1]) {
+                let start = index >= 2 && SearchTerms.isHan(characters[index - 2]) ? index - 2 : index - 1
+                let end = index + 2 < characters.count && SearchTerms.isHan(characters[index + 2]) ? index + 2 : index + 1
+                names.append(String(characters[start..<index]) + "·" + String(characters[(index + 1)...end]))
+            }
+            index += 1
+        }
+        return names
+    }
+
+    /// Lowercased, spaces removed, one name dot, simplified characters.
+    static func comparable(_ text: String) -> String {
+        SearchTerms.foldedToSimplified(String(text.lowercased().compactMap { $0 == " " ? nil : nameDots.contains($0) ? "·" : $0 }))
     }
 
     /// Exactly three digits at `start`: "1,000" but not "2021,2022".

@@ -336,3 +336,19 @@ func lineNumber(ofByteOffset byteOffset: Int, lineStarts: [Int]) -> Int {
     }
     return low + 1
 }
+
+/// The bytes of a file argument ("-": standard input), with the name messages use for it.
+public enum InputFile {
+    public static func read(_ path: String) throws(InputFileError) -> (bytes: Data, name: String) {
+        if path == "-" { return (FileHandle.standardInput.readDataToEndOfFile(), "stdin") }
+        do { return (try Data(contentsOf: URL(fileURLWithPath: path)), path) } catch {
+            throw InputFileError(description: "\(path): cannot read: \(error.localizedDescription)")
+        }
+    }
+}
+
+/// A file that cannot be read at all.
+public struct InputFileError: Error, CustomStringConvertible {
+    public let description: String
+    public init(description: String) { self.description = description }
+}
