@@ -235,6 +235,10 @@ def test_tokenize_round_trip():
     assert tokens and all(isinstance(t, int) for t in tokens)
     assert post("/detokenize", {"tokens": tokens}).json()["content"] == text
     expect_error(post("/detokenize", {"tokens": [10 ** 9]}), 400, "tokens")
+    # Numbers no token id can be (past Int32, fractional) name the field too, not "not valid JSON".
+    for bad in ([10 ** 20], [1.5], [-(10 ** 12)]):
+        expect_error(post("/detokenize", {"tokens": bad}), 400, "tokens")
+    expect_error(post("/detokenize", {}), 400, "tokens")
 
 
 def test_metrics():

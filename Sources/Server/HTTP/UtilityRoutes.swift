@@ -46,6 +46,15 @@ extension Routes {
 
     struct DetokenizeRequest: Decodable {
         let tokens: [Int32]
+        enum CodingKeys: String, CodingKey { case tokens }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            guard let tokens = try container.decodeIfPresent([Int32].self, forKey: .tokens, expecting: "an array of token ids") else {
+                throw DecodingError.keyNotFound(CodingKeys.tokens, .init(codingPath: [], debugDescription: "no tokens"))
+            }
+            self.tokens = tokens
+        }
     }
 
     /// `{"tokens": [ids]}` → `{"content": text}`.
