@@ -21,7 +21,7 @@ public enum CitationSupport {
         let cited = sentences.map(Specifics.init)
         let numbers = Set(cited.flatMap(\.numbers))
         // Names are looked for in the sentences' text, spaces removed ("Open AI" supports "OpenAI"), in one
-        // Chinese script and with one name dot: a summary may write 特朗普 where its article has 特朗普 or 川普.
+        // Chinese script and with one name dot: a point written 纽约时报 is supported by a sentence with 紐約時報.
         let text = Specifics.comparable(sentences.joined(separator: "\n"))
         return specifics.numbers.filter { !numbers.contains($0) } + specifics.names.filter { !text.contains(Specifics.comparable($0)) }
     }
