@@ -6,6 +6,7 @@
 #include "ckernels.h"
 #include <immintrin.h>
 #include <math.h>
+#include "block_simd.h"
 
 static inline float dot_ggml_order(const float *q, const float *k, int64_t n) {
     __m256 a[4][2];
@@ -87,37 +88,6 @@ void llk_attention_heads(const float *q, int64_t heads, int64_t head_dim, const 
 // for these batches as well moved gemma3's perplexity 0.66 % away from llama.cpp's.
 
 enum { kTile = 64 };
-
-// ggml_v_expf (AVX-512 form: the polynomial, then scalef by n), 8 lanes.
-static inline __m256 exp_ggml(__m256 x) {
-    const __m256 r = _mm256_set1_ps(0x1.8p23f);
-    const __m256 z = _mm256_fmadd_ps(x, _mm256_set1_ps(0x1.715476p+0f), r);
-    const __m256 n = _mm256_sub_ps(z, r);
-    const __m256 b = _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.7f7d1cp-20f), _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.62e4p-1f), x));
-    const __m256 u = _mm256_mul_ps(b, b);
-    const __m256 j = _mm256_fmadd_ps(
-        _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_set1_ps(0x1.0e4020p-7f), b, _mm256_set1_ps(0x1.573e2ep-5f)), u,
-                        _mm256_fmadd_ps(_mm256_set1_ps(0x1.555e66p-3f), b, _mm256_set1_ps(0x1.fffdb6p-2f))),
-        u, _mm256_fmadd_ps(_mm256_set1_ps(0x1.ffffecp-1f), b, _mm256_set1_ps(1.0f)));
-    const __m256 magnitude = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), n);
-    const __m256 beyond = _mm256_cmp_ps(magnitude, _mm256_set1_ps(192), _CMP_GT_OQ);
-    const __m256 subnormal = _mm256_andnot_ps(beyond, _mm256_cmp_ps(magnitude, _mm256_set1_ps(126), _CMP_GT_OQ));
-    if (!_mm256_movemask_ps(subnormal)) {
-        // 2^n built from its exponent bits: exact, as scalef is when the result is normal. Lanes beyond the range
-        // (masked scores are -inf) take 0 or ∞ as ggml_v_expf gives them.
-        const __m256 clamped = _mm256_min_ps(_mm256_max_ps(n, _mm256_set1_ps(-126)), _mm256_set1_ps(127));
-        const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(clamped), _mm256_set1_epi32(127)), 23);
-        const __m256 normal = _mm256_mul_ps(j, _mm256_castsi256_ps(e));
-        const __m256 limit = _mm256_and_ps(_mm256_cmp_ps(n, _mm256_setzero_ps(), _CMP_GT_OQ), _mm256_set1_ps(INFINITY));
-        return _mm256_blendv_ps(normal, limit, beyond);
-    }
-    // Rare lanes whose result is subnormal (a score about 87 below the maximum): per lane, rounded as scalef rounds.
-    float jl[8], nl[8], out[8];
-    _mm256_storeu_ps(jl, j);
-    _mm256_storeu_ps(nl, n);
-    for (int l = 0; l < 8; l++) out[l] = fabsf(nl[l]) > 192 ? (nl[l] <= 0 ? 0.0f : INFINITY) : ldexpf(jl[l], (int)nl[l]);
-    return _mm256_loadu_ps(out);
-}
 
 // _mm512_reduce_add_ps of 16 floats: halves of 8, of 4, then pairs.
 static inline float reduce16(const float *p) {

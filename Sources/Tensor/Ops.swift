@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 // Elementwise and row operations of the forward pass, on raw f32 buffers.
@@ -48,10 +49,7 @@ public func gatedActivation(_ activation: GatedActivation, gate: UnsafeMutablePo
     pool.parallelFor(count, granularity: chunk) { range in
         switch activation {
         case .silu:
-            for i in range {
-                let g = gate[i]
-                gate[i] = g / (1 + referenceExp(-g)) * up[i]
-            }
+            llk_swiglu(gate + range.lowerBound, up + range.lowerBound, Int64(range.count))
         case .geluTanh:
             let table = geluTable
             for i in range {
@@ -117,20 +115,4 @@ public func argmax(_ x: UnsafeBufferPointer<Float>) -> Int {
         bestValue = v
     }
     return best
-}
-
-/// e^x as ggml's vectorized `ggml_v_expf` computes it (after Arm's optimized routines: a range reduction
-/// x = n·ln2 + b and a degree-5 polynomial, max error about 1.5 ulp). ggml's SwiGLU uses it, so using the
-/// same approximation keeps our activations bit-identical to the reference's.
-@inline(__always)
-public func referenceExp(_ x: Float) -> Float {
-    let shift: Float = 0x1.8p23
-    let n = shift.addingProduct(x, 0x1.715476p+0) - shift  // round(x / ln 2)
-    let b = x.addingProduct(-n, 0x1.62e4p-1).addingProduct(-n, 0x1.7f7d1cp-20)  // x − n·ln 2
-    let u = b * b
-    let high = Float(0x1.573e2ep-5).addingProduct(0x1.0e4020p-7, b)
-    let low = Float(0x1.fffdb6p-2).addingProduct(0x1.555e66p-3, b)
-    let j = Float(1).addingProduct(0x1.ffffecp-1, b).addingProduct(low.addingProduct(high, u), u)
-    if abs(n) > 192 { return n <= 0 ? 0 : .infinity }
-    return Float(sign: .plus, exponent: Int(n), significand: j)
 }

@@ -261,6 +261,25 @@ func absoluteDots(_ t: QType, w: [UInt8], rowBytes: Int, rows: Int, skip: Int, n
 // MARK: - Tests
 
 @Suite(.serialized) struct KernelTests {
+    /// SwiGLU: x / (1 + e^-x) · u within float rounding of the libm form, the same bits whatever the length
+    /// (a tail runs through zero-padded lanes), and the limits: large negative x gives 0, large positive x · u.
+    @Test func swigluMatchesTheFormulaWithItsTail() {
+        var rng = SplitMix64(state: 7)
+        let n = 8 * 5 + 3
+        let x = (0..<n).map { _ in (rng.uniform() - 0.5) * 40 } + [-200, 200, 0]
+        let u = (0..<x.count).map { _ in (rng.uniform() - 0.5) * 4 }
+        var whole = x
+        llk_swiglu(&whole, u, Int64(x.count))
+        for i in x.indices {
+            let expected = Double(x[i]) / (1 + exp(-Double(x[i]))) * Double(u[i])
+            #expect(abs(Double(whole[i]) - expected) <= 1e-6 * max(1, abs(expected)), "x \(x[i])")
+        }
+        #expect(whole[n] == 0 && whole[n + 1] == 200 * u[n + 1] && whole[n + 2] == 0)
+        var tail = Array(x[(n - 3)...])
+        llk_swiglu(&tail, Array(u[(n - 3)...]), Int64(tail.count))
+        #expect(tail == Array(whole[(n - 3)...]))
+    }
+
     @Test func dispatcherReportsAnISA() {
         let best = llk_best_isa()
         #expect(best >= 1, "every machine of ours has AVX2+FMA+F16C")

@@ -87,3 +87,6 @@ void llk_attention_tokens_tiled(const float *q, int64_t tokens, int64_t row_stri
 static inline int64_t llk_attention_tiled_scratch_floats(int64_t tokens, int64_t heads, int64_t head_dim) {
     return 2 * 64 * head_dim + heads * 64 + tokens * heads * (head_dim + 2);
 }
+
+/// SwiGLU in place, gate[i] = silu(gate[i]) * up[i], with ggml's vectorized exponential (same bits).
+void llk_swiglu(float *gate, const float *up, int64_t n);
