@@ -24,7 +24,12 @@ if [ "$all_built" = 1 ]; then
   exit 0
 fi
 
-export PATH="$VENV/bin:$PATH"   # the venv's cmake and ninja
+# CMake and Ninja from PyPI, in the cached virtual environment the fixture scripts also use.
+if [ ! -x "$VENV/bin/cmake" ] || [ ! -x "$VENV/bin/ninja" ]; then
+  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q cmake ninja
+fi
+export PATH="$VENV/bin:$PATH"
 
 if [ ! -f "$SRC/CMakeLists.txt" ]; then
   mkdir -p "$SDIST_DIR"

@@ -13,16 +13,17 @@
 // as unsigned q + 128 and the unpacked row carries -128 * sum(w) per 4-element group to undo it),
 // scaled and accumulated per block as ggml does, then summed in hsum_float_8's order.
 //
-// Panels (PW = 16 columns; columns past ncols are zero):
+// Panels (PW = 16 columns; columns past ncols are zero, stored as 128):
 //   Q8_0/Q8_1 activations, per 32-block: u8 q+128 [8 groups][16 cols][4] | f32 d[16] | (Q8_1) f32 s[16]
-//   Q8_K activations, per 256-block:     i16 q [128 pairs][16 cols][2] | f32 d[16] | i32 bsum32[8][16]
+//   Q8_K activations, per 256-block:     u8 q+128 [64 groups][16 cols][4] | f32 d[16] | i32 bsum32[8][16]
 //                                        | i32 bsum16[16][16]
 // Unpacked weight rows, per block:
 //   Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 (80 B): s8 w[32] | i32 corr[8] (per 4-element group) | f32 d | f32 m | pad
-//   Q4_K Q5_K (576 B): i16 sc*q [256] | i32 m[8] | f32 d | f32 dmin | pad
-//   Q6_K (640 B):      i16 sc*q [256] | i32 sc[16] | f32 d | pad   (the -32 offset through bsums, as ggml)
-// The K-quant weights carry their sub-block scale, so one vpdpwssd (2 products per lane) accumulates
-// a whole super-block lane by lane, with no corrections: the integers of ggml's lanes, exactly.
+//   Q4_K Q5_K Q6_K (384 B): s8 q[256] (unsigned codes) | i32 sc[16] (Q6_K: 16 sub-block scales, else 8)
+//                           | i32 m[8] | i32 corr[4] (per 64 elements) | f32 d | f32 dmin | pad
+// The K-quant codes go through vpdpbusd too (4 products per lane); each sub-block's integer sum is
+// then multiplied by its scale, and corr = 128 * sum(sc * q) over 64 elements undoes the +128 of the
+// activations (Q6_K's -32 offset comes off through bsums, as ggml does). The integers are ggml's, exactly.
 #include <immintrin.h>
 #include <string.h>
 #include "block_simd.h"
@@ -31,6 +32,9 @@
 enum { PW = 16 };
 // Weight rows the K-quant micro-kernel runs at once (one integer accumulator each).
 enum { KQ_ROWS = 8 };
+// Byte offsets in a Q8_K panel block and in an unpacked K-quant weight block (see the layouts above).
+enum { KP_D = 4096, KP_BSUM32 = KP_D + 64, KP_BSUM16 = KP_BSUM32 + 512, KP_BYTES = KP_BSUM16 + 1024 };
+enum { KU_SC = 256, KU_M = KU_SC + 64, KU_CORR = KU_M + 32, KU_D = KU_CORR + 16, KU_DMIN = KU_D + 4, KU_BYTES = 384 };
 
 INL int32_t ldi(const uint8_t *p) { int32_t v; memcpy(&v, p, 4); return v; }
 INL void sti(uint8_t *p, int32_t v) { memcpy(p, &v, 4); }
@@ -52,9 +56,9 @@ static int gemm_type_of(int t, gemm_type *g) {
     case LLK_Q8_0: *g = (gemm_type){FAM_Q8_0, 32, 34, 80}; return 1;
     case LLK_Q4_1: *g = (gemm_type){FAM_Q8_1, 32, 20, 80}; return 1;
     case LLK_Q5_1: *g = (gemm_type){FAM_Q8_1, 32, 24, 80}; return 1;
-    case LLK_Q4_K: *g = (gemm_type){FAM_Q8_K, 256, 144, 576}; return 1;
-    case LLK_Q5_K: *g = (gemm_type){FAM_Q8_K, 256, 176, 576}; return 1;
-    case LLK_Q6_K: *g = (gemm_type){FAM_Q8_K, 256, 210, 640}; return 1;
+    case LLK_Q4_K: *g = (gemm_type){FAM_Q8_K, 256, 144, KU_BYTES}; return 1;
+    case LLK_Q5_K: *g = (gemm_type){FAM_Q8_K, 256, 176, KU_BYTES}; return 1;
+    case LLK_Q6_K: *g = (gemm_type){FAM_Q8_K, 256, 210, KU_BYTES}; return 1;
     default: return 0;
     }
 }
@@ -63,7 +67,7 @@ static size_t panel_block_bytes(family f) {
     switch (f) {
     case FAM_Q8_0: return 512 + 64;
     case FAM_Q8_1: return 512 + 128;
-    default: return 8192 + 64 + 512 + 1024;
+    default: return KP_BYTES;
     }
 }
 
@@ -91,10 +95,9 @@ void llk_gemm_pack(int t, const void *vxq, size_t xq_stride, int64_t ncols, int6
     const int64_t nb = n / g.bsize, panels = (ncols + PW - 1) / PW;
     const size_t pbb = panel_block_bytes(g.fam);
     memset(out, 0, (size_t)panels * (size_t)nb * pbb);
-    // Zero columns hold q = 0: stored as 128 in the byte panels, as 0 in the int16 ones.
-    if (g.fam != FAM_Q8_K)
-        for (int64_t p = 0; p < panels; p++)
-            for (int64_t b = 0; b < nb; b++) memset(out + ((size_t)p * nb + b) * pbb, 128, (size_t)g.bsize * PW);
+    // Zero columns hold q = 0, stored as 128.
+    for (int64_t p = 0; p < panels; p++)
+        for (int64_t b = 0; b < nb; b++) memset(out + ((size_t)p * nb + b) * pbb, 128, (size_t)g.bsize * PW);
     // Trailer offsets of the activation row (see layout_of in ckernels.c).
     const size_t off_d = align32((size_t)nb * (g.fam == FAM_Q8_0 ? 34 : 36));
     const size_t off_s = off_d + align32((size_t)nb * 4);
@@ -107,19 +110,14 @@ void llk_gemm_pack(int t, const void *vxq, size_t xq_stride, int64_t ncols, int6
             if (g.fam == FAM_Q8_K) {
                 const uint8_t *blk = x + (size_t)b * 292;
                 const int8_t *q = (const int8_t *)(blk + 4);
-                stf(pb + 8192 + 4 * lane, ldf(blk));
+                stf(pb + KP_D + 4 * lane, ldf(blk));
                 for (int j = 0; j < 8; j++) {
-                    int16_t s0, s1;
-                    memcpy(&s0, blk + 260 + 4 * j, 2);
-                    memcpy(&s1, blk + 262 + 4 * j, 2);
-                    sti(pb + 8256 + 64 * j + 4 * lane, s0 + s1);
-                    sti(pb + 8768 + 128 * j + 4 * lane, s0);
-                    sti(pb + 8768 + 128 * j + 64 + 4 * lane, s1);
+                    const int16_t s0 = ld16s(blk + 260 + 4 * j), s1 = ld16s(blk + 262 + 4 * j);
+                    sti(pb + KP_BSUM32 + 64 * j + 4 * lane, s0 + s1);
+                    sti(pb + KP_BSUM16 + 128 * j + 4 * lane, s0);
+                    sti(pb + KP_BSUM16 + 128 * j + 64 + 4 * lane, s1);
                 }
-                for (int e = 0; e < 256; e++) {
-                    const int16_t v = q[e];
-                    memcpy(pb + (e / 2) * 64 + lane * 4 + (e % 2) * 2, &v, 2);
-                }
+                for (int e = 0; e < 256; e++) pb[(e / 4) * 64 + lane * 4 + (e % 4)] = (uint8_t)(q[e] + 128);
             } else {
                 const int8_t *q = (const int8_t *)(x + (size_t)b * (g.fam == FAM_Q8_0 ? 34 : 36) + (g.fam == FAM_Q8_0 ? 2 : 4));
                 stf(pb + 512 + 4 * lane, ldf(x + off_d + 4 * (size_t)b));
@@ -134,12 +132,17 @@ void llk_gemm_pack(int t, const void *vxq, size_t xq_stride, int64_t ncols, int6
 // Weight unpacking: one row of ggml blocks -> unpacked blocks (signed codes, correction, scales).
 
 
-// 32 unsigned codes -> 32 int16 at dst: codes 0..15 times scale_lo, codes 16..31 times scale_hi.
-INL void store_scaled(uint8_t *dst, __m256i codes, int scale_lo, int scale_hi) {
-    const __m256i a = _mm256_cvtepu8_epi16(_mm256_castsi256_si128(codes));
-    const __m256i b = _mm256_cvtepu8_epi16(_mm256_extracti128_si256(codes, 1));
-    _mm256_storeu_si256((__m256i *)(void *)dst, _mm256_mullo_epi16(a, _mm256_set1_epi16((int16_t)scale_lo)));
-    _mm256_storeu_si256((__m256i *)(void *)(dst + 32), _mm256_mullo_epi16(b, _mm256_set1_epi16((int16_t)scale_hi)));
+// corr[c] = 128 * sum of sc_j * q over the sub-blocks j (of `sub` elements) in elements 64c..64c+63.
+static void store_corrections(uint8_t *u, int sub) {
+    for (int c = 0; c < 4; c++) {
+        int32_t corr = 0;
+        for (int j = 64 * c / sub; j < 64 * (c + 1) / sub; j++) {
+            int32_t sum = 0;
+            for (int e = 0; e < sub; e++) sum += u[j * sub + e];
+            corr += (int32_t)ld32(u + KU_SC + 4 * j) * sum;
+        }
+        sti(u + KU_CORR + 4 * c, 128 * corr);
+    }
 }
 
 static void unpack_row(int t, const uint8_t *src, int64_t nb, uint8_t *dst, size_t ubytes) {
@@ -179,12 +182,13 @@ static void unpack_row(int t, const uint8_t *src, int64_t nb, uint8_t *dst, size
                 const __m256i raw = ld256(ql + 32 * j);
                 const __m256i lo = _mm256_or_si256(_mm256_and_si256(raw, m4), _mm256_and_si256(_mm256_slli_epi16(_mm256_srli_epi16(qh, 2 * j), 4), m10));
                 const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(raw, 4), m4), _mm256_and_si256(_mm256_slli_epi16(_mm256_srli_epi16(qh, 2 * j + 1), 4), m10));
-                store_scaled(u + 128 * j, lo, sc[2 * j], sc[2 * j]);
-                store_scaled(u + 128 * j + 64, hi, sc[2 * j + 1], sc[2 * j + 1]);
+                _mm256_storeu_si256((__m256i *)(void *)(u + 64 * j), lo);
+                _mm256_storeu_si256((__m256i *)(void *)(u + 64 * j + 32), hi);
             }
-            for (int j = 0; j < 8; j++) sti(u + 512 + 4 * j, mn[j]);
-            stf(u + 544, ldh(blk));
-            stf(u + 548, ldh(blk + 2));
+            for (int j = 0; j < 8; j++) { sti(u + KU_SC + 4 * j, sc[j]); sti(u + KU_M + 4 * j, mn[j]); }
+            stf(u + KU_D, ldh(blk));
+            stf(u + KU_DMIN, ldh(blk + 2));
+            store_corrections(u, 32);
             break;
         }
         case LLK_Q6_K: {
@@ -200,10 +204,11 @@ static void unpack_row(int t, const uint8_t *src, int64_t nb, uint8_t *dst, size
                     _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 4), m3), 4)),
                     _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 6), m3), 4)),
                 };
-                for (int k = 0; k < 4; k++) store_scaled(u + 256 * h + 64 * k, q[k], scales[8 * h + 2 * k], scales[8 * h + 2 * k + 1]);
+                for (int k = 0; k < 4; k++) _mm256_storeu_si256((__m256i *)(void *)(u + 128 * h + 32 * k), q[k]);
             }
-            for (int j = 0; j < 16; j++) sti(u + 512 + 4 * j, scales[j]);
-            stf(u + 576, ldh(blk + 208));
+            for (int j = 0; j < 16; j++) sti(u + KU_SC + 4 * j, scales[j]);
+            stf(u + KU_D, ldh(blk + 208));
+            store_corrections(u, 16);
             break;
         }
         default: break;

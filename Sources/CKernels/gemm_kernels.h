@@ -44,45 +44,58 @@ ISA_INL void NAME(mk_q8_0)(const uint8_t *wt, size_t ws, const int NR, const uin
 }
 
 // Q4_K Q5_K Q6_K, in the arithmetic llama.cpp's x86 build uses for batches: exact integer sums
-// S = sum sc * q * y (vpdpwssd over int16 pairs; Q6_K's -32 offset comes off as 32 * sum_j sc_j * bsum16_j)
-// and, with mins, M = sum_j min_j * bsum32_j, then float steps. Q4_K, whose weights llama.cpp repacks
+// S = sum sc * q * y (per sub-block, vpdpbusd of the codes against y + 128, times the sub-block's
+// scale, less corr), Q6_K's -32 offset as 32 * sum_j sc_j * bsum16_j and, with mins,
+// M = sum_j min_j * bsum32_j; then float steps. Q4_K, whose weights llama.cpp repacks
 // (ggml_gemm_q4_K_8x8_q8_K, groups of 4 activation rows): per 64 elements, acc += S * (d_w d_x) and
 // accm += M * (dmin_w d_x), result acc - accm. Q5_K and Q6_K (ggml's tiled K-quant matmul, 8 or more
 // activation rows): per super-block, acc += (S d_w - dmin_w M) * d_x.
 // One integer vector per row, so eight rows share each activation load.
 ISA_INL void NAME(mk_kquant)(int t, const uint8_t *wt, size_t ws, const int NR, const uint8_t *pn, int64_t nb, VF *out) {
     const int with_mins = t != LLK_Q6_K;
-    const size_t ub = with_mins ? 576 : 640;
     const int parts = t == LLK_Q4_K ? 4 : 1;               // float steps per super-block
+    const int sub = t == LLK_Q6_K ? 16 : 32;               // elements per sub-block (one scale)
     const int sides = with_mins ? 8 / parts : 16;          // bsum terms per step
     VF acc[KQ_ROWS], accm[KQ_ROWS];
     for (int r = 0; r < NR; r++) { acc[r] = ZEROF(); accm[r] = ZEROF(); }
     for (int64_t b = 0; b < nb; b++) {
-        const uint8_t *pb = pn + (size_t)b * 9792;
-        const uint8_t *u = wt + (size_t)b * ub;
-        const VF dy = LOADF((pb + 8192));
+        const uint8_t *pb = pn + (size_t)b * KP_BYTES;
+        const uint8_t *u = wt + (size_t)b * KU_BYTES;
+        const VF dy = LOADF((pb + KP_D));
         for (int part = 0; part < parts; part++) {
             VI sum[KQ_ROWS], side[KQ_ROWS];
-            for (int r = 0; r < NR; r++) { sum[r] = ZEROI(); side[r] = ZEROI(); }
-            for (int pair = part * (128 / parts); pair < (part + 1) * (128 / parts); pair++) {
-                const VI a = LOADI((pb + 64 * pair));
-                for (int r = 0; r < NR; r++) sum[r] = DOTW(sum[r], a, BCAST(u + r * ws + 4 * pair));
+            for (int r = 0; r < NR; r++) sum[r] = ZEROI();
+            for (int j = part * (256 / parts) / sub; j < (part + 1) * (256 / parts) / sub; j++) {
+                VI dot[KQ_ROWS];
+                for (int r = 0; r < NR; r++) dot[r] = ZEROI();
+                for (int g = j * sub / 4; g < (j + 1) * sub / 4; g++) {
+                    const VI a = LOADI((pb + 64 * g));
+                    for (int r = 0; r < NR; r++) dot[r] = DOT(dot[r], a, BCAST(u + r * ws + 4 * g));
+                }
+                for (int r = 0; r < NR; r++) sum[r] = ADDI(sum[r], MULLO(dot[r], BCAST(u + r * ws + KU_SC + 4 * j)));
+            }
+            for (int r = 0; r < NR; r++) {
+                VI corr = BCAST(u + r * ws + KU_CORR + 4 * part * 4 / parts);
+                for (int c = part * 4 / parts + 1; c < (part + 1) * 4 / parts; c++) corr = ADDI(corr, BCAST(u + r * ws + KU_CORR + 4 * c));
+                sum[r] = SUBI(sum[r], corr);
+                side[r] = ZEROI();
             }
             // Q6_K: sc_j * bsum16_j over 16 sub-blocks; Q4_K/Q5_K: min_j * bsum32_j over this step's sub-blocks.
-            const uint8_t *bsums = pb + (with_mins ? 8256 : 8768);
+            const uint8_t *bsums = pb + (with_mins ? KP_BSUM32 : KP_BSUM16);
+            const int side_scales = with_mins ? KU_M : KU_SC;
             for (int j = part * sides; j < (part + 1) * sides; j++) {
                 const VI bj = LOADI((bsums + 64 * j));
-                for (int r = 0; r < NR; r++) side[r] = ADDI(side[r], MULLO(bj, BCAST(u + r * ws + 512 + 4 * j)));
+                for (int r = 0; r < NR; r++) side[r] = ADDI(side[r], MULLO(bj, BCAST(u + r * ws + side_scales + 4 * j)));
             }
             for (int r = 0; r < NR; r++) {
                 const uint8_t *ur = u + r * ws;
                 if (t == LLK_Q6_K) {
-                    acc[r] = FMA(MULF(CVT(SUBI(sum[r], SLLI(side[r], 5))), SETF(ldf(ur + 576))), dy, acc[r]);
+                    acc[r] = FMA(MULF(CVT(SUBI(sum[r], SLLI(side[r], 5))), SETF(ldf(ur + KU_D))), dy, acc[r]);
                 } else if (t == LLK_Q4_K) {
-                    acc[r] = FMA(CVT(sum[r]), MULF(SETF(ldf(ur + 544)), dy), acc[r]);
-                    accm[r] = FMA(CVT(side[r]), MULF(SETF(ldf(ur + 548)), dy), accm[r]);
+                    acc[r] = FMA(CVT(sum[r]), MULF(SETF(ldf(ur + KU_D)), dy), acc[r]);
+                    accm[r] = FMA(CVT(side[r]), MULF(SETF(ldf(ur + KU_DMIN)), dy), accm[r]);
                 } else {
-                    acc[r] = FMA(FNMA(SETF(ldf(ur + 548)), CVT(side[r]), MULF(CVT(sum[r]), SETF(ldf(ur + 544)))), dy, acc[r]);
+                    acc[r] = FMA(FNMA(SETF(ldf(ur + KU_DMIN)), CVT(side[r]), MULF(CVT(sum[r]), SETF(ldf(ur + KU_D)))), dy, acc[r]);
                 }
             }
         }
