@@ -49,26 +49,42 @@ static void bench(int type, const char *name, int64_t rows, int64_t n, size_t bl
         const int reps = level == 0 ? 5 : 41;
         double t[64];
         // hot
-        llk_matvec(type, w, rb, xq, n, y, 0, rows);
-        for (int i = 0; i < reps; i++) { double t0 = now(); llk_matvec(type, w, rb, xq, n, y, 0, rows); t[i] = now() - t0; }
+        llk_matvec(type, w, rb, 1, xq, n, y, 0, rows);
+        for (int i = 0; i < reps; i++) { double t0 = now(); llk_matvec(type, w, rb, 1, xq, n, y, 0, rows); t[i] = now() - t0; }
         qsort(t, reps, sizeof(double), cmpd);
         double hot = mb / t[reps / 2] / 1e9;
         // cold
         for (int i = 0; i < reps; i++) {
             const uint8_t *wc = w + mb * (size_t)(i % copies);
-            double t0 = now(); llk_matvec(type, wc, rb, xq, n, y, 0, rows); t[i] = now() - t0;
+            double t0 = now(); llk_matvec(type, wc, rb, 1, xq, n, y, 0, rows); t[i] = now() - t0;
         }
         qsort(t, reps, sizeof(double), cmpd);
         double cold = mb / t[reps / 2] / 1e9;
-        printf("%-5s %5lldx%-5lld %-12s matvec: hot %6.1f GB/s (%.3f ms), cold %6.1f GB/s   matmul GOP/s:",
+        printf("%-5s %5lldx%-5lld %-12s matvec: hot %6.1f GB/s (%.3f ms), cold %6.1f GB/s",
                name, (long long)rows, (long long)n, llk_kernel_name(), hot, mb / hot / 1e6, cold);
+        if (level > 0 && llk_interleave_supported(type) && rows % 8 == 0) {
+            // The same copies with their rows interleaved by 8 (the layout the models use for this type).
+            uint8_t *wi = aligned_alloc(64, (mb * copies + 63) & ~(size_t)63);
+            for (int k = 0; k < copies; k++) llk_interleave_rows(type, w + mb * (size_t)k, rb, rows, wi + mb * (size_t)k);
+            for (int i = 0; i < reps; i++) { double t0 = now(); llk_matvec(type, wi, rb, 8, xq, n, y, 0, rows); t[i] = now() - t0; }
+            qsort(t, reps, sizeof(double), cmpd);
+            const double hot8 = mb / t[reps / 2] / 1e9;
+            for (int i = 0; i < reps; i++) {
+                const uint8_t *wc = wi + mb * (size_t)(i % copies);
+                double t0 = now(); llk_matvec(type, wc, rb, 8, xq, n, y, 0, rows); t[i] = now() - t0;
+            }
+            qsort(t, reps, sizeof(double), cmpd);
+            printf(", rows by 8: hot %6.1f cold %6.1f GB/s", hot8, mb / t[reps / 2] / 1e9);
+            free(wi);
+        }
+        printf("   matmul GOP/s:");
         int cols[] = {1, 4, 8, 16, 32, 64};
         for (int ci = 0; ci < 6; ci++) {
             int nc = cols[ci];
             int r = level == 0 ? 1 : (nc <= 8 ? 7 : 3);
             for (int i = 0; i < r; i++) {
                 double t0 = now();
-                llk_matmul(type, w, rb, xq, ab, nc, n, y, rows, 0, rows);
+                llk_matmul(type, w, rb, 1, xq, ab, nc, n, y, rows, 0, rows);
                 t[i] = now() - t0;
             }
             qsort(t, r, sizeof(double), cmpd);
@@ -89,7 +105,7 @@ static void bench(int type, const char *name, int64_t rows, int64_t n, size_t bl
                 for (int i = 0; i < r; i++) {
                     double t0 = now();
                     llk_gemm_pack(type, xg, ab, nc, n, pn);
-                    llk_gemm(type, w, rb, pn, nc, n, yg, rows, 0, rows, scr, sb);
+                    llk_gemm(type, w, rb, 1, pn, nc, n, yg, rows, 0, rows, scr, sb);
                     t[i] = now() - t0;
                 }
                 qsort(t, r, sizeof(double), cmpd);

@@ -16,6 +16,11 @@ INL uint32_t ld32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 INL float ldf(const uint8_t *p) { float v; memcpy(&v, p, 4); return v; }
 INL int16_t ld16s(const uint8_t *p) { int16_t v; memcpy(&v, p, 2); return v; }
 INL size_t align32(size_t x) { return (x + 31) & ~(size_t)31; }
+// Row r of a matrix whose rows are interleaved block by block in groups of `group` rows (1: plain rows);
+// its consecutive blocks are group * bbytes apart.
+INL const uint8_t *row_start(const uint8_t *w, size_t row_bytes, int group, int64_t r, size_t bbytes) {
+    return w + (size_t)(r / group) * (size_t)group * row_bytes + (size_t)(r % group) * bbytes;
+}
 INL __m256i ld256(const void *p) { return _mm256_loadu_si256((const __m256i *)p); }
 
 // 16 packed bytes of nibbles -> 32 bytes: low nibbles (elements 0..15), then high nibbles (16..31).

@@ -20,6 +20,7 @@
 #include <immintrin.h>
 #include <cpuid.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <stdatomic.h>
 #include "block_simd.h"
@@ -447,6 +448,29 @@ typedef void (*row_kernel)(const uint8_t *w, size_t row_bytes, int64_t nrows, co
         }                                                                                              \
     }
 
+// Rows interleaved by 8 (llk_interleave_rows): bodies take one group (8 rows, block by block) and write
+// out[r*4 + c]; nr is a multiple of 8 and groups are 8 * row_bytes apart.
+typedef void (*group_kernel)(const uint8_t *w, size_t rb, int64_t nr, const uint8_t *xq, size_t xs,
+                             int nc, int64_t nb, float *y, int64_t ldy);
+// Groups of blocks the software prefetch runs ahead of the one being read.
+enum { X8_AHEAD = 4 };
+#define GEN_ROWS_X8(name, body, attr)                                                                  \
+    attr static void name(const uint8_t *w, size_t rb, int64_t nr, const uint8_t *xq, size_t xs,       \
+                          int nc, int64_t nb, float *y, int64_t ldy) {                                 \
+        for (int64_t r = 0; r < nr; r += 8) {                                                          \
+            const uint8_t *wg = w + (size_t)r * rb;                                                    \
+            float o[32];                                                                               \
+            switch (nc) {                                                                              \
+            case 1: body(wg, xq, xs, 1, nb, o); break;                                                 \
+            case 2: body(wg, xq, xs, 2, nb, o); break;                                                 \
+            case 3: body(wg, xq, xs, 3, nb, o); break;                                                 \
+            default: body(wg, xq, xs, 4, nb, o); break;                                                \
+            }                                                                                          \
+            for (int i = 0; i < 8; i++)                                                                \
+                for (int c = 0; c < nc; c++) y[(int64_t)c * ldy + r + i] = o[i * 4 + c];               \
+        }                                                                                              \
+    }
+
 INL float hsum8(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
@@ -571,13 +595,10 @@ INL int32_t hsum_i32x4(__m128i s) {
     return _mm_cvtsi128_si32(_mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1))));
 }
 INL int32_t hsum_i32x8(__m256i v) { return hsum_i32x4(_mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1))); }
-#define Q4K_BODY(MAC)                                                                                 \
-    float acc[4], accm[4];                                                                            \
-    for (int c = 0; c < NC; c++) { acc[c] = 0.0f; accm[c] = 0.0f; }                                   \
-    const __m256i m4 = _mm256_set1_epi8(0x0F);                                                        \
-    for (int64_t b = 0; b < nb; b++) {                                                                \
-        const uint8_t *wb = w + b * 144;                                                              \
-        for (int k = 0; k < 144; k += 64) _mm_prefetch((const char *)wb + rb + k, _MM_HINT_T0);       \
+// One super-block (weights at wb, block index b) against NC activation columns: ACC[c] and ACCM[c] updated.
+#define Q4K_BLOCK(MAC, ACC, ACCM)                                                                     \
+    {                                                                                                 \
+        const __m256i m4 = _mm256_set1_epi8(0x0F);                                                    \
         uint8_t sm[16];                                                                               \
         k4_scales(wb + 4, sm, sm + 8);                                                                \
         const __m256i smw = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)sm));               \
@@ -589,7 +610,7 @@ INL int32_t hsum_i32x8(__m256i v) { return hsum_i32x4(_mm_add_epi32(_mm256_casts
             const uint8_t *a = xq + c * xs + b * 292;                                                 \
             const __m256i bs = ld256(a + 260);                                                        \
             const __m128i bsp = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1)); \
-            accm[c] = fmaf((float)hsum_i32x4(_mm_madd_epi16(mins, bsp)), dmw * ldf(a), accm[c]);     \
+            ACCM[c] = fmaf((float)hsum_i32x4(_mm_madd_epi16(mins, bsp)), dmw * ldf(a), ACCM[c]);     \
             sumi[c] = _mm256_setzero_si256(); sumi2[c] = _mm256_setzero_si256();                      \
         }                                                                                             \
         for (int j = 0; j < 4; j++) {                                                                 \
@@ -606,10 +627,30 @@ INL int32_t hsum_i32x8(__m256i v) { return hsum_i32x4(_mm_add_epi32(_mm256_casts
         }                                                                                             \
         for (int c = 0; c < NC; c++) {                                                                \
             const float dy = ldf(xq + c * xs + b * 292);                                              \
-            acc[c] = fmaf((float)hsum_i32x8(_mm256_add_epi32(sumi[c], sumi2[c])), dw * dy, acc[c]);   \
+            ACC[c] = fmaf((float)hsum_i32x8(_mm256_add_epi32(sumi[c], sumi2[c])), dw * dy, ACC[c]);   \
         }                                                                                             \
+    }
+#define Q4K_BODY(MAC)                                                                                 \
+    float acc[4], accm[4];                                                                            \
+    for (int c = 0; c < NC; c++) { acc[c] = 0.0f; accm[c] = 0.0f; }                                   \
+    for (int64_t b = 0; b < nb; b++) {                                                                \
+        const uint8_t *wb = w + b * 144;                                                              \
+        for (int k = 0; k < 144; k += 64) _mm_prefetch((const char *)wb + rb + k, _MM_HINT_T0);       \
+        Q4K_BLOCK(MAC, acc, accm)                                                                     \
     }                                                                                                 \
     for (int c = 0; c < NC; c++) out[c] = acc[c] - accm[c];
+// Eight rows interleaved block by block (llk_interleave_rows): one linear stream of weights.
+#define Q4K_BODY_X8(MAC)                                                                              \
+    float acc[8][4], accm[8][4];                                                                      \
+    for (int r = 0; r < 8; r++) for (int c = 0; c < NC; c++) { acc[r][c] = 0.0f; accm[r][c] = 0.0f; } \
+    for (int64_t b = 0; b < nb; b++) {                                                                \
+        for (int k = 0; k < 8 * 144; k += 64) _mm_prefetch((const char *)w + (b + X8_AHEAD) * 8 * 144 + k, _MM_HINT_T0); \
+        for (int r = 0; r < 8; r++) {                                                                 \
+            const uint8_t *wb = w + (b * 8 + r) * 144;                                                \
+            Q4K_BLOCK(MAC, acc[r], accm[r])                                                           \
+        }                                                                                             \
+    }                                                                                                 \
+    for (int r = 0; r < 8; r++) for (int c = 0; c < NC; c++) out[r * 4 + c] = acc[r][c] - accm[r][c];
 
 #define MAC_AVX2(s, p, sc) s = _mm256_add_epi32(s, _mm256_madd_epi16(p, sc))
 #define MAC_VNNI(s, p, sc) s = _mm256_dpwssd_epi32(s, p, sc)
@@ -622,6 +663,14 @@ INL512 void q4_K_vnni(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs,
 }
 GEN_ROWS(rows_q4_K_avx2, q4_K_avx2, )
 GEN_ROWS(rows_q4_K_vnni, q4_K_vnni, T512)
+INL void q4_K_x8_avx2(const uint8_t *w, const uint8_t *xq, size_t xs, const int NC, int64_t nb, float *out) {
+    Q4K_BODY_X8(MAC_AVX2)
+}
+INL512 void q4_K_x8_vnni(const uint8_t *w, const uint8_t *xq, size_t xs, const int NC, int64_t nb, float *out) {
+    Q4K_BODY_X8(MAC_VNNI)
+}
+GEN_ROWS_X8(rows8_q4_K_avx2, q4_K_x8_avx2, )
+GEN_ROWS_X8(rows8_q4_K_vnni, q4_K_x8_vnni, T512)
 
 // Q5_K: Q4_K plus a fifth bit per element from qh (bit 2j for the low nibbles of pair j, 2j+1 for high).
 INL void q5_K_avx2(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
@@ -670,13 +719,9 @@ INL void q5_K_avx2(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, co
 GEN_ROWS(rows_q5_K_avx2, q5_K_avx2, )
 
 // Q6_K. codes 0..63 (unsigned), the -32 offset folded in through bsums: corr = -32 * sum_g sc_g*bsum_g.
-#define Q6K_BODY(MAC, SCALEPAIR)                                                                      \
-    __m256 acc[4];                                                                                    \
-    for (int c = 0; c < NC; c++) acc[c] = _mm256_setzero_ps();                                        \
-    const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);                          \
-    for (int64_t b = 0; b < nb; b++) {                                                                \
-        const uint8_t *wb = w + b * 210;                                                              \
-        for (int k = 0; k < 210; k += 64) _mm_prefetch((const char *)wb + rb + k, _MM_HINT_T0);       \
+#define Q6K_BLOCK(MAC, SCALEPAIR, ACC)                                                                \
+    {                                                                                                 \
+        const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);                      \
         const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(wb + 192)));      \
         const float dw = ldh(wb + 208);                                                               \
         __m256i sumi[2][4];                                                                           \
@@ -703,10 +748,29 @@ GEN_ROWS(rows_q5_K_avx2, q5_K_avx2, )
         }                                                                                             \
         for (int c = 0; c < NC; c++) {                                                                \
             const float dy = ldf(xq + c * xs + b * 292);                                              \
-            acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(dw * dy), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi[0][c], sumi[1][c])), acc[c]); \
+            ACC[c] = _mm256_fmadd_ps(_mm256_set1_ps(dw * dy), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi[0][c], sumi[1][c])), ACC[c]); \
         }                                                                                             \
+    }
+#define Q6K_BODY(MAC, SCALEPAIR)                                                                      \
+    __m256 acc[4];                                                                                    \
+    for (int c = 0; c < NC; c++) acc[c] = _mm256_setzero_ps();                                        \
+    for (int64_t b = 0; b < nb; b++) {                                                                \
+        const uint8_t *wb = w + b * 210;                                                              \
+        for (int k = 0; k < 210; k += 64) _mm_prefetch((const char *)wb + rb + k, _MM_HINT_T0);       \
+        Q6K_BLOCK(MAC, SCALEPAIR, acc)                                                                \
     }                                                                                                 \
     for (int c = 0; c < NC; c++) out[c] = hsum8(acc[c]);
+#define Q6K_BODY_X8(MAC, SCALEPAIR)                                                                   \
+    __m256 acc[8][4];                                                                                 \
+    for (int r = 0; r < 8; r++) for (int c = 0; c < NC; c++) acc[r][c] = _mm256_setzero_ps();         \
+    for (int64_t b = 0; b < nb; b++) {                                                                \
+        for (int k = 0; k < 8 * 210; k += 64) _mm_prefetch((const char *)w + (b + X8_AHEAD) * 8 * 210 + k, _MM_HINT_T0); \
+        for (int r = 0; r < 8; r++) {                                                                 \
+            const uint8_t *wb = w + (b * 8 + r) * 210;                                                \
+            Q6K_BLOCK(MAC, SCALEPAIR, acc[r])                                                         \
+        }                                                                                             \
+    }                                                                                                 \
+    for (int r = 0; r < 8; r++) for (int c = 0; c < NC; c++) out[r * 4 + c] = hsum8(acc[r][c]);
 
 // int16 vector: low 128 bits = scale 2p broadcast, high 128 bits = scale 2p+1 broadcast.
 static const uint8_t k_q6pair[32] __attribute__((aligned(32))) = {
@@ -723,6 +787,14 @@ INL512 void q6_K_vnni(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs,
 }
 GEN_ROWS(rows_q6_K_avx2, q6_K_avx2, )
 GEN_ROWS(rows_q6_K_vnni, q6_K_vnni, T512)
+INL void q6_K_x8_avx2(const uint8_t *w, const uint8_t *xq, size_t xs, const int NC, int64_t nb, float *out) {
+    Q6K_BODY_X8(MAC_AVX2, SCALEPAIR_AVX2)
+}
+INL512 void q6_K_x8_vnni(const uint8_t *w, const uint8_t *xq, size_t xs, const int NC, int64_t nb, float *out) {
+    Q6K_BODY_X8(MAC_VNNI, SCALEPAIR_VNNI)
+}
+GEN_ROWS_X8(rows8_q6_K_avx2, q6_K_x8_avx2, )
+GEN_ROWS_X8(rows8_q6_K_vnni, q6_K_x8_vnni, T512)
 
 // ---------------------------------------------------------------------------------------------
 // SwiGLU: gate[i] = silu(gate[i]) * up[i] as ggml_vec_swiglu_f32 computes it, x / (1 + ggml_v_expf(-x))
@@ -814,15 +886,66 @@ static row_kernel kernel_for(int t, int level) {
     return 0;
 }
 
-void llk_matmul(int t, const void *w, size_t row_bytes, const void *xq, size_t xq_stride, int64_t ncols,
+static group_kernel group_kernel_for(int t, int level) {
+    switch (t) {
+    case LLK_Q4_K: return level >= 2 ? rows8_q4_K_vnni : level == 1 ? rows8_q4_K_avx2 : 0;
+    case LLK_Q6_K: return level >= 2 ? rows8_q6_K_vnni : level == 1 ? rows8_q6_K_avx2 : 0;
+    default: return 0;
+    }
+}
+
+int llk_interleave_supported(int t) { return group_kernel_for(t, 1) != 0; }
+
+void llk_interleave_rows(int t, const void *src, size_t row_bytes, int64_t rows, void *dst) {
+    type_info ti;
+    if (!type_info_of(t, &ti) || rows % 8 != 0) return;
+    const int64_t nb = (int64_t)row_bytes / ti.bbytes;
+    const uint8_t *s = (const uint8_t *)src;
+    uint8_t *d = (uint8_t *)dst;
+    for (int64_t g = 0; g < rows / 8; g++)
+        for (int64_t b = 0; b < nb; b++)
+            for (int i = 0; i < 8; i++, d += ti.bbytes)
+                memcpy(d, s + (size_t)(8 * g + i) * row_bytes + (size_t)b * ti.bbytes, (size_t)ti.bbytes);
+}
+
+void llk_gather_row(int t, const void *w, size_t row_bytes, int row_group, int64_t r, void *dst) {
+    type_info ti;
+    if (!type_info_of(t, &ti) || row_group < 1) return;
+    const uint8_t *src = row_start((const uint8_t *)w, row_bytes, row_group, r, ti.bbytes);
+    for (size_t b = 0; b < row_bytes / (size_t)ti.bbytes; b++)
+        memcpy((uint8_t *)dst + b * (size_t)ti.bbytes, src + b * (size_t)row_group * (size_t)ti.bbytes, (size_t)ti.bbytes);
+}
+
+void llk_matmul(int t, const void *w, size_t row_bytes, int row_group, const void *xq, size_t xq_stride, int64_t ncols,
                 int64_t n, float *y, int64_t ldy, int64_t row_begin, int64_t row_end) {
     type_info ti;
-    if (!type_info_of(t, &ti) || row_end <= row_begin || ncols <= 0) return;
+    if (!type_info_of(t, &ti) || row_end <= row_begin || ncols <= 0 || (row_group != 1 && row_group != 8)) return;
     const act_layout L = layout_of(ti.act, n);
-    const uint8_t *wb = (const uint8_t *)w + (size_t)row_begin * row_bytes;
     const uint8_t *xb = (const uint8_t *)xq;
     const int64_t nr = row_end - row_begin;
-    row_kernel k = kernel_for(t, llk_current_isa());
+    const int level = llk_current_isa();
+    if (row_group == 8) {
+        group_kernel k = group_kernel_for(t, level);
+        if (k && row_begin % 8 == 0 && nr % 8 == 0) {
+            for (int64_t c = 0; c < ncols; c += 4) {
+                const int nc = (int)(ncols - c < 4 ? ncols - c : 4);
+                k((const uint8_t *)w + (size_t)row_begin * row_bytes, row_bytes, nr, xb + (size_t)c * xq_stride, xq_stride,
+                  nc, L.nb, y + c * ldy, ldy);
+            }
+            return;
+        }
+        // No group kernel at this level (or a range that splits a group): row by row, each gathered first.
+        uint8_t *row = (uint8_t *)malloc(row_bytes);
+        if (!row) return;
+        for (int64_t r = 0; r < nr; r++) {
+            llk_gather_row(t, w, row_bytes, 8, row_begin + r, row);
+            llk_matmul(t, row, row_bytes, 1, xq, xq_stride, ncols, n, y + r, ldy, 0, 1);
+        }
+        free(row);
+        return;
+    }
+    const uint8_t *wb = (const uint8_t *)w + (size_t)row_begin * row_bytes;
+    row_kernel k = kernel_for(t, level);
     if (!k) {
         ref_fn f = ref_of(t);
         for (int64_t c = 0; c < ncols; c++)
@@ -842,7 +965,7 @@ void llk_matmul(int t, const void *w, size_t row_bytes, const void *xq, size_t x
     }
 }
 
-void llk_matvec(int t, const void *w, size_t row_bytes, const void *xq, int64_t n, float *y,
+void llk_matvec(int t, const void *w, size_t row_bytes, int row_group, const void *xq, int64_t n, float *y,
                 int64_t row_begin, int64_t row_end) {
-    llk_matmul(t, w, row_bytes, xq, 0, 1, n, y, 0, row_begin, row_end);
+    llk_matmul(t, w, row_bytes, row_group, xq, 0, 1, n, y, 0, row_begin, row_end);
 }

@@ -145,14 +145,14 @@ static void store_corrections(uint8_t *u, int sub) {
     }
 }
 
-static void unpack_row(int t, const uint8_t *src, int64_t nb, uint8_t *dst, size_t ubytes) {
+// src: the row's first block; its blocks are `stride` bytes apart.
+static void unpack_row(int t, const uint8_t *src, size_t stride, int64_t nb, uint8_t *dst, size_t ubytes) {
     for (int64_t b = 0; b < nb; b++) {
         uint8_t *u = dst + (size_t)b * ubytes;
         switch (t) {
         case LLK_Q4_0: case LLK_Q4_1: case LLK_Q5_0: case LLK_Q5_1: case LLK_Q8_0: {
             const int has_min = t == LLK_Q4_1 || t == LLK_Q5_1, has_high = t == LLK_Q5_0 || t == LLK_Q5_1;
-            const size_t bytes = t == LLK_Q4_0 ? 18 : t == LLK_Q4_1 ? 20 : t == LLK_Q5_0 ? 22 : t == LLK_Q5_1 ? 24 : 34;
-            const uint8_t *blk = src + (size_t)b * bytes;
+            const uint8_t *blk = src + (size_t)b * stride;
             const uint8_t *qs = blk + 2 + (has_min ? 2 : 0) + (has_high ? 4 : 0);
             __m256i codes;
             if (t == LLK_Q8_0) {
@@ -172,7 +172,7 @@ static void unpack_row(int t, const uint8_t *src, int64_t nb, uint8_t *dst, size
         }
         case LLK_Q4_K: case LLK_Q5_K: {
             const int five = t == LLK_Q5_K;
-            const uint8_t *blk = src + (size_t)b * (five ? 176 : 144);
+            const uint8_t *blk = src + (size_t)b * stride;
             const uint8_t *ql = blk + (five ? 48 : 16);
             const __m256i qh = five ? ld256(blk + 16) : _mm256_setzero_si256(), m4 = _mm256_set1_epi8(0x0F), m10 = _mm256_set1_epi8(0x10);
             uint8_t sc[8], mn[8];
@@ -192,7 +192,7 @@ static void unpack_row(int t, const uint8_t *src, int64_t nb, uint8_t *dst, size
             break;
         }
         case LLK_Q6_K: {
-            const uint8_t *blk = src + (size_t)b * 210;
+            const uint8_t *blk = src + (size_t)b * stride;
             const int8_t *scales = (const int8_t *)(blk + 192);
             const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(3);
             for (int h = 0; h < 2; h++) {
@@ -281,10 +281,10 @@ int llk_gemm_available(int t) {
     return gemm_type_of(t, &g) && (level >= 2 || (level == 1 && g.fam != FAM_Q8_K && t != LLK_Q8_0));
 }
 
-void llk_gemm(int t, const void *w, size_t row_bytes, const void *panels, int64_t ncols, int64_t n,
+void llk_gemm(int t, const void *w, size_t row_bytes, int row_group, const void *panels, int64_t ncols, int64_t n,
               float *y, int64_t ldy, int64_t row_begin, int64_t row_end, void *scratch, size_t scratch_bytes) {
     gemm_type g;
-    if (!llk_gemm_available(t) || !gemm_type_of(t, &g) || row_end <= row_begin || ncols <= 0) return;
+    if (!llk_gemm_available(t) || !gemm_type_of(t, &g) || row_end <= row_begin || ncols <= 0 || row_group < 1) return;
     const int wide = llk_current_isa() >= 2;
     const int64_t nb = n / g.bsize, panel_count = (ncols + PW - 1) / PW;
     const size_t ws = (size_t)nb * g.ubytes, pstride = (size_t)nb * panel_block_bytes(g.fam);
@@ -295,7 +295,8 @@ void llk_gemm(int t, const void *w, size_t row_bytes, const void *panels, int64_
     for (int64_t r0 = row_begin; r0 < row_end; r0 += tile_rows) {
         const int64_t nr = row_end - r0 < tile_rows ? row_end - r0 : tile_rows;
         for (int64_t r = 0; r < nr; r++)
-            unpack_row(t, (const uint8_t *)w + (size_t)(r0 + r) * row_bytes, nb, tile + (size_t)r * ws, g.ubytes);
+            unpack_row(t, row_start((const uint8_t *)w, row_bytes, row_group, r0 + r, g.wbytes), (size_t)row_group * g.wbytes,
+                       nb, tile + (size_t)r * ws, g.ubytes);
         for (int64_t p = 0; p < panel_count; p++) {
             const int lanes = (int)(ncols - p * PW < PW ? ncols - p * PW : PW);
             const uint8_t *pn = (const uint8_t *)panels + (size_t)p * pstride;

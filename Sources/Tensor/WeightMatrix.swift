@@ -13,6 +13,11 @@ public struct WeightMatrix: @unchecked Sendable {
     public let columns: Int
     public let rowBytes: Int
     public let data: UnsafeRawPointer
+    /// How the rows are laid out at `data`: 1, ggml's layout (the file's); 8, interleaved block by block
+    /// in groups of 8 rows (`interleaved()`), so that the decode kernels read one linear stream.
+    public let rowGroup: Int
+    /// Owns `data` when it is not the model file's mapping.
+    private let storage: OwnedBytes?
 
     /// `bytes` must hold exactly rows × columns elements of `type`; checked by the caller's loader.
     public init(type: GGMLType, rows: Int, columns: Int, bytes: UnsafeRawBufferPointer) {
@@ -24,13 +29,40 @@ public struct WeightMatrix: @unchecked Sendable {
         self.columns = columns
         self.rowBytes = rowBytes
         self.data = bytes.baseAddress.unsafelyUnwrapped
+        self.rowGroup = 1
+        self.storage = nil
+    }
+
+    private init(_ matrix: WeightMatrix, rowGroup: Int, storage: OwnedBytes) {
+        type = matrix.type
+        rows = matrix.rows
+        columns = matrix.columns
+        rowBytes = matrix.rowBytes
+        data = UnsafeRawPointer(storage.pointer)
+        self.rowGroup = rowGroup
+        self.storage = storage
+    }
+
+    /// This matrix with its rows interleaved by 8 in memory of its own, when its type has kernels for that
+    /// layout (Q4_K, Q6_K: llama.cpp also repacks those for its CPU kernels) and its rows come in whole
+    /// groups; otherwise nil. The products give the same bits in either layout.
+    public func interleaved() -> WeightMatrix? {
+        let ggmlType = Int32(type.rawValue)
+        guard rowGroup == 1, rows % 8 == 0, llk_interleave_supported(ggmlType) != 0, llk_best_isa() >= 1 else { return nil }
+        let storage = OwnedBytes(count: rows * rowBytes)
+        llk_interleave_rows(ggmlType, data, rowBytes, Int64(rows), storage.pointer)
+        return WeightMatrix(self, rowGroup: 8, storage: storage)
     }
 
     private var hasIntegerKernel: Bool { llk_known(Int32(type.rawValue)) != 0 }
 
     /// Dequantizes row `row` into `y[0..<columns]`.
     public func dequantizeRow(_ row: Int, into y: UnsafeMutablePointer<Float>) {
-        type.dequantize(UnsafeRawBufferPointer(start: data + row * rowBytes, count: rowBytes), count: columns, into: y)
+        let start = data + (row / rowGroup) * rowGroup * rowBytes + (row % rowGroup) * type.bytesPerBlock
+        for block in 0..<(columns / type.blockSize) {
+            type.dequantize(UnsafeRawBufferPointer(start: start + block * rowGroup * type.bytesPerBlock, count: type.bytesPerBlock),
+                            count: type.blockSize, into: y + block * type.blockSize)
+        }
     }
 
     /// y[0..<rows] = W · x, for one activation vector `x[0..<columns]` (decode).
@@ -75,11 +107,12 @@ public struct WeightMatrix: @unchecked Sendable {
         let activationBytes = llk_activation_bytes(ggmlType, Int64(columns))
         let xq = workspace.buffer(bytes: activationBytes * count)
         for t in 0..<count { llk_quantize_activation(ggmlType, x + t * columns, xq + t * activationBytes, Int64(columns)) }
-        pool.parallelFor(rows, granularity: 4) { range in
+        pool.parallelFor(rows, granularity: max(4, rowGroup)) { range in
             if count == 1 {
-                llk_matvec(ggmlType, data, rowBytes, xq, Int64(columns), y + range.lowerBound, Int64(range.lowerBound), Int64(range.upperBound))
+                llk_matvec(ggmlType, data, rowBytes, Int32(rowGroup), xq, Int64(columns), y + range.lowerBound,
+                           Int64(range.lowerBound), Int64(range.upperBound))
             } else {
-                llk_matmul(ggmlType, data, rowBytes, xq, activationBytes, Int64(count), Int64(columns),
+                llk_matmul(ggmlType, data, rowBytes, Int32(rowGroup), xq, activationBytes, Int64(count), Int64(columns),
                            y + range.lowerBound, Int64(rows), Int64(range.lowerBound), Int64(range.upperBound))
             }
         }
@@ -115,7 +148,7 @@ public struct WeightMatrix: @unchecked Sendable {
         let scratchBytes = llk_gemm_scratch_bytes(ggmlType, n, Int64(Self.gemmTileRows))
         workspace.reserveParts(pool.threadCount, bytes: scratchBytes)
         pool.parallelParts(rows, granularity: 16) { range, part in
-            llk_gemm(ggmlType, data, rowBytes, panels, Int64(count), n, y + range.lowerBound, Int64(rows),
+            llk_gemm(ggmlType, data, rowBytes, Int32(rowGroup), panels, Int64(count), n, y + range.lowerBound, Int64(rows),
                      Int64(range.lowerBound), Int64(range.upperBound), workspace.part(part).buffer(bytes: scratchBytes), scratchBytes)
         }
     }
@@ -136,6 +169,13 @@ public struct WeightMatrix: @unchecked Sendable {
             }
         }
     }
+}
+
+/// Memory allocated for a weight matrix (64-byte aligned), freed with the last matrix that uses it.
+private final class OwnedBytes: @unchecked Sendable {
+    let pointer: UnsafeMutableRawPointer
+    init(count: Int) { pointer = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 64) }
+    deinit { pointer.deallocate() }
 }
 
 /// OpenBLAS runs single-threaded inside our pool's threads, so that the two never oversubscribe the cores.

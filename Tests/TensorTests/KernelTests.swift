@@ -1,5 +1,6 @@
 import CKernels
 import Foundation
+import Tensor
 import Testing
 
 // Tests of the C quantized matvec/matmul kernels (Sources/CKernels).
@@ -220,7 +221,7 @@ func quantize(_ t: QType, _ x: [Float]) -> [UInt8] {
 
 /// Runs llk_matmul at an ISA level (columns stored xq_stride apart), result y[c * rows + r].
 func runMatmul(_ t: QType, level: Int32, w: [UInt8], rowBytes: Int, rows: Int, n: Int, xq: [[UInt8]],
-               rowBegin: Int = 0) -> [Float] {
+               rowBegin: Int = 0, rowGroup: Int32 = 1) -> [Float] {
     llk_force_isa(level)
     defer { llk_force_isa(-1) }
     let stride = xq[0].count
@@ -231,10 +232,10 @@ func runMatmul(_ t: QType, level: Int32, w: [UInt8], rowBytes: Int, rows: Int, n
         packed.withUnsafeBytes { ap in
             y.withUnsafeMutableBufferPointer { yp in
                 if xq.count == 1 {
-                    llk_matvec(t.id, wp.baseAddress, rowBytes, ap.baseAddress, Int64(n), yp.baseAddress,
+                    llk_matvec(t.id, wp.baseAddress, rowBytes, rowGroup, ap.baseAddress, Int64(n), yp.baseAddress,
                                Int64(rowBegin), Int64(rowBegin + rows))
                 } else {
-                    llk_matmul(t.id, wp.baseAddress, rowBytes, ap.baseAddress, stride, Int64(xq.count), Int64(n),
+                    llk_matmul(t.id, wp.baseAddress, rowBytes, rowGroup, ap.baseAddress, stride, Int64(xq.count), Int64(n),
                                yp.baseAddress, Int64(rows), Int64(rowBegin), Int64(rowBegin + rows))
                 }
             }
@@ -380,7 +381,7 @@ func absoluteDots(_ t: QType, w: [UInt8], rowBytes: Int, rows: Int, skip: Int, n
                 packed.withUnsafeBytes { llk_gemm_pack(t.id, $0.baseAddress, stride, Int64(ncols), Int64(n), panels) }
                 w.withUnsafeBytes { wp in
                     y.withUnsafeMutableBufferPointer { yp in
-                        llk_gemm(t.id, wp.baseAddress, rowBytes, panels, Int64(ncols), Int64(n), yp.baseAddress, Int64(rows),
+                        llk_gemm(t.id, wp.baseAddress, rowBytes, 1, panels, Int64(ncols), Int64(n), yp.baseAddress, Int64(rows),
                                  Int64(skip), Int64(skip + rows), scratch, scratchBytes)
                     }
                 }
@@ -394,6 +395,69 @@ func absoluteDots(_ t: QType, w: [UInt8], rowBytes: Int, rows: Int, skip: Int, n
                 if t.blockSize == 32 {
                     let simd = runMatmul(t, level: llk_best_isa(), w: w, rowBytes: rowBytes, rows: rows, n: n, xq: xq, rowBegin: skip)
                     #expect(y == simd, "\(t) n=\(n) rows=\(rows) ncols=\(ncols): GEMM and llk_matmul differ in bits")
+                }
+            }
+        }
+    }
+
+    /// Rows interleaved by 8 (the layout models use for Q4_K and Q6_K) give the same bits as ggml's layout, at
+    /// every ISA level (the scalar level gathers each row), for 1 to 5 columns, whole groups and a range that
+    /// splits groups; in the prefill GEMM; and row by row through WeightMatrix.dequantizeRow.
+    @Test(arguments: [allTypes[7], allTypes[9]])
+    func interleavedRowsGiveTheSameBits(_ t: QType) throws {
+        #expect(llk_interleave_supported(t.id) != 0)
+        #expect(llk_interleave_supported(allTypes[0].id) == 0)
+        var rng = SplitMix64(state: UInt64(t.id) * 31 + 7)
+        for n in [256, 1536] {
+            let rows = 24
+            let rowBytes = n / t.blockSize * t.blockBytes
+            let w = randomWeights(t, rows: rows, n: n, rng: &rng)
+            var wi = [UInt8](repeating: 0, count: w.count)
+            w.withUnsafeBytes { src in wi.withUnsafeMutableBytes { llk_interleave_rows(t.id, src.baseAddress, rowBytes, Int64(rows), $0.baseAddress) } }
+            let moved = wi != w
+            #expect(moved == (n > t.blockSize), "one block per row: nothing moves; more: rows interleave")
+            for ncols in 1...5 {
+                let xq = (0..<ncols).map { _ in quantize(t, randomActivation(n: n, rng: &rng)) }
+                for level in 0...llk_best_isa() {
+                    for (begin, count) in [(0, rows), (8, 16), (3, 10)] {
+                        let plain = runMatmul(t, level: level, w: w, rowBytes: rowBytes, rows: count, n: n, xq: xq, rowBegin: begin)
+                        let grouped = runMatmul(t, level: level, w: wi, rowBytes: rowBytes, rows: count, n: n, xq: xq,
+                                                rowBegin: begin, rowGroup: 8)
+                        #expect(grouped == plain, "\(t) n=\(n) ncols=\(ncols) level \(level) rows \(begin)..<\(begin + count)")
+                    }
+                }
+            }
+            if llk_gemm_available(t.id) != 0 {
+                let ncols = 19
+                let xq = (0..<ncols).map { _ in quantize(t, randomActivation(n: n, rng: &rng)) }
+                let packed = xq.flatMap { $0 }
+                let panels = UnsafeMutableRawPointer.allocate(byteCount: llk_gemm_panel_bytes(t.id, Int64(ncols), Int64(n)), alignment: 64)
+                let scratchBytes = llk_gemm_scratch_bytes(t.id, Int64(n), 8)
+                let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchBytes, alignment: 64)
+                defer { panels.deallocate(); scratch.deallocate() }
+                packed.withUnsafeBytes { llk_gemm_pack(t.id, $0.baseAddress, xq[0].count, Int64(ncols), Int64(n), panels) }
+                func gemm(_ weights: [UInt8], group: Int32) -> [Float] {
+                    var y = [Float](repeating: .nan, count: 13 * ncols)
+                    weights.withUnsafeBytes { wp in
+                        y.withUnsafeMutableBufferPointer { yp in
+                            llk_gemm(t.id, wp.baseAddress, rowBytes, group, panels, Int64(ncols), Int64(n), yp.baseAddress, 13,
+                                     5, 18, scratch, scratchBytes)
+                        }
+                    }
+                    return y
+                }
+                #expect(gemm(wi, group: 8) == gemm(w, group: 1), "\(t) n=\(n): GEMM over interleaved rows")
+            }
+            let type = try #require(GGMLType(rawValue: UInt32(t.id)))
+            try w.withUnsafeBytes { bytes in
+                let matrix = WeightMatrix(type: type, rows: rows, columns: n, bytes: bytes)
+                let interleaved = try #require(matrix.interleaved())
+                #expect(interleaved.rowGroup == 8 && matrix.rowGroup == 1)
+                var a = [Float](repeating: 0, count: n), b = [Float](repeating: 1, count: n)
+                for row in [0, 5, 8, 23] {
+                    a.withUnsafeMutableBufferPointer { matrix.dequantizeRow(row, into: $0.baseAddress!) }
+                    b.withUnsafeMutableBufferPointer { interleaved.dequantizeRow(row, into: $0.baseAddress!) }
+                    #expect(a == b, "\(t) n=\(n) row \(row)")
                 }
             }
         }

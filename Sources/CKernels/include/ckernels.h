@@ -33,12 +33,23 @@ size_t llk_activation_bytes(int ggml_type, int64_t n);
 /// Quantizes x (n floats, n a multiple of the block size) into xq, as ggml's x86 CPU backend does
 /// (Q8_0/Q8_1: round to nearest even of x*127/amax; Q8_K: quantize_row_q8_K_ref).
 void llk_quantize_activation(int ggml_type, const float *x, void *xq, int64_t n);
-/// y[r - row_begin] = dot(row r of W, x) for r in [row_begin, row_end); W rows are row_bytes apart.
-void llk_matvec(int ggml_type, const void *w, size_t row_bytes, const void *xq, int64_t n,
+/// Weight layouts: row_group 1 is ggml's (rows row_bytes apart); row_group 8 is llk_interleave_rows's, in
+/// which each group of 8 rows is stored block by block (block b of rows 8g..8g+7, then block b+1, ...), so
+/// that a product over 8 rows reads one linear stream (the decode kernels are memory-bound).
+/// 1 if this weight type has kernels for rows interleaved by 8 (Q4_K, Q6_K).
+int llk_interleave_supported(int ggml_type);
+/// Copies `rows` (a multiple of 8) rows of ggml's layout at src into the interleaved layout at dst
+/// (rows * row_bytes bytes).
+void llk_interleave_rows(int ggml_type, const void *src, size_t row_bytes, int64_t rows, void *dst);
+/// Copies row r of W (layout row_group) into dst, in ggml's layout (row_bytes bytes).
+void llk_gather_row(int ggml_type, const void *w, size_t row_bytes, int row_group, int64_t r, void *dst);
+/// y[r - row_begin] = dot(row r of W, x) for r in [row_begin, row_end); W in layout row_group (1 or 8).
+/// With row_group 8, ranges of whole groups run the group kernels; other ranges are still correct, slower.
+void llk_matvec(int ggml_type, const void *w, size_t row_bytes, int row_group, const void *xq, int64_t n,
                 float *y, int64_t row_begin, int64_t row_end);
 /// Same for ncols activation vectors at once (prefill): xq of column c at xq + c*xq_stride;
 /// result in y[c*ldy + r - row_begin]. Each weight block is read once per group of up to 4 columns.
-void llk_matmul(int ggml_type, const void *w, size_t row_bytes, const void *xq, size_t xq_stride,
+void llk_matmul(int ggml_type, const void *w, size_t row_bytes, int row_group, const void *xq, size_t xq_stride,
                 int64_t ncols, int64_t n, float *y, int64_t ldy, int64_t row_begin, int64_t row_end);
 /// Prefill GEMM (many activation columns; gemm.c). 1 if llk_gemm runs this weight type at the current
 /// ISA level; otherwise use llk_matmul.
@@ -52,7 +63,7 @@ void llk_gemm_pack(int ggml_type, const void *xq, size_t xq_stride, int64_t ncol
 size_t llk_gemm_scratch_bytes(int ggml_type, int64_t n, int64_t rows);
 /// y[c*ldy + r - row_begin] = dot(row r of W, activation c), for r in [row_begin, row_end) and all ncols
 /// columns of the panels. scratch: thread-private, scratch_bytes of it.
-void llk_gemm(int ggml_type, const void *w, size_t row_bytes, const void *panels, int64_t ncols, int64_t n,
+void llk_gemm(int ggml_type, const void *w, size_t row_bytes, int row_group, const void *panels, int64_t ncols, int64_t n,
               float *y, int64_t ldy, int64_t row_begin, int64_t row_end, void *scratch, size_t scratch_bytes);
 /// "scalar", "avx2" or "avx512-vnni": what the dispatcher uses now.
 const char *llk_kernel_name(void);

@@ -42,6 +42,18 @@ public final class MappedFile: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: base, count: size)
     }
 
+    /// Tells the system that the pages wholly inside `range` (a part of `bytes`) are not needed now: a mapping
+    /// drops them and reads them again from the file if they are touched later. A heap copy is left alone.
+    public func releasePages(_ range: UnsafeRawBufferPointer) {
+        guard !isHeapCopy, let start = range.baseAddress, let base = bytes.baseAddress,
+              start >= base, start + range.count <= base + bytes.count else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let first = (Int(bitPattern: start) + page - 1) / page * page
+        let end = (Int(bitPattern: start) + range.count) / page * page
+        guard end > first, let pointer = UnsafeMutableRawPointer(bitPattern: first) else { return }
+        _ = madvise(pointer, end - first, Int32(MADV_DONTNEED))
+    }
+
     deinit {
         if isHeapCopy {
             UnsafeMutableRawBufferPointer(mutating: bytes).deallocate()

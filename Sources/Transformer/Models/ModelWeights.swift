@@ -25,7 +25,13 @@ public struct ModelWeights {
         guard info.dimensions == [columns, rows] else {
             throw GGUFError(path: gguf.path, field: "tensor \(name)", problem: "shape \(info.dimensions), expected [\(columns), \(rows)]")
         }
-        return WeightMatrix(type: info.type, rows: rows, columns: columns, bytes: gguf.data(for: info))
+        let bytes = gguf.data(for: info)
+        let matrix = WeightMatrix(type: info.type, rows: rows, columns: columns, bytes: bytes)
+        // The kernels' own layout, where one exists; the file's pages are then given back (they are read again
+        // from the page cache if ever needed, e.g. for an embedding row), so memory stays at one copy.
+        guard let interleaved = matrix.interleaved() else { return matrix }
+        gguf.file.releasePages(bytes)
+        return interleaved
     }
 
     /// A vector (norm weights, biases), dequantized into memory of its own (they are tiny).
