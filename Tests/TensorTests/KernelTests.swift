@@ -358,8 +358,8 @@ func absoluteDots(_ t: QType, w: [UInt8], rowBytes: Int, rows: Int, skip: Int, n
     func gemmMatchesScalar(_ t: QType) {
         llk_force_isa(-1)
         guard llk_gemm_available(t.id) != 0 else {
-            // Only VNNI machines run the GEMM, and never for Q2_K/Q3_K (llk_matmul serves them).
-            #expect(llk_best_isa() < 2 || [10, 11].contains(t.id))
+            // The GEMM never runs Q2_K/Q3_K (llk_matmul serves them), nor Q8_0 without VNNI.
+            #expect([10, 11].contains(t.id) || (t.id == 8 && llk_best_isa() < 2) || llk_best_isa() == 0)
             return
         }
         var rng = SplitMix64(state: UInt64(t.id) * 7919 + 5)
@@ -390,6 +390,21 @@ func absoluteDots(_ t: QType, w: [UInt8], rowBytes: Int, rows: Int, skip: Int, n
                     let tol = 1e-5 * absDot[i] + 1e-30
                     #expect(abs(Double(y[i]) - Double(ref[i])) <= tol,
                             "\(t) n=\(n) rows=\(rows) ncols=\(ncols) tile=\(tileRows) [\(i % rows), \(i / rows)]: \(y[i]) vs \(ref[i])")
+                }
+                // Every ISA level that runs the GEMM gives the same bits (same integers, same float steps).
+                if llk_best_isa() >= 2 {
+                    llk_force_isa(1)
+                    defer { llk_force_isa(-1) }
+                    if llk_gemm_available(t.id) != 0 {
+                        var y1 = [Float](repeating: .nan, count: rows * ncols)
+                        w.withUnsafeBytes { wp in
+                            y1.withUnsafeMutableBufferPointer { yp in
+                                llk_gemm(t.id, wp.baseAddress, rowBytes, 1, panels, Int64(ncols), Int64(n), yp.baseAddress, Int64(rows),
+                                         Int64(skip), Int64(skip + rows), scratch, scratchBytes)
+                            }
+                        }
+                        #expect(y1 == y, "\(t) n=\(n) rows=\(rows) ncols=\(ncols): the AVX2 GEMM differs in bits")
+                    }
                 }
                 // The 32-element types keep ggml's lane-by-lane float arithmetic: the same bits as llk_matmul.
                 if t.blockSize == 32 {
