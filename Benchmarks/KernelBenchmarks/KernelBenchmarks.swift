@@ -63,7 +63,9 @@ final class SyntheticMatrix: @unchecked Sendable {
             }
             block += type.bytesPerBlock
         }
-        matrix = WeightMatrix(type: type, rows: rows, columns: columns, bytes: UnsafeRawBufferPointer(storage))
+        let plain = WeightMatrix(type: type, rows: rows, columns: columns, bytes: UnsafeRawBufferPointer(storage))
+        // The layout a model loads this type into (rows interleaved by 8 for Q4_K and Q6_K).
+        matrix = plain.interleaved() ?? plain
     }
 
     deinit { storage.deallocate() }
@@ -171,7 +173,33 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(output.pointer[0])
     }
 
+    registerMemoryBenchmarks()
     registerTokenizerBenchmarks()
+}
+
+/// STREAM-like reads: 256 MB (far beyond the caches) summed in 64-byte vectors, on one thread and on two:
+/// the ceiling of a decode kernel, which streams its weights once per token. GB/s = runs per second × 0.268.
+func registerMemoryBenchmarks() {
+    let vectors = (256 << 20) / MemoryLayout<SIMD8<UInt64>>.stride
+    let memory = UnsafeMutableBufferPointer<SIMD8<UInt64>>.allocate(capacity: vectors)
+    memory.initialize(repeating: SIMD8(repeating: 1))
+    let configuration = Benchmark.Configuration(metrics: [.wallClock, .throughput], timeUnits: .milliseconds,
+                                                warmupIterations: 1, maxDuration: .seconds(3), maxIterations: 100)
+    for threads in [1, 2] {
+        let pool = ThreadPool(threadCount: threads)
+        Benchmark("memory read 256 MB, \(threads) thread\(threads == 1 ? "" : "s")", configuration: configuration) { benchmark in
+            for _ in benchmark.scaledIterations {
+                pool.parallelFor(vectors, granularity: 1024) { range in
+                    // Four independent sums, so that the loads, not the additions' latency, set the pace.
+                    var s0 = SIMD8<UInt64>(), s1 = s0, s2 = s0, s3 = s0
+                    for i in stride(from: range.lowerBound, to: range.upperBound, by: 4) {
+                        s0 &+= memory[i]; s1 &+= memory[i + 1]; s2 &+= memory[i + 2]; s3 &+= memory[i + 3]
+                    }
+                    blackHole(s0 &+ s1 &+ s2 &+ s3)
+                }
+            }
+        }
+    }
 }
 
 /// Encode of article 001 with each catalog model's tokenizer (load excluded), as issue 4 asks: under 30 ms

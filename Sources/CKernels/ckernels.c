@@ -959,7 +959,7 @@ static row_kernel kernel_for(int t, int level) {
 static group_kernel group_kernel_for(int t, int level) {
     switch (t) {
     // Q4_K: the AVX2 build of the group kernel on VNNI machines too; its VNNI build (dpwssd, AVX-512 target)
-    // decoded qwen2.5-1.5b at 17.5 t/s against 18.6-18.8 (2 threads, alternating runs, 2026-12-04).
+    // decoded qwen2.5-1.5b at 17.5 t/s against 18.6-18.8 (Intel Xeon, 2 threads, alternating runs, 2026-12-04).
     case LLK_Q4_K: return level >= 1 ? rows8_q4_K_avx2 : 0;
     case LLK_Q6_K: return level >= 2 ? rows8_q6_K_vnni : level == 1 ? rows8_q6_K_avx2 : 0;
     default: return 0;
