@@ -94,6 +94,36 @@ public struct WeightMatrix: @unchecked Sendable {
         }
     }
 
+    /// first · x and second · x for two matrices that read the same input (a feed-forward block's gate and up
+    /// projections): in decode, the input is quantized once and the rows of both are split over the pool in one
+    /// dispatch, with the same kernels and so the same results as two separate products. Batches, and pairs of
+    /// different types or widths, run as two products.
+    public static func multiply(_ first: WeightMatrix, _ second: WeightMatrix, _ x: UnsafePointer<Float>, count: Int,
+                                into firstOutput: UnsafeMutablePointer<Float>, _ secondOutput: UnsafeMutablePointer<Float>,
+                                pool: ThreadPool, workspace: Workspace) {
+        let ggmlType = Int32(first.type.rawValue)
+        guard count == 1, first.type == second.type, first.columns == second.columns, first.rowGroup == second.rowGroup,
+              first.rows % first.rowGroup == 0, first.hasIntegerKernel else {
+            first.multiply(x, count: count, into: firstOutput, pool: pool, workspace: workspace)
+            second.multiply(x, count: count, into: secondOutput, pool: pool, workspace: workspace)
+            return
+        }
+        let xq = workspace.buffer(bytes: llk_activation_bytes(ggmlType, Int64(first.columns)))
+        llk_quantize_activation(ggmlType, x, xq, Int64(first.columns))
+        pool.parallelFor(first.rows + second.rows, granularity: max(4, first.rowGroup)) { range in
+            if range.lowerBound < first.rows {
+                let upper = min(range.upperBound, first.rows)
+                llk_matvec(ggmlType, first.data, first.rowBytes, Int32(first.rowGroup), xq, Int64(first.columns),
+                           firstOutput + range.lowerBound, Int64(range.lowerBound), Int64(upper))
+            }
+            if range.upperBound > first.rows {
+                let lower = max(range.lowerBound, first.rows) - first.rows
+                llk_matvec(ggmlType, second.data, second.rowBytes, Int32(second.rowGroup), xq, Int64(second.columns),
+                           secondOutput + lower, Int64(lower), Int64(range.upperBound - first.rows))
+            }
+        }
+    }
+
     /// From this many activation rows on, the panel GEMM runs, because llama.cpp's batched arithmetic (which
     /// the GEMM reproduces) starts there: its repacked Q4_K kernel takes groups of 4, its tiled K-quant matmul
     /// batches of 8. For the 32-element formats both paths give the same bits.

@@ -478,6 +478,42 @@ func absoluteDots(_ t: QType, w: [UInt8], rowBytes: Int, rows: Int, skip: Int, n
         }
     }
 
+    /// The paired product (gate and up in one dispatch, the input quantized once) gives the bits of two separate
+    /// products: for interleaved Q4_K, plain Q8_0, a pair of different types (two products), and a batch.
+    @Test(arguments: [(allTypes[7], allTypes[7]), (allTypes[4], allTypes[4]), (allTypes[7], allTypes[9])])
+    func pairedProductMatchesTwoProducts(_ types: (QType, QType)) throws {
+        var rng = SplitMix64(state: 99)
+        let n = 512, rowsA = 40, rowsB = 24
+        let pool = ThreadPool(threadCount: 2)
+        let workspace = Workspace()
+        let wa = randomWeights(types.0, rows: rowsA, n: n, rng: &rng), wb = randomWeights(types.1, rows: rowsB, n: n, rng: &rng)
+        let typeA = try #require(GGMLType(rawValue: UInt32(types.0.id))), typeB = try #require(GGMLType(rawValue: UInt32(types.1.id)))
+        for count in [1, 3] {
+            let x = (0..<(n * count)).map { _ in Float(rng.uniform() * 2 - 1) }
+            wa.withUnsafeBytes { ba in
+                wb.withUnsafeBytes { bb in
+                    let plainA = WeightMatrix(type: typeA, rows: rowsA, columns: n, bytes: ba)
+                    let plainB = WeightMatrix(type: typeB, rows: rowsB, columns: n, bytes: bb)
+                    let a = plainA.interleaved() ?? plainA, b = plainB.interleaved() ?? plainB
+                    var pairA = [Float](repeating: .nan, count: rowsA * count), pairB = [Float](repeating: .nan, count: rowsB * count)
+                    var soloA = pairA, soloB = pairB
+                    x.withUnsafeBufferPointer { xp in
+                        let xb = xp.baseAddress!
+                        pairA.withUnsafeMutableBufferPointer { pa in
+                            pairB.withUnsafeMutableBufferPointer { pb in
+                                WeightMatrix.multiply(a, b, xb, count: count, into: pa.baseAddress!, pb.baseAddress!, pool: pool, workspace: workspace)
+                            }
+                        }
+                        soloA.withUnsafeMutableBufferPointer { a.multiply(xb, count: count, into: $0.baseAddress!, pool: pool, workspace: workspace) }
+                        soloB.withUnsafeMutableBufferPointer { b.multiply(xb, count: count, into: $0.baseAddress!, pool: pool, workspace: workspace) }
+                    }
+                    #expect(pairA == soloA && pairB == soloB, "\(types.0) and \(types.1), \(count) column(s)")
+                    #expect(!pairA.contains { $0.isNaN } && !pairB.contains { $0.isNaN })
+                }
+            }
+        }
+    }
+
     /// Q8_0 / Q8_1 activation blocks as ggml's x86 backend makes them; Q8_K as quantize_row_q8_K_ref.
     @Test(arguments: [allTypes[0], allTypes[1], allTypes[7]])
     func activationQuantizationMatchesGGML(_ t: QType) {

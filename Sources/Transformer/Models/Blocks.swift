@@ -101,8 +101,7 @@ public struct FeedForwardBlock: Sendable {
     }
 
     func callAsFunction(_ xn: UnsafePointer<Float>, count: Int, state: ForwardState, into out: UnsafeMutablePointer<Float>) {
-        gate.multiply(xn, count: count, into: state.gate, pool: state.pool, workspace: state.workspace)
-        up.multiply(xn, count: count, into: state.up, pool: state.pool, workspace: state.workspace)
+        WeightMatrix.multiply(gate, up, xn, count: count, into: state.gate, state.up, pool: state.pool, workspace: state.workspace)
         gatedActivation(activation, gate: state.gate, up: state.up, count: count * gate.rows, pool: state.pool)
         down.multiply(state.gate, count: count, into: out, pool: state.pool, workspace: state.workspace)
     }
