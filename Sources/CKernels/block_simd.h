@@ -47,6 +47,17 @@ static inline void k4_scales(const uint8_t *s, uint8_t sc[8], uint8_t mn[8]) {
     memcpy(mn, &m0, 4); memcpy(mn + 4, &m1, 4);
 }
 
+// Q6_K codes 0..63 of elements 128h + 32k + 0..31 (k = 0..3) of the block at blk: low nibbles from
+// ql (64 bytes per half), the two high bits from qh (32 bytes per half), as ggml lays them out.
+INL void q6_codes(const uint8_t *blk, int h, __m256i v[4]) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);
+    const __m256i l0 = ld256(blk + 64 * h), l1 = ld256(blk + 64 * h + 32), hb = ld256(blk + 128 + 32 * h);
+    v[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 4), m30));
+    v[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 2), m30));
+    v[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(hb, m30));
+    v[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), _mm256_and_si256(_mm256_srli_epi16(hb, 2), m30));
+}
+
 // ggml_v_expf (AVX-512 form: the polynomial, then scalef by n), 8 lanes.
 static inline __m256 exp_ggml(__m256 x) {
     const __m256 r = _mm256_set1_ps(0x1.8p23f);

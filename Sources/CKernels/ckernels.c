@@ -762,7 +762,6 @@ GEN_ROWS(rows_q5_K_avx2, q5_K_avx2, )
 // Q6_K. codes 0..63 (unsigned), the -32 offset folded in through bsums: corr = -32 * sum_g sc_g*bsum_g.
 #define Q6K_BLOCK(MAC, SCALEPAIR, ACC)                                                                \
     {                                                                                                 \
-        const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);                      \
         const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(wb + 192)));      \
         const float dw = ldh(wb + 208);                                                               \
         __m256i sumi[2][4];                                                                           \
@@ -772,13 +771,8 @@ GEN_ROWS(rows_q5_K_avx2, q5_K_avx2, )
             sumi[1][c] = _mm256_setzero_si256();                                                      \
         }                                                                                             \
         for (int h = 0; h < 2; h++) {                                                                 \
-            const __m256i l0 = ld256(wb + 64 * h), l1 = ld256(wb + 64 * h + 32);                       \
-            const __m256i hb = ld256(wb + 128 + 32 * h);                                              \
             __m256i v[4];                                                                             \
-            v[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 4), m30)); \
-            v[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 2), m30)); \
-            v[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(hb, m30)); \
-            v[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), _mm256_and_si256(_mm256_srli_epi16(hb, 2), m30)); \
+            q6_codes(wb, h, v);                                                                       \
             for (int k = 0; k < 4; k++) {                                                             \
                 const __m256i s = SCALEPAIR(sc16, 4 * h + k);                                         \
                 for (int c = 0; c < NC; c++) {                                                        \
@@ -805,7 +799,6 @@ GEN_ROWS(rows_q5_K_avx2, q5_K_avx2, )
 #define Q6K_BODY_X8(MAC, SCALEPAIR)                                                                   \
     __m256 acc[8][4];                                                                                 \
     for (int r = 0; r < 8; r++) for (int c = 0; c < NC; c++) acc[r][c] = _mm256_setzero_ps();         \
-    const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);                          \
     for (int64_t b = 0; b < nb; b++) {                                                                \
         const uint8_t *wg = w + b * 8 * 210;                                                          \
         for (int k = 0; k < 8 * 210; k += 64) _mm_prefetch((const char *)wg + X8_AHEAD * 8 * 210 + k, _MM_HINT_T0); \
@@ -820,13 +813,8 @@ GEN_ROWS(rows_q5_K_avx2, q5_K_avx2, )
         for (int h = 0; h < 2; h++) {                                                                 \
             for (int r = 0; r < 8; r++) {                                                             \
                 const uint8_t *wb = wg + r * 210;                                                     \
-                const __m256i l0 = ld256(wb + 64 * h), l1 = ld256(wb + 64 * h + 32);                   \
-                const __m256i hb = ld256(wb + 128 + 32 * h);                                          \
                 __m256i v[4];                                                                         \
-                v[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 4), m30)); \
-                v[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 2), m30)); \
-                v[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(hb, m30)); \
-                v[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), _mm256_and_si256(_mm256_srli_epi16(hb, 2), m30)); \
+                q6_codes(wb, h, v);                                                                   \
                 for (int k = 0; k < 4; k++) {                                                         \
                     const __m256i sp = SCALEPAIR(sc16[r], 4 * h + k);                                 \
                     for (int c = 0; c < NC; c++)                                                      \

@@ -36,7 +36,6 @@ enum { KQ_ROWS = 8 };
 enum { KP_D = 4096, KP_BSUM32 = KP_D + 64, KP_BSUM16 = KP_BSUM32 + 512, KP_BYTES = KP_BSUM16 + 1024 };
 enum { KU_SC = 256, KU_M = KU_SC + 64, KU_CORR = KU_M + 32, KU_D = KU_CORR + 16, KU_DMIN = KU_D + 4, KU_BYTES = 384 };
 
-INL int32_t ldi(const uint8_t *p) { int32_t v; memcpy(&v, p, 4); return v; }
 INL void sti(uint8_t *p, int32_t v) { memcpy(p, &v, 4); }
 INL void stf(uint8_t *p, float v) { memcpy(p, &v, 4); }
 
@@ -106,7 +105,6 @@ void llk_gemm_pack(int t, const void *vxq, size_t xq_stride, int64_t ncols, int6
         const int64_t p = c / PW, lane = c % PW;
         for (int64_t b = 0; b < nb; b++) {
             uint8_t *pb = out + ((size_t)p * nb + b) * pbb;
-            const int8_t *q;
             if (g.fam == FAM_Q8_K) {
                 const uint8_t *blk = x + (size_t)b * 292;
                 const int8_t *q = (const int8_t *)(blk + 4);
@@ -194,16 +192,9 @@ static void unpack_row(int t, const uint8_t *src, size_t stride, int64_t nb, uin
         case LLK_Q6_K: {
             const uint8_t *blk = src + (size_t)b * stride;
             const int8_t *scales = (const int8_t *)(blk + 192);
-            const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(3);
             for (int h = 0; h < 2; h++) {
-                // ggml's layout: 64 bytes of low nibbles and 32 of 2-bit pairs give elements 128h + 0..127.
-                const __m256i l0 = ld256(blk + 64 * h), l1 = ld256(blk + 64 * h + 32), hb = ld256(blk + 128 + 32 * h);
-                const __m256i q[4] = {
-                    _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(hb, m3), 4)),
-                    _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 2), m3), 4)),
-                    _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 4), m3), 4)),
-                    _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hb, 6), m3), 4)),
-                };
+                __m256i q[4];
+                q6_codes(blk, h, q);
                 for (int k = 0; k < 4; k++) _mm256_storeu_si256((__m256i *)(void *)(u + 128 * h + 32 * k), q[k]);
             }
             for (int j = 0; j < 16; j++) sti(u + KU_SC + 4 * j, scales[j]);
