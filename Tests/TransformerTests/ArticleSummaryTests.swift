@@ -60,12 +60,10 @@ enum SummaryChecks {
     }
 }
 
-/// The five articles summarized end to end with a real model (generative map-reduce, greedy).
-/// The model is qwen2.5-0.5b so that the suite stays within minutes on two cores (the default model takes
-/// an estimated 12–16 min for the set on a quiet machine and took 81 min on a busy one: BENCHMARKS.md,
-/// "Five articles"); set
-/// LLMRUN_SUMMARY_MODEL=qwen2.5-1.5b to run the same checks with the default model, and
-/// LLMRUN_SUMMARY_ARTICLES=002_,003_ to check only some articles.
+/// The five articles summarized end to end with the catalog's default model (generative map-reduce, greedy):
+/// about 13 minutes for the set on two quiet cores (BENCHMARKS.md, "Five articles").
+/// LLMRUN_SUMMARY_MODEL=qwen2.5-0.5b runs the same checks with another model, and
+/// LLMRUN_SUMMARY_ARTICLES=002_,003_ checks only some articles.
 @Suite(.serialized) struct ArticleSummaryTests {
     struct Case: Sendable, CustomStringConvertible {
         let prefix: String
@@ -95,7 +93,8 @@ enum SummaryChecks {
                         "谷歌|Google", "微軟|Microsoft"], required: 3),
     ]
 
-    static let modelName = ProcessInfo.processInfo.environment["LLMRUN_SUMMARY_MODEL"] ?? "qwen2.5-0.5b"
+    static let modelName = ProcessInfo.processInfo.environment["LLMRUN_SUMMARY_MODEL"]
+        ?? (try? ModelCatalog.bundled().default) ?? "qwen2.5-1.5b"
 
     static let selectedCases: [Case] = {
         guard let list = ProcessInfo.processInfo.environment["LLMRUN_SUMMARY_ARTICLES"] else { return cases }

@@ -77,4 +77,22 @@ import Testing
         #expect(CitationSupport.missingSpecifics(claim: "乔·拜登接受《纽约时报》采访", sentences: ["唐纳德·特朗普对《纽约时报》说"]) == ["乔·拜登"])
         #expect(CitationSupport.missingSpecifics(claim: claim, sentences: ["唐纳德·特朗普对《华尔街日报》说"]) == ["纽约时报"])
     }
+
+    /// Article 001's [S119]: the point put Amazon where the sentence says Microsoft.
+    @Test func aCompanySwappedForAnotherIsCaught() {
+        let sentence = "在 B 端,微软获得了 OpenAI 的独家授权,将大模型能力集成到 Azure 云服务中。"
+        let claim = "亚马逊在 B 端和 C 端都极早开始布局,在 B 端获得了独家授权"
+        #expect(CitationSupport.overlap(claim: claim, sentence: sentence) >= 0.2)
+        #expect(CitationSupport.missingSpecifics(claim: claim, sentences: [sentence]) == ["亚马逊"])
+        #expect(CitationSupport.missingSpecifics(claim: "微软在 B 端获得了独家授权", sentences: [sentence]).isEmpty)
+        // Another script or another name of the same company supports it; so does a longer name holding it.
+        #expect(CitationSupport.missingSpecifics(claim: "亚马逊推出 Bedrock", sentences: ["亞馬遜推出了 Bedrock"]).isEmpty)
+        #expect(CitationSupport.missingSpecifics(claim: "谷歌错失先机", sentences: ["Google 错失了先机"]).isEmpty)
+        #expect(CitationSupport.missingSpecifics(claim: "Google 错失先机", sentences: ["谷歌错失了先机"]).isEmpty)
+        #expect(CitationSupport.missingSpecifics(claim: "阿里发布通义千问", sentences: ["阿里云发布了通义千问大模型"]).isEmpty)
+        // One name per company: 阿里巴巴 is not counted again as 阿里.
+        #expect(Specifics(of: "阿里巴巴和腾讯").names == ["阿里巴巴", "腾讯"])
+        // Ordinary words that hold a company's name are not names.
+        #expect(Specifics(of: "北京东部的高通胀").names.isEmpty)
+    }
 }

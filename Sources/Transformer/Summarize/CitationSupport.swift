@@ -4,8 +4,8 @@ import Foundation
 ///
 /// Shared wording is measured with the terms retrieval uses (`SearchTerms`: Chinese character bigrams,
 /// Latin words). Shared wording is not enough: "OpenAI 在 2021 年底离开谷歌" shares most of its bigrams
-/// with "两人还是在 2021 年底离开谷歌". So a claim's specifics — its numbers and its Latin-script names —
-/// must also be found in the sentences it cites.
+/// with "两人还是在 2021 年底离开谷歌". So a claim's specifics — its numbers and its names — must also be
+/// found in the sentences it cites.
 public enum CitationSupport {
     /// The share of the claim's terms that the sentence contains.
     public static func overlap(claim: String, sentence: String) -> Double {
@@ -21,9 +21,11 @@ public enum CitationSupport {
         let cited = sentences.map(Specifics.init)
         let numbers = Set(cited.flatMap(\.numbers))
         // Names are looked for in the sentences' text, spaces removed ("Open AI" supports "OpenAI"), in one
-        // Chinese script and with one name dot: a point written 纽约时报 is supported by a sentence with 紐約時報.
+        // Chinese script and with one name dot: a point written 纽约时报 is supported by a sentence with 紐約時報,
+        // and one written 谷歌 by a sentence with Google.
         let text = Specifics.comparable(sentences.joined(separator: "\n"))
-        return specifics.numbers.filter { !numbers.contains($0) } + specifics.names.filter { !text.contains(Specifics.comparable($0)) }
+        return specifics.numbers.filter { !numbers.contains($0) }
+            + specifics.names.filter { !KnownNames.mentions(Specifics.comparable($0), in: text) }
     }
 }
 
@@ -34,9 +36,10 @@ struct Specifics: Equatable {
     var numbers: [String] = []
     /// Latin words that name something: three or more characters with a capital letter (OpenAI, Pichai,
     /// AWS, A100), except, in text that is not Chinese, a capitalized word that starts a sentence ("The").
-    /// Two-letter words ("AI") name nothing. In Chinese: the titles between 《》, and transliterated
+    /// Two-letter words ("AI") name nothing. In Chinese: the titles between 《》, transliterated
     /// foreign names, which join their parts with a middle dot (萨姆·奥尔特曼): the two characters on
-    /// each side of the dot stand for the name, since Chinese text does not mark where a name starts.
+    /// each side of the dot stand for the name, since Chinese text does not mark where a name starts; and
+    /// the companies and products of `KnownNames` (微软, 亚马逊), in simplified characters.
     var names: [String] = []
 
     var isEmpty: Bool { numbers.isEmpty && names.isEmpty }
@@ -83,7 +86,7 @@ struct Specifics: Equatable {
                 index += 1
             }
         }
-        if isChinese { names += Self.chineseNames(characters) }
+        if isChinese { names += Self.chineseNames(characters) + KnownNames.hanNames(in: Self.comparable(text)) }
     }
 
     /// The middle dots that join the parts of a transliterated name, as different fonts and sites write them.
