@@ -126,13 +126,22 @@ INL int nearest_int_magic(float f) {
     return (i & 0x007fffff) - 0x00400000;
 }
 
+// The Q8_0 trailer's integer corrections undo the unsigned offset of the weight codes the kernels use.
+static int q8_0_bias(int t) { return t == LLK_Q4_0 ? 8 : t == LLK_Q5_0 ? 16 : 128; }
+
+int llk_activation_shared(int a, int b) {
+    type_info ta, tb;
+    if (!type_info_of(a, &ta) || !type_info_of(b, &tb) || ta.act != tb.act) return 0;
+    return ta.act != ACT_Q8_0 || q8_0_bias(a) == q8_0_bias(b);
+}
+
 void llk_quantize_activation(int t, const float *x, void *vxq, int64_t n) {
     type_info ti;
     if (!type_info_of(t, &ti)) return;
     uint8_t *xq = (uint8_t *)vxq;
     act_layout L = layout_of(ti.act, n);
     if (ti.act == ACT_Q8_0) {
-        const int bias = t == LLK_Q4_0 ? 8 : t == LLK_Q5_0 ? 16 : 128;
+        const int bias = q8_0_bias(t);
         float *dd = (float *)(void *)(xq + L.off_d);
         for (int64_t b = 0; b < L.nb; b++) {
             uint8_t *blk = xq + b * 34;

@@ -94,32 +94,34 @@ public struct WeightMatrix: @unchecked Sendable {
         }
     }
 
-    /// first · x and second · x for two matrices that read the same input (a feed-forward block's gate and up
-    /// projections): in decode, the input is quantized once and the rows of both are split over the pool in one
-    /// dispatch, with the same kernels and so the same results as two separate products. Batches, and pairs of
-    /// different types or widths, run as two products.
-    public static func multiply(_ first: WeightMatrix, _ second: WeightMatrix, _ x: UnsafePointer<Float>, count: Int,
-                                into firstOutput: UnsafeMutablePointer<Float>, _ secondOutput: UnsafeMutablePointer<Float>,
-                                pool: ThreadPool, workspace: Workspace) {
-        let ggmlType = Int32(first.type.rawValue)
-        guard count == 1, first.type == second.type, first.columns == second.columns, first.rowGroup == second.rowGroup,
-              first.rows % first.rowGroup == 0, first.hasIntegerKernel else {
-            first.multiply(x, count: count, into: firstOutput, pool: pool, workspace: workspace)
-            second.multiply(x, count: count, into: secondOutput, pool: pool, workspace: workspace)
+    /// The products of several matrices with one input (attention's query, key and value projections; a
+    /// feed-forward block's gate and up projections). When all of them take the integer kernels for `count`
+    /// rows and read the same quantized activations (Q4_K and Q6_K do), the input is quantized once and the
+    /// rows of all of them are split over the pool in one dispatch: the same kernels, so the same results as
+    /// separate products. Otherwise each product runs alone.
+    public static func multiply(_ products: [(matrix: WeightMatrix, output: UnsafeMutablePointer<Float>)], _ x: UnsafePointer<Float>,
+                                count: Int, pool: ThreadPool, workspace: Workspace) {
+        guard let first = products.first?.matrix else { return }
+        // Splits of the combined rows must fall on each matrix's row groups.
+        let group = products.map(\.matrix.rowGroup).max() ?? 1
+        let fused = products.allSatisfy { product in
+            let matrix = product.matrix
+            return matrix.takesIntegerKernels(count: count) && matrix.columns == first.columns && matrix.rows % group == 0
+                && llk_activation_shared(Int32(matrix.type.rawValue), Int32(first.type.rawValue)) != 0
+        }
+        guard fused else {
+            for product in products { product.matrix.multiply(x, count: count, into: product.output, pool: pool, workspace: workspace) }
             return
         }
-        let xq = workspace.buffer(bytes: llk_activation_bytes(ggmlType, Int64(first.columns)))
-        llk_quantize_activation(ggmlType, x, xq, Int64(first.columns))
-        pool.parallelFor(first.rows + second.rows, granularity: max(4, first.rowGroup)) { range in
-            if range.lowerBound < first.rows {
-                let upper = min(range.upperBound, first.rows)
-                llk_matvec(ggmlType, first.data, first.rowBytes, Int32(first.rowGroup), xq, Int64(first.columns),
-                           firstOutput + range.lowerBound, Int64(range.lowerBound), Int64(upper))
-            }
-            if range.upperBound > first.rows {
-                let lower = max(range.lowerBound, first.rows) - first.rows
-                llk_matvec(ggmlType, second.data, second.rowBytes, Int32(second.rowGroup), xq, Int64(second.columns),
-                           secondOutput + lower, Int64(lower), Int64(range.upperBound - first.rows))
+        let (xq, activationBytes) = first.quantizeActivations(x, count: count, workspace: workspace)
+        var offsets = [0]
+        for product in products { offsets.append(offsets[offsets.count - 1] + product.matrix.rows) }
+        pool.parallelFor(offsets[offsets.count - 1], granularity: max(4, group)) { range in
+            for (index, product) in products.enumerated() {
+                let lower = max(range.lowerBound, offsets[index]), upper = min(range.upperBound, offsets[index + 1])
+                guard lower < upper else { continue }
+                product.matrix.multiplyRows(lower - offsets[index]..<upper - offsets[index], xq: xq,
+                                            activationBytes: activationBytes, count: count, into: product.output)
             }
         }
     }
@@ -129,22 +131,40 @@ public struct WeightMatrix: @unchecked Sendable {
     /// batches of 8. For the 32-element formats both paths give the same bits.
     private var gemmMinimumColumns: Int { type == .q4_K ? 4 : 8 }
 
+    /// Whether `count` activation rows take the integer kernels (decode and batches below the panel GEMM).
+    private func takesIntegerKernels(count: Int) -> Bool {
+        type != .f32 && hasIntegerKernel && !(llk_gemm_available(Int32(type.rawValue)) != 0 && count >= gemmMinimumColumns)
+    }
+
     /// Decode and small batches: activations quantized to ggml's blocks, rows split over the pool, integer
     /// dot products of llk_matvec / llk_matmul.
     private func multiplyByIntegerKernels(_ x: UnsafePointer<Float>, count: Int, into y: UnsafeMutablePointer<Float>,
                                           pool: ThreadPool, workspace: Workspace) {
+        let (xq, activationBytes) = quantizeActivations(x, count: count, workspace: workspace)
+        pool.parallelFor(rows, granularity: max(4, rowGroup)) { range in
+            multiplyRows(range, xq: xq, activationBytes: activationBytes, count: count, into: y)
+        }
+    }
+
+    /// `count` activation rows quantized for this matrix's kernels, in the workspace, one after another.
+    private func quantizeActivations(_ x: UnsafePointer<Float>, count: Int, workspace: Workspace) -> (UnsafeMutableRawPointer, Int) {
         let ggmlType = Int32(type.rawValue)
         let activationBytes = llk_activation_bytes(ggmlType, Int64(columns))
         let xq = workspace.buffer(bytes: activationBytes * count)
         for t in 0..<count { llk_quantize_activation(ggmlType, x + t * columns, xq + t * activationBytes, Int64(columns)) }
-        pool.parallelFor(rows, granularity: max(4, rowGroup)) { range in
-            if count == 1 {
-                llk_matvec(ggmlType, data, rowBytes, Int32(rowGroup), xq, Int64(columns), y + range.lowerBound,
-                           Int64(range.lowerBound), Int64(range.upperBound))
-            } else {
-                llk_matmul(ggmlType, data, rowBytes, Int32(rowGroup), xq, activationBytes, Int64(count), Int64(columns),
-                           y + range.lowerBound, Int64(rows), Int64(range.lowerBound), Int64(range.upperBound))
-            }
+        return (xq, activationBytes)
+    }
+
+    /// Y[t, r] for the rows `range` (whole row groups, except at the end) of this matrix, from quantized activations.
+    private func multiplyRows(_ range: Range<Int>, xq: UnsafeMutableRawPointer, activationBytes: Int, count: Int,
+                              into y: UnsafeMutablePointer<Float>) {
+        let ggmlType = Int32(type.rawValue)
+        if count == 1 {
+            llk_matvec(ggmlType, data, rowBytes, Int32(rowGroup), xq, Int64(columns), y + range.lowerBound,
+                       Int64(range.lowerBound), Int64(range.upperBound))
+        } else {
+            llk_matmul(ggmlType, data, rowBytes, Int32(rowGroup), xq, activationBytes, Int64(count), Int64(columns),
+                       y + range.lowerBound, Int64(rows), Int64(range.lowerBound), Int64(range.upperBound))
         }
     }
 

@@ -478,38 +478,44 @@ func absoluteDots(_ t: QType, w: [UInt8], rowBytes: Int, rows: Int, skip: Int, n
         }
     }
 
-    /// The paired product (gate and up in one dispatch, the input quantized once) gives the bits of two separate
-    /// products: for interleaved Q4_K, plain Q8_0, a pair of different types (two products), and a batch.
-    @Test(arguments: [(allTypes[7], allTypes[7]), (allTypes[4], allTypes[4]), (allTypes[7], allTypes[9])])
-    func pairedProductMatchesTwoProducts(_ types: (QType, QType)) throws {
+    /// Products that share one input (Q, K and V; gate and up: the input quantized once, one dispatch) give the
+    /// bits of separate products: interleaved Q4_K; Q4_K and Q6_K (one Q8_K activation); plain Q8_0; Q4_K with
+    /// Q8_0 (different activations: separate products); Q4_0 with Q8_0 (both Q8_0 activations, but with different
+    /// trailers: separate products); and batches of 3 (integer kernels) and 9 (panel GEMM: separate products).
+    @Test(arguments: [[7, 7, 7], [7, 7, 9], [4, 4], [7, 4], [0, 4]])
+    func sharedInputProductsMatchSeparateProducts(_ typeIndices: [Int]) throws {
         var rng = SplitMix64(state: 99)
-        let n = 512, rowsA = 40, rowsB = 24
+        let n = 512
+        let rowCounts = [40, 24, 16]
         let pool = ThreadPool(threadCount: 2)
         let workspace = Workspace()
-        let wa = randomWeights(types.0, rows: rowsA, n: n, rng: &rng), wb = randomWeights(types.1, rows: rowsB, n: n, rng: &rng)
-        let typeA = try #require(GGMLType(rawValue: UInt32(types.0.id))), typeB = try #require(GGMLType(rawValue: UInt32(types.1.id)))
-        for count in [1, 3] {
+        // The matrices keep pointers to their bytes (when not interleaved): storage that outlives them.
+        let weights = typeIndices.enumerated().map { i, type in
+            let bytes = randomWeights(allTypes[type], rows: rowCounts[i], n: n, rng: &rng)
+            let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 64)
+            storage.copyBytes(from: bytes)
+            return storage
+        }
+        defer { weights.forEach { $0.deallocate() } }
+        let types = try typeIndices.map { try #require(GGMLType(rawValue: UInt32(allTypes[$0].id))) }
+        for count in [1, 3, 9] {
             let x = (0..<(n * count)).map { _ in Float(rng.uniform() * 2 - 1) }
-            wa.withUnsafeBytes { ba in
-                wb.withUnsafeBytes { bb in
-                    let plainA = WeightMatrix(type: typeA, rows: rowsA, columns: n, bytes: ba)
-                    let plainB = WeightMatrix(type: typeB, rows: rowsB, columns: n, bytes: bb)
-                    let a = plainA.interleaved() ?? plainA, b = plainB.interleaved() ?? plainB
-                    var pairA = [Float](repeating: .nan, count: rowsA * count), pairB = [Float](repeating: .nan, count: rowsB * count)
-                    var soloA = pairA, soloB = pairB
-                    x.withUnsafeBufferPointer { xp in
-                        let xb = xp.baseAddress!
-                        pairA.withUnsafeMutableBufferPointer { pa in
-                            pairB.withUnsafeMutableBufferPointer { pb in
-                                WeightMatrix.multiply(a, b, xb, count: count, into: pa.baseAddress!, pb.baseAddress!, pool: pool, workspace: workspace)
-                            }
-                        }
-                        soloA.withUnsafeMutableBufferPointer { a.multiply(xb, count: count, into: $0.baseAddress!, pool: pool, workspace: workspace) }
-                        soloB.withUnsafeMutableBufferPointer { b.multiply(xb, count: count, into: $0.baseAddress!, pool: pool, workspace: workspace) }
-                    }
-                    #expect(pairA == soloA && pairB == soloB, "\(types.0) and \(types.1), \(count) column(s)")
-                    #expect(!pairA.contains { $0.isNaN } && !pairB.contains { $0.isNaN })
-                }
+            let matrices = weights.indices.map { i in
+                let plain = WeightMatrix(type: types[i], rows: rowCounts[i], columns: n, bytes: UnsafeRawBufferPointer(weights[i]))
+                return plain.interleaved() ?? plain
+            }
+            let outputs = matrices.map { UnsafeMutablePointer<Float>.allocate(capacity: $0.rows * count) }
+            let solo = matrices.map { UnsafeMutablePointer<Float>.allocate(capacity: $0.rows * count) }
+            defer { (outputs + solo).forEach { $0.deallocate() } }
+            for (matrix, output) in zip(matrices, outputs) { output.initialize(repeating: .nan, count: matrix.rows * count) }
+            x.withUnsafeBufferPointer { xp in
+                WeightMatrix.multiply(Array(zip(matrices, outputs)), xp.baseAddress!, count: count, pool: pool, workspace: workspace)
+                for (matrix, output) in zip(matrices, solo) { matrix.multiply(xp.baseAddress!, count: count, into: output, pool: pool, workspace: workspace) }
+            }
+            for (i, matrix) in matrices.enumerated() {
+                let shared = Array(UnsafeBufferPointer(start: outputs[i], count: matrix.rows * count))
+                let separate = Array(UnsafeBufferPointer(start: solo[i], count: matrix.rows * count))
+                #expect(shared == separate && !shared.contains { $0.isNaN }, "\(types) matrix \(i), \(count) column(s)")
             }
         }
     }

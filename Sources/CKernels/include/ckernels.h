@@ -33,6 +33,9 @@ size_t llk_activation_bytes(int ggml_type, int64_t n);
 /// Quantizes x (n floats, n a multiple of the block size) into xq, as ggml's x86 CPU backend does
 /// (Q8_0/Q8_1: round to nearest even of x*127/amax; Q8_K: quantize_row_q8_K_ref).
 void llk_quantize_activation(int ggml_type, const float *x, void *xq, int64_t n);
+/// 1 if llk_quantize_activation writes the same buffer for both weight types (Q4_K and Q6_K: Q8_K), so one
+/// quantized activation serves products with both.
+int llk_activation_shared(int ggml_type_a, int ggml_type_b);
 /// Weight layouts: row_group 1 is ggml's (rows row_bytes apart); row_group 8 is llk_interleave_rows's, in
 /// which each group of 8 rows is stored block by block (block b of rows 8g..8g+7, then block b+1, ...), so
 /// that a product over 8 rows reads one linear stream (the decode kernels are memory-bound).

@@ -60,9 +60,7 @@ public struct AttentionBlock: Sendable {
         let qDim = headCount * headDim
         let kvDim = kvHeadCount * headDim
         let (q, k, v) = (state.q, state.k, state.v)
-        query.multiply(xn, count: count, into: q, pool: state.pool, workspace: state.workspace)
-        key.multiply(xn, count: count, into: k, pool: state.pool, workspace: state.workspace)
-        value.multiply(xn, count: count, into: v, pool: state.pool, workspace: state.workspace)
+        WeightMatrix.multiply([(query, q), (key, k), (value, v)], xn, count: count, pool: state.pool, workspace: state.workspace)
         if let queryBias { addBias(q, bias: queryBias, width: qDim, rows: count) }
         if let keyBias { addBias(k, bias: keyBias, width: kvDim, rows: count) }
         if let valueBias { addBias(v, bias: valueBias, width: kvDim, rows: count) }
@@ -101,7 +99,7 @@ public struct FeedForwardBlock: Sendable {
     }
 
     func callAsFunction(_ xn: UnsafePointer<Float>, count: Int, state: ForwardState, into out: UnsafeMutablePointer<Float>) {
-        WeightMatrix.multiply(gate, up, xn, count: count, into: state.gate, state.up, pool: state.pool, workspace: state.workspace)
+        WeightMatrix.multiply([(gate, state.gate), (up, state.up)], xn, count: count, pool: state.pool, workspace: state.workspace)
         gatedActivation(activation, gate: state.gate, up: state.up, count: count * gate.rows, pool: state.pool)
         down.multiply(state.gate, count: count, into: out, pool: state.pool, workspace: state.workspace)
     }
