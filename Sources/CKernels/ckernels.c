@@ -604,60 +604,17 @@ INL int32_t hsum_i32x4(__m128i s) {
     return _mm_cvtsi128_si32(_mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1))));
 }
 INL int32_t hsum_i32x8(__m256i v) { return hsum_i32x4(_mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1))); }
-// One super-block (weights at wb, block index b) against NC activation columns: ACC[c] and ACCM[c] updated.
-#define Q4K_BLOCK(MAC, ACC, ACCM)                                                                     \
-    {                                                                                                 \
-        const __m256i m4 = _mm256_set1_epi8(0x0F);                                                    \
-        uint8_t sm[16];                                                                               \
-        k4_scales(wb + 4, sm, sm + 8);                                                                \
-        const __m256i smw = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)sm));               \
-        const __m128i mins = _mm256_extracti128_si256(smw, 1);                                        \
-        const __m256i scl = _mm256_broadcastsi128_si256(_mm256_castsi256_si128(smw));                 \
-        const float dw = ldh(wb), dmw = ldh(wb + 2);                                                  \
-        __m256i sumi[4], sumi2[4];                                                                    \
-        for (int c = 0; c < NC; c++) {                                                                \
-            const uint8_t *a = xq + c * xs + b * 292;                                                 \
-            const __m256i bs = ld256(a + 260);                                                        \
-            const __m128i bsp = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1)); \
-            ACCM[c] = fmaf((float)hsum_i32x4(_mm_madd_epi16(mins, bsp)), dmw * ldf(a), ACCM[c]);     \
-            sumi[c] = _mm256_setzero_si256(); sumi2[c] = _mm256_setzero_si256();                      \
-        }                                                                                             \
-        for (int j = 0; j < 4; j++) {                                                                 \
-            const __m256i raw = ld256(wb + 16 + 32 * j);                                              \
-            const __m256i lo = _mm256_and_si256(raw, m4);                                             \
-            const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);                       \
-            const __m256i sl = _mm256_shuffle_epi8(scl, ld256(k_bcast16[2*j]));                       \
-            const __m256i sh = _mm256_shuffle_epi8(scl, ld256(k_bcast16[2*j+1]));                     \
-            for (int c = 0; c < NC; c++) {                                                            \
-                const uint8_t *a = xq + c * xs + b * 292 + 4 + 64 * j;                                \
-                MAC(sumi[c], _mm256_maddubs_epi16(lo, ld256(a)), sl);                                 \
-                MAC(sumi2[c], _mm256_maddubs_epi16(hi, ld256(a + 32)), sh);                           \
-            }                                                                                         \
-        }                                                                                             \
-        for (int c = 0; c < NC; c++) {                                                                \
-            const float dy = ldf(xq + c * xs + b * 292);                                              \
-            ACC[c] = fmaf((float)hsum_i32x8(_mm256_add_epi32(sumi[c], sumi2[c])), dw * dy, ACC[c]);   \
-        }                                                                                             \
-    }
-#define Q4K_BODY(MAC)                                                                                 \
-    float acc[4], accm[4];                                                                            \
-    for (int c = 0; c < NC; c++) { acc[c] = 0.0f; accm[c] = 0.0f; }                                   \
-    for (int64_t b = 0; b < nb; b++) {                                                                \
-        const uint8_t *wb = w + b * 144;                                                              \
-        for (int k = 0; k < 144; k += 64) _mm_prefetch((const char *)wb + rb + k, _MM_HINT_T0);       \
-        Q4K_BLOCK(MAC, acc, accm)                                                                     \
-    }                                                                                                 \
-    for (int c = 0; c < NC; c++) out[c] = acc[c] - accm[c];
-// Eight rows interleaved block by block (llk_interleave_rows): one linear stream of weights, and eight
-// independent dependency chains that share each activation load. Per row, the same integers and the same
-// float steps as Q4K_BODY (the two halves' integer sums are added before the sum across lanes, exactly).
-#define Q4K_BODY_X8(MAC)                                                                              \
-    float acc[8][4], accm[8][4];                                                                      \
-    for (int r = 0; r < 8; r++) for (int c = 0; c < NC; c++) { acc[r][c] = 0.0f; accm[r][c] = 0.0f; } \
+// R rows whose super-blocks are stored R by R: block b of row r at w + (b*R + r)*144 (R = 8: the layout of
+// llk_interleave_rows, one linear stream with eight independent dependency chains that share each activation
+// load; R = 1: ggml's layout, one row). out[r*4 + c] for activation column c. The prefetch reads AHEAD bytes
+// ahead: some groups further on, or for one row the same block of the next row.
+#define Q4K_BODY(MAC, R, AHEAD)                                                                            \
+    float acc[R][4], accm[R][4];                                                                      \
+    for (int r = 0; r < R; r++) for (int c = 0; c < NC; c++) { acc[r][c] = 0.0f; accm[r][c] = 0.0f; } \
     const __m256i m4 = _mm256_set1_epi8(0x0F);                                                        \
     for (int64_t b = 0; b < nb; b++) {                                                                \
-        const uint8_t *wg = w + b * 8 * 144;                                                          \
-        for (int k = 0; k < 8 * 144; k += 64) _mm_prefetch((const char *)wg + X8_AHEAD * 8 * 144 + k, _MM_HINT_T0); \
+        const uint8_t *wg = w + b * R * 144;                                                          \
+        for (int k = 0; k < R * 144; k += 64) _mm_prefetch((const char *)wg + (AHEAD) + k, _MM_HINT_T0);             \
         __m128i bsp[4];                                                                               \
         float dy[4];                                                                                  \
         for (int c = 0; c < NC; c++) {                                                                \
@@ -666,9 +623,9 @@ INL int32_t hsum_i32x8(__m256i v) { return hsum_i32x4(_mm_add_epi32(_mm256_casts
             bsp[c] = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1));     \
             dy[c] = ldf(a);                                                                           \
         }                                                                                             \
-        __m256i scl[8], sumi[8][4];                                                                   \
-        float dw[8];                                                                                  \
-        for (int r = 0; r < 8; r++) {                                                                 \
+        __m256i scl[R], sumi[R][4];                                                                   \
+        float dw[R];                                                                                  \
+        for (int r = 0; r < R; r++) {                                                                 \
             const uint8_t *wb = wg + r * 144;                                                         \
             uint8_t sm[16];                                                                           \
             k4_scales(wb + 4, sm, sm + 8);                                                            \
@@ -689,7 +646,7 @@ INL int32_t hsum_i32x8(__m256i v) { return hsum_i32x4(_mm_add_epi32(_mm256_casts
                 alo[c] = ld256(a); ahi[c] = ld256(a + 32);                                            \
             }                                                                                         \
             const __m256i bl = ld256(k_bcast16[2*j]), bh = ld256(k_bcast16[2*j+1]);                   \
-            for (int r = 0; r < 8; r++) {                                                             \
+            for (int r = 0; r < R; r++) {                                                             \
                 const __m256i raw = ld256(wg + r * 144 + 16 + 32 * j);                                \
                 const __m256i lo = _mm256_and_si256(raw, m4);                                         \
                 const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);                   \
@@ -701,24 +658,24 @@ INL int32_t hsum_i32x8(__m256i v) { return hsum_i32x4(_mm_add_epi32(_mm256_casts
                 }                                                                                     \
             }                                                                                         \
         }                                                                                             \
-        for (int r = 0; r < 8; r++)                                                                   \
+        for (int r = 0; r < R; r++)                                                                   \
             for (int c = 0; c < NC; c++) acc[r][c] = fmaf((float)hsum_i32x8(sumi[r][c]), dw[r] * dy[c], acc[r][c]); \
     }                                                                                                 \
-    for (int r = 0; r < 8; r++) for (int c = 0; c < NC; c++) out[r * 4 + c] = acc[r][c] - accm[r][c];
+    for (int r = 0; r < R; r++) for (int c = 0; c < NC; c++) out[r * 4 + c] = acc[r][c] - accm[r][c];
 
 #define MAC_AVX2(s, p, sc) s = _mm256_add_epi32(s, _mm256_madd_epi16(p, sc))
 #define MAC_VNNI(s, p, sc) s = _mm256_dpwssd_epi32(s, p, sc)
 
 INL void q4_K_avx2(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
-    (void)L; Q4K_BODY(MAC_AVX2)
+    (void)L; Q4K_BODY(MAC_AVX2, 1, rb)
 }
 INL512 void q4_K_vnni(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
-    (void)L; Q4K_BODY(MAC_VNNI)
+    (void)L; Q4K_BODY(MAC_VNNI, 1, rb)
 }
 GEN_ROWS(rows_q4_K_avx2, q4_K_avx2, )
 GEN_ROWS(rows_q4_K_vnni, q4_K_vnni, T512)
 INL void q4_K_x8_avx2(const uint8_t *w, const uint8_t *xq, size_t xs, const int NC, int64_t nb, float *out) {
-    Q4K_BODY_X8(MAC_AVX2)
+    Q4K_BODY(MAC_AVX2, 8, X8_AHEAD * 8 * 144)
 }
 GEN_ROWS_X8(rows8_q4_K_avx2, q4_K_x8_avx2, )
 
@@ -769,50 +726,15 @@ INL void q5_K_avx2(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, co
 GEN_ROWS(rows_q5_K_avx2, q5_K_avx2, )
 
 // Q6_K. codes 0..63 (unsigned), the -32 offset folded in through bsums: corr = -32 * sum_g sc_g*bsum_g.
-#define Q6K_BLOCK(MAC, SCALEPAIR, ACC)                                                                \
-    {                                                                                                 \
-        const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(wb + 192)));      \
-        const float dw = ldh(wb + 208);                                                               \
-        __m256i sumi[2][4];                                                                           \
-        for (int c = 0; c < NC; c++) {                                                                \
-            const __m256i bs = ld256(xq + c * xs + b * 292 + 260);                                    \
-            sumi[0][c] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(sc16, bs), 5)); \
-            sumi[1][c] = _mm256_setzero_si256();                                                      \
-        }                                                                                             \
-        for (int h = 0; h < 2; h++) {                                                                 \
-            __m256i v[4];                                                                             \
-            q6_codes(wb, h, v);                                                                       \
-            for (int k = 0; k < 4; k++) {                                                             \
-                const __m256i s = SCALEPAIR(sc16, 4 * h + k);                                         \
-                for (int c = 0; c < NC; c++) {                                                        \
-                    const uint8_t *a = xq + c * xs + b * 292 + 4 + 128 * h + 32 * k;                  \
-                    MAC(sumi[k & 1][c], _mm256_maddubs_epi16(v[k], ld256(a)), s);                     \
-                }                                                                                     \
-            }                                                                                         \
-        }                                                                                             \
-        for (int c = 0; c < NC; c++) {                                                                \
-            const float dy = ldf(xq + c * xs + b * 292);                                              \
-            ACC[c] = _mm256_fmadd_ps(_mm256_set1_ps(dw * dy), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi[0][c], sumi[1][c])), ACC[c]); \
-        }                                                                                             \
-    }
-#define Q6K_BODY(MAC, SCALEPAIR)                                                                      \
-    __m256 acc[4];                                                                                    \
-    for (int c = 0; c < NC; c++) acc[c] = _mm256_setzero_ps();                                        \
+// R rows stored R by R, as Q4K_BODY (block b of row r at w + (b*R + r)*210).
+#define Q6K_BODY(MAC, SCALEPAIR, R, AHEAD)                                                                 \
+    __m256 acc[R][4];                                                                                 \
+    for (int r = 0; r < R; r++) for (int c = 0; c < NC; c++) acc[r][c] = _mm256_setzero_ps();         \
     for (int64_t b = 0; b < nb; b++) {                                                                \
-        const uint8_t *wb = w + b * 210;                                                              \
-        for (int k = 0; k < 210; k += 64) _mm_prefetch((const char *)wb + rb + k, _MM_HINT_T0);       \
-        Q6K_BLOCK(MAC, SCALEPAIR, acc)                                                                \
-    }                                                                                                 \
-    for (int c = 0; c < NC; c++) out[c] = hsum8(acc[c]);
-// Eight interleaved rows, as Q4K_BODY_X8: per row the same integers and float steps as Q6K_BODY.
-#define Q6K_BODY_X8(MAC, SCALEPAIR)                                                                   \
-    __m256 acc[8][4];                                                                                 \
-    for (int r = 0; r < 8; r++) for (int c = 0; c < NC; c++) acc[r][c] = _mm256_setzero_ps();         \
-    for (int64_t b = 0; b < nb; b++) {                                                                \
-        const uint8_t *wg = w + b * 8 * 210;                                                          \
-        for (int k = 0; k < 8 * 210; k += 64) _mm_prefetch((const char *)wg + X8_AHEAD * 8 * 210 + k, _MM_HINT_T0); \
-        __m256i sc16[8], sumi[8][4];                                                                  \
-        for (int r = 0; r < 8; r++) {                                                                 \
+        const uint8_t *wg = w + b * R * 210;                                                          \
+        for (int k = 0; k < R * 210; k += 64) _mm_prefetch((const char *)wg + (AHEAD) + k, _MM_HINT_T0);             \
+        __m256i sc16[R], sumi[R][4];                                                                  \
+        for (int r = 0; r < R; r++) {                                                                 \
             sc16[r] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(wg + r * 210 + 192)));   \
             for (int c = 0; c < NC; c++) {                                                            \
                 const __m256i bs = ld256(xq + c * xs + b * 292 + 260);                                \
@@ -820,7 +742,7 @@ GEN_ROWS(rows_q5_K_avx2, q5_K_avx2, )
             }                                                                                         \
         }                                                                                             \
         for (int h = 0; h < 2; h++) {                                                                 \
-            for (int r = 0; r < 8; r++) {                                                             \
+            for (int r = 0; r < R; r++) {                                                             \
                 const uint8_t *wb = wg + r * 210;                                                     \
                 __m256i v[4];                                                                         \
                 q6_codes(wb, h, v);                                                                   \
@@ -831,13 +753,13 @@ GEN_ROWS(rows_q5_K_avx2, q5_K_avx2, )
                 }                                                                                     \
             }                                                                                         \
         }                                                                                             \
-        for (int r = 0; r < 8; r++) {                                                                 \
+        for (int r = 0; r < R; r++) {                                                                 \
             const float dw = ldh(wg + r * 210 + 208);                                                 \
             for (int c = 0; c < NC; c++)                                                              \
                 acc[r][c] = _mm256_fmadd_ps(_mm256_set1_ps(dw * ldf(xq + c * xs + b * 292)), _mm256_cvtepi32_ps(sumi[r][c]), acc[r][c]); \
         }                                                                                             \
     }                                                                                                 \
-    for (int r = 0; r < 8; r++) for (int c = 0; c < NC; c++) out[r * 4 + c] = hsum8(acc[r][c]);
+    for (int r = 0; r < R; r++) for (int c = 0; c < NC; c++) out[r * 4 + c] = hsum8(acc[r][c]);
 
 // int16 vector: low 128 bits = scale 2p broadcast, high 128 bits = scale 2p+1 broadcast.
 static const uint8_t k_q6pair[32] __attribute__((aligned(32))) = {
@@ -847,18 +769,18 @@ static const uint8_t k_q6pair[32] __attribute__((aligned(32))) = {
     2*(p)+1,2*(p)+1,2*(p)+1,2*(p)+1,2*(p)+1,2*(p)+1,2*(p)+1,2*(p)+1), sc16)
 
 INL void q6_K_avx2(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
-    (void)L; Q6K_BODY(MAC_AVX2, SCALEPAIR_AVX2)
+    (void)L; Q6K_BODY(MAC_AVX2, SCALEPAIR_AVX2, 1, rb)
 }
 INL512 void q6_K_vnni(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
-    (void)L; Q6K_BODY(MAC_VNNI, SCALEPAIR_VNNI)
+    (void)L; Q6K_BODY(MAC_VNNI, SCALEPAIR_VNNI, 1, rb)
 }
 GEN_ROWS(rows_q6_K_avx2, q6_K_avx2, )
 GEN_ROWS(rows_q6_K_vnni, q6_K_vnni, T512)
 INL void q6_K_x8_avx2(const uint8_t *w, const uint8_t *xq, size_t xs, const int NC, int64_t nb, float *out) {
-    Q6K_BODY_X8(MAC_AVX2, SCALEPAIR_AVX2)
+    Q6K_BODY(MAC_AVX2, SCALEPAIR_AVX2, 8, X8_AHEAD * 8 * 210)
 }
 INL512 void q6_K_x8_vnni(const uint8_t *w, const uint8_t *xq, size_t xs, const int NC, int64_t nb, float *out) {
-    Q6K_BODY_X8(MAC_VNNI, SCALEPAIR_VNNI)
+    Q6K_BODY(MAC_VNNI, SCALEPAIR_VNNI, 8, X8_AHEAD * 8 * 210)
 }
 GEN_ROWS_X8(rows8_q6_K_avx2, q6_K_x8_avx2, )
 GEN_ROWS_X8(rows8_q6_K_vnni, q6_K_x8_vnni, T512)
