@@ -917,17 +917,35 @@ void llk_matmul(int t, const void *w, size_t row_bytes, int row_group, const voi
     const int level = llk_current_isa();
     if (row_group == 8) {
         group_kernel k = group_kernel_for(t, level);
-        if (k && row_begin % 8 == 0 && nr % 8 == 0) {
-            for (int64_t c = 0; c < ncols; c += 4) {
-                const int nc = (int)(ncols - c < 4 ? ncols - c : 4);
-                k((const uint8_t *)w + (size_t)row_begin * row_bytes, row_bytes, nr, xb + (size_t)c * xq_stride, xq_stride,
-                  nc, L.nb, y + c * ldy, ldy);
+        if (k) {
+            // Whole groups straight into y; a group the range covers only in part is computed whole into o and
+            // the wanted rows copied.
+            for (int64_t r = row_begin; r < row_end;) {
+                const int64_t g = r - r % 8;
+                const int64_t whole = r == g ? (row_end - r) / 8 * 8 : 0;
+                const int64_t end = whole ? r + whole : (g + 8 < row_end ? g + 8 : row_end);
+                for (int64_t c = 0; c < ncols; c += 4) {
+                    const int nc = (int)(ncols - c < 4 ? ncols - c : 4);
+                    const uint8_t *wg = (const uint8_t *)w + (size_t)g * row_bytes;
+                    if (whole) {
+                        k(wg, row_bytes, whole, xb + (size_t)c * xq_stride, xq_stride, nc, L.nb, y + c * ldy + (r - row_begin), ldy);
+                    } else {
+                        float o[4 * 8];
+                        k(wg, row_bytes, 8, xb + (size_t)c * xq_stride, xq_stride, nc, L.nb, o, 8);
+                        for (int i = 0; i < nc; i++)
+                            for (int64_t q = r; q < end; q++) y[(c + i) * ldy + (q - row_begin)] = o[i * 8 + (q - g)];
+                    }
+                }
+                r = end;
             }
             return;
         }
-        // No group kernel at this level (or a range that splits a group): row by row, each gathered first.
+        // No group kernel at this level (the scalar reference, in tests): row by row, each gathered first.
         uint8_t *row = (uint8_t *)malloc(row_bytes);
-        if (!row) return;
+        if (!row) {
+            for (int64_t c = 0; c < ncols; c++) for (int64_t r = 0; r < nr; r++) y[c * ldy + r] = NAN;
+            return;
+        }
         for (int64_t r = 0; r < nr; r++) {
             llk_gather_row(t, w, row_bytes, 8, row_begin + r, row);
             llk_matmul(t, row, row_bytes, 1, xq, xq_stride, ncols, n, y + r, ldy, 0, 1);

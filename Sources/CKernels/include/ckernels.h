@@ -47,7 +47,8 @@ void llk_interleave_rows(int ggml_type, const void *src, size_t row_bytes, int64
 /// Copies row r of W (layout row_group) into dst, in ggml's layout (row_bytes bytes).
 void llk_gather_row(int ggml_type, const void *w, size_t row_bytes, int row_group, int64_t r, void *dst);
 /// y[r - row_begin] = dot(row r of W, x) for r in [row_begin, row_end); W in layout row_group (1 or 8).
-/// With row_group 8, ranges of whole groups run the group kernels; other ranges are still correct, slower.
+/// With row_group 8, the group kernels run whole groups; a group the range covers only in part is computed whole
+/// and its other rows discarded.
 void llk_matvec(int ggml_type, const void *w, size_t row_bytes, int row_group, const void *xq, int64_t n,
                 float *y, int64_t row_begin, int64_t row_end);
 /// Same for ncols activation vectors at once (prefill): xq of column c at xq + c*xq_stride;
