@@ -135,6 +135,9 @@ enum SummaryChecks {
         for point in summary.points {
             #expect(point.citations.allSatisfy { article.sentences.indices.contains($0 - 1) })
         }
+        // Not the opening copied: at most half of the points rest on the article's first five sentences only.
+        let opening = summary.points.filter { !$0.citations.isEmpty && $0.citations.allSatisfy { $0 <= 5 } }
+        #expect(opening.count * 2 <= summary.points.count, "copies the opening:\n\(text)")
     }
 }
 

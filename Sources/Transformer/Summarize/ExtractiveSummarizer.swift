@@ -19,18 +19,10 @@ public struct ExtractiveSummarizer: Sendable {
 
     public func summarize(_ article: Article, length: SummaryLength) -> Summary {
         let start = Date()
-        let terms = article.sentences.map { SearchTerms.terms(of: $0.text) }
-        let idf = inverseFrequencies(terms)
-        let vectors = terms.map { sentenceTerms in sentenceTerms.reduce(into: [String: Double]()) { $0[$1, default: 0] += idf[$1] ?? 0 } }
-        let scores = score(article, terms: terms, idf: idf, vectors: vectors)
-        var chosen: [Int] = []
-        for index in scores.indices.sorted(by: { scores[$0] > scores[$1] }) where chosen.count < length.pointCount {
-            let count = article.sentences[index].text.count
-            guard (minimumLength...maximumLength).contains(count),
-                  !chosen.contains(where: { Self.cosine(vectors[$0], vectors[index]) >= redundancy })
-            else { continue }
-            chosen.append(index)
-        }
+        let vocabulary = ArticleVocabulary(sentences: article.sentences.map(\.text))
+        let scores = score(article, vocabulary: vocabulary)
+        var chosen = pick(length.pointCount, from: Array(scores.indices), texts: article.sentences.map(\.text), scores: scores,
+                          vectors: vocabulary.vectors)
         // An article made only of very short or very long sentences still gets its best sentence.
         if chosen.isEmpty, let best = scores.indices.max(by: { scores[$0] < scores[$1] }) { chosen = [best] }
         var summary = Summary(language: article.language)
@@ -39,19 +31,40 @@ public struct ExtractiveSummarizer: Sendable {
         return summary
     }
 
+    /// Up to `count` of the candidate sentences (indices into `texts`), best score first, of a readable length,
+    /// readable alone and no near-repeat of one already taken; in the article's order.
+    func pick(_ count: Int, from candidates: [Int], texts: [String], scores: [Double], vectors: [[String: Double]]) -> [Int] {
+        var chosen: [Int] = []
+        for index in candidates.sorted(by: { scores[$0] > scores[$1] }) where chosen.count < count {
+            guard (minimumLength...maximumLength).contains(texts[index].count), !Self.leansOnThePrevious(texts[index]),
+                  !chosen.contains(where: { ArticleVocabulary.cosine(vectors[$0], vectors[index]) >= redundancy })
+            else { continue }
+            chosen.append(index)
+        }
+        return chosen.sorted()
+    }
+
+    /// Words that, opening a sentence, point back to the one before ("他首先提出…", "They hired…"): out of
+    /// context such a sentence does not say who or what.
+    static let anaphoricOpenings = ["他", "她", "它", "其", "这", "此", "该", "那", "上述", "对此",
+                                    "He ", "She ", "It ", "They ", "This ", "These ", "That ", "Those ", "His ", "Her ", "Its ", "Their "]
+
+    static func leansOnThePrevious(_ sentence: String) -> Bool {
+        let start = sentence.drop { $0.isWhitespace || "“\"「『(（".contains($0) }
+        return anaphoricOpenings.contains { start.hasPrefix($0) }
+    }
+
     /// One score per sentence, each feature scaled to 0...1 before weighting.
-    func score(_ article: Article, terms termCounts: [[String]], idf: [String: Double], vectors: [[String: Double]]) -> [Double] {
+    func score(_ article: Article, vocabulary: ArticleVocabulary) -> [Double] {
         let count = article.sentences.count
-        var centroid: [String: Double] = [:]
-        for vector in vectors { for (term, weight) in vector { centroid[term, default: 0] += weight } }
-        let centrality = vectors.map { Self.cosine($0, centroid) }
+        let centrality = vocabulary.vectors.map(vocabulary.centrality)
 
         var occurrences: [String: Int] = [:]
-        for terms in termCounts { for term in terms { occurrences[term, default: 0] += 1 } }
-        let keywords = termCounts.map { terms -> Double in
+        for terms in vocabulary.terms { for term in terms { occurrences[term, default: 0] += 1 } }
+        let keywords = vocabulary.terms.map { terms -> Double in
             let distinct = Set(terms)
             guard !distinct.isEmpty else { return 0 }
-            let total = distinct.reduce(0.0) { $0 + log(1 + Double(occurrences[$1] ?? 0)) * (idf[$1] ?? 0) }
+            let total = distinct.reduce(0.0) { $0 + log(1 + Double(occurrences[$1] ?? 0)) * (vocabulary.idf[$1] ?? 0) }
             return total / Double(distinct.count).squareRoot()
         }
 
@@ -67,14 +80,39 @@ public struct ExtractiveSummarizer: Sendable {
             }
         }
     }
+}
 
-    /// IDF over sentences (the documents of one article), plus one so that a term in every sentence still counts.
-    private func inverseFrequencies(_ termCounts: [[String]]) -> [String: Double] {
+/// An article's sentences as TF-IDF vectors (terms of `SearchTerms`, IDF over the sentences) and their centroid:
+/// what the article is about.
+struct ArticleVocabulary {
+    let terms: [[String]]
+    let idf: [String: Double]
+    let vectors: [[String: Double]]
+    let centroid: [String: Double]
+
+    init(sentences: [String]) {
+        terms = sentences.map { SearchTerms.terms(of: $0) }
+        // IDF over sentences (the documents of one article), plus one so that a term in every sentence still counts.
         var frequency: [String: Int] = [:]
-        for terms in termCounts { for term in Set(terms) { frequency[term, default: 0] += 1 } }
-        let count = Double(termCounts.count)
-        return frequency.mapValues { log(count / Double($0)) + 1 }
+        for sentenceTerms in terms { for term in Set(sentenceTerms) { frequency[term, default: 0] += 1 } }
+        let count = Double(terms.count)
+        let idf = frequency.mapValues { log(count / Double($0)) + 1 }
+        self.idf = idf
+        vectors = terms.map { Self.vector($0, idf: idf) }
+        var centroid: [String: Double] = [:]
+        for vector in vectors { for (term, weight) in vector { centroid[term, default: 0] += weight } }
+        self.centroid = centroid
     }
+
+    /// The TF-IDF vector of any text (a summary's point) in this article's terms.
+    func vector(of text: String) -> [String: Double] { Self.vector(SearchTerms.terms(of: text), idf: idf) }
+
+    static func vector(_ terms: [String], idf: [String: Double]) -> [String: Double] {
+        terms.reduce(into: [String: Double]()) { $0[$1, default: 0] += idf[$1] ?? 0 }
+    }
+
+    /// Cosine similarity of a vector to the centroid.
+    func centrality(_ vector: [String: Double]) -> Double { Self.cosine(vector, centroid) }
 
     static func cosine(_ a: [String: Double], _ b: [String: Double]) -> Double {
         let (small, large) = a.count <= b.count ? (a, b) : (b, a)

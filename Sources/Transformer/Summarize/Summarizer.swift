@@ -43,6 +43,8 @@ public struct Summary: Sendable, Encodable {
     public var loopsStopped = 0
     /// The model's merge covered too little of the article and the parts' own points were used.
     public var reduceFellBack = false
+    /// Parts whose key points are their most central sentences, because the model copied the part's opening.
+    public var extractiveParts = 0
 
     /// The summary as text: one point per line with its citations.
     public var text: String { points.map(\.line).joined(separator: "\n") }
@@ -68,7 +70,9 @@ public enum SummaryEvent: Sendable {
 /// are then merged into the final summary (reduce, recursively when they do not fit one prompt).
 /// Every citation is checked against the cited sentence (`CitationSupport`: shared wording, and the point's
 /// numbers and names) and dropped when it does not support the point; points are deduplicated; Chinese
-/// output is put back into the article's script.
+/// output is put back into the article's script. Small models often copy instead of summarizing: a part whose
+/// points are its opening sentences is represented by its most central sentences, and a merge that lists more
+/// points than asked keeps the parts' points in turn.
 public final class Summarizer {
     let runtime: ModelRuntime
     let session: Session
@@ -105,29 +109,39 @@ public final class Summarizer {
         // Map: key points of each chunk.
         var points: [SummaryPoint] = []
         var chunkOfPoint: [Int] = []
+        let vocabulary = ArticleVocabulary(sentences: sentences)
         let perChunk = chunks.count == 1 ? length.pointCount : max(3, min(5, length.pointCount * 2 / chunks.count + 1))
         for (index, chunk) in chunks.enumerated() {
             let text = chunk.map { "[S\($0 + 1)] \(sentences[$0])" }.joined(separator: "\n")
             let user = prompts.map(part: index + 1, of: chunks.count, text: text, points: perChunk)
             let tokens = promptTokens(system: prompts.system, user: user)
             onEvent(.mapStarted(index: index + 1, count: chunks.count, promptTokens: tokens.count))
-            let isFinal = chunks.count == 1
-            // Small models list far more points than asked; only the first (most important) ones are kept.
             let answer = try run(tokens, maxTokens: perChunk * 90, into: &summary, onEvent: onEvent)
-            var kept = 0
-            for point in parsePoints(answer) where kept < perChunk {
+            var candidates: [SummaryPoint] = []
+            for point in parsePoints(answer) {
                 guard let checked = Self.check(point, sentences: sentences, allowed: Set(chunk.map { $0 + 1 }), summary: &summary),
-                      !isDuplicate(checked, of: points) else { continue }
-                points.append(checked)
-                chunkOfPoint.append(index)
-                kept += 1
-                if isFinal { onPoint(localized(checked, language)) }
+                      !isDuplicate(checked, of: points + candidates) else { continue }
+                candidates.append(checked)
             }
+            let selection = Self.select(candidates, of: chunk, count: perChunk, sentences: sentences, vocabulary: vocabulary)
+            let kept = selection.points.filter { !isDuplicate($0, of: points) }
+            if selection.copied { summary.extractiveParts += 1 }
+            points += kept
+            chunkOfPoint += Array(repeating: index, count: kept.count)
+            if chunks.count == 1 { kept.forEach { onPoint(localized($0, language)) } }
         }
 
         // Reduce: merge the points, in groups that fit one prompt, until one summary remains.
         if chunks.count > 1 {
-            let merged = try reduce(points, length: length, prompts: prompts, sentences: sentences, summary: &summary, onEvent: onEvent, onPoint: { _ in })
+            var merged = try reduce(points, length: length, prompts: prompts, sentences: sentences, summary: &summary, onEvent: onEvent)
+            func part(of point: SummaryPoint) -> Int {
+                point.citations.first.flatMap { number in chunks.firstIndex { $0.contains(number - 1) } } ?? chunks.count
+            }
+            // A merge that lists more points than asked (small models copy their input) keeps the first points of
+            // every part in turn, not the first points of the article.
+            if merged.count > length.pointCount {
+                merged = Self.roundRobin(merged, parts: merged.map(part), count: length.pointCount)
+            }
             // Small models often "merge" by copying the first points, dropping the rest of the article. When the
             // merged points cite fewer than half of the parts that had points, take the best points of every part
             // in turn instead (each part lists its most important point first).
@@ -148,8 +162,9 @@ public final class Summarizer {
 
     // MARK: - Steps
 
+    /// The merged points; the final merge's may be more than `length` asks for (the caller chooses among them).
     private func reduce(_ input: [SummaryPoint], length: SummaryLength, prompts: Prompts, sentences: [String], summary: inout Summary,
-                        onEvent: (SummaryEvent) -> Void, onPoint: (SummaryPoint) -> Void) throws -> [SummaryPoint] {
+                        onEvent: (SummaryEvent) -> Void) throws -> [SummaryPoint] {
         var points = input
         let allowed = Set(1...max(1, sentences.count))
         while true {
@@ -175,11 +190,10 @@ public final class Summarizer {
                 let tokens = promptTokens(system: prompts.system, user: user)
                 onEvent(.reduceStarted(inputs: group.count, promptTokens: tokens.count))
                 let answer = try run(tokens, into: &summary, onEvent: onEvent)
-                for point in parsePoints(answer) where !isFinal || merged.count < length.pointCount {
+                for point in parsePoints(answer) {
                     guard let checked = Self.check(point, sentences: sentences, allowed: allowed, summary: &summary),
                           !isDuplicate(checked, of: merged) else { continue }
                     merged.append(checked)
-                    if isFinal { onPoint(localized(checked, prompts.language)) }
                 }
             }
             // A reduce that produced nothing usable keeps the map points rather than losing them.
@@ -227,7 +241,13 @@ public final class Summarizer {
         summary.generatedTokens += stats.generatedTokens
         if stats.finishReason == .repetition { summary.loopsStopped += 1 }
         onEvent(.stepFinished(stats: stats))
-        return text
+        return Self.droppingCutOffLine(text, finishReason: stats.finishReason)
+    }
+
+    /// A step cut off by its token budget ends in the middle of a point: that last line is not a point.
+    static func droppingCutOffLine(_ text: String, finishReason: FinishReason) -> String {
+        guard [.length, .contextFull].contains(finishReason), !text.hasSuffix("\n") else { return text }
+        return text.lastIndex(where: \.isNewline).map { String(text[..<$0]) } ?? ""
     }
 
     private func promptTokens(system: String, user: String) -> [Int32] {
@@ -308,6 +328,33 @@ public final class Summarizer {
             }
         }
         return checked
+    }
+
+    /// What a part keeps of its checked points (`copied`: the model copied the part's opening). A model that
+    /// copied the part's first sentences in order has not summarized it (a failure of small models): the part's
+    /// most central sentences serve instead, each citing itself. A model that listed more points than asked did
+    /// not list them by importance: the ones closest to what the article is about are kept, in the model's order.
+    static func select(_ candidates: [SummaryPoint], of chunk: [Int], count: Int, sentences: [String],
+                       vocabulary: ArticleVocabulary) -> (points: [SummaryPoint], copied: Bool) {
+        if copiesOpening(candidates, of: chunk, sentences: sentences) {
+            let central = ExtractiveSummarizer().pick(count, from: chunk, texts: sentences,
+                                                      scores: vocabulary.vectors.map(vocabulary.centrality), vectors: vocabulary.vectors)
+            return (central.map { SummaryPoint(text: sentences[$0], citations: [$0 + 1]) }, true)
+        }
+        guard candidates.count > count else { return (candidates, false) }
+        let centrality = candidates.map { vocabulary.centrality(vocabulary.vector(of: $0.text)) }
+        let best = Set(candidates.indices.sorted { centrality[$0] > centrality[$1] }.prefix(count))
+        return (candidates.indices.filter(best.contains).map { candidates[$0] }, false)
+    }
+
+    /// Whether a part's points are its first three sentences, in order, nearly word for word.
+    static func copiesOpening(_ points: [SummaryPoint], of chunk: [Int], sentences: [String]) -> Bool {
+        guard points.count >= 3, chunk.count >= 6 else { return false }
+        return (0..<3).allSatisfy { i in
+            let sentence = sentences[chunk[i]]
+            return points[i].citations == [chunk[i] + 1] && CitationSupport.overlap(claim: points[i].text, sentence: sentence) >= 0.8
+                && CitationSupport.overlap(claim: sentence, sentence: points[i].text) >= 0.8
+        }
     }
 
     func isDuplicate(_ point: SummaryPoint, of points: [SummaryPoint]) -> Bool {

@@ -83,11 +83,12 @@ struct Summarize: ParsableCommand {
         if json {
             try printJSON(summary, article: article)
         }
-        Terminal.printError(String(format: "%d sentences, %d parts, %d prompt + %d generated tokens, %.1f s%@%@%@", article.sentences.count,
+        Terminal.printError(String(format: "%d sentences, %d parts, %d prompt + %d generated tokens, %.1f s%@%@%@%@", article.sentences.count,
                                    summary.chunks, summary.promptTokens, summary.generatedTokens, summary.seconds,
                                    summary.droppedCitations > 0 ? ", \(summary.droppedCitations) unsupported citations dropped" : "",
                                    summary.droppedPoints > 0 ? ", \(summary.droppedPoints) unsupported points dropped" : "",
-                                   summary.loopsStopped > 0 ? ", \(summary.loopsStopped) repetition loops stopped" : ""))
+                                   summary.loopsStopped > 0 ? ", \(summary.loopsStopped) repetition loops stopped" : "",
+                                   summary.extractiveParts > 0 ? ", \(summary.extractiveParts) parts copied by the model (their central sentences used)" : ""))
     }
 
     private func summarizeExtractively(_ article: Article) throws {
