@@ -104,9 +104,6 @@ struct ArticleVocabulary {
         self.centroid = centroid
     }
 
-    /// The TF-IDF vector of any text (a summary's point) in this article's terms.
-    func vector(of text: String) -> [String: Double] { Self.vector(SearchTerms.terms(of: text), idf: idf) }
-
     static func vector(_ terms: [String], idf: [String: Double]) -> [String: Double] {
         terms.reduce(into: [String: Double]()) { $0[$1, default: 0] += idf[$1] ?? 0 }
     }

@@ -332,8 +332,9 @@ public final class Summarizer {
 
     /// What a part keeps of its checked points (`copied`: the model copied the part's opening). A model that
     /// copied the part's first sentences in order has not summarized it (a failure of small models): the part's
-    /// most central sentences serve instead, each citing itself. A model that listed more points than asked did
-    /// not list them by importance: the ones closest to what the article is about are kept, in the model's order.
+    /// most central sentences serve instead, each citing itself. Otherwise the model's first `count` points are
+    /// kept (small models list far more than asked; ranking the rest by centrality favoured framing sentences
+    /// such as article 004's "大家主要關注的還是中美兩國的進展").
     static func select(_ candidates: [SummaryPoint], of chunk: [Int], count: Int, sentences: [String],
                        vocabulary: ArticleVocabulary) -> (points: [SummaryPoint], copied: Bool) {
         if copiesOpening(candidates, of: chunk, sentences: sentences) {
@@ -341,10 +342,7 @@ public final class Summarizer {
                                                       scores: vocabulary.vectors.map(vocabulary.centrality), vectors: vocabulary.vectors)
             return (central.map { SummaryPoint(text: sentences[$0], citations: [$0 + 1]) }, true)
         }
-        guard candidates.count > count else { return (candidates, false) }
-        let centrality = candidates.map { vocabulary.centrality(vocabulary.vector(of: $0.text)) }
-        let best = Set(candidates.indices.sorted { centrality[$0] > centrality[$1] }.prefix(count))
-        return (candidates.indices.filter(best.contains).map { candidates[$0] }, false)
+        return (Array(candidates.prefix(count)), false)
     }
 
     /// Whether a part's points are its first three sentences, in order, nearly word for word.
