@@ -59,6 +59,18 @@ import Testing
         #expect(kept == [point(1), point(2), point(7), point(8)])
     }
 
+    @Test func aPointThatSaysOnePhraseTwiceIsDropped() {
+        let garbled = "在中美兩國的進展中, 大家主要關注的還是中美兩國的進展。"
+        #expect(Summarizer.repeatsItself(garbled))
+        #expect(!Summarizer.repeatsItself("大家主要關注的還是中美兩國的進展。"))
+        // A shorter name said twice is not garbled.
+        #expect(!Summarizer.repeatsItself("周靖人指出阿里云提出了模型即服务,并指出“模型即服务”将解决这些问题。"))
+        var summary = Summary(language: .traditionalChinese)
+        let sentences = ["但在這一輪浪潮中, 大家主要關注的還是中美兩國的進展。"]
+        #expect(Summarizer.check(SummaryPoint(text: garbled, citations: [1]), sentences: sentences, allowed: [1], summary: &summary) == nil)
+        #expect(summary.droppedPoints == 1)
+    }
+
     @Test func aStepCutOffByItsBudgetLosesItsUnfinishedLine() {
         let text = "- 阿里提出模型即服务。 [S4]\n- 第二个原因是为实现从"
         #expect(Summarizer.droppingCutOffLine(text, finishReason: .length) == "- 阿里提出模型即服务。 [S4]")

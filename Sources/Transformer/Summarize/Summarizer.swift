@@ -300,8 +300,13 @@ public final class Summarizer {
     /// The point with the citations that support it: each cited sentence shares enough of the point's wording,
     /// and together they hold the point's numbers and names. When none is left, the allowed sentence that
     /// best supports the point alone is cited if it clearly does. A point whose numbers or names no allowed
-    /// sentence supports states something the article does not: it is dropped (nil).
+    /// sentence supports states something the article does not: it is dropped (nil), as is a garbled point
+    /// (`repeatsItself`).
     static func check(_ point: SummaryPoint, sentences: [String], allowed: Set<Int>, summary: inout Summary) -> SummaryPoint? {
+        if repeatsItself(point.text) {
+            summary.droppedPoints += 1
+            return nil
+        }
         func sentence(_ number: Int) -> String? {
             allowed.contains(number) && sentences.indices.contains(number - 1) ? sentences[number - 1] : nil
         }
@@ -343,6 +348,20 @@ public final class Summarizer {
             return (central.map { SummaryPoint(text: sentences[$0], citations: [$0 + 1]) }, true)
         }
         return (Array(candidates.prefix(count)), false)
+    }
+
+    /// Whether a point says one phrase of six or more Chinese characters twice: a garbled point, not a summary
+    /// ("在中美兩國的進展中, 大家主要關注的還是中美兩國的進展", written for article 004's "大家主要關注的還是中美兩國的進展").
+    static func repeatsItself(_ text: String) -> Bool {
+        let length = 6
+        var seen = Set<String>()
+        for run in text.split(whereSeparator: { !SearchTerms.isHan($0) }) where run.count >= length {
+            let characters = Array(run)
+            for start in 0...(characters.count - length) where !seen.insert(String(characters[start..<(start + length)])).inserted {
+                return true
+            }
+        }
+        return false
     }
 
     /// Whether a part's points are its first three sentences, in order, nearly word for word.
