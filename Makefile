@@ -6,7 +6,7 @@ LLMRUN = .build/release/llmrun
 TEST_MODELS = smollm2-135m gemma3-270m qwen2.5-0.5b qwen2.5-1.5b
 DEMO_MODEL ?= qwen2.5-1.5b
 
-.PHONY: demo serve test test-server test-chat-pty test-browser deps build models compare kernel-bench clean fuzz fuzz-smoke fuzz-build fuzz-seeds
+.PHONY: demo serve test test-fast test-all test-slow examples test-server test-chat-pty test-browser deps build models compare kernel-bench clean fuzz fuzz-smoke fuzz-build fuzz-seeds
 
 demo: build
 	$(LLMRUN) pull $(DEMO_MODEL)
@@ -17,12 +17,35 @@ serve: build
 	$(LLMRUN) pull $(DEMO_MODEL)
 	$(LLMRUN) serve -m $(DEMO_MODEL)
 
+# Tests in tiers (BENCHMARKS.md has their times). The Swift tests build in debug with optimized code (the
+# suite runs real models) and with the import check that keeps the layers pointing one way.
+SWIFT_TEST = $(SWIFT) test --explicit-target-dependency-import-check=error -Xswiftc -O -Xcc -O3
+# Suites that run a model for minutes: `make test-all` runs them.
+SLOW_SUITES = ArticleSummaryTests
+# Suites that need a pulled model or the release binary; `make test-fast` runs the rest, with no download.
+MODEL_SUITES = $(SLOW_SUITES)|ForwardPassTests|PerplexityTests|TokenizerTests|ChatTemplateFixtureTests|ChatEngineTests|CLITests|AskCLITests|ChatCLITests|ExtractiveCLITests|TextGenerationTests|RequestPreparationTests
+
+# Every layer in minutes: unit tests, fixtures against llama.cpp, the CLI's bad inputs, the server with the
+# openai client, the chat REPL in a pty, and the example package that depends on this one.
 test: build models .venv/.pexpect
-	$(SWIFT) test
+	$(SWIFT_TEST) --skip '$(SLOW_SUITES)'
 	.venv/bin/python Tests/Terminal/chat_pty_test.py $(LLMRUN)
 	$(MAKE) test-server
+	$(MAKE) examples
+
+# No model, no network: the unit tests and the tiny random-weight models (under a minute of test time).
+test-fast:
+	$(SWIFT_TEST) --skip '$(MODEL_SUITES)'
+
+# What `make test` leaves out: the five-article summaries with the default model, the browser, fuzz smoke.
+test-all: build models
+	$(SWIFT_TEST) --filter '$(SLOW_SUITES)'
 	$(MAKE) test-browser
 	$(MAKE) fuzz-smoke
+
+# The example package that uses llmrun as a dependency (Examples/README.md).
+examples:
+	cd Examples/Summarize && $(SWIFT) build
 
 # `llmrun serve` driven by the official openai client, from PyPI into a virtual environment kept
 # beside the models (Tests/server/test_openai.py).

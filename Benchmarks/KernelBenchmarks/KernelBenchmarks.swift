@@ -9,8 +9,8 @@ import Tensor
 import func Transformer.makeTokenizer
 import protocol Transformer.Tokenizer
 import class Transformer.GGUFFile
-import struct Transformer.ModelCatalog
-import struct Transformer.ModelStore
+import struct ModelStore.ModelCatalog
+import struct ModelStore.ModelStore
 
 /// qwen2.5-1.5b's ffn_up / ffn_gate: 8960 output rows of 1536 inputs (a whole number of blocks of 32 and 256).
 let matrixRows = 8960

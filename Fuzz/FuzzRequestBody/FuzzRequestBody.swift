@@ -1,6 +1,7 @@
 import Foundation
 import FuzzSupport
 import Server
+import Reading
 import Transformer
 
 /// The server's request bodies, through `RequestPreparer`, the code the routes run before a request

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import CLibFuzzer
 import Foundation
+import ModelStore
 import Transformer
 
 /// The running target's function of one input, set once by `FuzzSupport.run` before any input arrives.

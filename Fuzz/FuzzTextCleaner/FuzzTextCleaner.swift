@@ -1,4 +1,5 @@
 import FuzzSupport
+import Reading
 import Transformer
 
 /// The text cleaner and sentence splitter on anything that decodes (and, when decoding refuses the

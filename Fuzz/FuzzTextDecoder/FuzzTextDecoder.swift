@@ -1,4 +1,5 @@
 import FuzzSupport
+import Reading
 import Transformer
 
 /// A user's file, bytes → text: UTF-8, GB18030 fallback, refusal of binary and UTF-16/32 input.

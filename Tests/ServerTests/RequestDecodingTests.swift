@@ -2,6 +2,8 @@ import Foundation
 import Testing
 @testable import Server
 import Transformer
+import Reading
+import ModelStore
 
 // Request decoding and validation: what a client sends becomes either settings or a 400 naming the field.
 

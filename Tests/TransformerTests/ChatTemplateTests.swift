@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Transformer
+import TestSupport
 
 private struct TemplateFixtures: Decodable {
     struct Case: Decodable {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Tensor
 @testable import Transformer
+import TestSupport
 
 /// The llama.cpp reference for one model (written by scripts/gen_model_fixtures.py).
 struct ModelFixture: Decodable {

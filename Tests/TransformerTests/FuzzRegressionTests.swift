@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Tensor
 @testable import Transformer
+import TestSupport
 
 /// Inputs that once crashed, hung or broke an invariant of a fuzz target (Fuzz/README.md), minimized.
 /// Each stays here so the bug cannot come back; `Fixtures/fuzz` holds the ones kept as files, which

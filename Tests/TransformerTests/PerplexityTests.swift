@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Transformer
+import TestSupport
 
 /// llama-perplexity's figures (scripts/gen_perplexity.py).
 private struct PerplexityFixture: Decodable {

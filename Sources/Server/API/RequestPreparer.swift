@@ -1,4 +1,5 @@
 import Foundation
+import Reading
 import Transformer
 
 /// Turns a request body into work for the served model, or into a 4xx naming the field: decoding, the

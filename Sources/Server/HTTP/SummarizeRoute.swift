@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Reading
 import Transformer
 
 /// `POST /v1/summarize` `{"text": article, "length": "short|medium|long", "stream": false}`: the article

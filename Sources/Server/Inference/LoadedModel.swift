@@ -1,4 +1,5 @@
 import Foundation
+import Reading
 import Transformer
 
 /// What a generation streams to its HTTP handler.

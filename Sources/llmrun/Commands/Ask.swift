@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Reading
 import Transformer
 
 struct Ask: ParsableCommand {

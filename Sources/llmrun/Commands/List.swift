@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ModelStore
 import Transformer
 
 struct List: ParsableCommand {

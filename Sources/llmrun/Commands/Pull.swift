@@ -1,4 +1,5 @@
 import ArgumentParser
+import ModelStore
 import Transformer
 
 struct Pull: ParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ModelStore
 import Transformer
 
 /// `-m MODEL`: a catalog name (pulled on first use) or a path to a `.gguf` file.

@@ -1,4 +1,5 @@
 import Foundation
+import Reading
 import Transformer
 
 /// Reads a text argument or file for commands that take `TEXT | -f FILE`.

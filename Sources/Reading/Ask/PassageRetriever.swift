@@ -1,0 +1,123 @@
+import Foundation
+import Transformer
+
+/// A sentence of one of the articles being searched, numbered across all of them (`[S#]`).
+public struct SourcedSentence: Sendable, Equatable {
+    /// 1-based, across all articles in order.
+    public let number: Int
+    /// Which article (index into the retriever's `articles`).
+    public let articleIndex: Int
+    public let sentence: Sentence
+    public var text: String { sentence.text }
+}
+
+/// A few consecutive sentences of one paragraph: the unit that is scored and shown to the model.
+public struct Passage: Sendable, Equatable {
+    public let sentences: [SourcedSentence]
+    public var text: String { sentences.map(\.text).joined() }
+}
+
+public struct ScoredPassage: Sendable {
+    public let passage: Passage
+    /// BM25 score.
+    public let score: Double
+    /// The share of the question's term weight (IDF) that this passage contains, 0...1.
+    public let coverage: Double
+}
+
+/// BM25 over the passages of one or more articles (no external service, no model). Terms are words and
+/// CJK character bigrams (`SearchTerms`).
+public struct PassageRetriever: Sendable {
+    public let articles: [Article]
+    public let sentences: [SourcedSentence]
+    public let passages: [Passage]
+    private let passageTerms: [[String: Int]]
+    private let passageLengths: [Int]
+    private let documentFrequency: [String: Int]
+    private let averageLength: Double
+
+    /// BM25 term-frequency saturation and length normalization, the usual values.
+    let k1 = 1.2
+    let b = 0.75
+
+    /// - Parameter passageLength: passages gather whole sentences of one paragraph up to about this many characters.
+    public init(articles: [Article], passageLength: Int = 160) {
+        self.articles = articles
+        var sentences: [SourcedSentence] = []
+        var passages: [Passage] = []
+        for (articleIndex, article) in articles.enumerated() {
+            var current: [SourcedSentence] = []
+            var currentLength = 0
+            for (position, sentence) in article.sentences.enumerated() {
+                let sourced = SourcedSentence(number: sentences.count + 1, articleIndex: articleIndex, sentence: sentence)
+                sentences.append(sourced)
+                let newParagraph = position > 0 && article.startsParagraph(sentenceAt: position)
+                if !current.isEmpty, newParagraph || currentLength + sentence.text.count > passageLength {
+                    passages.append(Passage(sentences: current))
+                    current = []
+                    currentLength = 0
+                }
+                current.append(sourced)
+                currentLength += sentence.text.count
+            }
+            if !current.isEmpty { passages.append(Passage(sentences: current)) }
+        }
+        self.sentences = sentences
+        self.passages = passages
+        passageTerms = passages.map { passage in
+            SearchTerms.terms(of: passage.text).reduce(into: [:]) { $0[$1, default: 0] += 1 }
+        }
+        passageLengths = passageTerms.map { $0.values.reduce(0, +) }
+        documentFrequency = passageTerms.reduce(into: [:]) { frequency, terms in
+            for term in terms.keys { frequency[term, default: 0] += 1 }
+        }
+        averageLength = passages.isEmpty ? 1 : max(1, Double(passageLengths.reduce(0, +)) / Double(passages.count))
+    }
+
+    /// Inverse document frequency (BM25's, never negative). A term found nowhere gets the highest weight,
+    /// so a question about something the articles do not mention has little coverage.
+    func idf(_ term: String) -> Double {
+        let count = Double(passages.count)
+        let frequency = Double(documentFrequency[term] ?? 0)
+        return log(1 + (count - frequency + 0.5) / (frequency + 0.5))
+    }
+
+    /// The passages that best match `question`, best first, at most `limit`; passages sharing no term are left out.
+    public func search(_ question: String, limit: Int = 8) -> [ScoredPassage] {
+        let query = SearchTerms.queryTerms(of: question)
+        guard !query.isEmpty else { return [] }
+        let weights = query.map(idf)
+        let totalWeight = weights.reduce(0, +)
+        var scored: [ScoredPassage] = []
+        for (index, terms) in passageTerms.enumerated() {
+            var score = 0.0
+            var matchedWeight = 0.0
+            let lengthNorm = k1 * (1 - b + b * Double(passageLengths[index]) / averageLength)
+            for (term, weight) in zip(query, weights) {
+                guard let frequency = terms[term] else { continue }
+                let tf = Double(frequency)
+                score += weight * tf * (k1 + 1) / (tf + lengthNorm)
+                matchedWeight += weight
+            }
+            guard score > 0 else { continue }
+            scored.append(ScoredPassage(passage: passages[index], score: score, coverage: totalWeight > 0 ? matchedWeight / totalWeight : 0))
+        }
+        return Array(scored.sorted { $0.score > $1.score }.prefix(limit))
+    }
+
+    /// Where sentence `number` is: its article's file name and its line in the original file.
+    public func location(ofSentence number: Int) -> (file: String, line: Int)? {
+        guard sentences.indices.contains(number - 1) else { return nil }
+        let sentence = sentences[number - 1]
+        return (articles[sentence.articleIndex].cleaned.sourceName, sentence.sentence.source.line)
+    }
+}
+
+extension Article {
+    /// True when a line break separates sentence `position` (0-based) from the one before it.
+    func startsParagraph(sentenceAt position: Int) -> Bool {
+        guard position > 0, sentences.indices.contains(position) else { return position == 0 }
+        let gap = sentences[position - 1].scalarRange.upperBound..<sentences[position].scalarRange.lowerBound
+        return cleaned.scalars[gap].contains("\n")
+    }
+}

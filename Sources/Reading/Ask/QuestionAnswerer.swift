@@ -1,0 +1,189 @@
+import Foundation
+import Transformer
+
+/// An answer to a question about one or more articles, with the sentences it rests on.
+public struct Answer: Sendable {
+    /// The answer, without its `[S#]` markers; when `answered` is false, the sentence saying that the
+    /// articles do not answer the question.
+    public var text: String
+    /// False when retrieval found nothing relevant and the model was not asked.
+    public var answered: Bool
+    /// Cited sentence numbers (`[S#]`, across all articles), in order of first citation.
+    public var citations: [Int] = []
+    /// The sentences shown to the model.
+    public var shownSentences: [Int] = []
+    public var language: TextLanguage
+    public var promptTokens = 0
+    public var generatedTokens = 0
+    public var seconds: Double = 0
+    public var finishReason: FinishReason?
+}
+
+/// Answers a question from the passages the retriever finds, and only from them: the best passages go into
+/// one chat prompt with their sentences numbered `[S#]`, the model answers greedily and cites them. When
+/// no passage covers enough of the question, the model is never asked.
+public final class QuestionAnswerer {
+    public let retriever: PassageRetriever
+    let runtime: ModelRuntime
+    let session: Session
+    let template: ChatTemplate
+    /// Tokens of passage text in the prompt: a few paragraphs, which a small model reads reliably.
+    let passageTokens = 900
+    let answerTokens = 200
+
+    public init(retriever: PassageRetriever, runtime: ModelRuntime, session: Session, template: ChatTemplate) {
+        self.retriever = retriever
+        self.runtime = runtime
+        self.session = session
+        self.template = template
+    }
+
+    /// The reply when the articles do not answer `question`, in its language.
+    public static func notAnswered(_ question: String) -> Answer {
+        let language = TextLanguage.detect(question)
+        let text = language.enforceScript(language.isChinese ? "文章没有回答这个问题。" : "The article does not answer this question.")
+        return Answer(text: text, answered: false, language: language)
+    }
+
+    /// - Parameters:
+    ///   - passages: what `retriever.relevantPassages(for:)` returned (not empty).
+    ///   - onText: streamed pieces of the answer without its `[S#]` markers (the checked citations are in
+    ///     the result); false stops.
+    public func answer(_ question: String, passages: [ScoredPassage], onText: (String) -> Bool = { _ in true }) throws -> Answer {
+        let start = Date()
+        let language = TextLanguage.answerLanguage(question: question, articles: retriever.articles.map(\.language))
+        var answer = Answer(text: "", answered: true, language: language)
+        let shown = choosePassages(passages)
+        answer.shownSentences = shown.flatMap { $0.sentences.map(\.number) }
+        let prompt = promptTokens(question: question, passages: shown, language: language)
+        guard prompt.count + 16 <= session.contextSize else {
+            throw GenerationError.contextExceeded(needed: prompt.count + 16, contextSize: session.contextSize)
+        }
+        let generator = TextGenerator(session: session, tokenizer: runtime.tokenizer)
+        let options = GenerationOptions(maxTokens: min(answerTokens, session.contextSize - prompt.count), sampling: .greedy, loopWindow: 24)
+        var markers = CitationMarkerFilter()
+        var started = false  // a marker at the start leaves a space behind it
+        func pass(_ text: String) -> Bool {
+            var piece = language.enforceScript(text)
+            if !started { piece = String(piece.drop(while: \.isWhitespace)) }
+            guard !piece.isEmpty else { return true }
+            started = true
+            return onText(piece)
+        }
+        let (raw, stats) = try generator.generate(prompt: prompt, options: options, onText: { pass(markers.filter($0)) })
+        _ = pass(markers.flush())
+        let extracted = CitationMarkers.extract(from: language.enforceScript(raw))
+        answer.text = extracted.text.replacingOccurrences(of: Self.citationLeadIn, with: "", options: .regularExpression)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        // Small models sometimes echo the excerpt format and wrap the answer in brackets.
+        if answer.text.hasPrefix("["), answer.text.hasSuffix("]"), !answer.text.dropFirst().contains("[") {
+            answer.text = String(answer.text.dropFirst().dropLast())
+        }
+        answer.citations = Self.checkedCitations(extracted.citations, answer: answer.text, question: question, shown: answer.shownSentences, in: retriever)
+        answer.promptTokens = stats.evaluatedPromptTokens
+        answer.generatedTokens = stats.generatedTokens
+        answer.finishReason = stats.finishReason
+        answer.seconds = Date().timeIntervalSince(start)
+        return answer
+    }
+
+    /// The best passages that fit the prompt budget, best first; a passage far weaker than the best is left out.
+    func choosePassages(_ scored: [ScoredPassage]) -> [Passage] {
+        guard let best = scored.first?.score else { return [] }
+        var chosen: [Passage] = []
+        var used = 0
+        for candidate in scored where candidate.score >= best * 0.25 && chosen.count < 6 {
+            let tokens = runtime.tokenizer.encode(numbered(candidate.passage), addBOS: false, parseSpecial: false).count
+            if !chosen.isEmpty && used + tokens > passageTokens { continue }
+            chosen.append(candidate.passage)
+            used += tokens
+        }
+        return chosen
+    }
+
+    func numbered(_ passage: Passage) -> String {
+        passage.sentences.map { "[S\($0.number)] \($0.text)" }.joined(separator: "\n")
+    }
+
+    func promptTokens(question: String, passages: [Passage], language: TextLanguage) -> [Int32] {
+        let excerpts = passages.map(numbered).joined(separator: "\n\n")
+        let system: String
+        let user: String
+        if language.isChinese {
+            system = "你是一个严谨的阅读助手。只根据给出的文章片段回答问题，不使用片段以外的知识，不编造。"
+            user = """
+                文章片段（每个句子前有编号）：
+
+                \(excerpts)
+
+                问题：\(question)
+
+                请只根据上面的片段回答问题：用一到三句话直接给出答案，并在句末注明依据的句子编号，例如[S3]。片段里没有的信息不要编造。
+                """
+        } else {
+            system = "You are a careful reading assistant. Answer only from the article excerpts given, never from other knowledge; do not invent."
+            user = """
+                Article excerpts (each sentence starts with its number):
+
+                \(excerpts)
+
+                Question: \(question)
+
+                Answer the question using only the excerpts above: give the answer directly in one to three sentences and end with the numbers of the sentences it rests on, e.g. [S3]. Do not make up anything the excerpts do not say.
+                """
+        }
+        let prompt = template.prompt([ChatMessage(role: .system, content: system), ChatMessage(role: .user, content: user)])
+        return runtime.tokenizer.encode(prompt, addBOS: true)
+    }
+
+    /// The model's citations that point at sentences it was shown and support the answer about as well as
+    /// the best-supporting shown sentence (small models often cite a neighbour of the right sentence). When
+    /// none is left, the shown sentence that best supports the answer (or, failing that, the question) is
+    /// cited, so that the reader can always check the answer against the article.
+    static func checkedCitations(_ cited: [Int], answer: String, question: String, shown: [Int], in retriever: PassageRetriever) -> [Int] {
+        guard !shown.isEmpty, !Self.saysNotFound(answer) else { return cited.filter(shown.contains) }
+        func support(_ text: String, _ number: Int) -> Double { CitationSupport.overlap(claim: text, sentence: retriever.sentences[number - 1].text) }
+        func best(for text: String) -> (number: Int, support: Double) {
+            shown.map { ($0, support(text, $0)) }.max { $0.1 < $1.1 } ?? (shown[0], 0)
+        }
+        let byAnswer = best(for: answer)
+        let valid = cited.filter { shown.contains($0) && support(answer, $0) >= byAnswer.support * 0.5 }
+        if !valid.isEmpty { return valid }
+        if byAnswer.support >= 0.2 { return [byAnswer.number] }
+        return [best(for: question).number]
+    }
+
+    /// "依据的句子编号是：" and the like, which small models write before the markers.
+    static let citationLeadIn = #"[，,]?\s*(依据|依據|根据|根據)的?句子(编号|編號)(是|为|為)?\s*[：:]?\s*"#
+}
+
+extension QuestionAnswerer {
+    /// An answer saying the excerpts do not answer the question: nothing supports it, so nothing is cited.
+    static func saysNotFound(_ answer: String) -> Bool {
+        let folded = SearchTerms.foldedToSimplified(answer).lowercased()
+        return ["没有提到", "未提到", "没有提及", "未提及", "没有说明", "无法回答", "does not say", "not mention", "does not answer", "no information"]
+            .contains { folded.contains($0) }
+    }
+}
+
+extension PassageRetriever {
+    /// The passages worth showing to a model, best first, or none when the best passage contains less than
+    /// `minimumCoverage` of the question's term weight (the articles do not answer it).
+    public func relevantPassages(for question: String, minimumCoverage: Double = 0.5) -> [ScoredPassage] {
+        let found = search(question)
+        guard let best = found.max(by: { $0.coverage < $1.coverage }), best.coverage >= minimumCoverage else { return [] }
+        return found
+    }
+}
+
+extension TextLanguage {
+    /// The language of a question; a Chinese question whose characters are the same in both scripts is
+    /// answered in the script of the (first Chinese) article.
+    public static func answerLanguage(question: String, articles: [TextLanguage]) -> TextLanguage {
+        let detected = detect(question)
+        guard detected.isChinese, let articleScript = articles.first(where: \.isChinese) else { return detected }
+        let neutral = TextLanguage.simplifiedChinese.enforceScript(question) == question
+            && TextLanguage.traditionalChinese.enforceScript(question) == question
+        return neutral ? articleScript : detected
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Transformer
+
+/// The terms a text is indexed and searched by (ask), scored by (extractive summaries) and its citations
+/// checked by (`CitationSupport`): lowercased words for Latin script (light plural stemming, common function
+/// words dropped) and character bigrams for Chinese, which is written without spaces (a run of a single Han
+/// character is kept as a unigram). Grammatical particles such as 的, 了, 是 separate bigrams instead of
+/// joining them: "腾讯的大模型" gives 腾讯, 大模, 模型 and not 讯的, 的大, which would make a question look unlike
+/// the sentence that answers it. Traditional characters are folded to simplified first, so a question in
+/// either script finds an article in the other.
+public enum SearchTerms {
+    /// The terms of article text, in order (repeats kept: they count as term frequency).
+    public static func terms(of text: String) -> [String] {
+        var terms: [String] = []
+        var hanRun: [Character] = []
+        var word = ""
+
+        func endHanRun() {
+            if hanRun.count == 1 {
+                terms.append(String(hanRun[0]))
+            } else {
+                for index in hanRun.indices.dropLast() { terms.append(String(hanRun[index...index + 1])) }
+            }
+            hanRun.removeAll(keepingCapacity: true)
+        }
+        func endWord() {
+            defer { word = "" }
+            let hasDigit = word.contains(where: \.isNumber)
+            guard hasDigit || word.count >= 2, !englishStopWords.contains(word) else { return }
+            terms.append(hasDigit ? word : stem(word))
+        }
+
+        for character in foldedToSimplified(text).lowercased() {
+            if chineseParticles.contains(character) {
+                if !hanRun.isEmpty { endHanRun() }
+                if !word.isEmpty { endWord() }
+            } else if isHan(character) {
+                if !word.isEmpty { endWord() }
+                hanRun.append(character)
+            } else if character.isLetter || character.isNumber {
+                if !hanRun.isEmpty { endHanRun() }
+                word.append(character)
+            } else {
+                if !hanRun.isEmpty { endHanRun() }
+                if !word.isEmpty { endWord() }
+            }
+        }
+        if !hanRun.isEmpty { endHanRun() }
+        if !word.isEmpty { endWord() }
+        return terms
+    }
+
+    /// The terms of a question: question words ("什么", "哪些", "多少", "who", "which") carry no content
+    /// and are cut out before the text is split into terms, so that they neither match nor bridge bigrams.
+    public static func queryTerms(of question: String) -> [String] {
+        var text = foldedToSimplified(question)
+        for phrase in chineseQuestionPhrases { text = text.replacingOccurrences(of: phrase, with: " ") }
+        var seen = Set<String>()
+        return terms(of: text).filter { seen.insert($0).inserted }
+    }
+
+    /// Traditional Chinese characters replaced by simplified ones (text without Han characters is returned as is).
+    public static func foldedToSimplified(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.properties.isIdeographic }) else { return text }
+        return text.applyingTransform(StringTransform("Hant-Hans"), reverse: false) ?? text
+    }
+
+    static func isHan(_ character: Character) -> Bool {
+        character.unicodeScalars.first?.properties.isIdeographic ?? false
+    }
+
+    /// "models" → "model", "companies" → "company"; enough for questions to meet their articles.
+    static func stem(_ word: String) -> String {
+        guard word.count > 3, word.allSatisfy(\.isASCII) else { return word }
+        if word.hasSuffix("ies") { return String(word.dropLast(3)) + "y" }
+        if word.hasSuffix("s"), !word.hasSuffix("ss"), !word.hasSuffix("us"), !word.hasSuffix("is") { return String(word.dropLast()) }
+        return word
+    }
+
+    /// Function characters that carry no topic (simplified forms: the text is folded first).
+    static let chineseParticles: Set<Character> = [
+        "的", "了", "是", "在", "和", "与", "及", "叫", "把", "被", "也", "都", "就", "吗", "呢", "吧", "啊", "个", "这", "那",
+        "哪", "谁", "么", "之", "其", "或", "而", "并",
+    ]
+
+    /// Longest first, so that "什么时候" is cut before "什么".
+    static let chineseQuestionPhrases = [
+        "什么时候", "为什么", "怎么样", "多少", "什么", "哪些", "哪个", "哪家", "哪位", "哪一", "哪里", "哪年", "怎么", "如何", "是否",
+        "是谁", "文章", "这篇", "提到", "根据", "请问", "吗", "呢", "谁",
+    ].sorted { $0.count > $1.count }
+
+    static let englishStopWords: Set<String> = [
+        "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "by", "for", "with", "from", "as", "into", "about",
+        "is", "are", "was", "were", "be", "been", "being", "do", "does", "did", "has", "have", "had", "it", "its", "this", "that",
+        "these", "those", "there", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "according", "article",
+        "say", "says", "said", "tell", "me", "us", "we", "you", "he", "she", "they", "them", "his", "her", "their", "our", "your",
+        "not", "no", "can", "could", "would", "should", "will", "shall", "may", "might", "much", "many", "any", "some", "than",
+        "then", "so", "if", "also", "all", "one",
+    ]
+}

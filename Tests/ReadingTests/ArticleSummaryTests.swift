@@ -1,0 +1,157 @@
+import Foundation
+import Testing
+@testable import Reading
+import Transformer
+import TestSupport
+
+/// Checks of a summary that do not depend on its wording: written independently of the summarizer's own
+/// script detection and cleaning, so that they can catch them failing.
+enum SummaryChecks {
+    /// Characters that exist in only one of the two scripts (simplified, traditional), common in news text.
+    /// (后 and 于 are left out: traditional articles of ours use them too.)
+    static let scriptPairs: [(simplified: Character, traditional: Character)] = Array(zip(
+        "们这个为会发国业对说时经开关来产资术问华万与务应实据还进过长数处电网计认让场报钱亿软几额纪决难规页线语", 
+        "們這個為會發國業對說時經開關來產資術問華萬與務應實據還進過長數處電網計認讓場報錢億軟幾額紀決難規頁線語"))
+
+    /// (simplified-only, traditional-only) character counts.
+    static func scriptCounts(_ text: String) -> (simplified: Int, traditional: Int) {
+        let simplified = Set(scriptPairs.map(\.simplified))
+        let traditional = Set(scriptPairs.map(\.traditional))
+        return (text.filter(simplified.contains).count, text.filter(traditional.contains).count)
+    }
+
+    /// Scraping junk: runs of 1–2 character ASCII tokens with symbols (`( e* H8 f6 L1 b'`), pinyin
+    /// annotations (`業(yè)`), mangled HTML (`?/p>`), forum furniture.
+    static func junk(in text: String) -> [String] {
+        var found: [String] = []
+        let patterns = [
+            #"(?:(?:^|\s)[!-~]{1,2}){4,}"#,
+            #"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\)"#,
+            #"/p>|/strong>"#,
+        ]
+        for pattern in patterns {
+            guard let regex = try? NSRegularExpression(pattern: pattern) else { continue }
+            for match in regex.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                guard let range = Range(match.range, in: text) else { continue }
+                let piece = String(text[range])
+                // Runs of short ASCII tokens that are plain words or numbers ("to C", "AI 2.0") are text, not junk.
+                if pattern.hasPrefix("(?:"), !piece.contains(where: { "!\"#$%&'()*+/:;<=>@[\\]^`{|}~".contains($0) }) { continue }
+                found.append(piece)
+            }
+        }
+        for furniture in ["复制链接", "找回密码", "我要注册", "显示全部楼层", "Powered by", ".jpg", "【資料圖】"] where text.contains(furniture) {
+            found.append(furniture)
+        }
+        return found
+    }
+
+    /// Sentences (split at Chinese and Latin sentence ends and line breaks) that occur three times or more.
+    static func repeatedSentences(_ text: String) -> [String] {
+        var counts: [String: Int] = [:]
+        for sentence in text.split(whereSeparator: { "。！？!?\n；;".contains($0) }) {
+            let trimmed = sentence.trimmingCharacters(in: .whitespaces.union(CharacterSet(charactersIn: "-*[]S0123456789 ")))
+            guard trimmed.count >= 6 else { continue }
+            counts[trimmed, default: 0] += 1
+        }
+        return counts.filter { $0.value >= 3 }.map(\.key)
+    }
+
+    /// Text folded to simplified characters (Foundation's ICU transform), to compare names across scripts.
+    static func folded(_ text: String) -> String {
+        text.applyingTransform(StringTransform("Hant-Hans"), reverse: false) ?? text
+    }
+}
+
+/// The five articles summarized end to end with the catalog's default model (generative map-reduce, greedy):
+/// about 13 minutes for the set on two quiet cores (BENCHMARKS.md, "Five articles").
+/// LLMRUN_SUMMARY_MODEL=qwen2.5-0.5b runs the same checks with another model, and
+/// LLMRUN_SUMMARY_ARTICLES=002_,003_ checks only some articles.
+@Suite(.serialized) struct ArticleSummaryTests {
+    struct Case: Sendable, CustomStringConvertible {
+        let prefix: String
+        let isTraditional: Bool
+        /// Names the article mentions (written after reading it), with alternative spellings after `|`;
+        /// a summary must mention at least `required` of them.
+        let entities: [String]
+        let required: Int
+        var description: String { prefix }
+    }
+
+    static let cases: [Case] = [
+        Case(prefix: "000_", isTraditional: false,
+             entities: ["谷歌|Google", "OpenAI", "微软|Microsoft", "苹果|Apple", "亚马逊|Amazon", "Scale AI", "Hugging Face", "ChatGPT", "Character AI",
+                        "Jasper", "Meta", "AWS", "De Freitas", "Shazeer", "Pichai"], required: 3),
+        Case(prefix: "001_", isTraditional: false,
+             entities: ["谷歌|Google", "OpenAI", "微软|Microsoft", "ChatGPT", "硅谷", "Character AI", "LaMDA", "Hugging Face", "Scale AI",
+                        "苹果|Apple", "亚马逊|Amazon", "百模大战", "极客公园"], required: 3),
+        Case(prefix: "002_", isTraditional: true,
+             entities: ["阿里", "通義千問", "百度", "文心一言", "ChatGPT", "張勇", "周靖人", "李彥宏", "王海峰", "騰訊", "周鴻祎", "字節跳動", "OpenAI"],
+             required: 3),
+        Case(prefix: "003_", isTraditional: false,
+             entities: ["微软|Microsoft", "OpenAI", "奥尔特曼|Altman", "纳德拉|Nadella", "阿里", "周靖人", "云栖大会", "Azure", "10亿美元", "模型即服务",
+                        "魔搭|Model Scope", "盈利上限", "贾扬清"], required: 3),
+        Case(prefix: "004_", isTraditional: true,
+             entities: ["美國", "日本", "韓國", "歐洲", "德國", "中國", "OpenAI", "HyperCLOVA", "Naver", "英偉達|NVIDIA", "Aleph Alpha", "ChatGPT",
+                        "谷歌|Google", "微軟|Microsoft"], required: 3),
+    ]
+
+    static let modelName = ProcessInfo.processInfo.environment["LLMRUN_SUMMARY_MODEL"]
+        ?? (try? ModelCatalog.bundled().default) ?? "qwen2.5-1.5b"
+
+    static let selectedCases: [Case] = {
+        guard let list = ProcessInfo.processInfo.environment["LLMRUN_SUMMARY_ARTICLES"] else { return cases }
+        let prefixes = list.split(separator: ",").map(String.init)
+        return cases.filter { prefixes.contains($0.prefix) }
+    }()
+
+    @Test(arguments: selectedCases)
+    func summaryIsInTheArticlesScriptCleanAndOnTopic(_ item: Case) throws {
+        let url = try #require(try TestSupport.articles().first { $0.lastPathComponent.hasPrefix(item.prefix) })
+        let article = try Article.load(path: url.path)
+        let runtime = try ModelRuntime(path: try TestSupport.modelPath(Self.modelName))
+        let session = try runtime.makeSession(threads: physicalCoreCount)
+        let template = try ChatTemplate.resolve(for: runtime.gguf, override: nil)
+        let summary = try Summarizer(runtime: runtime, session: session, template: template)
+            .summarize(sentences: article.sentenceTexts, length: .medium, language: article.language)
+        let text = summary.points.map(\.text).joined(separator: "\n")
+
+        #expect(summary.points.count >= 3, "\(summary.points.count) points:\n\(text)")
+        #expect(summary.points.allSatisfy { $0.text.count >= 4 })
+
+        let counts = SummaryChecks.scriptCounts(text)
+        if item.isTraditional {
+            #expect(counts.traditional > 0 && counts.simplified * 10 <= counts.traditional, "script \(counts):\n\(text)")
+        } else {
+            #expect(counts.simplified > 0 && counts.traditional * 10 <= counts.simplified, "script \(counts):\n\(text)")
+        }
+
+        #expect(SummaryChecks.junk(in: text).isEmpty, "junk \(SummaryChecks.junk(in: text)):\n\(text)")
+        #expect(SummaryChecks.repeatedSentences(text).isEmpty, "loops:\n\(text)")
+
+        let folded = SummaryChecks.folded(text).lowercased()
+        let mentioned = item.entities.filter { entity in
+            entity.split(separator: "|").contains { folded.contains(SummaryChecks.folded(String($0)).lowercased()) }
+        }
+        #expect(mentioned.count >= item.required, "mentions only \(mentioned):\n\(text)")
+
+        for point in summary.points {
+            #expect(point.citations.allSatisfy { article.sentences.indices.contains($0 - 1) })
+        }
+        // Not the opening copied: at most half of the points rest on the article's first five sentences only.
+        let opening = summary.points.filter { !$0.citations.isEmpty && $0.citations.allSatisfy { $0 <= 5 } }
+        #expect(opening.count * 2 <= summary.points.count, "copies the opening:\n\(text)")
+    }
+}
+
+@Suite struct SummaryChecksTests {
+    @Test func checksCatchWhatTheyLookFor() {
+        #expect(SummaryChecks.scriptCounts("这个国家的业务").simplified == 5)
+        #expect(SummaryChecks.scriptCounts("這個國家的業務").traditional == 5)
+        #expect(!SummaryChecks.junk(in: "回看历史( e* H8 f6 L1 b' Q! T3 t5 h").isEmpty)
+        #expect(!SummaryChecks.junk(in: "激戰(zhàn)正酣").isEmpty)
+        #expect(!SummaryChecks.junk(in: "發明?”/p>").isEmpty)
+        #expect(SummaryChecks.junk(in: "坚定在 to C & 标准化的方向，AI 2.0 时代。").isEmpty)
+        #expect(SummaryChecks.repeatedSentences("- 谷歌错失先机。\n- 谷歌错失先机。\n- 谷歌错失先机。") == ["谷歌错失先机"])
+        #expect(SummaryChecks.repeatedSentences("- 谷歌错失先机。\n- 谷歌错失先机。").isEmpty)
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import Testing
+@testable import Reading
+import Transformer
+import TestSupport
+
+private func article(_ text: String, name: String = "test.txt") throws -> Article {
+    try Article(cleaned: TextCleaner().clean(text, name: name))
+}
+
+@Suite struct SearchTermsTests {
+    @Test func chineseIsSplitIntoBigramsAndLatinIntoWords() {
+        #expect(SearchTerms.terms(of: "阿里云发布通义千问") == ["阿里", "里云", "云发", "发布", "布通", "通义", "义千", "千问"])
+        #expect(SearchTerms.terms(of: "OpenAI 的 GPT-4 模型") == ["openai", "gpt", "4", "模型"])
+        #expect(SearchTerms.terms(of: "腾讯的大模型叫混元") == ["腾讯", "大模", "模型", "混元"])
+        #expect(SearchTerms.terms(of: "The companies trained models") == ["company", "trained", "model"])
+    }
+
+    @Test func traditionalIsFoldedToSimplified() {
+        #expect(SearchTerms.terms(of: "通義千問") == SearchTerms.terms(of: "通义千问"))
+    }
+
+    @Test func questionWordsDoNotBecomeTerms() {
+        let terms = SearchTerms.queryTerms(of: "Scale AI 创立于哪一年？")
+        #expect(terms.contains("创立"))
+        #expect(!terms.contains { $0.contains("哪") })
+        #expect(SearchTerms.queryTerms(of: "Who founded the company?") == ["founded", "company"])
+    }
+}
+
+@Suite struct PassageRetrieverTests {
+    static let english = """
+        The city council met on Monday to discuss the new bridge.
+        Construction of the bridge began in 2019 and cost 40 million dollars. It was designed by Maria Lopez.
+        The bridge was opened to traffic on 3 May 2023, two months late.
+        Local shops reported more customers after the opening. Parking remains a problem in the old town.
+        """
+
+    @Test func englishQuestionFindsItsPassage() throws {
+        let retriever = PassageRetriever(articles: [try article(Self.english)])
+        let found = retriever.relevantPassages(for: "When was the bridge opened to traffic?")
+        let best = try #require(found.first)
+        #expect(best.passage.text.contains("3 May 2023"))
+        let designer = try #require(retriever.relevantPassages(for: "Who designed the bridge?").first)
+        #expect(designer.passage.text.contains("Maria Lopez"))
+    }
+
+    @Test func unrelatedQuestionFindsNothingRelevant() throws {
+        let retriever = PassageRetriever(articles: [try article(Self.english)])
+        #expect(retriever.relevantPassages(for: "Which team won the football championship?").isEmpty)
+        #expect(retriever.relevantPassages(for: "？！").isEmpty)
+    }
+
+    static let simplified = """
+        4月11日，阿里云旗下大模型产品通义千问面世。
+        阿里巴巴集团董事会主席兼CEO张勇首次以阿里云智能CEO的身份亮相。
+        百度已率先推出生成式AI产品文心一言。
+        腾讯总裁刘炽平在财报电话会上说，腾讯正在加速推进大模型混元。
+        """
+
+    @Test func simplifiedQuestionFindsItsPassage() throws {
+        let retriever = PassageRetriever(articles: [try article(Self.simplified)])
+        #expect(retriever.relevantPassages(for: "通义千问是哪天面世的？").first?.passage.text.contains("4月11日") == true)
+        #expect(retriever.relevantPassages(for: "腾讯的大模型叫什么？").first?.passage.text.contains("混元") == true)
+        #expect(retriever.relevantPassages(for: "今天北京的天气怎么样？").isEmpty)
+    }
+
+    @Test func traditionalArticleAnswersASimplifiedQuestion() throws {
+        let traditional = TextLanguage.traditionalChinese.enforceScript(Self.simplified)
+        #expect(traditional.contains("通義千問"))
+        let retriever = PassageRetriever(articles: [try article(traditional)])
+        #expect(retriever.relevantPassages(for: "腾讯总裁是谁？").first?.passage.text.contains("劉熾平") == true)
+        #expect(retriever.relevantPassages(for: "通義千問是哪天面世的？").first?.passage.text.contains("4月11日") == true)
+    }
+
+    @Test func sentencesAreNumberedAcrossArticlesAndPointIntoTheirFiles() throws {
+        let first = try article("First line.\n\nThe bridge was opened in May.", name: "a.txt")
+        let second = try article("Shops reported more customers.\nParking remains a problem.", name: "b.txt")
+        let retriever = PassageRetriever(articles: [first, second])
+        #expect(retriever.sentences.map(\.number) == [1, 2, 3, 4])
+        #expect(retriever.location(ofSentence: 2)?.file == "a.txt")
+        #expect(retriever.location(ofSentence: 2)?.line == 3)
+        #expect(retriever.location(ofSentence: 4)?.file == "b.txt")
+        #expect(retriever.location(ofSentence: 4)?.line == 2)
+        #expect(retriever.location(ofSentence: 5) == nil)
+        // Paragraphs are not merged into one passage.
+        #expect(retriever.passages.allSatisfy { Set($0.sentences.map(\.articleIndex)).count == 1 })
+        #expect(retriever.passages.count == 4)
+    }
+
+    @Test func answerLanguageFollowsTheQuestionOrTheArticleScript() {
+        #expect(TextLanguage.answerLanguage(question: "通义千问是哪天面世的？", articles: [.traditionalChinese]) == .simplifiedChinese)
+        #expect(TextLanguage.answerLanguage(question: "通義千問是哪天面世的？", articles: [.simplifiedChinese]) == .traditionalChinese)
+        #expect(TextLanguage.answerLanguage(question: "阿里的CEO是哪位？", articles: [.english, .traditionalChinese]) == .traditionalChinese)
+        #expect(TextLanguage.answerLanguage(question: "Who is the CEO?", articles: [.traditionalChinese]) == .english)
+    }
+
+    @Test func citationsMustSupportTheAnswer() throws {
+        let retriever = PassageRetriever(articles: [try article(Self.english)])
+        let shown = [1, 2, 3, 4]
+        let answer = "The bridge was opened to traffic on 3 May 2023."
+        // The model cited a neighbour that shares only "bridge": the supporting sentence replaces it.
+        #expect(QuestionAnswerer.checkedCitations([2], answer: answer, question: "When?", shown: shown, in: retriever) == [4])
+        #expect(QuestionAnswerer.checkedCitations([4, 2], answer: answer, question: "When?", shown: shown, in: retriever) == [4])
+        // Sentences that were not shown cannot be cited.
+        #expect(QuestionAnswerer.checkedCitations([9], answer: answer, question: "When?", shown: shown, in: retriever) == [4])
+        // An answer saying the excerpts do not answer cites nothing.
+        #expect(QuestionAnswerer.checkedCitations([], answer: "文章没有提到。", question: "When?", shown: shown, in: retriever).isEmpty)
+    }
+
+    @Test func streamedMarkersAreRemovedEvenWhenSplitAcrossPieces() {
+        var filter = CitationMarkerFilter()
+        let pieces = ["估值可达", "40 亿[", "S", "86", "]。数组[1]和", "［S3，", "S5］", "[S"]
+        let output = pieces.map { filter.filter($0) }.joined() + filter.flush()
+        #expect(output == "估值可达40 亿。数组[1]和[S")
+        var plain = CitationMarkerFilter()
+        #expect(plain.filter("no markers here") == "no markers here")
+        #expect(plain.filter("[x] [") == "[x] ")
+        #expect(plain.flush() == "[")
+    }
+
+    @Test func citationMarkersAreExtracted() {
+        let extracted = CitationMarkers.extract(from: "它在2016年创立[S12]，后来转型［S3，S5］。")
+        #expect(extracted.citations == [12, 3, 5])
+        #expect(extracted.text == "它在2016年创立，后来转型。")
+    }
+}
+
+/// Questions written after reading each of the five articles: retrieval alone (no model) must put the
+/// sentence that answers each one into the passages shown to the model.
+@Suite struct ArticleRetrievalTests {
+    struct Case: Sendable, CustomStringConvertible {
+        let article: String
+        let question: String
+        /// Text of the answering sentence (as it is in the file).
+        let evidence: String
+        var description: String { "\(article) \(question)" }
+    }
+
+    static let cases: [Case] = [
+        Case(article: "000_", question: "Scale AI 创立于哪一年？", evidence: "Scale AI 创立于 2016 年"),
+        Case(article: "000_", question: "Hugging Face 的估值是多少？", evidence: "估值可达 40 亿美金"),
+        Case(article: "000_", question: "亚马逊在云服务市场占有多少份额？", evidence: "48.9% 市场份额"),
+        Case(article: "000_", question: "微软研发的 AI 芯片代号是什么？", evidence: "代号为「雅典娜」"),
+        Case(article: "001_", question: "De Freitas 和 Shazeer 离开谷歌后创办了什么公司？", evidence: "创办了 Character AI"),
+        Case(article: "001_", question: "ChatGPT 的访问量 5 月环比增长了多少？", evidence: "5 月环比仅有 2.8%"),
+        Case(article: "002_", question: "通義千問是哪天面世的？", evidence: "4月11日,阿里云旗下大模型產"),
+        Case(article: "002_", question: "支撑ChatGPT的算力需要多少颗英伟达GPU？", evidence: "至少需要上萬顆英偉達GPU A100"),
+        Case(article: "002_", question: "美国禁止出口的高端GPU算力红线是多少？", evidence: "4800 TOPS"),
+        Case(article: "002_", question: "文心一言团队由谁出任总指挥？", evidence: "王海峰出任總指揮"),
+        Case(article: "003_", question: "OpenAI把早期投资者的回报限制在多少倍？", evidence: "原始资本的100倍"),
+        Case(article: "003_", question: "纳德拉哪一年成为微软的首席执行官？", evidence: "纳德拉成为微软的第三任首席执行官"),
+        Case(article: "003_", question: "魔搭社区是由谁共同发起的？", evidence: "开源发展委员会共同发起"),
+        Case(article: "004_", question: "韓國版的HyperCLOVA有多少參數？", evidence: "擁有2040億參數"),
+        Case(article: "004_", question: "Aleph Alpha發布的預訓練模型叫什麼？", evidence: "預訓練模型Luminous"),
+        Case(article: "004_", question: "李LUDA上線多久就終止了服務？", evidence: "僅僅過了20天"),
+    ]
+
+    static func load(_ prefix: String) throws -> Article {
+        let url = try #require(try TestSupport.articles().first { $0.lastPathComponent.hasPrefix(prefix) })
+        return try Article.load(path: url.path)
+    }
+
+    @Test(arguments: cases)
+    func evidenceIsAmongTheTopPassages(_ item: Case) throws {
+        let retriever = PassageRetriever(articles: [try Self.load(item.article)])
+        let found = retriever.relevantPassages(for: item.question)
+        #expect(!found.isEmpty, "nothing relevant found")
+        let top = found.prefix(3).map(\.passage.text)
+        #expect(top.contains { $0.contains(item.evidence) }, "top passages: \(top)")
+    }
+
+    @Test func imageCreditsAreNotPassages() throws {
+        let article = try Self.load("004_")
+        #expect(!article.cleaned.text.contains("圖源"))
+        #expect(article.cleaned.report.tally(.pageFurniture).spans >= 9)
+        let best = try #require(PassageRetriever(articles: [article]).relevantPassages(for: "韓國版的HyperCLOVA有多少參數？").first)
+        #expect(best.passage.text.contains("2040億"))
+    }
+
+    @Test func questionsTheArticlesDoNotAnswerFindNothing() throws {
+        for prefix in ["000_", "002_", "003_"] {
+            let retriever = PassageRetriever(articles: [try Self.load(prefix)])
+            for question in ["今天北京的天气怎么样？", "2018年世界杯冠军是哪支球队？", "Who won the 2018 FIFA World Cup?"] {
+                #expect(retriever.relevantPassages(for: question).isEmpty, "\(prefix) \(question)")
+            }
+        }
+    }
+}

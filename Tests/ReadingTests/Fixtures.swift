@@ -1,0 +1,7 @@
+import Foundation
+import TestSupport
+
+extension TestSupport {
+    /// A fixture of this target (`Tests/ReadingTests/Fixtures`).
+    static func fixture(_ relativePath: String) throws -> Data { try fixture(relativePath, in: .module) }
+}
