@@ -1,8 +1,5 @@
 import Tensor
 
-/// The architectures this build can run. A GGUF of any other architecture is refused with a clear error.
-public let supportedArchitectures = ["llama", "qwen2", "gemma3"]
-
 /// A summary of a GGUF model for `llmrun info`: hyperparameters, tokenizer, tensor statistics.
 public struct ModelInfo: Sendable, Encodable {
     public let path: String
@@ -35,10 +32,7 @@ public struct ModelInfo: Sendable, Encodable {
 
     /// Reads the summary; throws for an unsupported architecture or missing hyperparameters.
     public init(gguf: GGUFFile) throws(GGUFError) {
-        let architecture = try gguf.string("general.architecture")
-        guard supportedArchitectures.contains(architecture) else {
-            throw GGUFError(path: gguf.path, field: "general.architecture", problem: "\"\(architecture)\" is not supported, expected one of \(supportedArchitectures.joined(separator: ", "))")
-        }
+        let architecture = try supportedArchitecture(of: gguf)
         self.architecture = architecture
         path = gguf.path
         fileSize = gguf.fileSize

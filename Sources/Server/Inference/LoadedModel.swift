@@ -131,8 +131,7 @@ final class LoadedModel: Sendable {
                     sentences: article.sentenceTexts, length: length, language: article.language,
                     onEvent: { event in
                         switch event {
-                        case .mapStarted(let index, let count, _): continuation.yield(.step(SummaryStep(stage: "map", part: index, parts: count)))
-                        case .reduceStarted: continuation.yield(.step(SummaryStep(stage: "reduce", part: 1, parts: 1)))
+                        case .partStarted(let index, let count, _, _): continuation.yield(.step(SummaryStep(stage: "map", part: index, parts: count)))
                         case .stepFinished(let stats): timings.add(stats)
                         }
                     },

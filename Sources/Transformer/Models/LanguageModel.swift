@@ -61,17 +61,31 @@ public protocol LanguageModel: AnyObject, Sendable {
     func forward(_ tokens: UnsafeBufferPointer<Int32>, start: Int, state: ForwardState, logits: LogitRows)
 }
 
-/// Builds the model for the file's `general.architecture`.
-public func loadModel(gguf: GGUFFile, vocabularySize: Int) throws(GGUFError) -> any LanguageModel {
+/// The architectures this build runs, by their `general.architecture` name: the one registry. A new family
+/// is one file in this folder and one line here.
+let architectures: [String: @Sendable (GGUFFile, Int) throws(GGUFError) -> any LanguageModel] = [
+    "llama": { gguf, vocabularySize throws(GGUFError) in try Llama(gguf: gguf, vocabularySize: vocabularySize) },
+    "qwen2": { gguf, vocabularySize throws(GGUFError) in try Qwen2.load(gguf: gguf, vocabularySize: vocabularySize) },
+    "gemma3": { gguf, vocabularySize throws(GGUFError) in try Gemma3(gguf: gguf, vocabularySize: vocabularySize) },
+]
+
+/// The names of the architectures this build runs.
+public let supportedArchitectures = architectures.keys.sorted()
+
+/// The file's `general.architecture`, refused unless this build runs it.
+func supportedArchitecture(of gguf: GGUFFile) throws(GGUFError) -> String {
     let architecture = try gguf.string("general.architecture")
-    switch architecture {
-    case "llama": return try Llama(gguf: gguf, vocabularySize: vocabularySize)
-    case "qwen2": return try Qwen2.load(gguf: gguf, vocabularySize: vocabularySize)
-    case "gemma3": return try Gemma3(gguf: gguf, vocabularySize: vocabularySize)
-    default:
+    guard architectures[architecture] != nil else {
         throw GGUFError(path: gguf.path, field: "general.architecture",
                         problem: "\"\(architecture)\" is not supported, expected one of \(supportedArchitectures.joined(separator: ", "))")
     }
+    return architecture
+}
+
+/// Builds the model for the file's `general.architecture`.
+public func loadModel(gguf: GGUFFile, vocabularySize: Int) throws(GGUFError) -> any LanguageModel {
+    let architecture = try supportedArchitecture(of: gguf)
+    return try architectures[architecture]!(gguf, vocabularySize)
 }
 
 /// The token embedding table and the output head (final norm, then the vocabulary projection, which

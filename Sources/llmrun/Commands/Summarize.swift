@@ -13,11 +13,11 @@ struct Summarize: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @OptionGroup var runtime: RuntimeOptions
 
-    @Option(help: "short, medium or long.")
-    var length: String = "medium"
+    @Option(help: "short, medium or long: how many points, relative to the article's size (medium: 3 for a note, up to 12 for a long report).")
+    var length: SummaryLength = .medium
 
     @Option(help: "auto, zh, zh-Hant, zh-Hans or en: the language of the summary.")
-    var lang: String = "auto"
+    var lang: SummaryLanguageChoice = .auto
 
     @Option(help: "Chat template override: \(ChatTemplate.names.joined(separator: ", ")).")
     var template: String?
@@ -28,16 +28,11 @@ struct Summarize: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
-    @Flag(name: .shortAndLong, help: "Show the context budget of each step.")
+    @Flag(name: .shortAndLong, help: "Show each step: its context budget, speed and what the model wrote.")
     var verbose = false
 
     @Flag(help: "Report on stderr what the cleaner removed from the article, by class.")
     var showCleaning = false
-
-    func validate() throws {
-        guard SummaryLength(rawValue: length) != nil else { throw ValidationError("--length must be short, medium or long") }
-        guard ["auto", "zh", "zh-Hans", "zh-Hant", "en"].contains(lang) else { throw ValidationError("--lang must be auto, zh, zh-Hans, zh-Hant or en") }
-    }
 
     func run() throws {
         let article = try Article.load(path: file)
@@ -49,29 +44,29 @@ struct Summarize: ParsableCommand {
         let runtime = try ModelRuntime(path: try model.resolvePath())
         let template = try ChatTemplate.resolve(for: runtime.gguf, override: template)
         let session = try runtime.makeSession(contextSize: self.runtime.contextSize, threads: self.runtime.threadCount)
-        let language: TextLanguage = switch lang {
-        case "zh", "zh-Hans": lang == "zh" && article.language == .traditionalChinese ? .traditionalChinese : .simplifiedChinese
-        case "zh-Hant": .traditionalChinese
-        case "en": .english
-        default: article.language
-        }
+        let language = lang.language(for: article)
         let summarizer = Summarizer(runtime: runtime, session: session, template: template)
         var steps = 0
-        let summary = try summarizer.summarize(sentences: article.sentenceTexts, length: SummaryLength(rawValue: length) ?? .medium, language: language,
+        var draft = ""
+        if verbose { summarizer.onText = { draft += $0 } }
+        let start = Date()
+        let summary = try summarizer.summarize(sentences: article.sentenceTexts, length: length, language: language,
             onEvent: { event in
                 switch event {
-                case .mapStarted(let index, let count, let tokens):
-                    Terminal.status("reading part \(index)/\(count) (\(tokens) prompt tokens)")
-                    if verbose { Terminal.printError("part \(index)/\(count): \(tokens)/\(session.contextSize) tokens of context") }
-                case .reduceStarted(let inputs, let tokens):
-                    Terminal.status("merging \(inputs) points (\(tokens) prompt tokens)")
-                    if verbose { Terminal.printError("merge of \(inputs) points: \(tokens)/\(session.contextSize) tokens of context") }
+                case .partStarted(let index, let count, let tokens, let points):
+                    // The time left, from the parts done so far (parts are of about the same size).
+                    let elapsed = Date().timeIntervalSince(start)
+                    let eta = index > 1 ? String(format: ", about %.0f s left", elapsed / Double(index - 1) * Double(count - index + 1)) : ""
+                    Terminal.status("reading part \(index)/\(count)\(eta)")
+                    if verbose { Terminal.printError("part \(index)/\(count): \(tokens)/\(session.contextSize) tokens of context, \(points) points asked") }
                 case .stepFinished(let stats):
                     steps += 1
                     if verbose {
                         Terminal.printError(String(format: "  step %d: %d prompt tokens at %.0f t/s, %d generated at %.1f t/s (%@)", steps,
                                                    stats.evaluatedPromptTokens, stats.promptTokensPerSecond, stats.generatedTokens,
                                                    stats.generationTokensPerSecond, stats.finishReason.rawValue))
+                        Terminal.printError("  the model wrote: " + draft.replacingOccurrences(of: "\n", with: "\n  | "))
+                        draft = ""
                     }
                 }
             },
@@ -84,18 +79,16 @@ struct Summarize: ParsableCommand {
         if json {
             try printJSON(summary, article: article)
         }
-        Terminal.printError(String(format: "%d sentences, %d parts, %d prompt + %d generated tokens, %.1f s%@%@%@%@", article.sentences.count,
-                                   summary.chunks, summary.promptTokens, summary.generatedTokens, summary.seconds,
-                                   summary.droppedCitations > 0 ? ", \(summary.droppedCitations) unsupported citations dropped" : "",
+        Terminal.printError(String(format: "%d sentences, %d parts, %d prompt + %d generated tokens, %.1f s (first point %.1f s)%@%@", article.sentences.count,
+                                   summary.chunks, summary.promptTokens, summary.generatedTokens, summary.seconds, summary.firstPointSeconds ?? 0,
                                    summary.droppedPoints > 0 ? ", \(summary.droppedPoints) unsupported points dropped" : "",
-                                   summary.loopsStopped > 0 ? ", \(summary.loopsStopped) repetition loops stopped" : "",
-                                   summary.extractiveParts > 0 ? ", \(summary.extractiveParts) parts copied by the model (their central sentences used)" : ""))
+                                   summary.loopsStopped > 0 ? ", \(summary.loopsStopped) repetition loops stopped" : ""))
     }
 
     private func summarizeExtractively(_ article: Article) throws {
-        var summary = ExtractiveSummarizer().summarize(article, length: SummaryLength(rawValue: length) ?? .medium)
-        if lang == "zh-Hant" || lang == "zh-Hans" {
-            let script: TextLanguage = lang == "zh-Hant" ? .traditionalChinese : .simplifiedChinese
+        var summary = ExtractiveSummarizer().summarize(article, length: length)
+        if lang == .traditional || lang == .simplified {
+            let script: TextLanguage = lang == .traditional ? .traditionalChinese : .simplifiedChinese
             summary.points = summary.points.map { SummaryPoint(text: script.enforceScript($0.text), citations: $0.citations) }
             summary.language = script
         }
@@ -119,6 +112,22 @@ struct Summarize: ParsableCommand {
         return lines.joined(separator: "\n")
     }
 
+    /// `--lang`: the summary's language and script.
+    enum SummaryLanguageChoice: String, ExpressibleByArgument, CaseIterable {
+        case auto, chinese = "zh", simplified = "zh-Hans", traditional = "zh-Hant", english = "en"
+
+        /// `zh` keeps a Chinese article's script; `auto` follows the article.
+        func language(for article: Article) -> TextLanguage {
+            switch self {
+            case .auto: article.language
+            case .chinese: article.language == .traditionalChinese ? .traditionalChinese : .simplifiedChinese
+            case .simplified: .simplifiedChinese
+            case .traditional: .traditionalChinese
+            case .english: .english
+            }
+        }
+    }
+
     private func printJSON(_ summary: Summary, article: Article) throws {
         struct Citation: Encodable {
             let id: String
@@ -134,6 +143,7 @@ struct Summarize: ParsableCommand {
             let prompt_tokens: Int
             let generated_tokens: Int
             let seconds: Double
+            let first_point_seconds: Double?
             let context_size: Int
             let largest_prompt_tokens: Int
         }
@@ -141,9 +151,11 @@ struct Summarize: ParsableCommand {
         let output = Output(summary: summary.text, points: summary.points, language: summary.language.rawValue, chunks: summary.chunks,
                             citations: cited.map { Citation(id: "S\($0)", sentence: article.sentenceTexts[$0 - 1], line: article.line(ofSentence: $0)) },
                             prompt_tokens: summary.promptTokens, generated_tokens: summary.generatedTokens, seconds: summary.seconds,
-                            context_size: summary.contextSize, largest_prompt_tokens: summary.largestPromptTokens)
+                            first_point_seconds: summary.firstPointSeconds, context_size: summary.contextSize, largest_prompt_tokens: summary.largestPromptTokens)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         print(String(decoding: try encoder.encode(output), as: UTF8.self))
     }
 }
+
+extension SummaryLength: ExpressibleByArgument {}
