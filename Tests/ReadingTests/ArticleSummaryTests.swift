@@ -60,6 +60,59 @@ enum SummaryChecks {
     static func folded(_ text: String) -> String {
         text.applyingTransform(StringTransform("Hant-Hans"), reverse: false) ?? text
     }
+
+    /// A key point of an article's checklist (`Fixtures/summaries/keypoints.json`, written after reading it):
+    /// covered when every term group has one of its `|` alternatives in the summary.
+    struct KeyPoint: Decodable {
+        let point: String
+        let terms: [String]
+    }
+
+    static func checklist(_ prefix: String) throws -> [KeyPoint] {
+        struct Entry: Decodable { let points: [KeyPoint] }
+        let all = try JSONDecoder().decode([String: Entry].self, from: try TestSupport.fixture("summaries/keypoints.json"))
+        return try #require(all[prefix]).points
+    }
+
+    /// Folded script, lowercase, NFKC, no whitespace: how terms and summaries are compared.
+    static func comparable(_ text: String) -> String {
+        folded(text.precomposedStringWithCompatibilityMapping).lowercased().filter { !$0.isWhitespace }
+    }
+
+    /// The key points the summary text does not cover.
+    static func missed(_ checklist: [KeyPoint], in summary: String) -> [KeyPoint] {
+        let text = comparable(summary)
+        return checklist.filter { point in
+            !point.terms.allSatisfy { group in group.split(separator: "|").contains { text.contains(comparable(String($0))) } }
+        }
+    }
+
+    /// Whether a point copies an article sentence: one common run with a single sentence covers 70 % or more of
+    /// the point's characters (letters, digits and Han characters only, scripts folded).
+    static func copies(_ point: String, sentences: [String]) -> Bool {
+        func normalized(_ text: String) -> [Character] {
+            Array(comparable(text).filter { $0.isLetter || $0.isNumber })
+        }
+        let claim = normalized(point)
+        guard !claim.isEmpty else { return false }
+        let needed = Int((0.7 * Double(claim.count)).rounded(.up))
+        return sentences.contains { sentence in
+            let other = normalized(sentence)
+            guard other.count >= needed else { return false }
+            // Longest common substring, one row of the table at a time.
+            var previous = [Int](repeating: 0, count: other.count + 1)
+            var longest = 0
+            for a in claim {
+                var current = [Int](repeating: 0, count: other.count + 1)
+                for (j, b) in other.enumerated() where a == b {
+                    current[j + 1] = previous[j] + 1
+                    longest = max(longest, current[j + 1])
+                }
+                previous = current
+            }
+            return longest >= needed
+        }
+    }
 }
 
 /// The five articles summarized end to end with the catalog's default model (generative map-reduce, greedy):
@@ -94,6 +147,11 @@ enum SummaryChecks {
              entities: ["美國", "日本", "韓國", "歐洲", "德國", "中國", "OpenAI", "HyperCLOVA", "Naver", "英偉達|NVIDIA", "Aleph Alpha", "ChatGPT",
                         "谷歌|Google", "微軟|Microsoft"], required: 3),
     ]
+
+    /// At most this share of points copies a sentence (`copied` in `points`).
+    static let copyLimit = (copied: 1, points: 4)
+    /// The share of an article's key points its summary must cover.
+    static let minimumCoverage = 0.25
 
     static let modelName = ProcessInfo.processInfo.environment["LLMRUN_SUMMARY_MODEL"]
         ?? (try? ModelCatalog.bundled().default) ?? "qwen2.5-1.5b"
@@ -137,6 +195,16 @@ enum SummaryChecks {
         for point in summary.points {
             #expect(point.citations.allSatisfy { article.sentences.indices.contains($0 - 1) })
         }
+        // Points in the summary's own words, covering the article's key points (its checklist).
+        let copied = summary.points.filter { SummaryChecks.copies($0.text, sentences: article.sentenceTexts) }
+        #expect(copied.count * Self.copyLimit.points <= summary.points.count * Self.copyLimit.copied,
+                "\(copied.count) of \(summary.points.count) points copy a sentence:\n\(copied.map(\.text).joined(separator: "\n"))")
+        let checklist = try SummaryChecks.checklist(item.prefix)
+        let missed = SummaryChecks.missed(checklist, in: text)
+        let covered = checklist.count - missed.count
+        print("\(item.prefix): \(covered)/\(checklist.count) key points, \(copied.count)/\(summary.points.count) points copied")
+        #expect(Double(covered) >= Self.minimumCoverage * Double(checklist.count),
+                "covers \(covered) of \(checklist.count) key points; missed:\n\(missed.map(\.point).joined(separator: "\n"))\nsummary:\n\(text)")
         // Not the opening copied: at most half of the points rest on the article's first five sentences only.
         let opening = summary.points.filter { !$0.citations.isEmpty && $0.citations.allSatisfy { $0 <= 5 } }
         #expect(opening.count * 2 <= summary.points.count, "copies the opening:\n\(text)")
@@ -153,5 +221,11 @@ enum SummaryChecks {
         #expect(SummaryChecks.junk(in: "坚定在 to C & 标准化的方向，AI 2.0 时代。").isEmpty)
         #expect(SummaryChecks.repeatedSentences("- 谷歌错失先机。\n- 谷歌错失先机。\n- 谷歌错失先机。") == ["谷歌错失先机"])
         #expect(SummaryChecks.repeatedSentences("- 谷歌错失先机。\n- 谷歌错失先机。").isEmpty)
+        let sentences = ["2019年7月,OpenAI接受了微软公司10亿美元的投资。", "纳德拉宣布了Azure OpenAI服务。"]
+        #expect(SummaryChecks.copies("OpenAI接受了微软公司10亿美元的投资 [S35]", sentences: sentences))
+        #expect(!SummaryChecks.copies("微软向OpenAI投资10亿美元，纳德拉随后推出Azure OpenAI。", sentences: sentences))
+        let checklist = [SummaryChecks.KeyPoint(point: "微软投资", terms: ["微软|Microsoft", "10亿美元|十亿美元"])]
+        #expect(SummaryChecks.missed(checklist, in: "- 微軟向 OpenAI 投資 10 億美元").isEmpty)
+        #expect(SummaryChecks.missed(checklist, in: "- Microsoft 投资了 OpenAI").count == 1)
     }
 }

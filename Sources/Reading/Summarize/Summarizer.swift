@@ -57,6 +57,9 @@ public struct Summary: Sendable, Encodable {
     public var droppedPoints = 0
     /// Steps stopped by the loop detector.
     public var loopsStopped = 0
+    /// Points the model first wrote as a copy of a sentence, and how many of them it then put in other words.
+    public var copiedPoints = 0
+    public var rewordedPoints = 0
 
     public init(language: TextLanguage) { self.language = language }
 
@@ -130,23 +133,30 @@ public final class Summarizer {
             let quota = quotas[index]
             let tokens = promptTokens(system: prompts.system, user: prompts.part(index + 1, of: chunks.count, text: text, points: quota))
             onEvent(.partStarted(index: index + 1, count: chunks.count, promptTokens: tokens.count, points: quota))
-            var kept = 0
-            summary.largestPromptTokens = max(summary.largestPromptTokens, tokens.count)
-            let stats = try run(tokens, maxTokens: quota * tokensPerPoint + 16) { sentence in
-                guard let parsed = Self.parsePoint(sentence) else { return true }
-                guard let point = Self.cited(parsed, sentences: sentences, part: chunk, summary: &summary),
-                      !isDuplicate(point, of: summary.points) else { return true }
-                let final = localized(point, language)
+            var found: [SummaryPoint] = []
+            _ = try step(tokens, maxTokens: quota * tokensPerPoint + 16, into: &summary, onEvent: onEvent) { sentence in
+                guard let parsed = Self.parsePoint(sentence),
+                      let point = Self.cited(parsed, sentences: sentences, part: chunk, summary: &summary),
+                      !isDuplicate(point, of: summary.points + found) else { return true }
+                found.append(point)
+                return found.count <= quota
+            }
+            // A point that copies a sentence of the part is asked for again in other words; the new wording must
+            // still rest on the part's sentences, else the copy stays.
+            for point in found {
+                var final = point
+                if Self.copies(point.text, of: chunk.map { sentences[$0] }) {
+                    summary.copiedPoints += 1
+                    if let reworded = try reword(point, prompts: prompts, sentences: sentences, part: chunk, summary: &summary, onEvent: onEvent) {
+                        final = reworded
+                        summary.rewordedPoints += 1
+                    }
+                }
+                final = localized(final, language)
                 summary.points.append(final)
                 if summary.firstPointSeconds == nil { summary.firstPointSeconds = Date().timeIntervalSince(start) }
                 onPoint(final)
-                kept += 1
-                return kept <= quota
             }
-            summary.promptTokens += stats.evaluatedPromptTokens
-            summary.generatedTokens += stats.generatedTokens
-            if stats.finishReason == .repetition { summary.loopsStopped += 1 }
-            onEvent(.stepFinished(stats: stats))
         }
         summary.seconds = Date().timeIntervalSince(start)
         return summary
@@ -166,6 +176,60 @@ public final class Summarizer {
             quotas[index] += 1
         }
         return quotas
+    }
+
+    /// One generation step with its cost counted in the summary.
+    private func step(_ tokens: [Int32], maxTokens: Int, into summary: inout Summary, onEvent: (SummaryEvent) -> Void,
+                      onSentence: (String) -> Bool) throws -> GenerationStats {
+        summary.largestPromptTokens = max(summary.largestPromptTokens, tokens.count)
+        let stats = try run(tokens, maxTokens: maxTokens, onSentence: onSentence)
+        summary.promptTokens += stats.evaluatedPromptTokens
+        summary.generatedTokens += stats.generatedTokens
+        if stats.finishReason == .repetition { summary.loopsStopped += 1 }
+        onEvent(.stepFinished(stats: stats))
+        return stats
+    }
+
+    /// The point in other words (one short sentence keeping its names and numbers), when the model manages one
+    /// that copies no sentence of the part and still rests on them.
+    private func reword(_ point: SummaryPoint, prompts: Prompts, sentences: [String], part: [Int], summary: inout Summary,
+                        onEvent: (SummaryEvent) -> Void) throws -> SummaryPoint? {
+        var result: SummaryPoint?
+        var scratch = Summary(language: summary.language)
+        _ = try step(promptTokens(system: prompts.system, user: prompts.reword(point.text)), maxTokens: tokensPerPoint, into: &summary,
+                     onEvent: onEvent) { sentence in
+            if let text = Self.parsePoint(sentence), !Self.copies(text, of: part.map { sentences[$0] }),
+               let cited = Self.cited(text, sentences: sentences, part: part, summary: &scratch) {
+                result = cited
+            }
+            return false
+        }
+        return result
+    }
+
+    /// Whether `text` copies one of `sentences`: a run of characters it shares with a single sentence makes up
+    /// 70 % or more of its letters and digits (punctuation, spaces and script differences aside).
+    static func copies(_ text: String, of sentences: [String]) -> Bool {
+        func letters(_ text: String) -> [Character] {
+            Array(SearchTerms.foldedToSimplified(text).lowercased().filter { $0.isLetter || $0.isNumber })
+        }
+        let claim = letters(text)
+        guard !claim.isEmpty else { return false }
+        let needed = Int((0.7 * Double(claim.count)).rounded(.up))
+        for sentence in sentences {
+            let other = letters(sentence)
+            guard other.count >= needed else { continue }
+            var previous = [Int](repeating: 0, count: other.count + 1)
+            var current = previous
+            for character in claim {
+                for (j, candidate) in other.enumerated() {
+                    current[j + 1] = character == candidate ? previous[j] + 1 : 0
+                    if current[j + 1] >= needed { return true }
+                }
+                swap(&previous, &current)
+            }
+        }
+        return false
     }
 
     /// Greedy generation of one step, its answer passed on sentence by sentence (`Sentences.end`);
@@ -345,6 +409,13 @@ struct Prompts {
 
     var system: String {
         language.isChinese ? "你是新闻摘要助手。只使用原文的信息，不编造，不评论。" : "You are a news summarizer. Use only the text's information; do not invent or comment."
+    }
+
+    /// A point that copied a sentence, to be said again shorter and in other words.
+    func reword(_ point: String) -> String {
+        language.isChinese
+            ? "请换一种说法转述下面这句话，用一句更短的话（不超过30个字），保留人名、机构和数字：\n\(point)"
+            : "Say the following sentence again in other words, as one shorter sentence (at most 20 words) that keeps the names, organizations and numbers:\n\(point)"
     }
 
     /// The part and the question of what it says. Asked to condense a passage, or to list its points, small
