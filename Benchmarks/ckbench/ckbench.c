@@ -1,6 +1,6 @@
 // Micro-benchmark of the CKernels matvec/matmul, 1 thread. Not a SwiftPM target; build and run with
 //   Benchmarks/ckbench/run.sh
-// (same flags as the CKernels target: -O3 -mavx2 -mfma -mf16c).
+// (-O3, as `make test` builds the CKernels target; the ISA targets are in the code).
 // matvec: GB/s of weights streamed, "hot" (one matrix, re-read: L2/L3 resident) and "cold" (rotating over
 // copies totalling > 100 MB, so weights come from DRAM). matmul: GOP/s (2 * rows * n * ncols / time).
 // gemm (prefill, where the ISA level has it): GOP/s including the activation repacking, best of 5.
@@ -18,19 +18,21 @@ static int cmpd(const void *a, const void *b) { double x = *(const double *)a, y
 static void fill_weights(uint8_t *w, size_t bytes, int type) {
     for (size_t i = 0; i < bytes; i++) w[i] = (uint8_t)rnd();
     // small f16 scales: 0x1c00 ~ 0.0039
-    int bb = 0; int off[2] = {-1, -1};
+    const int bb = llk_type_traits_of(type)->type_size;
+    int off[2] = {-1, -1};
     switch (type) {
-    case LLK_Q5_0: bb = 22; off[0] = 0; break;
-    case LLK_Q4_0: bb = 18; off[0] = 0; break;
-    case LLK_Q8_0: bb = 34; off[0] = 0; break;
-    case LLK_Q4_K: bb = 144; off[0] = 0; off[1] = 2; break;
-    case LLK_Q6_K: bb = 210; off[0] = 208; break;
+    case LLK_Q5_0: case LLK_Q4_0: case LLK_Q8_0: off[0] = 0; break;
+    case LLK_Q4_K: off[0] = 0; off[1] = 2; break;
+    case LLK_Q6_K: off[0] = 208; break;
     }
     for (size_t b = 0; b + bb <= bytes; b += bb)
         for (int k = 0; k < 2; k++) if (off[k] >= 0) { w[b + off[k]] = 0x00; w[b + off[k] + 1] = 0x1c; }
 }
 
-static void bench(int type, const char *name, int64_t rows, int64_t n, size_t blockbytes, int blocksize) {
+static void bench(int type, int64_t rows, int64_t n) {
+    const char *name = llk_type_traits_of(type)->name;
+    const size_t blockbytes = (size_t)llk_type_traits_of(type)->type_size;
+    const int blocksize = llk_type_traits_of(type)->block_size;
     size_t rb = (size_t)(n / blocksize) * blockbytes, mb = rb * rows;
     int copies = (int)(128e6 / mb) + 1;
     uint8_t *w = aligned_alloc(64, (mb * copies + 63) & ~(size_t)63);
@@ -123,10 +125,10 @@ static void bench(int type, const char *name, int64_t rows, int64_t n, size_t bl
 int main(int argc, char **argv) {
     (void)argc; (void)argv;
     printf("best ISA: %d\n", llk_best_isa());
-    bench(LLK_Q5_0, "Q5_0", 4864, 896, 22, 32);
-    bench(LLK_Q4_K, "Q4_K", 8960, 1536, 144, 256);
-    bench(LLK_Q4_0, "Q4_0", 4864, 896, 18, 32);
-    bench(LLK_Q8_0, "Q8_0", 4864, 896, 34, 32);
-    bench(LLK_Q6_K, "Q6_K", 8960, 1536, 210, 256);
+    bench(LLK_Q5_0, 4864, 896);
+    bench(LLK_Q4_K, 8960, 1536);
+    bench(LLK_Q4_0, 4864, 896);
+    bench(LLK_Q8_0, 4864, 896);
+    bench(LLK_Q6_K, 8960, 1536);
     return 0;
 }

@@ -8,6 +8,8 @@
 #include <math.h>
 #include "block_simd.h"
 
+LLK_BASELINE_BEGIN
+
 static inline float dot_ggml_order(const float *q, const float *k, int64_t n) {
     __m256 a[4][2];
     for (int j = 0; j < 4; j++) { a[j][0] = _mm256_setzero_ps(); a[j][1] = _mm256_setzero_ps(); }
@@ -176,3 +178,5 @@ void llk_attention_tokens_tiled(const float *q, int64_t tokens, int64_t row_stri
         }
     }
 }
+
+LLK_BASELINE_END

@@ -6,9 +6,18 @@
 #include <stdint.h>
 #include <string.h>
 
+// The ISA every function of CKernels is compiled for, carried by the code rather than by compiler flags
+// (SwiftPM refuses unsafeFlags in dependencies): each file brackets its functions, inline helpers in
+// headers included, with LLK_BASELINE_BEGIN ... LLK_BASELINE_END. AVX-512 functions add their own target
+// on top (T512, INL512; the features are merged) and run only after CPUID says so (dispatch.c).
+#define LLK_BASELINE_BEGIN _Pragma("clang attribute push(__attribute__((target(\"avx2,fma,f16c\"))), apply_to = function)")
+#define LLK_BASELINE_END _Pragma("clang attribute pop")
+
 #define INL static inline __attribute__((always_inline))
 #define T512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 #define INL512 static inline __attribute__((always_inline, target("avx512f,avx512bw,avx512vl,avx512vnni")))
+
+LLK_BASELINE_BEGIN
 
 INL float ldh(const uint8_t *p) { uint16_t h; memcpy(&h, p, 2); return _cvtsh_ss(h); }
 INL uint16_t f2h(float f) { return _cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT); }
@@ -88,3 +97,5 @@ static inline __m256 exp_ggml(__m256 x) {
     for (int l = 0; l < 8; l++) out[l] = fabsf(nl[l]) > 192 ? (nl[l] <= 0 ? 0.0f : INFINITY) : ldexpf(jl[l], (int)nl[l]);
     return _mm256_loadu_ps(out);
 }
+
+LLK_BASELINE_END

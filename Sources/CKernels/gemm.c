@@ -27,6 +27,9 @@
 #include <immintrin.h>
 #include <string.h>
 #include "block_simd.h"
+#include "formats.h"
+
+LLK_BASELINE_BEGIN
 
 
 enum { PW = 16 };
@@ -34,38 +37,30 @@ enum { PW = 16 };
 enum { KQ_ROWS = 8 };
 // Byte offsets in a Q8_K panel block and in an unpacked K-quant weight block (see the layouts above).
 enum { KP_D = 4096, KP_BSUM32 = KP_D + 64, KP_BSUM16 = KP_BSUM32 + 512, KP_BYTES = KP_BSUM16 + 1024 };
-enum { KU_SC = 256, KU_M = KU_SC + 64, KU_CORR = KU_M + 32, KU_D = KU_CORR + 16, KU_DMIN = KU_D + 4, KU_BYTES = 384 };
+enum { KU_SC = 256, KU_M = KU_SC + 64, KU_CORR = KU_M + 32, KU_D = KU_CORR + 16, KU_DMIN = KU_D + 4, KU_BYTES = GEMM_UNPACKED_K };
 
 INL void sti(uint8_t *p, int32_t v) { memcpy(p, &v, 4); }
 INL void stf(uint8_t *p, float v) { memcpy(p, &v, 4); }
 
-typedef enum { FAM_Q8_0, FAM_Q8_1, FAM_Q8_K } family;
-
+// A type's facts for the GEMM, from its record in the type table (traits.c).
 typedef struct {
-    family fam;
+    int fam;            // activation format: LLK_Q8_0, LLK_Q8_1 or LLK_Q8_K
     int bsize;          // elements per weight block
     size_t wbytes;      // bytes per ggml weight block
     size_t ubytes;      // bytes per unpacked weight block
 } gemm_type;
 
 static int gemm_type_of(int t, gemm_type *g) {
-    switch (t) {
-    case LLK_Q4_0: *g = (gemm_type){FAM_Q8_0, 32, 18, 80}; return 1;
-    case LLK_Q5_0: *g = (gemm_type){FAM_Q8_0, 32, 22, 80}; return 1;
-    case LLK_Q8_0: *g = (gemm_type){FAM_Q8_0, 32, 34, 80}; return 1;
-    case LLK_Q4_1: *g = (gemm_type){FAM_Q8_1, 32, 20, 80}; return 1;
-    case LLK_Q5_1: *g = (gemm_type){FAM_Q8_1, 32, 24, 80}; return 1;
-    case LLK_Q4_K: *g = (gemm_type){FAM_Q8_K, 256, 144, KU_BYTES}; return 1;
-    case LLK_Q5_K: *g = (gemm_type){FAM_Q8_K, 256, 176, KU_BYTES}; return 1;
-    case LLK_Q6_K: *g = (gemm_type){FAM_Q8_K, 256, 210, KU_BYTES}; return 1;
-    default: return 0;
-    }
+    const llk_type_traits *tt = llk_type_traits_of(t);
+    if (!tt->gemm_isa) return 0;
+    *g = (gemm_type){tt->activation, tt->block_size, (size_t)tt->type_size, (size_t)tt->gemm_unpacked_size};
+    return 1;
 }
 
-static size_t panel_block_bytes(family f) {
+static size_t panel_block_bytes(int f) {
     switch (f) {
-    case FAM_Q8_0: return 512 + 64;
-    case FAM_Q8_1: return 512 + 128;
+    case LLK_Q8_0: return 512 + 64;
+    case LLK_Q8_1: return 512 + 128;
     default: return KP_BYTES;
     }
 }
@@ -97,30 +92,30 @@ void llk_gemm_pack(int t, const void *vxq, size_t xq_stride, int64_t ncols, int6
     // Zero columns hold q = 0, stored as 128.
     for (int64_t p = 0; p < panels; p++)
         for (int64_t b = 0; b < nb; b++) memset(out + ((size_t)p * nb + b) * pbb, 128, (size_t)g.bsize * PW);
-    // Trailer offsets of the activation row (see layout_of in ckernels.c).
-    const size_t off_d = align32((size_t)nb * (g.fam == FAM_Q8_0 ? 34 : 36));
+    // Trailer offsets of the activation row (see llk_layout_of in activation.c).
+    const size_t off_d = align32((size_t)nb * (g.fam == LLK_Q8_0 ? Q8_0_BYTES : Q8_1_BYTES));
     const size_t off_s = off_d + align32((size_t)nb * 4);
     for (int64_t c = 0; c < ncols; c++) {
         const uint8_t *x = xq + (size_t)c * xq_stride;
         const int64_t p = c / PW, lane = c % PW;
         for (int64_t b = 0; b < nb; b++) {
             uint8_t *pb = out + ((size_t)p * nb + b) * pbb;
-            if (g.fam == FAM_Q8_K) {
-                const uint8_t *blk = x + (size_t)b * 292;
-                const int8_t *q = (const int8_t *)(blk + 4);
+            if (g.fam == LLK_Q8_K) {
+                const uint8_t *blk = x + (size_t)b * Q8_K_BYTES;
+                const int8_t *q = (const int8_t *)(blk + Q8_K_QS);
                 stf(pb + KP_D + 4 * lane, ldf(blk));
                 for (int j = 0; j < 8; j++) {
-                    const int16_t s0 = ld16s(blk + 260 + 4 * j), s1 = ld16s(blk + 262 + 4 * j);
+                    const int16_t s0 = ld16s(blk + Q8_K_BSUMS + 4 * j), s1 = ld16s(blk + Q8_K_BSUMS + 2 + 4 * j);
                     sti(pb + KP_BSUM32 + 64 * j + 4 * lane, s0 + s1);
                     sti(pb + KP_BSUM16 + 128 * j + 4 * lane, s0);
                     sti(pb + KP_BSUM16 + 128 * j + 64 + 4 * lane, s1);
                 }
-                for (int e = 0; e < 256; e++) pb[(e / 4) * 64 + lane * 4 + (e % 4)] = (uint8_t)(q[e] + 128);
+                for (int e = 0; e < QK_K; e++) pb[(e / 4) * 64 + lane * 4 + (e % 4)] = (uint8_t)(q[e] + 128);
             } else {
-                const int8_t *q = (const int8_t *)(x + (size_t)b * (g.fam == FAM_Q8_0 ? 34 : 36) + (g.fam == FAM_Q8_0 ? 2 : 4));
+                const int8_t *q = (const int8_t *)(x + (size_t)b * (g.fam == LLK_Q8_0 ? Q8_0_BYTES : Q8_1_BYTES) + (g.fam == LLK_Q8_0 ? 2 : 4));
                 stf(pb + 512 + 4 * lane, ldf(x + off_d + 4 * (size_t)b));
-                if (g.fam == FAM_Q8_1) stf(pb + 576 + 4 * lane, ldf(x + off_s + 4 * (size_t)b));
-                for (int e = 0; e < 32; e++) pb[(e / 4) * 64 + lane * 4 + (e % 4)] = (uint8_t)(q[e] + 128);
+                if (g.fam == LLK_Q8_1) stf(pb + 576 + 4 * lane, ldf(x + off_s + 4 * (size_t)b));
+                for (int e = 0; e < QK8_0; e++) pb[(e / 4) * 64 + lane * 4 + (e % 4)] = (uint8_t)(q[e] + 128);
             }
         }
     }
@@ -267,11 +262,10 @@ static void unpack_row(int t, const uint8_t *src, size_t stride, int64_t nb, uin
 #include "gemm_kernels.h"
 
 int llk_gemm_available(int t) {
-    gemm_type g;
-    const int level = llk_current_isa();
-    // AVX2 without VNNI: all but Q8_0. (K-quants on AVX2, one core, 8960x1536, 512 columns: Q4_K 101 GOP/s
-    // against llk_matmul's 73, Q6_K 88 against 78; Benchmarks/ckbench, 2026-12-04.)
-    return gemm_type_of(t, &g) && (level >= 2 || (level == 1 && t != LLK_Q8_0));
+    // AVX2 without VNNI: all but Q8_0 (gemm_isa 2). (K-quants on AVX2, one core, 8960x1536, 512 columns:
+    // Q4_K 101 GOP/s against llk_matmul's 73, Q6_K 88 against 78; Benchmarks/ckbench, 2026-12-04.)
+    const int from = llk_type_traits_of(t)->gemm_isa;
+    return from > 0 && llk_current_isa() >= from;
 }
 
 void llk_gemm(int t, const void *w, size_t row_bytes, int row_group, const void *panels, int64_t ncols, int64_t n,
@@ -303,3 +297,5 @@ void llk_gemm(int t, const void *w, size_t row_bytes, int row_group, const void 
         }
     }
 }
+
+LLK_BASELINE_END

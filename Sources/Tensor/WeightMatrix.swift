@@ -16,6 +16,8 @@ public struct WeightMatrix: @unchecked Sendable {
     /// How the rows are laid out at `data`: 1, ggml's layout (the file's); 8, interleaved block by block
     /// in groups of 8 rows (`interleaved()`), so that the decode kernels read one linear stream.
     public let rowGroup: Int
+    /// The type's record in CKernels' type table, looked up once: which kernels and paths exist for it.
+    private let traits: UnsafePointer<llk_type_traits>
     /// Owns `data` when it is not the model file's mapping.
     private let storage: OwnedBytes?
 
@@ -30,6 +32,7 @@ public struct WeightMatrix: @unchecked Sendable {
         self.rowBytes = rowBytes
         self.data = bytes.baseAddress.unsafelyUnwrapped
         self.rowGroup = 1
+        self.traits = type.traits
         self.storage = nil
     }
 
@@ -40,6 +43,7 @@ public struct WeightMatrix: @unchecked Sendable {
         rowBytes = matrix.rowBytes
         data = UnsafeRawPointer(storage.pointer)
         self.rowGroup = rowGroup
+        traits = matrix.traits
         self.storage = storage
     }
 
@@ -47,14 +51,17 @@ public struct WeightMatrix: @unchecked Sendable {
     /// layout (Q4_K, Q6_K: llama.cpp also repacks those for its CPU kernels) and its rows come in whole
     /// groups; otherwise nil. The products give the same bits in either layout.
     public func interleaved() -> WeightMatrix? {
-        let ggmlType = Int32(type.rawValue)
-        guard rowGroup == 1, rows % 8 == 0, llk_interleave_supported(ggmlType) != 0, llk_best_isa() >= 1 else { return nil }
+        guard rowGroup == 1, rows % 8 == 0, traits.pointee.rows8.1 != nil, llk_best_isa() >= 1 else { return nil }
         let storage = OwnedBytes(count: rows * rowBytes)
-        llk_interleave_rows(ggmlType, data, rowBytes, Int64(rows), storage.pointer)
+        llk_interleave_rows(Int32(type.rawValue), data, rowBytes, Int64(rows), storage.pointer)
         return WeightMatrix(self, rowGroup: 8, storage: storage)
     }
 
-    private var hasIntegerKernel: Bool { llk_known(Int32(type.rawValue)) != 0 }
+    /// Whether CKernels multiplies this type with integer kernels (at least its scalar reference).
+    private var hasIntegerKernel: Bool { traits.pointee.activation != 0 }
+
+    /// Whether the prefill GEMM runs this type at the calling thread's ISA level (llk_gemm_available).
+    private var hasGEMM: Bool { traits.pointee.gemm_isa > 0 && llk_current_isa() >= traits.pointee.gemm_isa }
 
     /// Dequantizes row `row` into `y[0..<columns]`.
     public func dequantizeRow(_ row: Int, into y: UnsafeMutablePointer<Float>) {
@@ -72,17 +79,16 @@ public struct WeightMatrix: @unchecked Sendable {
 
     /// Y = X · Wᵀ: for `count` activation rows X[t, 0..<columns], writes Y[t, 0..<rows] (row stride `rows`).
     public func multiply(_ x: UnsafePointer<Float>, count: Int, into y: UnsafeMutablePointer<Float>, pool: ThreadPool, workspace: Workspace) {
-        let ggmlType = Int32(type.rawValue)
         if type == .f32 {
             let w = data.assumingMemoryBound(to: Float.self)
             pool.parallelFor(rows, granularity: 16) { range in
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(range.count), Int32(columns), 1,
                             x, Int32(columns), w + range.lowerBound * columns, Int32(columns), 0, y + range.lowerBound, Int32(rows))
             }
-        } else if llk_gemm_available(ggmlType) != 0 && count >= gemmMinimumColumns {
+        } else if hasGEMM && count >= gemmMinimumColumns {
             // llama.cpp multiplies its repacked Q4_K weights by groups of four activation rows and the rest one
             // by one, in two arithmetics; the panels take the groups, the integer kernels the rest.
-            let grouped = type == .q4_K ? count - count % 4 : count
+            let grouped = count - count % Int(traits.pointee.gemm_column_multiple)
             multiplyByPanels(x, count: grouped, into: y, pool: pool, workspace: workspace)
             if grouped < count {
                 multiplyByIntegerKernels(x + grouped * columns, count: count - grouped, into: y + grouped * rows, pool: pool, workspace: workspace)
@@ -129,11 +135,11 @@ public struct WeightMatrix: @unchecked Sendable {
     /// From this many activation rows on, the panel GEMM runs, because llama.cpp's batched arithmetic (which
     /// the GEMM reproduces) starts there: its repacked Q4_K kernel takes groups of 4, its tiled K-quant matmul
     /// batches of 8. For the 32-element formats both paths give the same bits.
-    private var gemmMinimumColumns: Int { type == .q4_K ? 4 : 8 }
+    private var gemmMinimumColumns: Int { Int(traits.pointee.gemm_min_columns) }
 
     /// Whether `count` activation rows take the integer kernels (decode and batches below the panel GEMM).
     private func takesIntegerKernels(count: Int) -> Bool {
-        type != .f32 && hasIntegerKernel && !(llk_gemm_available(Int32(type.rawValue)) != 0 && count >= gemmMinimumColumns)
+        type != .f32 && hasIntegerKernel && !(hasGEMM && count >= gemmMinimumColumns)
     }
 
     /// Decode and small batches: activations quantized to ggml's blocks, rows split over the pool, integer

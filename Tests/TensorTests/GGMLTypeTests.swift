@@ -9,3 +9,18 @@ import Testing
     #expect(GGMLType.q4_K.byteCount(elements: 896) == nil)
     #expect(GGMLType.q4_K.byteCount(elements: 1536) == 6 * 144)
 }
+
+/// Every case has its record in CKernels' type table (the one place block geometry is written), and each
+/// Swift block layout agrees with it.
+@Test func everyTypeHasATableRecord() {
+    for type in GGMLType.allCases {
+        #expect(type.traits.pointee.name != nil, "ggml type \(type.rawValue) has no record in traits.c")
+        guard type.traits.pointee.name != nil else { continue }
+        #expect(type.blockSize > 0 && type.bytesPerBlock > 0, "\(type.name)")
+        if let format = type.blockFormat {
+            #expect(format.type == type)
+            #expect(format.elementCount == type.blockSize && format.byteCount == type.bytesPerBlock, "\(type.name)")
+        }
+    }
+    #expect(GGMLType.q4_K.name == "Q4_K" && GGMLType.q5_0.bytesPerBlock == 22 && GGMLType.bf16.bytesPerBlock == 2)
+}

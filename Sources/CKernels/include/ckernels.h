@@ -14,10 +14,53 @@
 extern "C" {
 #endif
 
+/// ggml's type ids (ggml_type), for the types this table knows.
 typedef enum {
-    LLK_Q4_0 = 2, LLK_Q4_1 = 3, LLK_Q5_0 = 6, LLK_Q5_1 = 7, LLK_Q8_0 = 8,
-    LLK_Q2_K = 10, LLK_Q3_K = 11, LLK_Q4_K = 12, LLK_Q5_K = 13, LLK_Q6_K = 14
-} llk_type; // = ggml type ids
+    LLK_F32 = 0, LLK_F16 = 1, LLK_Q4_0 = 2, LLK_Q4_1 = 3, LLK_Q5_0 = 6, LLK_Q5_1 = 7, LLK_Q8_0 = 8, LLK_Q8_1 = 9,
+    LLK_Q2_K = 10, LLK_Q3_K = 11, LLK_Q4_K = 12, LLK_Q5_K = 13, LLK_Q6_K = 14, LLK_Q8_K = 15,
+    LLK_IQ2_XXS = 16, LLK_IQ2_XS = 17, LLK_IQ3_XXS = 18, LLK_IQ1_S = 19, LLK_IQ4_NL = 20, LLK_IQ3_S = 21,
+    LLK_IQ2_S = 22, LLK_IQ4_XS = 23, LLK_I8 = 24, LLK_I16 = 25, LLK_I32 = 26, LLK_I64 = 27, LLK_F64 = 28,
+    LLK_IQ1_M = 29, LLK_BF16 = 30, LLK_TQ1_0 = 34, LLK_TQ2_0 = 35, LLK_MXFP4 = 39,
+    LLK_TYPE_COUNT = 40
+} llk_type;
+
+/// ISA levels of the kernels: 0 the scalar reference, 1 AVX2 + FMA + F16C (the build baseline), 2 AVX-512
+/// F/BW/VL + VNNI (chosen at run time).
+enum { LLK_ISA_SCALAR = 0, LLK_ISA_AVX2 = 1, LLK_ISA_AVX512_VNNI = 2, LLK_ISA_LEVELS = 3 };
+
+/// Kernel signatures (private to CKernels: Swift reads only the data fields of llk_type_traits).
+/// Scalar reference: dot of one weight row (n elements, ggml's layout) with one quantized activation row.
+typedef float (*llk_ref_dot)(const uint8_t *w, const uint8_t *xq, int64_t n);
+struct llk_act_layout;
+/// nrows rows row_bytes apart, times nc (1...4) activation rows xs bytes apart: y[c*ldy + r].
+typedef void (*llk_row_kernel)(const uint8_t *w, size_t row_bytes, int64_t nrows, const uint8_t *xq, size_t xs,
+                               int nc, int64_t nb, const struct llk_act_layout *layout, float *y, int64_t ldy);
+/// The same over rows interleaved by 8 (nrows a multiple of 8, groups 8 * row_bytes apart).
+typedef void (*llk_group_kernel)(const uint8_t *w, size_t row_bytes, int64_t nrows, const uint8_t *xq, size_t xs,
+                                 int nc, int64_t nb, float *y, int64_t ldy);
+
+/// What CKernels knows about one ggml type, as ggml's type_traits: its block geometry (every type ggml
+/// names), and for the types it multiplies, the activation format and the kernels per ISA level.
+/// One record per type in one table (traits.c), read through llk_type_traits_of.
+typedef struct llk_type_traits {
+    const char *name;               // ggml's name ("Q4_K"); NULL: no such ggml type
+    int32_t block_size;             // elements per block (1 for scalar types)
+    int32_t type_size;              // bytes per block
+    // Integer kernels (all zero when the type has none).
+    int32_t activation;             // ggml id of the activation format: LLK_Q8_0, LLK_Q8_1 or LLK_Q8_K
+    int32_t activation_bias;        // Q8_0 activations: the unsigned offset of the kernels' weight codes
+    llk_ref_dot reference;          // the scalar reference (level 0, the tests' oracle)
+    llk_row_kernel rows[LLK_ISA_LEVELS];     // per level; NULL: the reference runs
+    llk_group_kernel rows8[LLK_ISA_LEVELS];  // rows interleaved by 8, per level; NULL: no such layout
+    // Prefill GEMM (gemm.c).
+    int32_t gemm_isa;               // lowest ISA level at which llk_gemm runs the type; 0: never
+    int32_t gemm_unpacked_size;     // bytes per unpacked weight block
+    int32_t gemm_min_columns;       // llama.cpp's batched arithmetic (which the GEMM reproduces) from this many columns
+    int32_t gemm_column_multiple;   // ... in whole groups of this many (the rest: the integer kernels)
+} llk_type_traits;
+
+/// The traits of a ggml type id; never NULL (an unknown id gets a record of zeros).
+const llk_type_traits *llk_type_traits_of(int ggml_type);
 
 /// 1 if a SIMD kernel (AVX2 or better) exists for this weight type; 0 if only the scalar reference
 /// (still correct) or if the type is unknown.

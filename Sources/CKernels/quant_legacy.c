@@ -1,0 +1,175 @@
+// The 32-element "legacy" quants, Q4_0 Q4_1 Q5_0 Q5_1 Q8_0: their scalar reference dot products and their
+// AVX2 and AVX-512 VNNI row kernels. Q4_0, Q5_0 and Q8_0 multiply with Q8_0 activations, Q4_1 and Q5_1 with
+// Q8_1 (ggml's vec_dot_type). Their entries in the type table: traits.c. Layouts: formats.h.
+#include <immintrin.h>
+#include <math.h>
+#include <string.h>
+#include "row_kernels.h"
+
+LLK_BASELINE_BEGIN
+
+// ---------------------------------------------------------------------------------------------
+// Scalar reference dot products (one row, one activation vector). Only the ggml blocks are read.
+
+float llk_ref_q4_0(const uint8_t *w, const uint8_t *a, int64_t n) {
+    float s = 0;
+    for (int64_t b = 0; b < n / QK4_0; b++, w += Q4_0_BYTES, a += Q8_0_BYTES) {
+        const int8_t *y = (const int8_t *)(a + 2);
+        int sumi = 0;
+        for (int j = 0; j < 16; j++)
+            sumi += ((w[2+j] & 0xF) - 8) * y[j] + ((w[2+j] >> 4) - 8) * y[j+16];
+        s += sumi * (ldh(w) * ldh(a));
+    }
+    return s;
+}
+
+float llk_ref_q4_1(const uint8_t *w, const uint8_t *a, int64_t n) {
+    float s = 0;
+    for (int64_t b = 0; b < n / QK4_1; b++, w += Q4_1_BYTES, a += Q8_1_BYTES) {
+        const int8_t *y = (const int8_t *)(a + 4);
+        int sumi = 0;
+        for (int j = 0; j < 16; j++)
+            sumi += (w[4+j] & 0xF) * y[j] + (w[4+j] >> 4) * y[j+16];
+        s += (ldh(w) * ldh(a)) * sumi + ldh(w + 2) * ldh(a + 2);
+    }
+    return s;
+}
+
+float llk_ref_q5_0(const uint8_t *w, const uint8_t *a, int64_t n) {
+    float s = 0;
+    for (int64_t b = 0; b < n / QK5_0; b++, w += Q5_0_BYTES, a += Q8_0_BYTES) {
+        const int8_t *y = (const int8_t *)(a + 2);
+        uint32_t qh = ld32(w + 2);
+        int sumi = 0;
+        for (int j = 0; j < 16; j++) {
+            int x0 = ((w[6+j] & 0xF) | (((qh >> j) & 1) << 4)) - 16;
+            int x1 = ((w[6+j] >> 4) | (((qh >> (j + 16)) & 1) << 4)) - 16;
+            sumi += x0 * y[j] + x1 * y[j+16];
+        }
+        s += sumi * (ldh(w) * ldh(a));
+    }
+    return s;
+}
+
+float llk_ref_q5_1(const uint8_t *w, const uint8_t *a, int64_t n) {
+    float s = 0;
+    for (int64_t b = 0; b < n / QK5_1; b++, w += Q5_1_BYTES, a += Q8_1_BYTES) {
+        const int8_t *y = (const int8_t *)(a + 4);
+        uint32_t qh = ld32(w + 4);
+        int sumi = 0;
+        for (int j = 0; j < 16; j++) {
+            int x0 = (w[8+j] & 0xF) | (((qh >> j) & 1) << 4);
+            int x1 = (w[8+j] >> 4) | (((qh >> (j + 16)) & 1) << 4);
+            sumi += x0 * y[j] + x1 * y[j+16];
+        }
+        s += (ldh(w) * ldh(a)) * sumi + ldh(w + 2) * ldh(a + 2);
+    }
+    return s;
+}
+
+float llk_ref_q8_0(const uint8_t *w, const uint8_t *a, int64_t n) {
+    float s = 0;
+    for (int64_t b = 0; b < n / QK8_0; b++, w += Q8_0_BYTES, a += Q8_0_BYTES) {
+        const int8_t *x = (const int8_t *)(w + 2), *y = (const int8_t *)(a + 2);
+        int sumi = 0;
+        for (int j = 0; j < 32; j++) sumi += x[j] * y[j];
+        s += sumi * (ldh(w) * ldh(a));
+    }
+    return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// SIMD kernels
+
+// ---- Q8_0-activation families: Q4_0, Q5_0, Q8_0 ----
+// ISA 1 (AVX2): maddubs(u8 codes, q) -> madd(ones) -> + corr.  ISA 2: dpbusd(corr, u8 codes, q).
+
+#define Q80_LOOP(BLK, CODES)                                                                          \
+    __m256 acc[NR][NC];                                                                               \
+    for (int r = 0; r < NR; r++) for (int c = 0; c < NC; c++) acc[r][c] = _mm256_setzero_ps();        \
+    for (int64_t b = 0; b < nb; b++) {                                                                \
+        {   /* the next row group, streamed at the pace of this one */                                \
+            const char *pf = (const char *)w + NR * rb + b * NR * BLK;                                \
+            for (int k = 0; k < NR * BLK; k += 64) _mm_prefetch(pf + k, _MM_HINT_T0);                 \
+        }                                                                                             \
+        for (int r = 0; r < NR; r++) {                                                                \
+            const uint8_t *wb = w + r * rb + b * BLK;                                                 \
+            CODES                                                                                     \
+            const float dx = ldh(wb);                                                                 \
+            for (int c = 0; c < NC; c++) {                                                            \
+                const uint8_t *a = xq + c * xs;                                                       \
+                const __m256i y = ld256(a + b * Q8_0_BYTES + 2);                                      \
+                const __m256i corr = ld256(a + L->off_aux + b * 32);                                  \
+                DOT                                                                                   \
+                const float d = dx * ((const float *)(const void *)(a + L->off_d))[b];                \
+                acc[r][c] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(p), acc[r][c]);     \
+            }                                                                                         \
+        }                                                                                             \
+    }                                                                                                 \
+    for (int r = 0; r < NR; r++) for (int c = 0; c < NC; c++) out[r * 4 + c] = hsum8(acc[r][c]);
+
+#define DOT __m256i p = _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(q, y), _mm256_set1_epi16(1)), corr);
+INL void q4_0_avx2(const uint8_t *w, size_t rb, const int NR, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
+    Q80_LOOP(Q4_0_BYTES, const __m256i q = nibbles32(wb + 2);)
+}
+INL void q5_0_avx2(const uint8_t *w, size_t rb, const int NR, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
+    Q80_LOOP(Q5_0_BYTES, const __m256i q = _mm256_or_si256(nibbles32(wb + 6), bits32_x10(ld32(wb + 2)));)
+}
+#undef DOT
+// Q8_0 on AVX2: sign trick (|x| as u8, sign(x) moved onto q) — no correction needed.
+#define DOT (void)corr; __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(ax, _mm256_sign_epi8(y, q)), _mm256_set1_epi16(1));
+INL void q8_0_avx2(const uint8_t *w, size_t rb, const int NR, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
+    Q80_LOOP(Q8_0_BYTES, const __m256i q = ld256(wb + 2); const __m256i ax = _mm256_abs_epi8(q);)
+}
+#undef DOT
+#define DOT __m256i p = _mm256_dpbusd_epi32(corr, q, y);
+INL512 void q4_0_vnni(const uint8_t *w, size_t rb, const int NR, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
+    Q80_LOOP(Q4_0_BYTES, const __m256i q = nibbles32(wb + 2);)
+}
+INL512 void q5_0_vnni(const uint8_t *w, size_t rb, const int NR, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
+    Q80_LOOP(Q5_0_BYTES, const __m256i q = _mm256_mask_add_epi8(nibbles32(wb + 6), _cvtu32_mask32(ld32(wb + 2)), nibbles32(wb + 6), _mm256_set1_epi8(16));)
+}
+INL512 void q8_0_vnni(const uint8_t *w, size_t rb, const int NR, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
+    Q80_LOOP(Q8_0_BYTES, const __m256i q = _mm256_xor_si256(ld256(wb + 2), _mm256_set1_epi8((char)0x80));)
+}
+#undef DOT
+
+GEN_ROWS_MR(llk_rows_q4_0_avx2, q4_0_avx2, )
+GEN_ROWS_MR(llk_rows_q5_0_avx2, q5_0_avx2, )
+GEN_ROWS_MR(llk_rows_q8_0_avx2, q8_0_avx2, )
+GEN_ROWS_MR(llk_rows_q4_0_vnni, q4_0_vnni, T512)
+GEN_ROWS_MR(llk_rows_q5_0_vnni, q5_0_vnni, T512)
+GEN_ROWS_MR(llk_rows_q8_0_vnni, q8_0_vnni, T512)
+
+// ---- Q8_1-activation families: Q4_1, Q5_1 ----
+#define Q81_LOOP(BLK, CODES)                                                                          \
+    __m256 acc[4]; float accm[4];                                                                     \
+    for (int c = 0; c < NC; c++) { acc[c] = _mm256_setzero_ps(); accm[c] = 0; }                       \
+    for (int64_t b = 0; b < nb; b++) {                                                                \
+        const uint8_t *wb = w + b * BLK;                                                              \
+        _mm_prefetch((const char *)wb + rb, _MM_HINT_T0);                                             \
+        CODES                                                                                         \
+        const float dx = ldh(wb), mx = ldh(wb + 2);                                                   \
+        for (int c = 0; c < NC; c++) {                                                                \
+            const uint8_t *a = xq + c * xs;                                                           \
+            const __m256i y = ld256(a + b * Q8_1_BYTES + 4);                                          \
+            DOT                                                                                       \
+            const float d = dx * ((const float *)(const void *)(a + L->off_d))[b];                    \
+            acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(p), acc[c]);               \
+            accm[c] += mx * ((const float *)(const void *)(a + L->off_aux))[b];                       \
+        }                                                                                             \
+    }                                                                                                 \
+    for (int c = 0; c < NC; c++) out[c] = hsum8(acc[c]) + accm[c];
+
+#define DOT __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(q, y), _mm256_set1_epi16(1));
+INL void q4_1_avx2(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
+    Q81_LOOP(Q4_1_BYTES, const __m256i q = nibbles32(wb + 4);)
+}
+INL void q5_1_avx2(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
+    Q81_LOOP(Q5_1_BYTES, const __m256i q = _mm256_or_si256(nibbles32(wb + 8), bits32_x10(ld32(wb + 4)));)
+}
+#undef DOT
+GEN_ROWS(llk_rows_q4_1_avx2, q4_1_avx2, )
+GEN_ROWS(llk_rows_q5_1_avx2, q5_1_avx2, )
+
+LLK_BASELINE_END
