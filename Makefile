@@ -101,7 +101,7 @@ deps:
 	fi
 
 build: deps
-	$(SWIFT) build -c release --product llmrun
+	$(SWIFT) build -c release -Xcc -O3 --product llmrun
 
 models: build
 	@for m in $(TEST_MODELS); do $(LLMRUN) pull $$m >/dev/null || exit 1; done

@@ -1,17 +1,10 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Hot targets are compiled for the AVX2 baseline every machine of ours has (Haswell: AVX2, FMA, F16C).
-// Wider kernels (AVX-512, VNNI) are chosen at run time, never at build time.
-// Exclusivity checks are off in the hot targets: they cost up to 166x in Swift loops over class-held
-// storage (../shared/KERNELS.md); in today's code, whose per-element work is C, checked, unchecked, full
-// and no cross-module optimization measured alike (BENCHMARKS.md, "Build settings").
-// They are optimized in debug builds too: the test suite runs real models, which unoptimized code makes
-// a hundred times slower.
-let hotSwiftSettings: [SwiftSetting] = [
-    .unsafeFlags(["-target-cpu", "haswell", "-enforce-exclusivity=unchecked"]),
-    .unsafeFlags(["-O"], .when(configuration: .debug)),
-]
+// No target takes unsafeFlags, so that other packages can depend on this one (Examples/Summarize does). The C
+// kernels carry their own ISA targets (AVX2 baseline; AVX-512/VNNI chosen at run time), and the build chooses the
+// optimization level: `make build` and `make test` pass -Xcc -O3 (and -Xswiftc -O to the debug test build, which
+// runs real models).
 
 // Fuzz targets (Fuzz/README.md). `make fuzz` builds them with `-sanitize=fuzzer,address -DFUZZING`, which
 // makes each a libFuzzer binary; in every other build each is a small program that replays the inputs named
@@ -66,8 +59,7 @@ let package = Package(
         .target(
             name: "Transformer",
             dependencies: ["Tensor"],
-            exclude: ["README.md"],
-            swiftSettings: hotSwiftSettings
+            exclude: ["README.md"]
         ),
         // The model store beside the engine: the catalog and `pull` (PyPI wheels, ZIP, sha256).
         .target(
@@ -113,8 +105,7 @@ let package = Package(
         .testTarget(
             name: "TensorTests",
             dependencies: ["Tensor"],
-            resources: [.copy("Fixtures")],
-            swiftSettings: hotSwiftSettings
+            resources: [.copy("Fixtures")]
         ),
         // Helpers shared by the test targets (catalog models, the shared articles).
         .target(name: "TestSupport", dependencies: ["ModelStore"], path: "Tests/TestSupport"),
@@ -153,7 +144,6 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/KernelBenchmarks",
-            swiftSettings: hotSwiftSettings,
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),

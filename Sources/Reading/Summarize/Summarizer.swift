@@ -134,13 +134,16 @@ public final class Summarizer {
             let tokens = promptTokens(system: prompts.system, user: prompts.part(index + 1, of: chunks.count, text: text, points: quota))
             onEvent(.partStarted(index: index + 1, count: chunks.count, promptTokens: tokens.count, points: quota))
             var found: [SummaryPoint] = []
+            var checks = Summary(language: language)  // counts the points dropped while the step runs
+            let earlier = summary.points
             _ = try step(tokens, maxTokens: quota * tokensPerPoint + 16, into: &summary, onEvent: onEvent) { sentence in
                 guard let parsed = Self.parsePoint(sentence),
-                      let point = Self.cited(parsed, sentences: sentences, part: chunk, summary: &summary),
-                      !isDuplicate(point, of: summary.points + found) else { return true }
+                      let point = Self.cited(parsed, sentences: sentences, part: chunk, summary: &checks),
+                      !isDuplicate(point, of: earlier + found) else { return true }
                 found.append(point)
                 return found.count <= quota
             }
+            summary.droppedPoints += checks.droppedPoints
             // A point that copies a sentence of the part is asked for again in other words; the new wording must
             // still rest on the part's sentences, else the copy stays.
             for point in found {
