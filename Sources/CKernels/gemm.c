@@ -126,12 +126,12 @@ void llk_gemm_pack(int t, const void *vxq, size_t xq_stride, int64_t ncols, int6
 
 
 // corr[c] = 128 * sum of sc_j * q over the sub-blocks j (of `sub` elements) in elements 64c..64c+63.
-INL void store_corrections(uint8_t *u, int sub) {
-    LLK_UNROLL for (int c = 0; c < 4; c++) {
+static void store_corrections(uint8_t *u, int sub) {
+    for (int c = 0; c < 4; c++) {
         int32_t corr = 0;
-        LLK_UNROLL for (int j = 64 * c / sub; j < 64 * (c + 1) / sub; j++) {
+        for (int j = 64 * c / sub; j < 64 * (c + 1) / sub; j++) {
             int32_t sum = 0;
-            LLK_UNROLL for (int e = 0; e < sub; e++) sum += u[j * sub + e];
+            for (int e = 0; e < sub; e++) sum += u[j * sub + e];
             corr += (int32_t)ld32(u + KU_SC + 4 * j) * sum;
         }
         sti(u + KU_CORR + 4 * c, 128 * corr);
@@ -170,7 +170,7 @@ static void unpack_row(int t, const uint8_t *src, size_t stride, int64_t nb, uin
             const __m256i qh = five ? ld256(blk + 16) : _mm256_setzero_si256(), m4 = _mm256_set1_epi8(0x0F), m10 = _mm256_set1_epi8(0x10);
             uint8_t sc[8], mn[8];
             k4_scales(blk + 4, sc, mn);
-            LLK_UNROLL for (int j = 0; j < 4; j++) {
+            for (int j = 0; j < 4; j++) {
                 // Sub-blocks 2j (low nibbles) and 2j+1 (high nibbles), plus Q5_K's fifth bit 2j / 2j+1 of qh.
                 const __m256i raw = ld256(ql + 32 * j);
                 const __m256i lo = _mm256_or_si256(_mm256_and_si256(raw, m4), _mm256_and_si256(_mm256_slli_epi16(_mm256_srli_epi16(qh, 2 * j), 4), m10));
@@ -178,7 +178,7 @@ static void unpack_row(int t, const uint8_t *src, size_t stride, int64_t nb, uin
                 _mm256_storeu_si256((__m256i *)(void *)(u + 64 * j), lo);
                 _mm256_storeu_si256((__m256i *)(void *)(u + 64 * j + 32), hi);
             }
-            LLK_UNROLL for (int j = 0; j < 8; j++) { sti(u + KU_SC + 4 * j, sc[j]); sti(u + KU_M + 4 * j, mn[j]); }
+            for (int j = 0; j < 8; j++) { sti(u + KU_SC + 4 * j, sc[j]); sti(u + KU_M + 4 * j, mn[j]); }
             stf(u + KU_D, ldh(blk));
             stf(u + KU_DMIN, ldh(blk + 2));
             store_corrections(u, 32);
@@ -187,12 +187,12 @@ static void unpack_row(int t, const uint8_t *src, size_t stride, int64_t nb, uin
         case LLK_Q6_K: {
             const uint8_t *blk = src + (size_t)b * stride;
             const int8_t *scales = (const int8_t *)(blk + 192);
-            LLK_UNROLL for (int h = 0; h < 2; h++) {
+            for (int h = 0; h < 2; h++) {
                 __m256i q[4];
                 q6_codes(blk, h, q);
-                LLK_UNROLL for (int k = 0; k < 4; k++) _mm256_storeu_si256((__m256i *)(void *)(u + 128 * h + 32 * k), q[k]);
+                for (int k = 0; k < 4; k++) _mm256_storeu_si256((__m256i *)(void *)(u + 128 * h + 32 * k), q[k]);
             }
-            LLK_UNROLL for (int j = 0; j < 16; j++) sti(u + KU_SC + 4 * j, scales[j]);
+            for (int j = 0; j < 16; j++) sti(u + KU_SC + 4 * j, scales[j]);
             stf(u + KU_D, ldh(blk + 208));
             store_corrections(u, 16);
             break;

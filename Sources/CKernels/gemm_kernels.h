@@ -57,26 +57,26 @@ ISA_INL void NAME(mk_kquant)(int t, const uint8_t *wt, size_t ws, const int NR, 
     const int sub = t == LLK_Q6_K ? 16 : 32;               // elements per sub-block (one scale)
     const int sides = with_mins ? 8 / parts : 16;          // bsum terms per step
     VF acc[KQ_ROWS], accm[KQ_ROWS];
-    LLK_UNROLL for (int r = 0; r < NR; r++) { acc[r] = ZEROF(); accm[r] = ZEROF(); }
+    for (int r = 0; r < NR; r++) { acc[r] = ZEROF(); accm[r] = ZEROF(); }
     for (int64_t b = 0; b < nb; b++) {
         const uint8_t *pb = pn + (size_t)b * KP_BYTES;
         const uint8_t *u = wt + (size_t)b * KU_BYTES;
         const VF dy = LOADF((pb + KP_D));
         for (int part = 0; part < parts; part++) {
             VI sum[KQ_ROWS], side[KQ_ROWS];
-            LLK_UNROLL for (int r = 0; r < NR; r++) sum[r] = ZEROI();
+            for (int r = 0; r < NR; r++) sum[r] = ZEROI();
             for (int j = part * (256 / parts) / sub; j < (part + 1) * (256 / parts) / sub; j++) {
                 VI dot[KQ_ROWS];
-                LLK_UNROLL for (int r = 0; r < NR; r++) dot[r] = ZEROI();
-                LLK_UNROLL for (int g = j * sub / 4; g < (j + 1) * sub / 4; g++) {
+                for (int r = 0; r < NR; r++) dot[r] = ZEROI();
+                for (int g = j * sub / 4; g < (j + 1) * sub / 4; g++) {
                     const VI a = LOADI((pb + 64 * g));
-                    LLK_UNROLL for (int r = 0; r < NR; r++) dot[r] = DOT(dot[r], a, BCAST(u + r * ws + 4 * g));
+                    for (int r = 0; r < NR; r++) dot[r] = DOT(dot[r], a, BCAST(u + r * ws + 4 * g));
                 }
-                LLK_UNROLL for (int r = 0; r < NR; r++) sum[r] = ADDI(sum[r], MULLO(dot[r], BCAST(u + r * ws + KU_SC + 4 * j)));
+                for (int r = 0; r < NR; r++) sum[r] = ADDI(sum[r], MULLO(dot[r], BCAST(u + r * ws + KU_SC + 4 * j)));
             }
-            LLK_UNROLL for (int r = 0; r < NR; r++) {
+            for (int r = 0; r < NR; r++) {
                 VI corr = BCAST(u + r * ws + KU_CORR + 4 * part * 4 / parts);
-                LLK_UNROLL for (int c = part * 4 / parts + 1; c < (part + 1) * 4 / parts; c++) corr = ADDI(corr, BCAST(u + r * ws + KU_CORR + 4 * c));
+                for (int c = part * 4 / parts + 1; c < (part + 1) * 4 / parts; c++) corr = ADDI(corr, BCAST(u + r * ws + KU_CORR + 4 * c));
                 sum[r] = SUBI(sum[r], corr);
                 side[r] = ZEROI();
             }
@@ -85,9 +85,9 @@ ISA_INL void NAME(mk_kquant)(int t, const uint8_t *wt, size_t ws, const int NR, 
             const int side_scales = with_mins ? KU_M : KU_SC;
             for (int j = part * sides; j < (part + 1) * sides; j++) {
                 const VI bj = LOADI((bsums + 64 * j));
-                LLK_UNROLL for (int r = 0; r < NR; r++) side[r] = ADDI(side[r], MULLO(bj, BCAST(u + r * ws + side_scales + 4 * j)));
+                for (int r = 0; r < NR; r++) side[r] = ADDI(side[r], MULLO(bj, BCAST(u + r * ws + side_scales + 4 * j)));
             }
-            LLK_UNROLL for (int r = 0; r < NR; r++) {
+            for (int r = 0; r < NR; r++) {
                 const uint8_t *ur = u + r * ws;
                 if (t == LLK_Q6_K) {
                     acc[r] = FMA(MULF(CVT(SUBI(sum[r], SLLI(side[r], 5))), SETF(ldf(ur + KU_D))), dy, acc[r]);
@@ -100,7 +100,7 @@ ISA_INL void NAME(mk_kquant)(int t, const uint8_t *wt, size_t ws, const int NR, 
             }
         }
     }
-    LLK_UNROLL for (int r = 0; r < NR; r++) out[r] = t == LLK_Q4_K ? SUBF(acc[r], accm[r]) : acc[r];
+    for (int r = 0; r < NR; r++) out[r] = t == LLK_Q4_K ? SUBF(acc[r], accm[r]) : acc[r];
 }
 
 // mk_kquant specialized for each type and for full groups of rows (constant bounds keep the accumulators in
