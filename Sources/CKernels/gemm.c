@@ -104,7 +104,7 @@ void llk_gemm_pack(int t, const void *vxq, size_t xq_stride, int64_t ncols, int6
                 const uint8_t *blk = x + (size_t)b * Q8_K_BYTES;
                 const int8_t *q = (const int8_t *)(blk + Q8_K_QS);
                 stf(pb + KP_D + 4 * lane, ldf(blk));
-                for (int j = 0; j < 8; j++) {
+                LLK_UNROLL for (int j = 0; j < 8; j++) {
                     const int16_t s0 = ld16s(blk + Q8_K_BSUMS + 4 * j), s1 = ld16s(blk + Q8_K_BSUMS + 2 + 4 * j);
                     sti(pb + KP_BSUM32 + 64 * j + 4 * lane, s0 + s1);
                     sti(pb + KP_BSUM16 + 128 * j + 4 * lane, s0);
@@ -115,7 +115,7 @@ void llk_gemm_pack(int t, const void *vxq, size_t xq_stride, int64_t ncols, int6
                 const int8_t *q = (const int8_t *)(x + (size_t)b * (g.fam == LLK_Q8_0 ? Q8_0_BYTES : Q8_1_BYTES) + (g.fam == LLK_Q8_0 ? 2 : 4));
                 stf(pb + 512 + 4 * lane, ldf(x + off_d + 4 * (size_t)b));
                 if (g.fam == LLK_Q8_1) stf(pb + 576 + 4 * lane, ldf(x + off_s + 4 * (size_t)b));
-                for (int e = 0; e < QK8_0; e++) pb[(e / 4) * 64 + lane * 4 + (e % 4)] = (uint8_t)(q[e] + 128);
+                LLK_UNROLL for (int e = 0; e < QK8_0; e++) pb[(e / 4) * 64 + lane * 4 + (e % 4)] = (uint8_t)(q[e] + 128);
             }
         }
     }

@@ -16,29 +16,29 @@
 ISA_INL void NAME(mk_q8_0)(const uint8_t *wt, size_t ws, const int NR, const uint8_t *pn, int64_t nb, const int with_min, VF *out) {
     const size_t pbb = with_min ? 640 : 576;
     VF acc[2][8], summ[2];
-    for (int r = 0; r < NR; r++) {
+    LLK_UNROLL for (int r = 0; r < NR; r++) {
         summ[r] = ZEROF();
-        for (int g = 0; g < 8; g++) acc[r][g] = ZEROF();
+        LLK_UNROLL for (int g = 0; g < 8; g++) acc[r][g] = ZEROF();
     }
     for (int64_t b = 0; b < nb; b++) {
         const uint8_t *pb = pn + (size_t)b * pbb;
         const uint8_t *u = wt + (size_t)b * 80;
         const VF dy = LOADF((pb + 512));
         VF scale[2];
-        for (int r = 0; r < NR; r++) scale[r] = MULF(SETF(ldf(u + r * ws + 64)), dy);
-        for (int g = 0; g < 8; g++) {
+        LLK_UNROLL for (int r = 0; r < NR; r++) scale[r] = MULF(SETF(ldf(u + r * ws + 64)), dy);
+        LLK_UNROLL for (int g = 0; g < 8; g++) {
             const VI a = LOADI((pb + 64 * g));
-            for (int r = 0; r < NR; r++) {
+            LLK_UNROLL for (int r = 0; r < NR; r++) {
                 const VI dot = DOT(BCAST(u + r * ws + 32 + 4 * g), a, BCAST(u + r * ws + 4 * g));
                 acc[r][g] = FMA(scale[r], CVT(dot), acc[r][g]);
             }
         }
         if (with_min) {
             const VF sy = LOADF((pb + 576));
-            for (int r = 0; r < NR; r++) summ[r] = FMA(SETF(ldf(u + r * ws + 68)), sy, summ[r]);
+            LLK_UNROLL for (int r = 0; r < NR; r++) summ[r] = FMA(SETF(ldf(u + r * ws + 68)), sy, summ[r]);
         }
     }
-    for (int r = 0; r < NR; r++) {
+    LLK_UNROLL for (int r = 0; r < NR; r++) {
         out[r] = ADDF(HSUM8(acc[r]), summ[r]);
     }
 }

@@ -45,7 +45,7 @@ float llk_ref_q3_K(const uint8_t *w, const uint8_t *a, int64_t n) {
         for (int g = 0; g < 16; g++) {
             const int hn = g / 8, j = (g % 8) / 2, lo = 16 * (g % 2);
             int dot = 0;
-            for (int l = 0; l < 16; l++) {
+            LLK_UNROLL for (int l = 0; l < 16; l++) {
                 int q = ((qs[32*hn + lo + l] >> (2*j)) & 3) - ((hm[lo + l] >> (4*hn + j)) & 1 ? 0 : 4);
                 dot += q * y[g*16 + l];
             }
@@ -87,7 +87,7 @@ float llk_ref_q5_K(const uint8_t *w, const uint8_t *a, int64_t n) {
         const uint8_t *qh = w + 16, *qs = w + 48;
         const int8_t *y = (const int8_t *)(a + 4);
         int sumi = 0, summ = 0;
-        for (int j = 0; j < 4; j++) {
+        LLK_UNROLL for (int j = 0; j < 4; j++) {
             int dl = 0, dh = 0;
             for (int l = 0; l < 32; l++) {
                 dl += ((qs[32*j + l] & 0xF) | (((qh[l] >> (2*j)) & 1) << 4)) * y[64*j + l];
@@ -152,16 +152,16 @@ INL int32_t hsum_i32x8(__m256i v) { return hsum_i32x4(_mm_add_epi32(_mm256_casts
 // llk_interleave_rows, one linear stream with eight independent dependency chains that share each activation
 // load; R = 1: ggml's layout, one row). out[r*4 + c] for activation column c. The prefetch reads AHEAD bytes
 // ahead: some groups further on, or for one row the same block of the next row.
-#define Q4K_BODY(MAC, R, AHEAD)                                                                            \
+#define Q4K_BODY(MAC, R, AHEAD, UJ)                                                                        \
     float acc[R][4], accm[R][4];                                                                      \
-    for (int r = 0; r < R; r++) for (int c = 0; c < NC; c++) { acc[r][c] = 0.0f; accm[r][c] = 0.0f; } \
+    LLK_UNROLL for (int r = 0; r < R; r++) LLK_UNROLL for (int c = 0; c < NC; c++) { acc[r][c] = 0.0f; accm[r][c] = 0.0f; } \
     const __m256i m4 = _mm256_set1_epi8(0x0F);                                                        \
     for (int64_t b = 0; b < nb; b++) {                                                                \
         const uint8_t *wg = w + b * R * Q4_K_BYTES;                                                   \
         for (int k = 0; k < R * Q4_K_BYTES; k += 64) _mm_prefetch((const char *)wg + (AHEAD) + k, _MM_HINT_T0);      \
         __m128i bsp[4];                                                                               \
         float dy[4];                                                                                  \
-        for (int c = 0; c < NC; c++) {                                                                \
+        LLK_UNROLL for (int c = 0; c < NC; c++) {                                                     \
             const uint8_t *a = xq + c * xs + b * Q8_K_BYTES;                                          \
             const __m256i bs = ld256(a + Q8_K_BSUMS);                                                 \
             bsp[c] = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1));     \
@@ -169,7 +169,7 @@ INL int32_t hsum_i32x8(__m256i v) { return hsum_i32x4(_mm_add_epi32(_mm256_casts
         }                                                                                             \
         __m256i scl[R], sumi[R][4];                                                                   \
         float dw[R];                                                                                  \
-        for (int r = 0; r < R; r++) {                                                                 \
+        LLK_UNROLL for (int r = 0; r < R; r++) {                                                      \
             const uint8_t *wb = wg + r * Q4_K_BYTES;                                                  \
             uint8_t sm[16];                                                                           \
             k4_scales(wb + 4, sm, sm + 8);                                                            \
@@ -178,48 +178,48 @@ INL int32_t hsum_i32x8(__m256i v) { return hsum_i32x4(_mm_add_epi32(_mm256_casts
             scl[r] = _mm256_broadcastsi128_si256(_mm256_castsi256_si128(smw));                        \
             dw[r] = ldh(wb);                                                                          \
             const float dmw = ldh(wb + 2);                                                            \
-            for (int c = 0; c < NC; c++) {                                                            \
+            LLK_UNROLL for (int c = 0; c < NC; c++) {                                                 \
                 accm[r][c] = fmaf((float)hsum_i32x4(_mm_madd_epi16(mins, bsp[c])), dmw * dy[c], accm[r][c]); \
                 sumi[r][c] = _mm256_setzero_si256();                                                  \
             }                                                                                         \
         }                                                                                             \
-        for (int j = 0; j < 4; j++) {                                                                 \
+        UJ for (int j = 0; j < 4; j++) {                                                              \
             __m256i alo[4], ahi[4];                                                                   \
-            for (int c = 0; c < NC; c++) {                                                            \
+            LLK_UNROLL for (int c = 0; c < NC; c++) {                                                 \
                 const uint8_t *a = xq + c * xs + b * Q8_K_BYTES + Q8_K_QS + 64 * j;                   \
                 alo[c] = ld256(a); ahi[c] = ld256(a + 32);                                            \
             }                                                                                         \
             const __m256i bl = ld256(k_bcast16[2*j]), bh = ld256(k_bcast16[2*j+1]);                   \
-            for (int r = 0; r < R; r++) {                                                             \
+            LLK_UNROLL for (int r = 0; r < R; r++) {                                                  \
                 const __m256i raw = ld256(wg + r * Q4_K_BYTES + 16 + 32 * j);                         \
                 const __m256i lo = _mm256_and_si256(raw, m4);                                         \
                 const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);                   \
                 const __m256i sl = _mm256_shuffle_epi8(scl[r], bl);                                   \
                 const __m256i sh = _mm256_shuffle_epi8(scl[r], bh);                                   \
-                for (int c = 0; c < NC; c++) {                                                        \
+                LLK_UNROLL for (int c = 0; c < NC; c++) {                                             \
                     MAC(sumi[r][c], _mm256_maddubs_epi16(lo, alo[c]), sl);                            \
                     MAC(sumi[r][c], _mm256_maddubs_epi16(hi, ahi[c]), sh);                            \
                 }                                                                                     \
             }                                                                                         \
         }                                                                                             \
-        for (int r = 0; r < R; r++)                                                                   \
-            for (int c = 0; c < NC; c++) acc[r][c] = fmaf((float)hsum_i32x8(sumi[r][c]), dw[r] * dy[c], acc[r][c]); \
+        LLK_UNROLL for (int r = 0; r < R; r++)                                                        \
+            LLK_UNROLL for (int c = 0; c < NC; c++) acc[r][c] = fmaf((float)hsum_i32x8(sumi[r][c]), dw[r] * dy[c], acc[r][c]); \
     }                                                                                                 \
-    for (int r = 0; r < R; r++) for (int c = 0; c < NC; c++) out[r * 4 + c] = acc[r][c] - accm[r][c];
+    LLK_UNROLL for (int r = 0; r < R; r++) LLK_UNROLL for (int c = 0; c < NC; c++) out[r * 4 + c] = acc[r][c] - accm[r][c];
 
 #define MAC_AVX2(s, p, sc) s = _mm256_add_epi32(s, _mm256_madd_epi16(p, sc))
 #define MAC_VNNI(s, p, sc) s = _mm256_dpwssd_epi32(s, p, sc)
 
 INL void q4_K_avx2(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
-    (void)L; Q4K_BODY(MAC_AVX2, 1, rb)
+    (void)L; Q4K_BODY(MAC_AVX2, 1, rb, LLK_UNROLL)
 }
 INL512 void q4_K_vnni(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
-    (void)L; Q4K_BODY(MAC_VNNI, 1, rb)
+    (void)L; Q4K_BODY(MAC_VNNI, 1, rb, LLK_UNROLL)
 }
 GEN_ROWS(llk_rows_q4_K_avx2, q4_K_avx2, )
 GEN_ROWS(llk_rows_q4_K_vnni, q4_K_vnni, T512)
 INL void q4_K_x8_avx2(const uint8_t *w, const uint8_t *xq, size_t xs, const int NC, int64_t nb, float *out) {
-    Q4K_BODY(MAC_AVX2, 8, X8_AHEAD * 8 * Q4_K_BYTES)
+    Q4K_BODY(MAC_AVX2, 8, X8_AHEAD * 8 * Q4_K_BYTES, )
 }
 GEN_ROWS_X8(llk_rows8_q4_K_avx2, q4_K_x8_avx2, )
 
@@ -227,7 +227,7 @@ GEN_ROWS_X8(llk_rows8_q4_K_avx2, q4_K_x8_avx2, )
 INL void q5_K_avx2(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
     (void)L;
     __m256 acc[4]; __m128 accm[4];
-    for (int c = 0; c < NC; c++) { acc[c] = _mm256_setzero_ps(); accm[c] = _mm_setzero_ps(); }
+    LLK_UNROLL for (int c = 0; c < NC; c++) { acc[c] = _mm256_setzero_ps(); accm[c] = _mm_setzero_ps(); }
     const __m256i m4 = _mm256_set1_epi8(0x0F), m10 = _mm256_set1_epi8(0x10);
     for (int64_t b = 0; b < nb; b++) {
         const uint8_t *wb = w + b * Q5_K_BYTES;
@@ -239,7 +239,7 @@ INL void q5_K_avx2(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, co
         const __m256i scl = _mm256_broadcastsi128_si256(_mm256_castsi256_si128(smw));
         const float dw = ldh(wb), dmw = ldh(wb + 2);
         __m256i sumi[4];
-        for (int c = 0; c < NC; c++) {
+        LLK_UNROLL for (int c = 0; c < NC; c++) {
             const uint8_t *a = xq + c * xs + b * Q8_K_BYTES;
             const __m256i bs = ld256(a + Q8_K_BSUMS);
             const __m128i bsp = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1));
@@ -247,25 +247,25 @@ INL void q5_K_avx2(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, co
             sumi[c] = _mm256_setzero_si256();
         }
         __m256i qh = ld256(wb + 16);
-        for (int j = 0; j < 4; j++) {
+        LLK_UNROLL for (int j = 0; j < 4; j++) {
             const __m256i raw = ld256(wb + 48 + 32 * j);
             const __m256i lo = _mm256_or_si256(_mm256_and_si256(raw, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), m10));
             const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(raw, 4), m4), _mm256_and_si256(_mm256_slli_epi16(qh, 3), m10));
             qh = _mm256_srli_epi16(qh, 2);
             const __m256i sl = _mm256_shuffle_epi8(scl, ld256(k_bcast16[2*j]));
             const __m256i sh = _mm256_shuffle_epi8(scl, ld256(k_bcast16[2*j+1]));
-            for (int c = 0; c < NC; c++) {
+            LLK_UNROLL for (int c = 0; c < NC; c++) {
                 const uint8_t *a = xq + c * xs + b * Q8_K_BYTES + Q8_K_QS + 64 * j;
                 MAC_AVX2(sumi[c], _mm256_maddubs_epi16(lo, ld256(a)), sl);
                 MAC_AVX2(sumi[c], _mm256_maddubs_epi16(hi, ld256(a + 32)), sh);
             }
         }
-        for (int c = 0; c < NC; c++) {
+        LLK_UNROLL for (int c = 0; c < NC; c++) {
             const float dy = ldf(xq + c * xs + b * Q8_K_BYTES);
             acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(dw * dy), _mm256_cvtepi32_ps(sumi[c]), acc[c]);
         }
     }
-    for (int c = 0; c < NC; c++) out[c] = hsum8(acc[c]) - hsum4(accm[c]);
+    LLK_UNROLL for (int c = 0; c < NC; c++) out[c] = hsum8(acc[c]) - hsum4(accm[c]);
 }
 GEN_ROWS(llk_rows_q5_K_avx2, q5_K_avx2, )
 
@@ -273,37 +273,37 @@ GEN_ROWS(llk_rows_q5_K_avx2, q5_K_avx2, )
 // R rows stored R by R, as Q4K_BODY (block b of row r at w + (b*R + r)*210).
 #define Q6K_BODY(MAC, SCALEPAIR, R, AHEAD)                                                                 \
     __m256 acc[R][4];                                                                                 \
-    for (int r = 0; r < R; r++) for (int c = 0; c < NC; c++) acc[r][c] = _mm256_setzero_ps();         \
+    LLK_UNROLL for (int r = 0; r < R; r++) LLK_UNROLL for (int c = 0; c < NC; c++) acc[r][c] = _mm256_setzero_ps(); \
     for (int64_t b = 0; b < nb; b++) {                                                                \
         const uint8_t *wg = w + b * R * Q6_K_BYTES;                                                   \
         for (int k = 0; k < R * Q6_K_BYTES; k += 64) _mm_prefetch((const char *)wg + (AHEAD) + k, _MM_HINT_T0);      \
         __m256i sc16[R], sumi[R][4];                                                                  \
-        for (int r = 0; r < R; r++) {                                                                 \
+        LLK_UNROLL for (int r = 0; r < R; r++) {                                                      \
             sc16[r] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(wg + r * Q6_K_BYTES + 192))); \
-            for (int c = 0; c < NC; c++) {                                                            \
+            LLK_UNROLL for (int c = 0; c < NC; c++) {                                                 \
                 const __m256i bs = ld256(xq + c * xs + b * Q8_K_BYTES + Q8_K_BSUMS);                  \
                 sumi[r][c] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(sc16[r], bs), 5)); \
             }                                                                                         \
         }                                                                                             \
-        for (int h = 0; h < 2; h++) {                                                                 \
+        LLK_UNROLL for (int h = 0; h < 2; h++) {                                                      \
             for (int r = 0; r < R; r++) {                                                             \
                 const uint8_t *wb = wg + r * Q6_K_BYTES;                                              \
                 __m256i v[4];                                                                         \
                 q6_codes(wb, h, v);                                                                   \
-                for (int k = 0; k < 4; k++) {                                                         \
+                LLK_UNROLL for (int k = 0; k < 4; k++) {                                              \
                     const __m256i sp = SCALEPAIR(sc16[r], 4 * h + k);                                 \
-                    for (int c = 0; c < NC; c++)                                                      \
+                    LLK_UNROLL for (int c = 0; c < NC; c++)                                           \
                         MAC(sumi[r][c], _mm256_maddubs_epi16(v[k], ld256(xq + c * xs + b * Q8_K_BYTES + Q8_K_QS + 128 * h + 32 * k)), sp); \
                 }                                                                                     \
             }                                                                                         \
         }                                                                                             \
-        for (int r = 0; r < R; r++) {                                                                 \
+        LLK_UNROLL for (int r = 0; r < R; r++) {                                                      \
             const float dw = ldh(wg + r * Q6_K_BYTES + 208);                                          \
-            for (int c = 0; c < NC; c++)                                                              \
+            LLK_UNROLL for (int c = 0; c < NC; c++)                                                   \
                 acc[r][c] = _mm256_fmadd_ps(_mm256_set1_ps(dw * ldf(xq + c * xs + b * Q8_K_BYTES)), _mm256_cvtepi32_ps(sumi[r][c]), acc[r][c]); \
         }                                                                                             \
     }                                                                                                 \
-    for (int r = 0; r < R; r++) for (int c = 0; c < NC; c++) out[r * 4 + c] = hsum8(acc[r][c]);
+    LLK_UNROLL for (int r = 0; r < R; r++) LLK_UNROLL for (int c = 0; c < NC; c++) out[r * 4 + c] = hsum8(acc[r][c]);
 
 // int16 vector: low 128 bits = scale 2p broadcast, high 128 bits = scale 2p+1 broadcast.
 static const uint8_t k_q6pair[32] __attribute__((aligned(32))) = {

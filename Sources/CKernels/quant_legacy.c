@@ -16,7 +16,7 @@ float llk_ref_q4_0(const uint8_t *w, const uint8_t *a, int64_t n) {
     for (int64_t b = 0; b < n / QK4_0; b++, w += Q4_0_BYTES, a += Q8_0_BYTES) {
         const int8_t *y = (const int8_t *)(a + 2);
         int sumi = 0;
-        for (int j = 0; j < 16; j++)
+        LLK_UNROLL for (int j = 0; j < 16; j++)
             sumi += ((w[2+j] & 0xF) - 8) * y[j] + ((w[2+j] >> 4) - 8) * y[j+16];
         s += sumi * (ldh(w) * ldh(a));
     }
@@ -28,7 +28,7 @@ float llk_ref_q4_1(const uint8_t *w, const uint8_t *a, int64_t n) {
     for (int64_t b = 0; b < n / QK4_1; b++, w += Q4_1_BYTES, a += Q8_1_BYTES) {
         const int8_t *y = (const int8_t *)(a + 4);
         int sumi = 0;
-        for (int j = 0; j < 16; j++)
+        LLK_UNROLL for (int j = 0; j < 16; j++)
             sumi += (w[4+j] & 0xF) * y[j] + (w[4+j] >> 4) * y[j+16];
         s += (ldh(w) * ldh(a)) * sumi + ldh(w + 2) * ldh(a + 2);
     }
@@ -72,7 +72,7 @@ float llk_ref_q8_0(const uint8_t *w, const uint8_t *a, int64_t n) {
     for (int64_t b = 0; b < n / QK8_0; b++, w += Q8_0_BYTES, a += Q8_0_BYTES) {
         const int8_t *x = (const int8_t *)(w + 2), *y = (const int8_t *)(a + 2);
         int sumi = 0;
-        for (int j = 0; j < 32; j++) sumi += x[j] * y[j];
+        LLK_UNROLL for (int j = 0; j < 32; j++) sumi += x[j] * y[j];
         s += sumi * (ldh(w) * ldh(a));
     }
     return s;
