@@ -427,9 +427,9 @@ struct Prompts {
     func part(_ part: Int, of count: Int, text: String, points: Int) -> String {
         if language.isChinese {
             let source = count == 1 ? "原文" : "原文（一篇文章的第\(part)/\(count)部分）"
-            return "\(source)：\(text)\n\n这段原文讲了哪\(points)件具体的事？请各用一句话写出（包括人名、机构、时间、数字），不要照抄原句。"
+            return "\(source)：\(text)\n\n这段原文讲了哪\(points)件具体的事？请各用一句话写清楚谁做了什么、关键数字和结果，不要照抄原句。"
         }
         let source = count == 1 ? "Text" : "Text (part \(part) of \(count) of an article)"
-        return "\(source): \(text)\n\nWhich \(points) specific things does this text tell? Write each in one sentence of your own (with the names, organizations, dates and numbers); do not copy sentences."
+        return "\(source): \(text)\n\nWhich \(points) specific things does this text tell? Write each in one sentence of your own that says clearly who did what, the key numbers and the outcome; do not copy sentences."
     }
 }
