@@ -29,7 +29,6 @@ its checklist coverage and copy rate are printed for both pipelines. Progress go
 """
 import argparse
 import glob
-import http.client
 import json
 import os
 import re
@@ -38,6 +37,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -55,6 +56,10 @@ REDUCE_MAX_TOKENS = 600
 JUNK = re.compile(r"(?<!\S)[!-~]{1,2}(?:[ \t]+[!-~]{1,2}){2,}(?!\S)")
 # A sentence ends after 。！？, or after .!? when whitespace follows.
 SENTENCE_END = re.compile(r"[。！？]|[.!?](?=\s)")
+
+
+# urllib without proxies: the server is on the loopback interface whatever http_proxy says.
+HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def log(message):
@@ -106,24 +111,23 @@ class Server:
             if self.process.poll() is not None:
                 raise SystemExit(f"llama-server exited with {self.process.returncode} (set LLAMA_SERVER_LOG=FILE to see why)")
             try:
-                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                connection.request("GET", "/health")
-                if connection.getresponse().status == 200:
-                    break
-            except OSError:
+                with HTTP.open(f"http://127.0.0.1:{self.port}/health", timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:  # not listening yet, or 503 while the model loads
                 pass
             time.sleep(0.1)
         self.load_seconds = time.monotonic() - start
         log(f"llama-server ready on port {self.port} after {self.load_seconds:.1f} s")
 
     def post(self, path, body, timeout=1800):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        connection.request("POST", path, body=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
-        response = connection.getresponse()
-        data = response.read()
-        if response.status != 200:
-            raise RuntimeError(f"{path}: HTTP {response.status}: {data[:500].decode(errors='replace')}")
-        return json.loads(data)
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/json"}, method="POST")
+        try:
+            with HTTP.open(request, timeout=timeout) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            raise RuntimeError(f"{path}: HTTP {error.code}: {error.read()[:500].decode(errors='replace')}") from None
 
     def tokenize(self, text):
         return self.post("/tokenize", {"content": text, "add_special": False})["tokens"]
