@@ -22,8 +22,8 @@ serve: build
 SWIFT_TEST = $(SWIFT) test --explicit-target-dependency-import-check=error -Xswiftc -O -Xcc -O3
 # Suites that run a model for minutes: `make test-all` runs them.
 SLOW_SUITES = ArticleSummaryTests
-# Suites that need a pulled model or the release binary; `make test-fast` runs the rest, with no download.
-MODEL_SUITES = $(SLOW_SUITES)|ForwardPassTests|PerplexityTests|TokenizerTests|ChatTemplateFixtureTests|ChatEngineTests|CLITests|AskCLITests|ChatCLITests|ExtractiveCLITests|TextGenerationTests|RequestPreparationTests
+# Suites and tests that need a pulled model or the release binary; `make test-fast` runs the rest, with no download.
+MODEL_TESTS = $(SLOW_SUITES)|ForwardPassTests|PerplexityTests|TokenizerTests|ChatEngineTests|CLITests|AskCLITests|ChatCLITests|ExtractiveCLITests|chatTemplateMatchesJinjaRendering|messagesCannotInjectControlTokens|theOverrideNamesATemplateOrFailsClearly|preparedChatFitsTheContext|completionAndSummaryPreparationRefusals|chatPreparationRefusals
 
 # Every layer in minutes: unit tests, fixtures against llama.cpp, the CLI's bad inputs, the server with the
 # openai client, the chat REPL in a pty, and the example package that depends on this one.
@@ -35,7 +35,7 @@ test: build models .venv/.pexpect
 
 # No model, no network: the unit tests and the tiny random-weight models (under a minute of test time).
 test-fast:
-	$(SWIFT_TEST) --skip '$(MODEL_SUITES)'
+	$(SWIFT_TEST) --skip '$(MODEL_TESTS)'
 
 # What `make test` leaves out: the five-article summaries with the default model, the browser, fuzz smoke.
 test-all: build models

@@ -3,6 +3,7 @@ import Testing
 @testable import Reading
 import Transformer
 import TestSupport
+import ModelStore
 
 /// Checks of a summary that do not depend on its wording: written independently of the summarizer's own
 /// script detection and cleaning, so that they can catch them failing.

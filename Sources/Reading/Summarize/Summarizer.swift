@@ -133,33 +133,46 @@ public final class Summarizer {
             let quota = quotas[index]
             let tokens = promptTokens(system: prompts.system, user: prompts.part(index + 1, of: chunks.count, text: text, points: quota))
             onEvent(.partStarted(index: index + 1, count: chunks.count, promptTokens: tokens.count, points: quota))
+            // Points are passed on in the order the model wrote them: at once while none waits for rewording.
             var found: [SummaryPoint] = []
+            var waiting: [SummaryPoint] = []
             var checks = Summary(language: language)  // counts the points dropped while the step runs
+            var firstPoint = summary.firstPointSeconds
             let earlier = summary.points
+            let partSentences = chunk.map { sentences[$0] }
+            func pass(_ point: SummaryPoint) {
+                found.append(localized(point, language))
+                if firstPoint == nil { firstPoint = Date().timeIntervalSince(start) }
+                onPoint(found[found.count - 1])
+            }
             _ = try step(tokens, maxTokens: quota * tokensPerPoint + 16, into: &summary, onEvent: onEvent) { sentence in
                 guard let parsed = Self.parsePoint(sentence),
                       let point = Self.cited(parsed, sentences: sentences, part: chunk, summary: &checks),
-                      !isDuplicate(point, of: earlier + found) else { return true }
-                found.append(point)
-                return found.count <= quota
+                      !isDuplicate(point, of: earlier + found + waiting) else { return true }
+                if waiting.isEmpty && !Self.copies(point.text, of: partSentences) {
+                    pass(point)
+                } else {
+                    waiting.append(point)
+                }
+                return found.count + waiting.count < quota
             }
             summary.droppedPoints += checks.droppedPoints
+            summary.firstPointSeconds = firstPoint
             // A point that copies a sentence of the part is asked for again in other words; the new wording must
             // still rest on the part's sentences, else the copy stays.
-            for point in found {
+            for point in waiting {
                 var final = point
-                if Self.copies(point.text, of: chunk.map { sentences[$0] }) {
+                if Self.copies(point.text, of: partSentences) {
                     summary.copiedPoints += 1
                     if let reworded = try reword(point, prompts: prompts, sentences: sentences, part: chunk, summary: &summary, onEvent: onEvent) {
                         final = reworded
                         summary.rewordedPoints += 1
                     }
                 }
-                final = localized(final, language)
-                summary.points.append(final)
-                if summary.firstPointSeconds == nil { summary.firstPointSeconds = Date().timeIntervalSince(start) }
-                onPoint(final)
+                pass(final)
             }
+            summary.firstPointSeconds = firstPoint
+            summary.points += found
         }
         summary.seconds = Date().timeIntervalSince(start)
         return summary
@@ -167,14 +180,14 @@ public final class Summarizer {
 
     // MARK: - Steps
 
-    /// `total` points shared among parts of the given sizes, in proportion and at least one each: a part's
-    /// share is what its size earns, the remainders going to the largest.
+    /// `total` points shared among parts of the given sizes, in proportion and at least one each: a part gets
+    /// the whole points its size earns, and the points left go to the parts furthest below their exact share.
     static func share(_ total: Int, among sizes: [Int]) -> [Int] {
         guard !sizes.isEmpty else { return [] }
         let whole = max(1, sizes.reduce(0, +))
         let exact = sizes.map { Double(total) * Double($0) / Double(whole) }
         var quotas = exact.map { max(1, Int($0)) }
-        for index in exact.indices.sorted(by: { exact[$0] - exact[$0].rounded(.down) > exact[$1] - exact[$1].rounded(.down) })
+        for index in exact.indices.sorted(by: { exact[$0] - Double(quotas[$0]) > exact[$1] - Double(quotas[$1]) })
         where quotas.reduce(0, +) < total {
             quotas[index] += 1
         }
@@ -359,7 +372,7 @@ public final class Summarizer {
         while chosen.count < 4 {
             let gains = partTerms.map { $0.intersection(claimTerms).subtracting(covered).count }
             guard let best = gains.indices.max(by: { gains[$0] < gains[$1] }),
-                  gains[best] >= max(2, claimTerms.count / 6) else { break }
+                  gains[best] >= max(2, claimTerms.count / 8) else { break }
             chosen.append(best)
             covered.formUnion(partTerms[best].intersection(claimTerms))
         }
