@@ -77,7 +77,7 @@ public struct WeightMatrix: @unchecked Sendable {
     public func multiply(_ x: UnsafePointer<Float>, count: Int, into y: UnsafeMutablePointer<Float>, pool: ThreadPool, workspace: Workspace,
                          rowwise: Bool = false) {
         let ggmlType = Int32(type.rawValue)
-        if rowwise && count > 1 {
+        if rowwise && count > 1 && !batchedRowsEqualSingleRows {
             if takesIntegerKernels(count: count, rowwise: true) {
                 multiplyByIntegerKernels(x, count: count, into: y, pool: pool, workspace: workspace)
             } else {
@@ -146,10 +146,16 @@ public struct WeightMatrix: @unchecked Sendable {
     /// batches of 8. For the 32-element formats both paths give the same bits.
     private var gemmMinimumColumns: Int { type == .q4_K ? 4 : 8 }
 
+    /// Whether each row of a batched product has the bits of that row's product alone: for the 32-element
+    /// formats the panel GEMM and the integer kernels give the same bits, and the integer kernels keep each
+    /// (row, column) sum apart. The K-quants' panels reproduce llama.cpp's batched arithmetic, not its decode's.
+    private var batchedRowsEqualSingleRows: Bool { hasIntegerKernel && type.blockSize == 32 }
+
     /// Whether `count` activation rows take the integer kernels (decode, batches below the panel GEMM, and
-    /// `rowwise` batches).
+    /// `rowwise` batches of the types whose panels round differently).
     private func takesIntegerKernels(count: Int, rowwise: Bool = false) -> Bool {
-        type != .f32 && hasIntegerKernel && (rowwise || !(llk_gemm_available(Int32(type.rawValue)) != 0 && count >= gemmMinimumColumns))
+        type != .f32 && hasIntegerKernel
+            && ((rowwise && !batchedRowsEqualSingleRows) || !(llk_gemm_available(Int32(type.rawValue)) != 0 && count >= gemmMinimumColumns))
     }
 
     /// Decode and small batches: activations quantized to ggml's blocks, rows split over the pool, integer
