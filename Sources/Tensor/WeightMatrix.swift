@@ -78,8 +78,21 @@ public struct WeightMatrix: @unchecked Sendable {
     }
 
     /// Y = X · Wᵀ: for `count` activation rows X[t, 0..<columns], writes Y[t, 0..<rows] (row stride `rows`).
-    public func multiply(_ x: UnsafePointer<Float>, count: Int, into y: UnsafeMutablePointer<Float>, pool: ThreadPool, workspace: Workspace) {
-        if type == .f32 {
+    /// With `rowwise`, every row of Y gets the bits a product of that row alone would give (the decode
+    /// kernels' arithmetic, each weight block still read once for up to four rows), instead of the batched
+    /// GEMM's; speculative decoding verifies drafts this way, so that its output equals plain decoding's.
+    public func multiply(_ x: UnsafePointer<Float>, count: Int, into y: UnsafeMutablePointer<Float>, pool: ThreadPool, workspace: Workspace,
+                         rowwise: Bool = false) {
+        if rowwise && count > 1 && !batchedRowsEqualSingleRows {
+            if takesIntegerKernels(count: count, rowwise: true) {
+                multiplyByIntegerKernels(x, count: count, into: y, pool: pool, workspace: workspace)
+            } else {
+                // sgemm's blocking may depend on the batch: one row at a time.
+                for t in 0..<count {
+                    multiply(x + t * columns, count: 1, into: y + t * rows, pool: pool, workspace: workspace)
+                }
+            }
+        } else if type == .f32 {
             let w = data.assumingMemoryBound(to: Float.self)
             pool.parallelFor(rows, granularity: 16) { range in
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(range.count), Int32(columns), 1,
@@ -106,17 +119,19 @@ public struct WeightMatrix: @unchecked Sendable {
     /// rows of all of them are split over the pool in one dispatch: the same kernels, so the same results as
     /// separate products. Otherwise each product runs alone.
     public static func multiply(_ products: [(matrix: WeightMatrix, output: UnsafeMutablePointer<Float>)], _ x: UnsafePointer<Float>,
-                                count: Int, pool: ThreadPool, workspace: Workspace) {
+                                count: Int, pool: ThreadPool, workspace: Workspace, rowwise: Bool = false) {
         guard let first = products.first?.matrix else { return }
         // Splits of the combined rows must fall on each matrix's row groups.
         let group = products.map(\.matrix.rowGroup).max() ?? 1
         let fused = products.allSatisfy { product in
             let matrix = product.matrix
-            return matrix.takesIntegerKernels(count: count) && matrix.columns == first.columns && matrix.rows % group == 0
+            return matrix.takesIntegerKernels(count: count, rowwise: rowwise) && matrix.columns == first.columns && matrix.rows % group == 0
                 && llk_activation_shared(Int32(matrix.type.rawValue), Int32(first.type.rawValue)) != 0
         }
         guard fused else {
-            for product in products { product.matrix.multiply(x, count: count, into: product.output, pool: pool, workspace: workspace) }
+            for product in products {
+                product.matrix.multiply(x, count: count, into: product.output, pool: pool, workspace: workspace, rowwise: rowwise)
+            }
             return
         }
         let (xq, activationBytes) = first.quantizeActivations(x, count: count, workspace: workspace)
@@ -137,9 +152,15 @@ public struct WeightMatrix: @unchecked Sendable {
     /// batches of 8. For the 32-element formats both paths give the same bits.
     private var gemmMinimumColumns: Int { Int(traits.pointee.gemm_min_columns) }
 
-    /// Whether `count` activation rows take the integer kernels (decode and batches below the panel GEMM).
-    private func takesIntegerKernels(count: Int) -> Bool {
-        type != .f32 && hasIntegerKernel && !(hasGEMM && count >= gemmMinimumColumns)
+    /// Whether each row of a batched product has the bits of that row's product alone: for the 32-element
+    /// formats the panel GEMM and the integer kernels give the same bits, and the integer kernels keep each
+    /// (row, column) sum apart. The K-quants' panels reproduce llama.cpp's batched arithmetic, not its decode's.
+    private var batchedRowsEqualSingleRows: Bool { hasIntegerKernel && type.blockSize == 32 }
+
+    /// Whether `count` activation rows take the integer kernels (decode, batches below the panel GEMM, and
+    /// `rowwise` batches of the types whose panels round differently).
+    private func takesIntegerKernels(count: Int, rowwise: Bool = false) -> Bool {
+        type != .f32 && hasIntegerKernel && ((rowwise && !batchedRowsEqualSingleRows) || !(hasGEMM && count >= gemmMinimumColumns))
     }
 
     /// Decode and small batches: activations quantized to ggml's blocks, rows split over the pool, integer
@@ -168,6 +189,15 @@ public struct WeightMatrix: @unchecked Sendable {
         if count == 1 {
             llk_matvec(ggmlType, data, rowBytes, Int32(rowGroup), xq, Int64(columns), y + range.lowerBound,
                        Int64(range.lowerBound), Int64(range.upperBound))
+        } else if count > 4 && rowGroup > 1 {
+            // The kernels take four activation rows per pass over the weights, and interleaved rows are not tiled
+            // in C: tiles of rows here keep the weights in cache while every group of four passes over them.
+            let tileRows = 64
+            for lower in stride(from: range.lowerBound, to: range.upperBound, by: tileRows) {
+                let upper = min(range.upperBound, lower + tileRows)
+                llk_matmul(ggmlType, data, rowBytes, Int32(rowGroup), xq, activationBytes, Int64(count), Int64(columns),
+                           y + lower, Int64(rows), Int64(lower), Int64(upper))
+            }
         } else {
             llk_matmul(ggmlType, data, rowBytes, Int32(rowGroup), xq, activationBytes, Int64(count), Int64(columns),
                        y + range.lowerBound, Int64(rows), Int64(range.lowerBound), Int64(range.upperBound))

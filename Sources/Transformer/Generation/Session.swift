@@ -39,23 +39,53 @@ public final class Session: @unchecked Sendable {
     public let contextSize: Int
     /// Tokens whose keys and values are in the cache, in order.
     public private(set) var tokens: [Int32] = []
+    /// Tokens `appendVerifying` may take in one call: one decoded token and its draft.
+    public var verificationCapacity: Int { min(state.batchCapacity, state.logitCapacity) }
+    /// The row of `state.logits` that holds the logits after the last token of the cache.
+    private var lastRow = 0
+    /// Positions of the tokens whose logits the last forward call left in `state.logits`, row 0 first.
+    private var rowPositions = 0..<0
 
     /// - Parameters:
     ///   - contextSize: positions the KV cache holds; at most the model's trained context.
     ///   - batchSize: tokens per forward call during prompt evaluation.
     ///   - logitRows: how many rows of logits one call may produce (1 for generation; `batchSize` for perplexity).
-    public init(model: any LanguageModel, contextSize: Int, threads: Int, batchSize: Int = 128, logitRows: Int = 1) throws(GenerationError) {
+    ///   - draftCapacity: draft tokens one speculative step may verify (`appendVerifying` takes one more);
+    ///     the logits hold at least that many rows plus one.
+    public init(model: any LanguageModel, contextSize: Int, threads: Int, batchSize: Int = 128, logitRows: Int = 1,
+                draftCapacity: Int = Session.defaultDraftCapacity) throws(GenerationError) {
         guard contextSize <= model.shape.contextLength else {
             throw .contextTooLarge(requested: contextSize, trained: model.shape.contextLength)
         }
         configureBLASThreads()
         self.model = model
         self.contextSize = max(1, contextSize)
-        state = try ForwardState(shape: model.shape, contextSize: self.contextSize, batchCapacity: max(1, batchSize), logitCapacity: logitRows, pool: ThreadPool(threadCount: threads))
+        state = try ForwardState(shape: model.shape, contextSize: self.contextSize, batchCapacity: max(1, batchSize),
+                                 logitCapacity: max(logitRows, draftCapacity + 1), pool: ThreadPool(threadCount: threads))
     }
 
+    /// Draft tokens a session verifies at most in one step unless told otherwise.
+    public static let defaultDraftCapacity = 10
+
     /// Forgets the cache.
-    public func reset() { tokens.removeAll(keepingCapacity: true) }
+    public func reset() {
+        tokens.removeAll(keepingCapacity: true)
+        rowPositions = 0..<0
+    }
+
+    /// Keeps the first `count` tokens of the cache and forgets the rest: the next call overwrites their
+    /// positions (speculative decoding drops rejected draft tokens this way). `lastLogits` stays valid when
+    /// the last forward call computed the logits of the new last token, as `appendVerifying` does for each of
+    /// its tokens; the cache then equals one that never saw the dropped tokens.
+    public func truncate(to count: Int) {
+        precondition(count >= 0 && count <= tokens.count, "truncate(to: \(count)) of \(tokens.count) tokens")
+        tokens.removeLast(tokens.count - count)
+        if rowPositions.contains(count - 1) {
+            lastRow = count - 1 - rowPositions.lowerBound
+        } else {
+            rowPositions = 0..<0
+        }
+    }
 
     /// Makes the cache hold exactly `prompt`, evaluating only what differs from its current content.
     /// Afterwards the logits of the prompt's last token are in `lastLogits`.
@@ -79,6 +109,7 @@ public final class Session: @unchecked Sendable {
             prompt[position..<end].withUnsafeBufferPointer { batch in
                 model.forward(batch, start: position, state: state, logits: end == prompt.count ? .last : .none)
             }
+            (lastRow, rowPositions) = end == prompt.count ? (0, end - 1..<end) : (0, 0..<0)
             tokens.append(contentsOf: prompt[position..<end])
             position = end
             if !progress(position - common, prompt.count - common) && position < prompt.count { return false }
@@ -95,9 +126,38 @@ public final class Session: @unchecked Sendable {
         withUnsafePointer(to: token) { pointer in
             model.forward(UnsafeBufferPointer(start: pointer, count: 1), start: tokens.count, state: state, logits: .last)
         }
+        (lastRow, rowPositions) = (0, tokens.count..<tokens.count + 1)
         tokens.append(token)
     }
 
+    /// Appends `newTokens` (at most `verificationCapacity`) and evaluates them in one forward call, with the
+    /// logits after each of them: `logits(after: tokens.count - newTokens.count + i)` for token i. Each row is
+    /// computed in the decode kernels' arithmetic, so it is bit for bit what `append` of the same tokens one
+    /// by one would give, while the weights are read once for the whole call (speculative decoding's
+    /// verification). Afterwards `lastLogits` is the last row; `truncate(to:)` drops a rejected tail.
+    public func appendVerifying(_ newTokens: [Int32]) throws(GenerationError) {
+        guard !newTokens.isEmpty else { return }
+        precondition(newTokens.count <= verificationCapacity, "\(newTokens.count) tokens to verify, the session takes \(verificationCapacity)")
+        guard tokens.count + newTokens.count <= contextSize else {
+            throw .contextExceeded(needed: tokens.count + newTokens.count, contextSize: contextSize)
+        }
+        if let bad = newTokens.first(where: { $0 < 0 || Int($0) >= model.shape.vocabularySize }) {
+            throw .invalidToken(bad, vocabularySize: model.shape.vocabularySize)
+        }
+        state.rowwiseArithmetic = true
+        defer { state.rowwiseArithmetic = false }
+        newTokens.withUnsafeBufferPointer { batch in
+            model.forward(batch, start: tokens.count, state: state, logits: .all)
+        }
+        (lastRow, rowPositions) = (newTokens.count - 1, tokens.count..<tokens.count + newTokens.count)
+        tokens.append(contentsOf: newTokens)
+    }
+
+    /// The logits after the token at `position` of the cache, when the last forward call computed them.
+    public func logits(after position: Int) -> UnsafeBufferPointer<Float>? {
+        rowPositions.contains(position) ? state.logitsRow(position - rowPositions.lowerBound) : nil
+    }
+
     /// Logits after the last evaluated token.
-    public var lastLogits: UnsafeBufferPointer<Float> { state.logitsRow(0) }
+    public var lastLogits: UnsafeBufferPointer<Float> { state.logitsRow(lastRow) }
 }

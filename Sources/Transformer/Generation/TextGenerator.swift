@@ -16,18 +16,32 @@ public enum FinishReason: String, Sendable, Encodable {
     case repetition
 }
 
+/// Whether greedy decoding guesses tokens ahead and verifies them with the model, several per forward call.
+/// The output is token for token the same as without: a draft token is kept only when it is the token the
+/// model picks at its position, computed in the decode arithmetic (`Session.appendVerifying`).
+public enum Speculation: Sendable, Equatable {
+    case none
+    /// Drafts of up to `maxDraft` tokens copied from earlier in the prompt and output (`PromptLookup`).
+    /// Used with greedy sampling (temperature 0) only; sampling at a temperature decodes plainly for now.
+    case promptLookup(maxDraft: Int)
+}
+
 public struct GenerationOptions: Sendable {
     public var maxTokens = 256
     public var sampling = SamplingParameters.greedy
     public var stopStrings: [String] = []
     /// Stop when the last `loopWindow` tokens repeat a span seen just before (degenerate loops of small models). 0 disables.
     public var loopWindow = 0
+    /// Speculative decoding; greedy sampling only (see `Speculation`).
+    public var speculation = Speculation.none
 
-    public init(maxTokens: Int = 256, sampling: SamplingParameters = .greedy, stopStrings: [String] = [], loopWindow: Int = 0) {
+    public init(maxTokens: Int = 256, sampling: SamplingParameters = .greedy, stopStrings: [String] = [], loopWindow: Int = 0,
+                speculation: Speculation = .none) {
         self.maxTokens = maxTokens
         self.sampling = sampling
         self.stopStrings = stopStrings.filter { !$0.isEmpty }
         self.loopWindow = loopWindow
+        self.speculation = speculation
     }
 }
 
@@ -39,7 +53,14 @@ public struct GenerationStats: Sendable, Encodable {
     public var generatedTokens = 0
     public var generationSeconds: Double = 0
     public var finishReason = FinishReason.length
+    /// Speculative decoding: draft tokens proposed, the ones the model confirmed, and the forward calls that
+    /// verified a draft.
+    public var draftedTokens = 0
+    public var acceptedDraftTokens = 0
+    public var verificationSteps = 0
 
+    /// The share of draft tokens the model confirmed (0 without drafts).
+    public var draftAcceptanceRate: Double { draftedTokens > 0 ? Double(acceptedDraftTokens) / Double(draftedTokens) : 0 }
     public var promptTokensPerSecond: Double { promptSeconds > 0 ? Double(evaluatedPromptTokens) / promptSeconds : 0 }
     public var generationTokensPerSecond: Double { generationSeconds > 0 ? Double(generatedTokens) / generationSeconds : 0 }
 }
@@ -82,6 +103,19 @@ public struct TextGenerator {
         var generated: [Int32] = []
         let longestStop = options.stopStrings.map(\.count).max() ?? 0
         let generationStart = Date()
+        // Speculation: the prompt and the output so far (what the drafter searches), the draft tokens the
+        // model confirmed that are already in the cache but not yet taken as output, and how many generated
+        // tokens plain decoding would have put in the cache (the session is cut back to that at the end).
+        var drafter: PromptLookup?
+        var draftLength = DraftLength(maximum: 0)
+        if case .promptLookup(let maxDraft) = options.speculation, options.sampling.temperature <= 0, maxDraft > 0,
+           session.verificationCapacity > 1 {
+            drafter = PromptLookup()
+            draftLength = DraftLength(maximum: min(maxDraft, session.verificationCapacity - 1))
+        }
+        var sequence = drafter == nil ? [] : prompt
+        var confirmed: ArraySlice<Int32> = []
+        var fed = 0
 
         /// Passes on `text`; false when the caller cancels.
         func emit(_ text: String) -> Bool {
@@ -95,11 +129,16 @@ public struct TextGenerator {
                 stats.finishReason = .length
                 break
             }
-            if session.tokens.count >= session.contextSize {
+            if prompt.count + generated.count >= session.contextSize {
                 stats.finishReason = .contextFull
                 break
             }
-            let token = sampler.sample(session.lastLogits, history: session.tokens[...])
+            let token: Int32
+            if let next = confirmed.popFirst() {
+                token = next
+            } else {
+                token = sampler.sample(session.lastLogits, history: session.tokens[...])
+            }
             if tokenizer.isEndOfGeneration(token) {
                 stats.finishReason = .endOfGeneration
                 break
@@ -134,7 +173,41 @@ public struct TextGenerator {
                 stats.finishReason = .repetition
                 break
             }
-            try session.append(token)
+            fed += 1
+            if session.tokens.count >= prompt.count + generated.count {
+                continue  // a confirmed draft token: already in the cache
+            }
+            guard let drafter else {
+                try session.append(token)
+                continue
+            }
+            sequence.append(contentsOf: generated[(sequence.count - prompt.count)...])
+            let room = min(draftLength.current, options.maxTokens - generated.count, session.contextSize - session.tokens.count - 1)
+            let draft = drafter.draft(sequence[...], count: room)
+            guard !draft.isEmpty else {
+                try session.append(token)
+                continue
+            }
+            // One forward call over the token and its draft; draft token i stands when the model picks it after
+            // the tokens before it, and the model's own pick at the first miss comes from that row's logits.
+            let base = session.tokens.count
+            try session.appendVerifying([token] + draft)
+            var accepted = 0
+            while accepted < draft.count,
+                  let logits = session.logits(after: base + accepted),
+                  sampler.sample(logits, history: session.tokens[..<(base + accepted + 1)]) == draft[accepted] {
+                accepted += 1
+            }
+            session.truncate(to: base + 1 + accepted)
+            confirmed = draft[..<accepted]
+            draftLength.update(drafted: draft.count, accepted: accepted)
+            stats.draftedTokens += draft.count
+            stats.acceptedDraftTokens += accepted
+            stats.verificationSteps += 1
+        }
+        // The cache holds what plain decoding would have left in it: no confirmed draft tokens beyond the output.
+        if session.tokens.count > prompt.count + fed {
+            session.truncate(to: prompt.count + fed)
         }
         if stats.finishReason != .stopString && stats.finishReason != .cancelled {
             // What the detokenizer still holds is the start of a character the token budget (or the end of

@@ -60,7 +60,8 @@ public struct AttentionBlock: Sendable {
         let qDim = headCount * headDim
         let kvDim = kvHeadCount * headDim
         let (q, k, v) = (state.q, state.k, state.v)
-        WeightMatrix.multiply([(query, q), (key, k), (value, v)], xn, count: count, pool: state.pool, workspace: state.workspace)
+        WeightMatrix.multiply([(query, q), (key, k), (value, v)], xn, count: count, pool: state.pool, workspace: state.workspace,
+                             rowwise: state.rowwiseArithmetic)
         if let queryBias { addBias(q, bias: queryBias, width: qDim, rows: count) }
         if let keyBias { addBias(k, bias: keyBias, width: kvDim, rows: count) }
         if let valueBias { addBias(v, bias: valueBias, width: kvDim, rows: count) }
@@ -79,7 +80,8 @@ public struct AttentionBlock: Sendable {
         causalAttention(queries: q, count: count, start: start, keys: state.cache.keys(layer: layer), values: state.cache.values(layer: layer),
                         headCount: headCount, kvHeadCount: kvHeadCount, headDim: headDim, scale: scoreScale, window: window,
                         into: state.attention, scratch: state.scores, pool: state.pool)
-        output.multiply(state.attention, count: count, into: out, pool: state.pool, workspace: state.workspace)
+        output.multiply(state.attention, count: count, into: out, pool: state.pool, workspace: state.workspace,
+                        rowwise: state.rowwiseArithmetic)
     }
 }
 
@@ -99,8 +101,10 @@ public struct FeedForwardBlock: Sendable {
     }
 
     func callAsFunction(_ xn: UnsafePointer<Float>, count: Int, state: ForwardState, into out: UnsafeMutablePointer<Float>) {
-        WeightMatrix.multiply([(gate, state.gate), (up, state.up)], xn, count: count, pool: state.pool, workspace: state.workspace)
+        WeightMatrix.multiply([(gate, state.gate), (up, state.up)], xn, count: count, pool: state.pool, workspace: state.workspace,
+                             rowwise: state.rowwiseArithmetic)
         gatedActivation(activation, gate: state.gate, up: state.up, count: count * gate.rows, pool: state.pool)
-        down.multiply(state.gate, count: count, into: out, pool: state.pool, workspace: state.workspace)
+        down.multiply(state.gate, count: count, into: out, pool: state.pool, workspace: state.workspace,
+                      rowwise: state.rowwiseArithmetic)
     }
 }

@@ -9,6 +9,10 @@ public final class ForwardState: @unchecked Sendable {
     public let workspace = Workspace()
     /// Tokens one forward call may take.
     public let batchCapacity: Int
+    /// When set, a batch is computed with the decode kernels' arithmetic row by row (see
+    /// `WeightMatrix.multiply(_:count:into:pool:workspace:rowwise:)`), so that each of its positions gets the
+    /// logits a forward call of that token alone would give. Speculative decoding verifies drafts this way.
+    public var rowwiseArithmetic = false
     public let vocabularySize: Int
 
     let x: UnsafeMutablePointer<Float>  // (batch, embedding) residual stream

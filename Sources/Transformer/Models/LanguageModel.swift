@@ -122,6 +122,7 @@ struct EmbeddingAndHead: Sendable {
         }
         precondition(n <= state.logitCapacity, "asked for \(n) rows of logits, the state holds \(state.logitCapacity)")
         rmsNorm(x + first * width, weight: outputNorm, into: state.xn, width: width, rows: n, epsilon: epsilon)
-        output.multiply(state.xn, count: n, into: state.logits, pool: state.pool, workspace: state.workspace)
+        output.multiply(state.xn, count: n, into: state.logits, pool: state.pool, workspace: state.workspace,
+                        rowwise: state.rowwiseArithmetic)
     }
 }

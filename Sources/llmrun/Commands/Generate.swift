@@ -21,26 +21,39 @@ struct Generate: ParsableCommand {
     @Option(name: .customLong("stop"), help: "Stop when this text appears (repeatable).")
     var stopStrings: [String] = []
 
+    @Flag(help: "Speculative decoding by prompt lookup (greedy only): drafts copied from the prompt, verified several per pass; the same output.")
+    var lookup = false
+
+    @Option(help: "With --lookup: draft tokens verified at most per pass.")
+    var maxDraft = 8
+
+    @Flag(help: "Read control-token text in the prompt (<|im_start|>, <start_of_turn>, ...) as those tokens.")
+    var special = false
+
     @Flag(help: "Use the prompt as it is, with no chat template (the only mode until chat templates land).")
     var raw = false
 
     func validate() throws {
         guard (prompt == nil) != (file == nil) else { throw ValidationError("give exactly one of -p PROMPT or -f FILE") }
         guard n >= 0 else { throw ValidationError("-n must be 0 or more") }
+        guard (1...Session.defaultDraftCapacity).contains(maxDraft) else {
+            throw ValidationError("--max-draft must be 1...\(Session.defaultDraftCapacity)")
+        }
     }
 
     func run() throws {
         let text = try prompt ?? TextInput.read(path: file ?? "-")
         let runtime = try ModelRuntime(path: try model.resolvePath())
         // Checked before a session (its cache and threads) exists: nothing to evaluate is a plain error.
-        let tokens = runtime.tokenize(text)
+        let tokens = runtime.tokenize(text, parseSpecial: special)
         guard !tokens.isEmpty else { throw GenerationError.emptyPrompt }
         let session = try runtime.makeSession(contextSize: self.runtime.contextSize, threads: self.runtime.threadCount)
         guard tokens.count + n <= session.contextSize || tokens.count <= session.contextSize else {
             throw GenerationError.contextExceeded(needed: tokens.count, contextSize: session.contextSize)
         }
         let generator = TextGenerator(session: session, tokenizer: runtime.tokenizer)
-        let options = GenerationOptions(maxTokens: n, sampling: sampling.parameters, stopStrings: stopStrings)
+        let options = GenerationOptions(maxTokens: n, sampling: sampling.parameters, stopStrings: stopStrings,
+                                        speculation: lookup ? .promptLookup(maxDraft: maxDraft) : .none)
         let (_, stats) = try generator.generate(prompt: tokens, options: options, onPromptProgress: { done, total in
             Terminal.status("prompt \(done)/\(total) tokens")
             return true
@@ -53,5 +66,9 @@ struct Generate: ParsableCommand {
         Terminal.printError(String(format: "prompt: %d tokens, %.1f t/s | generated: %d tokens, %.1f t/s | finish: %@",
                                    stats.promptTokens, stats.promptTokensPerSecond, stats.generatedTokens,
                                    stats.generationTokensPerSecond, stats.finishReason.rawValue))
+        if stats.verificationSteps > 0 {
+            Terminal.printError(String(format: "lookup: %d drafted, %d accepted (%.0f%%) in %d verifying passes",
+                                       stats.draftedTokens, stats.acceptedDraftTokens, 100 * stats.draftAcceptanceRate, stats.verificationSteps))
+        }
     }
 }

@@ -1,0 +1,52 @@
+/// Prompt-lookup drafting for speculative decoding (Saxena, "Prompt Lookup Decoding", 2023; llama.cpp's
+/// `examples/lookup`): text that copies names, numbers and phrases from its prompt — a summary, an answer
+/// quoting its passage — continues the way it did earlier in the sequence. The drafter finds the longest
+/// suffix of the sequence (from `maxNgram` down to `minNgram` tokens) that occurred earlier, and proposes the
+/// tokens that followed its latest earlier occurrence. The model verifies the draft in one forward call.
+public struct PromptLookup: Sendable {
+    public var maxNgram: Int
+    public var minNgram: Int
+
+    public init(maxNgram: Int = 3, minNgram: Int = 1) {
+        precondition(minNgram >= 1 && maxNgram >= minNgram, "n-gram sizes \(minNgram)...\(maxNgram)")
+        self.maxNgram = maxNgram
+        self.minNgram = minNgram
+    }
+
+    /// Up to `count` tokens that followed the latest earlier occurrence of the longest matching suffix of
+    /// `sequence`; empty when no suffix of `minNgram` tokens or more occurred before.
+    public func draft(_ sequence: ArraySlice<Int32>, count: Int) -> [Int32] {
+        guard count > 0 else { return [] }
+        let end = sequence.endIndex
+        for n in stride(from: min(maxNgram, sequence.count - 1), through: minNgram, by: -1) {
+            let suffix = sequence[(end - n)...]
+            // Latest first: an occurrence starting at `start` ends before the suffix itself.
+            var start = end - n - 1
+            while start >= sequence.startIndex {
+                if sequence[start] == suffix.first, sequence[start..<(start + n)].elementsEqual(suffix) {
+                    let continuation = start + n
+                    return Array(sequence[continuation..<min(end, continuation + count)])
+                }
+                start -= 1
+            }
+        }
+        return []
+    }
+}
+
+/// How many draft tokens to ask for next: more after a draft the model took whole, fewer after one it cut
+/// short, so that a run of copied text is verified in long steps and free text costs little.
+struct DraftLength {
+    let maximum: Int
+    private(set) var current: Int
+
+    init(maximum: Int) {
+        self.maximum = max(0, maximum)
+        current = min(self.maximum, 4)
+    }
+
+    mutating func update(drafted: Int, accepted: Int) {
+        guard drafted > 0 else { return }
+        current = accepted == drafted ? min(maximum, current * 2) : max(1, accepted + 1)
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import Testing
+import Tensor
+@testable import Transformer
+
+// Speculative decoding by prompt lookup: the drafter, the verification path (one forward call whose rows
+// equal single-token decode steps bit for bit), rollback, and greedy output identical to plain decoding.
+
+@Suite struct PromptLookupTests {
+    @Test func theLongestEarlierSuffixProposesWhatFollowedIt() {
+        let drafter = PromptLookup(maxNgram: 3, minNgram: 1)
+        // "... 7 8 9 1 2 ..." earlier; the sequence ends in 7 8 9: the trigram wins over the later unigram 9.
+        let sequence: [Int32] = [5, 7, 8, 9, 1, 2, 3, 4, 9, 6, 0, 7, 8, 9]
+        #expect(drafter.draft(sequence[...], count: 3) == [1, 2, 3])
+        #expect(drafter.draft(sequence[...], count: 10) == [1, 2, 3, 4, 9, 6, 0, 7, 8, 9])
+        // Only a unigram matches: its latest earlier occurrence (the 4 at index 3) is taken.
+        #expect(drafter.draft([1, 4, 2, 4, 9, 3, 4][...], count: 2) == [9, 3])
+        // Nothing matches, or nothing follows.
+        #expect(drafter.draft([1, 2, 3][...], count: 4).isEmpty)
+        #expect(drafter.draft([1][...], count: 4).isEmpty)
+        #expect(drafter.draft([1, 2, 1][...], count: 0).isEmpty)
+        // A run repeats itself: the continuation may overlap the suffix.
+        #expect(drafter.draft([3, 3, 3, 3][...], count: 5) == [3])
+        // A slice's indices need not start at 0.
+        let tail = ([9, 9, 5, 6, 7, 5, 6] as [Int32])[2...]
+        #expect(drafter.draft(tail, count: 2) == [7, 5])
+    }
+
+    @Test func draftLengthGrowsOnFullAcceptanceAndShrinksOnMisses() {
+        var length = DraftLength(maximum: 8)
+        #expect(length.current == 4)
+        length.update(drafted: 4, accepted: 4)
+        #expect(length.current == 8)
+        length.update(drafted: 8, accepted: 8)
+        #expect(length.current == 8)
+        length.update(drafted: 8, accepted: 2)
+        #expect(length.current == 3)
+        length.update(drafted: 3, accepted: 0)
+        #expect(length.current == 1)
+        length.update(drafted: 0, accepted: 0)
+        #expect(length.current == 1)
+    }
+}
+
+let speculationModels = ["smollm2-135m", "qwen2.5-0.5b", "gemma3-270m", "qwen2.5-1.5b"]
+
+/// A prompt that makes a model copy: an excerpt of a Chinese article (long enough that gemma3's sliding
+/// window, 512, is crossed), an English paragraph, and an instruction to repeat both.
+func repetitionPrompt() throws -> String {
+    let article = try String(contentsOf: try TestSupport.articles()[0], encoding: .utf8)
+    let excerpt = String(article.prefix(1200))
+    let paragraph = "The committee met on 14 March 2023 in Geneva. Dr. Elena Marquez presented the budget of 4.7 million "
+        + "francs, and Professor Tanaka Hiroshi asked why the Zurich office needed 312 new laptops."
+    return "Repeat exactly:\n\(paragraph)\n\(excerpt)\n\nRepeated:\n\(paragraph)\n\(excerpt.prefix(40))"
+}
+
+@Suite(.serialized) struct SpeculativeDecodingTests {
+    /// One forward call over n tokens in rowwise arithmetic gives, row for row, the logits that n single-token
+    /// appends give; and a truncated call leaves the session as if it had never seen the dropped tokens.
+    @Test(arguments: speculationModels)
+    func verificationRowsEqualSingleStepsAndRollbackForgets(model name: String) throws {
+        let runtime = try ModelRuntime(path: try TestSupport.modelPath(name))
+        let tokens = runtime.tokenize(try repetitionPrompt())
+        // Past gemma3's 512-position sliding window.
+        let prefix = Array(tokens.prefix(tokens.count - 9))
+        let next = Array(tokens.suffix(9))
+        #expect(prefix.count > 600)
+        let single = try runtime.makeSession(contextSize: 2048, threads: 2)
+        let batched = try runtime.makeSession(contextSize: 2048, threads: 2)
+        try single.evaluate(prefix)
+        try batched.evaluate(prefix)
+        var steps: [[Float]] = []
+        for token in next {
+            try single.append(token)
+            steps.append(Array(single.lastLogits))
+        }
+        try batched.appendVerifying(next)
+        for (i, step) in steps.enumerated() {
+            let row = try #require(batched.logits(after: prefix.count + i))
+            #expect(Array(row) == step, "\(name): row \(i) differs from decode step \(i)")
+        }
+        #expect(Array(batched.lastLogits) == steps[steps.count - 1])
+        // For the record: the batched (prefill) arithmetic, which the K-quants' panel GEMM makes differ.
+        let prefill = try runtime.makeSession(contextSize: 2048, threads: 2, logitRows: next.count)
+        try prefill.evaluate(prefix)
+        next.withUnsafeBufferPointer { prefill.model.forward($0, start: prefix.count, state: prefill.state, logits: .all) }
+        let differing = steps.indices.filter { Array(prefill.state.logitsRow($0)) != steps[$0] }.count
+        print("\(name): \(differing) of \(steps.count) rows of a batched forward differ from decode steps")
+
+        // Rollback: keep 3 of the 9 tokens, then decode on; every logit equals the plain session's.
+        let plain = try runtime.makeSession(contextSize: 2048, threads: 2)
+        try plain.evaluate(prefix)
+        for token in next.prefix(3) { try plain.append(token) }
+        batched.truncate(to: prefix.count + 3)
+        #expect(batched.tokens == plain.tokens)
+        #expect(Array(batched.lastLogits) == Array(plain.lastLogits))
+        for token in next.suffix(4).reversed() {
+            try plain.append(token)
+            try batched.append(token)
+            #expect(Array(batched.lastLogits) == Array(plain.lastLogits), "\(name): logits after rollback differ")
+        }
+    }
+
+    /// Greedy output with prompt lookup is token for token the output without it, and the session ends
+    /// holding the same tokens.
+    @Test(arguments: speculationModels)
+    func greedyOutputIsTheSameWithPromptLookup(model name: String) throws {
+        let runtime = try ModelRuntime(path: try TestSupport.modelPath(name))
+        let prompt = runtime.tokenize(try repetitionPrompt())
+        var results: [(text: String, stats: GenerationStats, tokens: [Int32])] = []
+        for speculation in [Speculation.none, .promptLookup(maxDraft: 8)] {
+            let session = try runtime.makeSession(contextSize: 2048, threads: 2)
+            let generator = TextGenerator(session: session, tokenizer: runtime.tokenizer)
+            let (text, stats) = try generator.generate(prompt: prompt, options: GenerationOptions(maxTokens: 80, speculation: speculation))
+            results.append((text, stats, session.tokens))
+        }
+        let (plain, lookup) = (results[0], results[1])
+        print("\(name): \(plain.stats.generatedTokens) tokens, \(lookup.stats.acceptedDraftTokens)/\(lookup.stats.draftedTokens) drafts accepted "
+              + "in \(lookup.stats.verificationSteps) passes; \(plain.text.debugDescription)")
+        #expect(lookup.text == plain.text)
+        #expect(lookup.tokens == plain.tokens)
+        #expect(lookup.stats.generatedTokens == plain.stats.generatedTokens)
+        #expect(lookup.stats.finishReason == plain.stats.finishReason)
+        #expect(plain.stats.generatedTokens >= 64 || plain.stats.finishReason == .endOfGeneration)
+        #expect(plain.stats.draftedTokens == 0)
+        #expect(lookup.stats.acceptedDraftTokens > 0)
+    }
+
+    /// Stops inside a confirmed draft (a stop string, the token budget) end where plain decoding ends.
+    @Test func stopsInsideADraftEndLikePlainDecoding() throws {
+        let runtime = try ModelRuntime(path: try TestSupport.modelPath("qwen2.5-0.5b"))
+        let prompt = runtime.tokenize(try repetitionPrompt())
+        for options in [GenerationOptions(maxTokens: 13), GenerationOptions(maxTokens: 60, stopStrings: ["Tanaka"])] {
+            var results: [(String, FinishReason, [Int32])] = []
+            for speculation in [Speculation.none, .promptLookup(maxDraft: 8)] {
+                var options = options
+                options.speculation = speculation
+                let session = try runtime.makeSession(contextSize: 2048, threads: 2)
+                let (text, stats) = try TextGenerator(session: session, tokenizer: runtime.tokenizer).generate(prompt: prompt, options: options)
+                results.append((text, stats.finishReason, session.tokens))
+            }
+            #expect(results[0].0 == results[1].0)
+            #expect(results[0].1 == results[1].1)
+            #expect(results[0].2 == results[1].2)
+        }
+    }
+}
+
+/// Timing of one verification pass against single decode steps (opt-in: LLMRUN_SPEC_TIMING=1).
+@Test(.enabled(if: ProcessInfo.processInfo.environment["LLMRUN_SPEC_TIMING"] != nil), arguments: ["qwen2.5-0.5b", "qwen2.5-1.5b"])
+func verificationPassTiming(model name: String) throws {
+    let runtime = try ModelRuntime(path: try TestSupport.modelPath(name))
+    let tokens = runtime.tokenize(try repetitionPrompt())
+    let prefix = Array(tokens.prefix(300))
+    let session = try runtime.makeSession(contextSize: 2048, threads: 2)
+    try session.evaluate(prefix)
+    func median(_ body: () throws -> Void) rethrows -> Double {
+        var times: [Double] = []
+        for _ in 0..<7 {
+            let start = Date()
+            try body()
+            times.append(Date().timeIntervalSince(start))
+            session.truncate(to: prefix.count)
+        }
+        return times.sorted()[3] * 1000
+    }
+    let single = try median { try session.append(tokens[300]) }
+    var line = "\(name): decode step \(String(format: "%.1f", single)) ms"
+    for rows in [2, 3, 5, 9] {
+        let batch = Array(tokens[300..<(300 + rows)])
+        let rowwise = try median { try session.appendVerifying(batch) }
+        let gemm = median {
+            batch.withUnsafeBufferPointer { session.model.forward($0, start: prefix.count, state: session.state, logits: .all) }
+        }
+        line += String(format: " | %d rows: rowwise %.1f ms, batched %.1f ms", rows, rowwise, gemm)
+    }
+    print(line)
+}
