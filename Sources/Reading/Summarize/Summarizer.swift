@@ -109,6 +109,9 @@ public final class Summarizer {
     /// Each piece of text as the model writes it, in every step (raw: before points are parsed and
     /// citations attached). The server streams it as a draft while a step runs.
     public var onText: (String) -> Void = { _ in }
+    /// Drafting from the article: points repeat its names, numbers and phrases, which the model can then check
+    /// several tokens per pass over its weights. Greedy output is the same with and without.
+    public var speculation = Speculation.none
 
     public init(runtime: ModelRuntime, session: Session, template: ChatTemplate, chunkTokens: Int = 700) {
         self.runtime = runtime
@@ -201,6 +204,8 @@ public final class Summarizer {
         let stats = try run(tokens, maxTokens: maxTokens, onSentence: onSentence)
         summary.promptTokens += stats.evaluatedPromptTokens
         summary.generatedTokens += stats.generatedTokens
+        summary.draftedTokens += stats.draftedTokens
+        summary.acceptedDraftTokens += stats.acceptedDraftTokens
         if stats.finishReason == .repetition { summary.loopsStopped += 1 }
         onEvent(.stepFinished(stats: stats))
         return stats
@@ -256,7 +261,7 @@ public final class Summarizer {
         }
         let generator = TextGenerator(session: session, tokenizer: runtime.tokenizer)
         let options = GenerationOptions(maxTokens: min(maxTokens, session.contextSize - tokens.count), sampling: .greedy,
-                                        stopStrings: [], loopWindow: 24)
+                                        stopStrings: [], loopWindow: 24, speculation: speculation)
         var pending = ""
         var enough = false
         let (_, stats) = try generator.generate(prompt: tokens, options: options,

@@ -25,6 +25,9 @@ struct Summarize: ParsableCommand {
     @Flag(help: "Pick the article's key sentences instead of generating (no model; --lang only changes the Chinese script).")
     var extractive = false
 
+    @Flag(help: "Draft tokens from the article (prompt lookup) and verify several per pass; the output is the same (off by default: it measured no faster for summaries, BENCHMARKS.md).")
+    var lookup = false
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -46,6 +49,7 @@ struct Summarize: ParsableCommand {
         let session = try runtime.makeSession(contextSize: self.runtime.contextSize, threads: self.runtime.threadCount)
         let language = lang.language(for: article)
         let summarizer = Summarizer(runtime: runtime, session: session, template: template)
+        summarizer.speculation = lookup ? .promptLookup(maxDraft: 8) : .none
         var steps = 0
         var draft = ""
         if verbose { summarizer.onText = { draft += $0 } }
@@ -83,6 +87,12 @@ struct Summarize: ParsableCommand {
                                    summary.chunks, summary.promptTokens, summary.generatedTokens, summary.seconds, summary.firstPointSeconds ?? 0,
                                    summary.droppedPoints > 0 ? ", \(summary.droppedPoints) unsupported points dropped" : "",
                                    summary.loopsStopped > 0 ? ", \(summary.loopsStopped) repetition loops stopped" : ""))
+        if verbose {
+            Terminal.printError(String(format: "drafts: %d of %d drafted tokens accepted (%.0f %%); %d points copied a sentence, %d of them reworded",
+                                       summary.acceptedDraftTokens, summary.draftedTokens,
+                                       100 * Double(summary.acceptedDraftTokens) / Double(max(1, summary.draftedTokens)),
+                                       summary.copiedPoints, summary.rewordedPoints))
+        }
     }
 
     private func summarizeExtractively(_ article: Article) throws {
