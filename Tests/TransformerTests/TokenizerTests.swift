@@ -2,7 +2,8 @@ import Foundation
 import Testing
 @testable import Transformer
 
-/// Compares the tokenizers with llama.cpp through fixtures made by `scripts/gen_tokenizer_fixtures.py`.
+/// Compares the tokenizers with llama.cpp through fixtures made by `scripts/gen_tokenizer_fixtures.py`, on
+/// each model's vocabulary alone (`Fixtures/vocab`, made by `scripts/gen_vocab_gguf.py`): no model download.
 @Suite struct TokenizerTests {
     static let models = ["smollm2-135m", "gemma3-270m", "qwen2.5-0.5b", "qwen2.5-1.5b"]
     /// "<model>+<pre>": the model's vocabulary with another pre-tokenizer (llama-bpe, gpt-2 and default
@@ -35,30 +36,32 @@ import Testing
         }
     }
 
-    static func modelPath(_ name: String) -> String {
-        let home = ProcessInfo.processInfo.environment["LLMRUN_HOME"]
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/llmrun").path
-        return home + "/models/\(name).gguf"
+    /// The vocab-only GGUF of a catalog model (its tokenizer metadata and no tensors, made by
+    /// `scripts/gen_vocab_gguf.py`), gunzipped into memory: no model download is needed.
+    static func vocabularyFile(_ model: String) throws -> GGUFFile {
+        let fixtures = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
+        let path = fixtures.appendingPathComponent("vocab/\(model).gguf.gz").path
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        gzip.arguments = ["gzip", "-dc", path]
+        let output = Pipe()
+        gzip.standardOutput = output
+        try gzip.run()
+        let bytes = output.fileHandleForReading.readDataToEndOfFile()
+        gzip.waitUntilExit()
+        guard gzip.terminationStatus == 0 else { throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: path]) }
+        return try GGUFFile(file: bytes.withUnsafeBytes { MappedFile(copying: $0, path: path) })
     }
 
-    /// The tokenizer for a model or "<model>+<pre>" variant, or nil after recording a failure: a missing
-    /// model must not pass silently.
-    static func loadTokenizer(_ name: String) throws -> (any Tokenizer)? {
-        let model = String(name.split(separator: "+")[0])
-        let path = modelPath(model)
-        guard FileManager.default.fileExists(atPath: path) else {
-            Issue.record("model file \(path) is missing: run `llmrun pull \(model)` (or `make test`, which pulls the models first)")
-            return nil
-        }
-        return try loaded[name]?.get()
+    /// The tokenizer for a model or "<model>+<pre>" variant.
+    static func loadTokenizer(_ name: String) throws -> any Tokenizer {
+        try #require(loaded[name]).get()
     }
 
     /// Each tokenizer is loaded once for all tests (loading parses the whole vocabulary).
-    static let loaded: [String: Result<any Tokenizer, any Error>] = Dictionary(uniqueKeysWithValues: (models + preTokenizerVariants).compactMap { name in
+    static let loaded: [String: Result<any Tokenizer, any Error>] = Dictionary(uniqueKeysWithValues: (models + preTokenizerVariants).map { name in
         let parts = name.split(separator: "+").map(String.init)
-        let path = modelPath(parts[0])
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        return (name, Result { try makeTokenizer(gguf: GGUFFile(path: path), preTokenizerName: parts.count > 1 ? parts[1] : nil) })
+        return (name, Result { try makeTokenizer(gguf: vocabularyFile(parts[0]), preTokenizerName: parts.count > 1 ? parts[1] : nil) })
     })
 
     static func loadFixture(_ name: String) throws -> Fixture {
@@ -74,7 +77,7 @@ import Testing
 
     @Test(arguments: models + preTokenizerVariants)
     func idsMatchLlamaCpp(model: String) throws {
-        guard let tokenizer = try Self.loadTokenizer(model) else { return }
+        let tokenizer = try Self.loadTokenizer(model)
         let fixture = try Self.loadFixture(model)
         #expect(fixture.cases.count >= (model.contains("+") ? 100 : 300))
         var mismatches = 0
@@ -101,7 +104,7 @@ import Testing
     /// contains "▁" (U+2581), which decodes as a space.
     @Test(arguments: models)
     func decodeInvertsEncode(model: String) throws {
-        guard let tokenizer = try Self.loadTokenizer(model) else { return }
+        let tokenizer = try Self.loadTokenizer(model)
         let fixture = try Self.loadFixture(model)
         let isSentencePiece = tokenizer is SentencePieceTokenizer
         let droppedBytes = (tokenizer as? BPETokenizer)?.bytesWithoutToken ?? []
@@ -116,7 +119,7 @@ import Testing
 
     @Test(arguments: models)
     func streamingDecoderEmitsOnlyCompleteCharacters(model: String) throws {
-        guard let tokenizer = try Self.loadTokenizer(model) else { return }
+        let tokenizer = try Self.loadTokenizer(model)
         let text = "大语言模型🦙正在改变世界！👨‍👩‍👧‍👦 家族 emoji 和繁體中文、日本語のテキスト、한국어 🇨🇳 ✅ done"
         let ids = tokenizer.encode(text, addBOS: true, parseSpecial: false)
         var detokenizer = StreamingDetokenizer(tokenizer: tokenizer)
@@ -135,7 +138,7 @@ import Testing
     /// The encode timing behind `llmrun tokenize --timing` returns the ids of a plain encode and one
     /// sample per run (the times themselves belong in BENCHMARKS.md, not here).
     @Test func encodeTimingGivesTheEncodeIdsAndOneSamplePerRun() throws {
-        guard let tokenizer = try Self.loadTokenizer("qwen2.5-0.5b") else { return }
+        let tokenizer = try Self.loadTokenizer("qwen2.5-0.5b")
         let text = "Tokenizer speed, 分词速度: 12345 🚀"
         let times = try Benchmark.timeEncoding(text, tokenizer: tokenizer, addBOS: true, parseSpecial: false, runs: 4)
         #expect(times.ids == tokenizer.encode(text, addBOS: true, parseSpecial: false))
@@ -156,7 +159,7 @@ import Testing
 
     @Test(arguments: models)
     func emptyTextGivesOnlyBOS(model: String) throws {
-        guard let tokenizer = try Self.loadTokenizer(model) else { return }
+        let tokenizer = try Self.loadTokenizer(model)
         #expect(tokenizer.encode("", addBOS: false, parseSpecial: false) == [])
         let expected = tokenizer.addsBOS ? [try #require(tokenizer.bosID)] : []
         #expect(tokenizer.encode("", addBOS: true, parseSpecial: true) == expected)
@@ -165,7 +168,7 @@ import Testing
 
     @Test(arguments: models)
     func endOfGenerationTokens(model: String) throws {
-        guard let tokenizer = try Self.loadTokenizer(model) else { return }
+        let tokenizer = try Self.loadTokenizer(model)
         let eos = try #require(tokenizer.eosID)
         #expect(tokenizer.isEndOfGeneration(eos))
         let endOfTurn = model.hasPrefix("gemma") ? "<end_of_turn>" : model.hasPrefix("qwen") ? "<|im_end|>" : "<|im_end|>"
@@ -178,7 +181,7 @@ import Testing
 
     @Test(arguments: models)
     func arbitraryInputNeverCrashes(model: String) throws {
-        guard let tokenizer = try Self.loadTokenizer(model) else { return }
+        let tokenizer = try Self.loadTokenizer(model)
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<200 {
             let bytes = (0..<Int.random(in: 0...64, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
