@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Tensor
 @testable import Transformer
+import TestSupport
 
 // Speculative decoding by prompt lookup: the drafter, the verification path (one forward call whose rows
 // equal single-token decode steps bit for bit), rollback, and greedy output identical to plain decoding.
