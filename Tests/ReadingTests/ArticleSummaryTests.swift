@@ -150,9 +150,9 @@ enum SummaryChecks {
     ]
 
     /// At most this share of points copies a sentence (`copied` in `points`).
-    static let copyLimit = (copied: 1, points: 4)
+    static let copyLimit = (copied: 3, points: 10)
     /// The share of an article's key points its summary must cover.
-    static let minimumCoverage = 0.25
+    static let minimumCoverage = 0.15
 
     static let modelName = ProcessInfo.processInfo.environment["LLMRUN_SUMMARY_MODEL"]
         ?? (try? ModelCatalog.bundled().default) ?? "qwen2.5-1.5b"
