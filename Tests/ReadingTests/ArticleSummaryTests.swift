@@ -116,8 +116,8 @@ enum SummaryChecks {
     }
 }
 
-/// The five articles summarized end to end with the catalog's default model (generative map-reduce, greedy):
-/// about 13 minutes for the set on two quiet cores (BENCHMARKS.md, "Five articles").
+/// The five articles summarized end to end with the catalog's default model (greedy), in `make test-all`
+/// (BENCHMARKS.md, "Summaries against a plain llama.cpp pipeline", has their times).
 /// LLMRUN_SUMMARY_MODEL=qwen2.5-0.5b runs the same checks with another model, and
 /// LLMRUN_SUMMARY_ARTICLES=002_,003_ checks only some articles.
 @Suite(.serialized) struct ArticleSummaryTests {

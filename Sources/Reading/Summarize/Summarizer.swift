@@ -132,40 +132,43 @@ public final class Summarizer {
         let quotas = Self.share(length.pointCount(articleTokens: sizes.reduce(0, +)), among: sizes)
 
         for (index, chunk) in chunks.enumerated() {
-            let text = chunk.map { sentences[$0] }.joined(separator: language.isChinese ? "" : " ")
+            let partSentences = chunk.map { sentences[$0] }
+            let text = partSentences.joined(separator: language.isChinese ? "" : " ")
             let quota = quotas[index]
             let tokens = promptTokens(system: prompts.system, user: prompts.part(index + 1, of: chunks.count, text: text, points: quota))
             onEvent(.partStarted(index: index + 1, count: chunks.count, promptTokens: tokens.count, points: quota))
             // Points are passed on in the order the model wrote them: at once while none waits for rewording.
             var found: [SummaryPoint] = []
-            var waiting: [SummaryPoint] = []
-            var checks = Summary(language: language)  // counts the points dropped while the step runs
+            var waiting: [(point: SummaryPoint, copies: Bool)] = []
+            var dropped = 0
             var firstPoint = summary.firstPointSeconds
             let earlier = summary.points
-            let partSentences = chunk.map { sentences[$0] }
             func pass(_ point: SummaryPoint) {
                 found.append(localized(point, language))
                 if firstPoint == nil { firstPoint = Date().timeIntervalSince(start) }
                 onPoint(found[found.count - 1])
             }
             _ = try step(tokens, maxTokens: quota * tokensPerPoint + 16, into: &summary, onEvent: onEvent) { sentence in
-                guard let parsed = Self.parsePoint(sentence),
-                      let point = Self.cited(parsed, sentences: sentences, part: chunk, summary: &checks),
-                      !isDuplicate(point, of: earlier + found + waiting) else { return true }
-                if waiting.isEmpty && !Self.copies(point.text, of: partSentences) {
+                guard let parsed = Self.parsePoint(sentence) else { return true }
+                guard let point = Self.cited(parsed, sentences: sentences, part: chunk) else {
+                    dropped += 1
+                    return true
+                }
+                guard !isDuplicate(point, of: earlier + found + waiting.map(\.point)) else { return true }
+                let copies = Self.copies(point.text, of: partSentences)
+                if waiting.isEmpty && !copies {
                     pass(point)
                 } else {
-                    waiting.append(point)
+                    waiting.append((point, copies))
                 }
                 return found.count + waiting.count < quota
             }
-            summary.droppedPoints += checks.droppedPoints
-            summary.firstPointSeconds = firstPoint
+            summary.droppedPoints += dropped
             // A point that copies a sentence of the part is asked for again in other words; the new wording must
             // still rest on the part's sentences, else the copy stays.
-            for point in waiting {
+            for (point, copies) in waiting {
                 var final = point
-                if Self.copies(point.text, of: partSentences) {
+                if copies {
                     summary.copiedPoints += 1
                     if let reworded = try reword(point, prompts: prompts, sentences: sentences, part: chunk, summary: &summary, onEvent: onEvent) {
                         final = reworded
@@ -216,11 +219,10 @@ public final class Summarizer {
     private func reword(_ point: SummaryPoint, prompts: Prompts, sentences: [String], part: [Int], summary: inout Summary,
                         onEvent: (SummaryEvent) -> Void) throws -> SummaryPoint? {
         var result: SummaryPoint?
-        var scratch = Summary(language: summary.language)
         _ = try step(promptTokens(system: prompts.system, user: prompts.reword(point.text)), maxTokens: tokensPerPoint, into: &summary,
                      onEvent: onEvent) { sentence in
             if let text = Self.parsePoint(sentence), !Self.copies(text, of: part.map { sentences[$0] }),
-               let cited = Self.cited(text, sentences: sentences, part: part, summary: &scratch) {
+               let cited = Self.cited(text, sentences: sentences, part: part) {
                 result = cited
             }
             return false
@@ -365,11 +367,8 @@ public final class Summarizer {
     /// wording not yet covered, up to four, and then any sentence of the part needed for a number or a name the
     /// point states. Nil when the point is garbled (`repeatsItself`), when its numbers or names are in no sentence
     /// of the part (the model invented them), or when no sentence shares enough of its wording.
-    static func cited(_ text: String, sentences: [String], part: [Int], summary: inout Summary) -> SummaryPoint? {
-        if repeatsItself(text) {
-            summary.droppedPoints += 1
-            return nil
-        }
+    static func cited(_ text: String, sentences: [String], part: [Int]) -> SummaryPoint? {
+        if repeatsItself(text) { return nil }
         let claimTerms = Set(SearchTerms.terms(of: text))
         let partTerms = part.map { Set(SearchTerms.terms(of: sentences[$0])) }
         var covered = Set<String>()
@@ -396,7 +395,6 @@ public final class Summarizer {
         }
         let support = claimTerms.isEmpty ? 0 : Double(covered.count) / Double(claimTerms.count)
         guard support >= 0.3, CitationSupport.missingSpecifics(claim: text, sentences: chosen.map { sentences[part[$0]] }).isEmpty else {
-            summary.droppedPoints += 1
             return nil
         }
         return SummaryPoint(text: text, citations: chosen.map { part[$0] + 1 }.sorted())

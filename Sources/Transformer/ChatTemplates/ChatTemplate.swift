@@ -164,13 +164,6 @@ public struct ChatPrompt: Sendable, Equatable {
 
     mutating func control(_ token: String) { parts.append(.control(token)) }
 
-    /// The prompt followed by `text`: the start of the answer, written for the model (it continues from there).
-    public func appending(_ text: String) -> ChatPrompt {
-        var prompt = self
-        prompt.text(text)
-        return prompt
-    }
-
     mutating func text(_ text: String) {
         guard !text.isEmpty else { return }
         if case .text(let previous)? = parts.last {
