@@ -16,7 +16,7 @@ import Transformer
     func check(_ text: String) -> (point: SummaryPoint?, summary: Summary) {
         var summary = Summary(language: .simplifiedChinese)
         let point = Summarizer.cited(text, sentences: Self.sentences, part: Array(Self.sentences.indices))
-        if point == nil { summary.droppedPoints += 1 }  // the summarizer counts what `cited` refuses
+        if point == nil { summary.droppedSentences += 1 }  // the summarizer counts what `cited` refuses
         return (point, summary)
     }
 
@@ -28,7 +28,7 @@ import Transformer
         // Sentence 2 names OpenAI but says nothing else of the claim: it does not lend it the name.
         let (point, summary) = check(claim)
         #expect(point == nil)
-        #expect(summary.droppedPoints == 1)
+        #expect(summary.droppedSentences == 1)
     }
 
     @Test func aWrongYearDropsThePoint() {
@@ -39,13 +39,13 @@ import Transformer
     @Test func aSupportedPointKeepsItsCitation() {
         let (point, summary) = check("De Freitas 和 Shazeer 在 2021 年底离开谷歌,创办了 Character AI")
         #expect(point?.citations == [1])
-        #expect(summary.droppedPoints == 0)
+        #expect(summary.droppedSentences == 0)
     }
 
     @Test func aPointCitesTheSentenceThatHoldsIt() {
         let (point, summary) = check("OpenAI 从 Google 挖走了一百多人")
         #expect(point?.citations == [2])
-        #expect(summary.droppedPoints == 0)
+        #expect(summary.droppedSentences == 0)
     }
 
     @Test func specificsMayComeFromSeveralCitedSentences() {
@@ -56,7 +56,7 @@ import Transformer
     @Test func aPointNoSentenceSupportsIsDropped() {
         let (point, summary) = check("这是一个值得关注的趋势")
         #expect(point == nil)
-        #expect(summary.droppedPoints == 1)
+        #expect(summary.droppedSentences == 1)
     }
 
     @Test func specificsAreNumbersAndNames() {

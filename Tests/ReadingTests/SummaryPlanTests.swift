@@ -17,13 +17,36 @@ import Transformer
         }
     }
 
-    @Test func everyPartGetsPointsInProportion() {
-        #expect(Summarizer.share(8, among: [900, 1400, 1400, 500]) == [2, 3, 2, 1])
-        #expect(Summarizer.share(8, among: [900, 1400, 1400, 500]).reduce(0, +) == 8)
-        // More parts than points: every part still gets one (a long article is covered to its end).
-        #expect(Summarizer.share(3, among: [900, 1400, 1400, 1400, 1400]) == [1, 1, 1, 1, 1])
-        #expect(Summarizer.share(5, among: [300]) == [5])
-        #expect(Summarizer.share(5, among: []) == [])
+    @Test func regionsSplitTheArticleEvenly() {
+        #expect(KeySentences.regions(sizes: [10, 10, 10, 10], count: 2) == [0..<2, 2..<4])
+        #expect(KeySentences.regions(sizes: [30, 10, 10, 10], count: 2) == [0..<1, 1..<4])
+        // Fewer sentences than regions: one region each.
+        #expect(KeySentences.regions(sizes: [5, 5], count: 4) == [0..<1, 1..<2])
+        #expect(KeySentences.regions(sizes: [], count: 3).isEmpty)
+    }
+
+    @Test func eachRegionGivesTheSentencesThatSayTheMost() {
+        let sentences = [
+            "这是一个关于人工智能的时代，大家都在讨论新技术。",
+            "微软在2019年向OpenAI投资10亿美元，双方建立独家合作。",
+            "他认为这件事情非常重要，值得所有人关注一下。",
+            "https://example.com/report/2023/11/05/ai-models-2023.html",
+            "阿里云在2022年11月提出模型即服务，并发布开源社区ModelScope。",
+            "总之，未来的发展还有很多不确定性，大家拭目以待吧。",
+        ]
+        let groups = KeySentences().groups(of: sentences, sizes: sentences.map(\.count), regions: 2, perRegion: 1)
+        // The sentences with the names and numbers, one from each half; never the web address.
+        #expect(groups == [[1], [4]])
+        let pairs = KeySentences().groups(of: sentences, sizes: sentences.map(\.count), regions: 1, perRegion: 2)
+        #expect(pairs == [[1, 4]])
+        #expect(!KeySentences.isProse(sentences[3]))
+        #expect(KeySentences.isProse(sentences[0]))
+    }
+
+    @Test func condensedSentencesJoinIntoOnePoint() {
+        #expect(Summarizer.joined(["微软投资OpenAI", "阿里提出模型即服务"], language: .simplifiedChinese) == "微软投资OpenAI。阿里提出模型即服务")
+        #expect(Summarizer.joined(["微软投资OpenAI。", "阿里提出模型即服务。"], language: .simplifiedChinese) == "微软投资OpenAI。阿里提出模型即服务。")
+        #expect(Summarizer.joined(["Microsoft invested", "Alibaba spoke."], language: .english) == "Microsoft invested. Alibaba spoke.")
     }
 
     @Test func sentencesOfTheModelsSummaryBecomePoints() {

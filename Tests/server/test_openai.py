@@ -276,7 +276,7 @@ def test_summarize():
     assert events[0]["article"]["sentences"][0] == {"index": 1, "text": "The city council met on Monday to discuss the new park."}, events[0]
     assert events[-1]["object"] == "summary"
     assert all(len(e) == 1 and next(iter(e)) in ("step", "delta", "point") for e in events[1:-1]), events
-    assert any("delta" in e for e in events) and events[1]["step"] == {"stage": "map", "part": 1, "parts": 1}
+    assert any("delta" in e for e in events) and events[1]["step"]["stage"] == "point" and events[1]["step"]["part"] == 1
     assert [e["point"] for e in events if "point" in e] == events[-1]["points"]
     expect_error(post("/v1/summarize", {"text": "   "}), 400, "text")
     expect_error(post("/v1/summarize", {"text": ARTICLE, "length": "huge"}), 400, "length")

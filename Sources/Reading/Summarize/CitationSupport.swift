@@ -44,6 +44,8 @@ struct Specifics: Equatable {
     var names: [String] = []
 
     var isEmpty: Bool { numbers.isEmpty && names.isEmpty }
+    /// Numbers and names together, names in their comparable form.
+    var all: [String] { numbers + names.map(Self.comparable) }
 
     init(of text: String) {
         let characters = Array(text)

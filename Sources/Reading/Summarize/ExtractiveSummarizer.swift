@@ -60,14 +60,7 @@ public struct ExtractiveSummarizer: Sendable {
         let count = article.sentences.count
         let centrality = vocabulary.vectors.map(vocabulary.centrality)
 
-        var occurrences: [String: Int] = [:]
-        for terms in vocabulary.terms { for term in terms { occurrences[term, default: 0] += 1 } }
-        let keywords = vocabulary.terms.map { terms -> Double in
-            let distinct = Set(terms)
-            guard !distinct.isEmpty else { return 0 }
-            let total = distinct.reduce(0.0) { $0 + log(1 + Double(occurrences[$1] ?? 0)) * (vocabulary.idf[$1] ?? 0) }
-            return total / Double(distinct.count).squareRoot()
-        }
+        let keywords = vocabulary.keywordWeights
 
         let position = (0..<count).map { index -> Double in
             let lead = 1 - Double(index) / Double(max(count, 1))
@@ -103,6 +96,19 @@ struct ArticleVocabulary {
         var centroid: [String: Double] = [:]
         for vector in vectors { for (term, weight) in vector { centroid[term, default: 0] += weight } }
         self.centroid = centroid
+    }
+
+    /// How much of the article's recurring vocabulary each sentence carries: its distinct terms weighted by how
+    /// often they recur (log count) and how specific they are (IDF), over the square root of their number.
+    var keywordWeights: [Double] {
+        var occurrences: [String: Int] = [:]
+        for sentenceTerms in terms { for term in sentenceTerms { occurrences[term, default: 0] += 1 } }
+        return terms.map { sentenceTerms in
+            let distinct = Set(sentenceTerms)
+            guard !distinct.isEmpty else { return 0 }
+            let total = distinct.reduce(0.0) { $0 + log(1 + Double(occurrences[$1] ?? 0)) * (idf[$1] ?? 0) }
+            return total / Double(distinct.count).squareRoot()
+        }
     }
 
     static func vector(_ terms: [String], idf: [String: Double]) -> [String: Double] {

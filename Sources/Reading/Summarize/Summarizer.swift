@@ -41,7 +41,8 @@ public struct SummaryPoint: Sendable, Encodable, Equatable {
 public struct Summary: Sendable, Encodable {
     public var points: [SummaryPoint] = []
     public var language: TextLanguage
-    public var chunks = 0
+    /// Points the plan asked for: one per region of the article with sentences worth condensing.
+    public var plannedPoints = 0
     public var promptTokens = 0
     public var generatedTokens = 0
     /// Tokens the model proposed itself for (prompt lookup) and how many of them it accepted.
@@ -53,13 +54,14 @@ public struct Summary: Sendable, Encodable {
     /// Largest prompt of any step, against the context size: nothing is truncated silently.
     public var largestPromptTokens = 0
     public var contextSize = 0
-    /// Points removed because no sentence of their part holds their numbers and names, or they are garbled.
-    public var droppedPoints = 0
+    /// Sentences the model wrote and that were left out: no source sentence holds their numbers and names, or
+    /// they are garbled.
+    public var droppedSentences = 0
     /// Steps stopped by the loop detector.
     public var loopsStopped = 0
-    /// Points the model first wrote as a copy of a sentence, and how many of them it then put in other words.
-    public var copiedPoints = 0
-    public var rewordedPoints = 0
+    /// Sentences the model first wrote as a copy of a source sentence, and how many of them it then put in other words.
+    public var copiedSentences = 0
+    public var rewordedSentences = 0
 
     public init(language: TextLanguage) { self.language = language }
 
@@ -74,32 +76,28 @@ extension SummaryPoint {
 
 /// What the summarizer reports while it works.
 public enum SummaryEvent: Sendable {
-    /// Part `index` of `count` starts, with its prompt size and the points asked of it.
-    case partStarted(index: Int, count: Int, promptTokens: Int, points: Int)
+    /// Point `index` of `count` starts, with its prompt size and the sentences (1-based, `[S#]`) it condenses.
+    case pointStarted(index: Int, count: Int, promptTokens: Int, sentences: [Int])
     case stepFinished(stats: GenerationStats)
 }
 
 /// Summaries in the model's own words, each point citing the sentences it rests on.
 ///
-/// The article's sentences are packed, whole, into parts measured with the model's tokenizer (the first part
-/// smaller, so that a point is on screen early). The summary gets a number of points that follows the
-/// article's size, shared among the parts by their size, so that a long article's summary covers all of it.
-/// Each part is shown to the model as plain text, without sentence numbers: shown numbers, small models copy
-/// the numbered sentences instead of condensing them. The model writes the part's points; each point gets its
-/// citations afterwards, from the sentences of its part that hold its wording, its numbers and its names
-/// (`CitationSupport`), and a point whose numbers or names no sentence of the part holds is dropped as invented.
-/// There is no merge step: the parts' points, in the article's order and without near-repeats, are the
-/// summary, so every point is final as soon as it is written and is passed on at once.
+/// The summary gets a number of points that follows the article's size. The article is cut into that many
+/// regions of equal size, and each region gives its sentences that say the most (`KeySentences`): so a long
+/// article's summary covers all of it, and the points carry its names and numbers. The model condenses each
+/// region's sentences into one point in its own words; the point then cites those of the sentences that hold
+/// its wording, its numbers and its names (`CitationSupport`), and a point whose numbers or names none of them
+/// holds is dropped as invented. Each point is final as soon as it is written and is passed on at once.
 public final class Summarizer {
     let runtime: ModelRuntime
     let session: Session
     let template: ChatTemplate
-    /// Target size of the article text in one prompt: small enough that a small model still reads all of it.
-    let chunkTokens: Int
-    /// The first part's size: its points are the first thing the reader sees.
-    let firstChunkTokens: Int
-    /// Generation budget per point asked for (a point is one sentence of about 50 characters).
-    let tokensPerPoint = 70
+    /// Sentences condensed into one point: two give the summary twice the facts of one at little more
+    /// generation, and still read as one statement.
+    let sentencesPerPoint: Int
+    /// Generation budget per sentence condensed (a condensed sentence is about 50 characters).
+    let tokensPerSentence = 70
     /// Characters after which an unfinished sentence is no longer a point.
     static let longestSentence = 160
 
@@ -113,12 +111,11 @@ public final class Summarizer {
     /// several tokens per pass over its weights. Greedy output is the same with and without.
     public var speculation = Speculation.none
 
-    public init(runtime: ModelRuntime, session: Session, template: ChatTemplate, chunkTokens: Int = 700) {
+    public init(runtime: ModelRuntime, session: Session, template: ChatTemplate, sentencesPerPoint: Int = 2) {
         self.runtime = runtime
         self.session = session
         self.template = template
-        self.chunkTokens = min(chunkTokens, max(256, session.contextSize - 16 * tokensPerPoint - 300))
-        firstChunkTokens = min(self.chunkTokens, 700)
+        self.sentencesPerPoint = max(1, sentencesPerPoint)
     }
 
     public func summarize(sentences: [String], length: SummaryLength, language: TextLanguage,
@@ -127,78 +124,59 @@ public final class Summarizer {
         var summary = Summary(language: language)
         summary.contextSize = session.contextSize
         let prompts = Prompts(language: language)
-        let (chunks, sizes) = packChunks(sentences)
-        summary.chunks = chunks.count
-        let quotas = Self.share(length.pointCount(articleTokens: sizes.reduce(0, +)), among: sizes)
+        let sizes = sentences.map { runtime.tokenizer.encode($0, addBOS: false, parseSpecial: false).count }
+        let groups = KeySentences().groups(of: sentences, sizes: sizes, regions: length.pointCount(articleTokens: sizes.reduce(0, +)),
+                                           perRegion: sentencesPerPoint)
+        summary.plannedPoints = groups.count
 
-        for (index, chunk) in chunks.enumerated() {
-            let partSentences = chunk.map { sentences[$0] }
-            let text = partSentences.joined(separator: language.isChinese ? "" : " ")
-            let quota = quotas[index]
-            let tokens = promptTokens(system: prompts.system, user: prompts.part(index + 1, of: chunks.count, text: text, points: quota))
-            onEvent(.partStarted(index: index + 1, count: chunks.count, promptTokens: tokens.count, points: quota))
-            // Points are passed on in the order the model wrote them: at once while none waits for rewording.
-            var found: [SummaryPoint] = []
-            var waiting: [(point: SummaryPoint, copies: Bool)] = []
-            var dropped = 0
-            var firstPoint = summary.firstPointSeconds
-            let earlier = summary.points
-            func pass(_ point: SummaryPoint) {
-                found.append(localized(point, language))
-                if firstPoint == nil { firstPoint = Date().timeIntervalSince(start) }
-                onPoint(found[found.count - 1])
+        for (index, group) in groups.enumerated() {
+            let groupSentences = group.map { sentences[$0] }
+            let tokens = promptTokens(system: prompts.system, user: prompts.condense(groupSentences))
+            onEvent(.pointStarted(index: index + 1, count: groups.count, promptTokens: tokens.count, sentences: group.map { $0 + 1 }))
+            var written: [String] = []
+            _ = try step(tokens, maxTokens: group.count * tokensPerSentence + 16, into: &summary, onEvent: onEvent) { sentence in
+                if let text = Self.parsePoint(sentence) { written.append(text) }
+                return written.count < group.count
             }
-            _ = try step(tokens, maxTokens: quota * tokensPerPoint + 16, into: &summary, onEvent: onEvent) { sentence in
-                guard let parsed = Self.parsePoint(sentence) else { return true }
-                guard let point = Self.cited(parsed, sentences: sentences, part: chunk) else {
-                    dropped += 1
-                    return true
+            // Each sentence written stands on its own: one with a number or a name its sources lack is left out
+            // (invented), one that copies a source sentence is asked for again in other words (the copy stays
+            // when the new wording no longer rests on the sources).
+            var kept: [String] = []
+            for text in written {
+                guard Self.cited(text, sentences: sentences, part: group) != nil else {
+                    summary.droppedSentences += 1
+                    continue
                 }
-                guard !isDuplicate(point, of: earlier + found + waiting.map(\.point)) else { return true }
-                let copies = Self.copies(point.text, of: partSentences)
-                if waiting.isEmpty && !copies {
-                    pass(point)
-                } else {
-                    waiting.append((point, copies))
-                }
-                return found.count + waiting.count < quota
-            }
-            summary.droppedPoints += dropped
-            // A point that copies a sentence of the part is asked for again in other words; the new wording must
-            // still rest on the part's sentences, else the copy stays.
-            for (point, copies) in waiting {
-                var final = point
-                if copies {
-                    summary.copiedPoints += 1
-                    if let reworded = try reword(point, prompts: prompts, sentences: sentences, part: chunk, summary: &summary, onEvent: onEvent) {
-                        final = reworded
-                        summary.rewordedPoints += 1
+                if Self.copies(text, of: groupSentences) {
+                    summary.copiedSentences += 1
+                    if let reworded = try reword(text, prompts: prompts, sentences: sentences, part: group, summary: &summary, onEvent: onEvent) {
+                        kept.append(reworded)
+                        summary.rewordedSentences += 1
+                        continue
                     }
                 }
-                pass(final)
+                kept.append(text)
             }
-            summary.firstPointSeconds = firstPoint
-            summary.points += found
+            guard let point = Self.cited(Self.joined(kept, language: language), sentences: sentences, part: group),
+                  !isDuplicate(point, of: summary.points) else { continue }
+            let final = localized(point, language)
+            summary.points.append(final)
+            if summary.firstPointSeconds == nil { summary.firstPointSeconds = Date().timeIntervalSince(start) }
+            onPoint(final)
         }
         summary.seconds = Date().timeIntervalSince(start)
         return summary
     }
 
-    // MARK: - Steps
-
-    /// `total` points shared among parts of the given sizes, in proportion and at least one each: a part gets
-    /// the whole points its size earns, and the points left go to the parts furthest below their exact share.
-    static func share(_ total: Int, among sizes: [Int]) -> [Int] {
-        guard !sizes.isEmpty else { return [] }
-        let whole = max(1, sizes.reduce(0, +))
-        let exact = sizes.map { Double(total) * Double($0) / Double(whole) }
-        var quotas = exact.map { max(1, Int($0)) }
-        for index in exact.indices.sorted(by: { exact[$0] - Double(quotas[$0]) > exact[$1] - Double(quotas[$1]) })
-        where quotas.reduce(0, +) < total {
-            quotas[index] += 1
-        }
-        return quotas
+    /// Sentences as one text, each ended by a full stop (a sentence cut at "；" gets one).
+    static func joined(_ sentences: [String], language: TextLanguage) -> String {
+        let ends: Set<Character> = ["。", "！", "？", ".", "!", "?", "”", "\"", "」", ")", "）"]
+        return sentences.enumerated().map { index, sentence in
+            index == sentences.count - 1 || sentence.last.map(ends.contains) == true ? sentence : sentence + (language.isChinese ? "。" : ".")
+        }.joined(separator: language.isChinese ? "" : " ")
     }
+
+    // MARK: - Steps
 
     /// One generation step with its cost counted in the summary.
     private func step(_ tokens: [Int32], maxTokens: Int, into summary: inout Summary, onEvent: (SummaryEvent) -> Void,
@@ -214,16 +192,16 @@ public final class Summarizer {
         return stats
     }
 
-    /// The point in other words (one short sentence keeping its names and numbers), when the model manages one
-    /// that copies no sentence of the part and still rests on them.
-    private func reword(_ point: SummaryPoint, prompts: Prompts, sentences: [String], part: [Int], summary: inout Summary,
-                        onEvent: (SummaryEvent) -> Void) throws -> SummaryPoint? {
-        var result: SummaryPoint?
-        _ = try step(promptTokens(system: prompts.system, user: prompts.reword(point.text)), maxTokens: tokensPerPoint, into: &summary,
+    /// The sentence in other words (one short sentence keeping its names and numbers), when the model manages
+    /// one that copies no sentence of the group and still rests on them.
+    private func reword(_ text: String, prompts: Prompts, sentences: [String], part: [Int], summary: inout Summary,
+                        onEvent: (SummaryEvent) -> Void) throws -> String? {
+        var result: String?
+        _ = try step(promptTokens(system: prompts.system, user: prompts.reword(text)), maxTokens: tokensPerSentence, into: &summary,
                      onEvent: onEvent) { sentence in
-            if let text = Self.parsePoint(sentence), !Self.copies(text, of: part.map { sentences[$0] }),
-               let cited = Self.cited(text, sentences: sentences, part: part) {
-                result = cited
+            if let reworded = Self.parsePoint(sentence), !Self.copies(reworded, of: part.map { sentences[$0] }),
+               Self.cited(reworded, sentences: sentences, part: part) != nil {
+                result = reworded
             }
             return false
         }
@@ -302,39 +280,6 @@ public final class Summarizer {
     private func promptTokens(system: String, user: String) -> [Int32] {
         let prompt = template.prompt([ChatMessage(role: .system, content: system), ChatMessage(role: .user, content: user)])
         return runtime.tokenizer.encode(prompt, addBOS: true)
-    }
-
-    /// Whole sentences packed into parts (indices into `sentences`) and their sizes in tokens: the first part
-    /// about `firstChunkTokens`, the others about `chunkTokens`, the last two balanced so that the article does
-    /// not end in a scrap of a part. A longer sentence is a part of its own.
-    func packChunks(_ sentences: [String]) -> (chunks: [[Int]], sizes: [Int]) {
-        let costs = sentences.map { runtime.tokenizer.encode($0, addBOS: false, parseSpecial: false).count }
-        var chunks: [[Int]] = []
-        var sizes: [Int] = []
-        var current: [Int] = []
-        var size = 0
-        for (index, cost) in costs.enumerated() {
-            let limit = chunks.isEmpty ? firstChunkTokens : chunkTokens
-            if !current.isEmpty && size + cost > limit {
-                chunks.append(current)
-                sizes.append(size)
-                current = []
-                size = 0
-            }
-            current.append(index)
-            size += cost
-        }
-        if !current.isEmpty {
-            // A last part under a third of the usual size joins the one before when both fit one prompt.
-            if let previous = sizes.last, chunks.count > 1, size < chunkTokens / 3, previous + size <= chunkTokens + chunkTokens / 3 {
-                chunks[chunks.count - 1] += current
-                sizes[sizes.count - 1] += size
-            } else {
-                chunks.append(current)
-                sizes.append(size)
-            }
-        }
-        return (chunks, sizes)
     }
 
     // MARK: - Points and citations
@@ -437,15 +382,14 @@ struct Prompts {
             : "Say the following sentence again in other words, as one shorter sentence (at most 20 words) that keeps the names, organizations and numbers:\n\(point)"
     }
 
-    /// The part and the question of what it says. Asked to condense a passage, or to list its points, small
-    /// models copy its sentences out; asked which things it tells, each in a sentence with the names and numbers,
-    /// they write short new sentences.
-    func part(_ part: Int, of count: Int, text: String, points: Int) -> String {
+    /// The sentences to condense into one point, each into a shorter sentence of its own. Shown as a list and
+    /// told the sentences may tell different things, small models keep the facts apart; asked for one sentence
+    /// for all, they join unrelated facts with a cause of their own ("两位密友…是其主要开发者").
+    func condense(_ sentences: [String]) -> String {
+        let list = sentences.map { "- " + $0 }.joined(separator: "\n")
         if language.isChinese {
-            let source = count == 1 ? "原文" : "原文（一篇文章的第\(part)/\(count)部分）"
-            return "\(source)：\(text)\n\n这段原文讲了哪\(points)件具体的事？请各用一句话写清楚谁做了什么、关键数字和结果，不要照抄原句。"
+            return "下面几句话摘自同一篇文章，讲的可能是不同的事。请把每句话各缩写成一句更短的话，写清楚谁做了什么、关键数字和结果，用自己的话，不要照抄原句。\n" + list
         }
-        let source = count == 1 ? "Text" : "Text (part \(part) of \(count) of an article)"
-        return "\(source): \(text)\n\nWhich \(points) specific things does this text tell? Write each in one sentence of your own that says clearly who did what, the key numbers and the outcome; do not copy sentences."
+        return "The sentences below come from one article and may tell different things. Shorten each into one sentence of your own that says who did what, the key numbers and the outcome. Do not copy the sentences.\n" + list
     }
 }

@@ -4,7 +4,7 @@ import Reading
 import Transformer
 
 /// `POST /v1/summarize` `{"text": article, "length": "short|medium|long", "stream": false}`: the article
-/// pipeline of `llmrun summarize` (cleaning, sentence numbering, map-reduce with checked `[S#]` citations).
+/// pipeline of `llmrun summarize` (cleaning, sentence numbering, key sentences condensed into points with checked `[S#]` citations).
 ///
 /// Streamed, the events are, in order: `{"article": …}` (the numbered sentences and the cleaning report,
 /// before any generation), then while steps run `{"step": {"stage", "part", "parts"}}` and

@@ -22,7 +22,7 @@ struct InferenceRun<Event: Sendable>: Sendable {
 
 /// What a summary streams to its HTTP handler.
 enum SummaryStreamEvent: Sendable {
-    /// A step starts: part `part` of `parts` (map), or a merge of the parts' points (reduce).
+    /// A step starts: point `part` of `parts`.
     case step(SummaryStep)
     /// Raw text of the running step, as the model writes it.
     case text(String)
@@ -31,7 +31,7 @@ enum SummaryStreamEvent: Sendable {
     case failed(APIError)
 }
 
-/// Where a summary is: reading part `part` of `parts` ("map"), or merging their points ("reduce").
+/// Where a summary is: writing point `part` of `parts` (stage "point").
 struct SummaryStep: Encodable, Sendable {
     let stage: String
     let part: Int
@@ -131,7 +131,7 @@ final class LoadedModel: Sendable {
                     sentences: article.sentenceTexts, length: length, language: article.language,
                     onEvent: { event in
                         switch event {
-                        case .partStarted(let index, let count, _, _): continuation.yield(.step(SummaryStep(stage: "map", part: index, parts: count)))
+                        case .pointStarted(let index, let count, _, _): continuation.yield(.step(SummaryStep(stage: "point", part: index, parts: count)))
                         case .stepFinished(let stats): timings.add(stats)
                         }
                     },

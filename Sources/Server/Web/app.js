@@ -314,9 +314,7 @@ async function summarize(event) {
         renderArticle(e.article);
       } else if (e.step) {
         draft.textContent = "";
-        $("summary-step").textContent = e.step.stage === "map"
-          ? (e.step.parts > 1 ? `Reading part ${e.step.part} of ${e.step.parts}…` : "Reading the article…")
-          : "Merging the parts' points…";
+        $("summary-step").textContent = `Writing point ${e.step.part} of ${e.step.parts}…`;
       } else if (e.delta !== undefined) {
         draft.textContent += e.delta;
       } else if (e.point) {

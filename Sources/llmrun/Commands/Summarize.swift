@@ -57,12 +57,15 @@ struct Summarize: ParsableCommand {
         let summary = try summarizer.summarize(sentences: article.sentenceTexts, length: length, language: language,
             onEvent: { event in
                 switch event {
-                case .partStarted(let index, let count, let tokens, let points):
-                    // The time left, from the parts done so far (parts are of about the same size).
+                case .pointStarted(let index, let count, let tokens, let sentences):
+                    // The time left, from the points done so far (each condenses about as much text).
                     let elapsed = Date().timeIntervalSince(start)
                     let eta = index > 1 ? String(format: ", about %.0f s left", elapsed / Double(index - 1) * Double(count - index + 1)) : ""
-                    Terminal.status("reading part \(index)/\(count)\(eta)")
-                    if verbose { Terminal.printError("part \(index)/\(count): \(tokens)/\(session.contextSize) tokens of context, \(points) points asked") }
+                    Terminal.status("writing point \(index)/\(count)\(eta)")
+                    if verbose {
+                        Terminal.printError("point \(index)/\(count): \(tokens)/\(session.contextSize) tokens of context, condensing")
+                        for number in sentences { Terminal.printError("  [S\(number)] " + article.sentenceTexts[number - 1]) }
+                    }
                 case .stepFinished(let stats):
                     steps += 1
                     if verbose {
@@ -83,15 +86,15 @@ struct Summarize: ParsableCommand {
         if json {
             try printJSON(summary, article: article)
         }
-        Terminal.printError(String(format: "%d sentences, %d parts, %d prompt + %d generated tokens, %.1f s (first point %.1f s)%@%@", article.sentences.count,
-                                   summary.chunks, summary.promptTokens, summary.generatedTokens, summary.seconds, summary.firstPointSeconds ?? 0,
-                                   summary.droppedPoints > 0 ? ", \(summary.droppedPoints) unsupported points dropped" : "",
+        Terminal.printError(String(format: "%d sentences, %d points planned, %d prompt + %d generated tokens, %.1f s (first point %.1f s)%@%@", article.sentences.count,
+                                   summary.plannedPoints, summary.promptTokens, summary.generatedTokens, summary.seconds, summary.firstPointSeconds ?? 0,
+                                   summary.droppedSentences > 0 ? ", \(summary.droppedSentences) unsupported sentences left out" : "",
                                    summary.loopsStopped > 0 ? ", \(summary.loopsStopped) repetition loops stopped" : ""))
         if verbose {
-            Terminal.printError(String(format: "drafts: %d of %d drafted tokens accepted (%.0f %%); %d points copied a sentence, %d of them reworded",
+            Terminal.printError(String(format: "drafts: %d of %d drafted tokens accepted (%.0f %%); %d sentences written copied a source sentence, %d of them reworded",
                                        summary.acceptedDraftTokens, summary.draftedTokens,
                                        100 * Double(summary.acceptedDraftTokens) / Double(max(1, summary.draftedTokens)),
-                                       summary.copiedPoints, summary.rewordedPoints))
+                                       summary.copiedSentences, summary.rewordedSentences))
         }
     }
 
@@ -148,7 +151,7 @@ struct Summarize: ParsableCommand {
             let summary: String
             let points: [SummaryPoint]
             let language: String
-            let chunks: Int
+            let planned_points: Int
             let citations: [Citation]
             let prompt_tokens: Int
             let generated_tokens: Int
@@ -158,7 +161,7 @@ struct Summarize: ParsableCommand {
             let largest_prompt_tokens: Int
         }
         let cited = Set(summary.points.flatMap(\.citations)).sorted()
-        let output = Output(summary: summary.text, points: summary.points, language: summary.language.rawValue, chunks: summary.chunks,
+        let output = Output(summary: summary.text, points: summary.points, language: summary.language.rawValue, planned_points: summary.plannedPoints,
                             citations: cited.map { Citation(id: "S\($0)", sentence: article.sentenceTexts[$0 - 1], line: article.line(ofSentence: $0)) },
                             prompt_tokens: summary.promptTokens, generated_tokens: summary.generatedTokens, seconds: summary.seconds,
                             first_point_seconds: summary.firstPointSeconds, context_size: summary.contextSize, largest_prompt_tokens: summary.largestPromptTokens)
