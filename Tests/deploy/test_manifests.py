@@ -76,6 +76,7 @@ def test_probes_and_drain():
     and the drain ends before the kubelet's SIGKILL."""
     assert server["readinessProbe"]["httpGet"]["path"] == "/health"
     assert server["livenessProbe"]["httpGet"]["path"] == "/metrics"
+    assert "--drain-seconds" in server["args"], "the drain time must be set, to fit the grace period"
     drain = int(option(server["args"], "--drain-seconds"))
     pre_stop = server.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
     assert pre_stop + drain < pod["terminationGracePeriodSeconds"], (pre_stop, drain, pod["terminationGracePeriodSeconds"])
