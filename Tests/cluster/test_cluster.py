@@ -1,7 +1,7 @@
 """Two `llmrun serve` replicas behind nginx (Debian's), everything on 127.0.0.1, driven by the official
 openai client: 32 concurrent streamed chats all complete; a replica killed mid-stream fails its streams
 cleanly (an error, never a finish reason) while new requests go to the survivor; restarted, it takes
-requests again once its model is loaded.
+requests again once its model is loaded; a replica stopped with SIGTERM mid-stream drains and nothing fails.
 
 Usage: test_cluster.py LLMRUN_BINARY MODEL [REPORT.json]
 Prints one line per step and the figures (requests, failures, latency percentiles); exits 1 on a failure.
@@ -25,7 +25,7 @@ BINARY, MODEL = sys.argv[1], sys.argv[2]
 REPORT = sys.argv[3] if len(sys.argv) > 3 else None
 CONCURRENT = 32
 # Each replica: two slots sharing one thread (the machine has two cores for both), the rest queue.
-REPLICA_OPTIONS = ["--parallel", "2", "-t", "1", "-c", "1024", "--drain-seconds", "5"]
+REPLICA_OPTIONS = ["--parallel", "2", "-t", "1", "-c", "1024", "--drain-seconds", "120"]
 SHORT = dict(max_tokens=48, temperature=0.7)
 # Long enough to be mid-stream when the replica dies (the kill waits for every stream's first text).
 LONG = dict(max_tokens=400, temperature=0)
@@ -268,6 +268,7 @@ def main():
             "failed_cleanly": sum(1 for o in on_victim if o.error and o.finish_reason is None),
             "completed_on_survivor": sum(1 for o in on_survivor if o.finish_reason and not o.error),
             "requests_after_kill": len(later), "failures_after_kill": sum(1 for o in later if o.error or not o.finish_reason),
+            "client_errors": sorted({o.error.split(":")[0] for o in on_victim if o.error}),
         }
         assert len(on_victim) + len(on_survivor) == len(outcomes), [o.upstream for o in outcomes]
         assert on_victim, "no stream ran on the killed replica"
@@ -297,10 +298,32 @@ def main():
         report["rejoin"] = {"requests": len(outcomes), "failures": sum(1 for o in outcomes if o.error or not o.finish_reason)}
         assert all(o.finish_reason and not o.error for o in outcomes), [(o.error, o.upstream) for o in outcomes]
 
+    def rolling_stop():
+        """SIGTERM to a replica while streams run on both (a rolling update): nothing fails. Its streams
+        finish, the requests it refuses while draining (503) go to the other replica, and it exits 0."""
+        stopping, other = replicas[1], replicas[0]
+        started = []
+        with concurrent.futures.ThreadPoolExecutor(12) as pool:
+            futures = [pool.submit(stream_chat, client, COUNT, LONG, started.append) for _ in range(4)]
+            wait_until(lambda: f"127.0.0.1:{stopping.port}" in {o.served_by for o in list(started)}, 120, "a stream on the replica to stop")
+            stopping.process.send_signal(signal.SIGTERM)
+            wait_until(lambda: health(stopping.port) != 200, 30, "the drain begins")
+            during = [pool.submit(stream_chat, client, [{"role": "user", "content": f"Say {i}."}], SHORT) for i in range(8)]
+            outcomes = [f.result() for f in futures] + [f.result() for f in during]
+        status = stopping.process.wait(timeout=60)
+        drained = [o for o in outcomes[:4] if o.served_by == f"127.0.0.1:{stopping.port}"]
+        report["rolling_stop"] = {"requests": len(outcomes), "failures": sum(1 for o in outcomes if o.error or not o.finish_reason),
+                                  "finished_while_draining": len(drained), "exit_status": status}
+        assert all(o.finish_reason and not o.error for o in outcomes), [(o.error, o.upstream) for o in outcomes]
+        assert drained, "no stream was on the stopped replica"
+        assert all(o.served_by == f"127.0.0.1:{other.port}" for o in outcomes[4:]), [o.upstream for o in outcomes[4:]]
+        assert status == 0, stopping.log()
+
     try:
         step("32 concurrent streamed chats through nginx all complete", all_complete)
         step("a replica killed mid-stream fails its streams cleanly; the survivor takes new requests", kill_mid_stream)
         step("the restarted replica rejoins once ready", rejoin)
+        step("a replica stopped with SIGTERM mid-stream drains: nothing fails", rolling_stop)
     finally:
         balancer.stop()
         for replica in replicas:
@@ -310,9 +333,9 @@ def main():
         with open(REPORT, "w") as f:
             json.dump(report, f, indent=1)
     if failures:
-        print(f"\n{len(failures)} of 3 failed: {', '.join(failures)}\nlogs: {directory}")
+        print(f"\n{len(failures)} of 4 failed: {', '.join(failures)}\nlogs: {directory}")
         sys.exit(1)
-    print(f"\nall 3 cluster steps passed (logs: {directory})")
+    print(f"\nall 4 cluster steps passed (logs: {directory})")
 
 
 if __name__ == "__main__":
