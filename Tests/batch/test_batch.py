@@ -3,7 +3,7 @@
 Usage: test_batch.py LLMRUN_BINARY ARTICLES_DIR [MODEL]
 Without MODEL, the checks that need none (--extractive: resume, a torn last line, a changed article, bad
 arguments). With MODEL, also a model run killed (SIGKILL) half-way through the articles and rerun: nothing
-redone, nothing lost, no corrupt line. Prints one line per test; exits 1 if any failed.
+redone, nothing lost, no corrupt line; and the articles spread over two `llmrun serve` replicas (--server). Prints one line per test; exits 1 if any failed.
 """
 import json
 import os
@@ -141,6 +141,41 @@ def test_killed_half_way_resumes():
     assert all("summary" in r and "error" not in r for r in results), results
 
 
+def test_spread_over_servers():
+    """--jobs 2 --server A B: the articles go to both replicas' /v1/summarize; a rerun skips them all."""
+    if MODEL is None:
+        return
+    import socket
+    directory, articles, names = copy_articles()
+    out = os.path.join(directory, "results.jsonl")
+    servers = []
+    try:
+        for name in ("a", "b"):
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+            log = open(os.path.join(directory, f"{name}.log"), "w+")
+            process = subprocess.Popen([BINARY, "serve", "-m", MODEL, "--port", str(port), "-t", "1"], stdout=log, stderr=subprocess.STDOUT)
+            servers.append((f"http://127.0.0.1:{port}", process, log))
+        urls = [url for url, _, _ in servers]
+        # Started at once: a replica still loading answers 503, and the article goes to the other.
+        result = summarize(articles, "--out", out, "--length", "short", "--jobs", "2", "--server", *urls)
+        assert result.returncode == 0, result.stderr
+        _, results = read_lines(out)
+        assert sorted(os.path.basename(r["path"]) for r in results) == names, results
+        assert all("summary" in r and r["server"] in urls for r in results), results
+        assert {r["server"] for r in results} == set(urls), [r["server"] for r in results]
+        again = summarize(articles, "--out", out, "--jobs", "2", "--server", *urls)
+        assert f"0 summarized, {len(names)} already in" in again.stderr, again.stderr
+    finally:
+        for _, process, _ in servers:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=60)
+    for _, _, log in servers:
+        log.seek(0)
+        assert "POST /v1/summarize 200" in log.read()
+
+
 # MARK: - Runner
 
 if __name__ == "__main__":
@@ -150,7 +185,7 @@ if __name__ == "__main__":
         start = time.time()
         try:
             test()
-            print(f"ok    {name} ({time.time() - start:.1f} s)" + ("" if MODEL or "killed" not in name else " (skipped: no MODEL)"), flush=True)
+            print(f"ok    {name} ({time.time() - start:.1f} s)" + ("" if MODEL or not ("killed" in name or "servers" in name) else " (skipped: no MODEL)"), flush=True)
         except Exception:
             failed.append(name)
             print(f"FAIL  {name}\n{traceback.format_exc()}", flush=True)

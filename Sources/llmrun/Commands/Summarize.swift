@@ -40,7 +40,16 @@ struct Summarize: ParsableCommand {
     @Option(help: "Summarize every FILE and every file in each directory, appending one JSON line per article to this file; a rerun skips the articles already in it (same path and content).")
     var out: String?
 
+    @Option(name: .customLong("server"), parsing: .upToNextOption,
+            help: "With --out: send the articles to these llmrun serve replicas (http://HOST:PORT) instead of running the model here.")
+    var servers: [String] = []
+
+    @Option(help: "With --server: articles summarized at once, spread over the servers.")
+    var jobs = 1
+
     func validate() throws {
+        guard servers.isEmpty || out != nil else { throw ValidationError("--server needs --out FILE") }
+        guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 256") }
         guard out != nil || files.count == 1 else {
             throw ValidationError(files.isEmpty ? "Missing the article: a file, or - for stdin" : "Several articles need --out FILE (one JSON line each)")
         }
