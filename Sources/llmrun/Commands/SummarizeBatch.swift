@@ -104,7 +104,7 @@ extension Summarize {
     /// after a second; an article all of them refuse, each `attempts` times, fails (and is not recorded).
     private static func summarizeOnServers(_ pending: [PendingArticle], servers: [HTTPPost], jobs: Int, length: String, progress: BatchProgress) {
         let attempts = 3
-        DispatchQueue.concurrentPerform(iterations: min(jobs, max(1, pending.count))) { job in
+        DispatchQueue.concurrentPerform(iterations: min(jobs, max(1, pending.count))) { _ in
             while true {
                 let index = progress.takeIndex()
                 guard index < pending.count else { return }
@@ -122,7 +122,8 @@ extension Summarize {
                 var lastError = ""
                 var answered = false
                 for attempt in 0..<(attempts * servers.count) where !answered {
-                    let server = servers[(index + job + attempt) % servers.count]
+                    // Consecutive articles to consecutive servers; each retry to the next one.
+                    let server = servers[(index + attempt) % servers.count]
                     do {
                         let reply = try server.send("/v1/summarize", body: body)
                         if reply.status == 503 {
