@@ -6,7 +6,7 @@ LLMRUN = .build/release/llmrun
 TEST_MODELS = smollm2-135m gemma3-270m qwen2.5-0.5b qwen2.5-1.5b
 DEMO_MODEL ?= qwen2.5-1.5b
 
-.PHONY: demo serve test test-fast test-all test-slow examples test-server test-chat-pty test-browser deps build models compare kernel-bench clean fuzz fuzz-smoke fuzz-build fuzz-seeds
+.PHONY: demo serve test test-fast test-all test-slow examples test-server test-deploy test-cluster test-batch test-batch-resume test-chat-pty test-browser deps build models compare kernel-bench clean fuzz fuzz-smoke fuzz-build fuzz-seeds
 
 demo: build
 	$(LLMRUN) pull $(DEMO_MODEL)
@@ -31,6 +31,8 @@ test: build models .venv/.pexpect
 	$(SWIFT_TEST) --skip '$(SLOW_SUITES)'
 	.venv/bin/python Tests/Terminal/chat_pty_test.py $(LLMRUN)
 	$(MAKE) test-server
+	$(MAKE) test-deploy
+	$(MAKE) test-batch
 	$(MAKE) examples
 
 # No model, no network: the unit tests and the tiny random-weight models (under a minute of test time).
@@ -41,6 +43,8 @@ test-fast:
 test-all: build models
 	$(SWIFT_TEST) --filter '$(SLOW_SUITES)'
 	$(MAKE) test-browser
+	$(MAKE) test-cluster
+	$(MAKE) test-batch-resume
 	$(MAKE) fuzz-smoke
 
 # The example package that uses llmrun as a dependency (Examples/README.md).
@@ -56,6 +60,39 @@ test-server: build
 	@test -x $(SERVER_VENV)/bin/python || python3 -m venv $(SERVER_VENV)
 	@$(SERVER_VENV)/bin/python -c "import openai" 2>/dev/null || $(SERVER_VENV)/bin/pip install -q openai
 	$(SERVER_VENV)/bin/python Tests/server/test_openai.py $(LLMRUN) $(SERVER_TEST_MODEL)
+	$(SERVER_VENV)/bin/python Tests/server/test_lifecycle.py $(LLMRUN) $(SERVER_TEST_MODEL)
+
+# The container and Kubernetes files (Containerfile, deploy/): every manifest checked against Kubernetes'
+# schemas, which ship inside the kubernetes-validate package (offline), and against the server's options.
+DEPLOY_VENV ?= $(HOME)/.cache/llmrun/venv-deploy
+test-deploy: build
+	@test -x $(DEPLOY_VENV)/bin/python || python3 -m venv $(DEPLOY_VENV)
+	@$(DEPLOY_VENV)/bin/python -c "import kubernetes_validate" 2>/dev/null || $(DEPLOY_VENV)/bin/pip install -q kubernetes-validate
+	$(DEPLOY_VENV)/bin/python Tests/deploy/test_manifests.py . $(LLMRUN)
+
+# `llmrun summarize DIR --out FILE` (Tests/batch/test_batch.py): resume, torn last line, changed article with
+# --extractive; test-batch-resume also kills a model run on the five shared articles half-way and resumes it.
+ARTICLES ?= $(abspath ..)/shared/articles
+test-batch: build
+	python3 Tests/batch/test_batch.py $(LLMRUN) $(ARTICLES)
+
+BATCH_TEST_MODEL ?= smollm2-135m
+test-batch-resume: build
+	@$(LLMRUN) pull $(BATCH_TEST_MODEL) >/dev/null
+	python3 Tests/batch/test_batch.py $(LLMRUN) $(ARTICLES) $(BATCH_TEST_MODEL)
+
+# Two replicas behind Debian's nginx on 127.0.0.1, the openai client streaming through it, one replica
+# killed mid-stream and restarted (Tests/cluster/test_cluster.py; figures in BENCHMARKS.md).
+CLUSTER_TEST_MODEL ?= smollm2-135m
+test-cluster: build
+	@$(LLMRUN) pull $(CLUSTER_TEST_MODEL) >/dev/null
+	@if ! command -v nginx >/dev/null && ! test -x /usr/sbin/nginx; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y nginx >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y nginx; }; \
+	  else echo "missing system packages; run: sudo apt-get install -y nginx"; exit 1; fi; \
+	fi
+	@test -x $(SERVER_VENV)/bin/python || python3 -m venv $(SERVER_VENV)
+	@$(SERVER_VENV)/bin/python -c "import openai" 2>/dev/null || $(SERVER_VENV)/bin/pip install -q openai
+	$(SERVER_VENV)/bin/python Tests/cluster/test_cluster.py $(LLMRUN) $(CLUSTER_TEST_MODEL) .build/cluster-test.json
 
 # `llmrun chat` in a real pseudo-terminal (Ctrl-C mid-answer, commands, Ctrl-D).
 test-chat-pty: build models .venv/.pexpect

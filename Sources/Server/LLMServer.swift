@@ -16,11 +16,14 @@ public struct LLMServer: Sendable {
         self.logger = logger
     }
 
-    /// Serves until SIGINT or SIGTERM. Throws when the server cannot bind or the model cannot be loaded.
+    /// Serves until SIGINT or SIGTERM, then drains (`ServerLifecycle`) and returns. Throws when the server
+    /// cannot bind or the model cannot be loaded.
     public func run() async throws {
         let metrics = ServerMetrics()
         let host = ModelHost()
-        let routes = Routes(configuration: configuration, host: host, metrics: metrics, startTime: Int(Date().timeIntervalSince1970))
+        let lifecycle = ServerLifecycle()
+        let routes = Routes(configuration: configuration, host: host, metrics: metrics, lifecycle: lifecycle,
+                            startTime: Int(Date().timeIntervalSince1970))
         let (listening, listeningContinuation) = AsyncStream<Void>.makeStream()
         let (configuration, logger) = (configuration, logger)
         var app = Application(
@@ -32,8 +35,11 @@ public struct LLMServer: Sendable {
             },
             logger: logger
         )
-        app.addServices(ModelLoader(host: host, configuration: configuration, metrics: metrics, logger: logger, listening: listening))
-        try await app.runService()
+        app.addServices(ModelLoader(host: host, configuration: configuration, metrics: metrics, lifecycle: lifecycle, logger: logger,
+                                    listening: listening))
+        // Our own group rather than `app.runService()`: the drain must run before the application stops listening.
+        let drain = DrainService(lifecycle: lifecycle, drainTime: configuration.drainTime, logger: logger)
+        try await ServiceGroup(configuration: .init(services: [app, drain], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
     }
 }
 
@@ -43,6 +49,7 @@ struct ModelLoader: Service {
     let host: ModelHost
     let configuration: ServeConfiguration
     let metrics: ServerMetrics
+    let lifecycle: ServerLifecycle
     let logger: Logger
     let listening: AsyncStream<Void>
 
@@ -50,7 +57,21 @@ struct ModelLoader: Service {
         for await _ in listening.cancelOnGracefulShutdown() {}
         guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
         let start = ContinuousClock.now
-        try await host.load(configuration: configuration, metrics: metrics)
+        // The load runs on a thread that cannot be interrupted; a shutdown meanwhile stops waiting for it, so
+        // that a replica stopped while loading a large model exits at once.
+        let (outcome, finished) = AsyncStream<Result<Void, any Error>>.makeStream()
+        let (host, configuration, metrics, lifecycle) = (host, configuration, metrics, lifecycle)
+        Task {
+            do {
+                try await host.load(configuration: configuration, metrics: metrics, lifecycle: lifecycle)
+                finished.yield(.success(()))
+            } catch {
+                finished.yield(.failure(error))
+            }
+            finished.finish()
+        }
+        for await result in outcome.cancelOnGracefulShutdown() { try result.get() }
+        guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
         let seconds = (ContinuousClock.now - start) / .seconds(1)
         logger.info("model \(configuration.modelID) ready in \(String(format: "%.2f", seconds)) s, \(configuration.parallel) slot(s)")
         // A service that returns stops the others: stay until the server shuts down.

@@ -23,6 +23,8 @@ public struct ServeConfiguration: Sendable {
     public var maxBodyBytes = 4 << 20
     /// From arrival to the last token, queueing included; generation that reaches it stops with finish_reason "length".
     public var requestTimeout: Duration = .seconds(300)
+    /// After SIGTERM or SIGINT, how long requests in flight may run before they are stopped with an error.
+    public var drainTime: Duration = .seconds(20)
     /// When set, every endpoint but /health requires `Authorization: Bearer <apiKey>`.
     public var apiKey: String?
 

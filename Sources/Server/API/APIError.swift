@@ -51,6 +51,14 @@ public struct APIError: Error, Equatable, Sendable, CustomStringConvertible {
         APIError(status: 503, message: message, type: "server_error", code: "server_busy", retryAfter: 1)
     }
 
+    /// A request that arrives while the server drains: nothing was done, so another replica may take it.
+    static let shuttingDown = APIError(status: 503, message: "The server is shutting down; retry on another replica.",
+                                       type: "server_error", code: "server_shutting_down", retryAfter: 1)
+
+    /// What a stream cut short by the end of the drain time ends with (its status, 200, is already sent).
+    static let stoppedByShutdown = APIError(status: 503, message: "The server shut down before this answer was complete (its drain time ran out).",
+                                            type: "server_error", code: "server_shutting_down", retryAfter: 1)
+
     static let loading = APIError(status: 503, message: "The model is still loading; retry shortly.",
                                   type: "server_error", code: "model_loading", retryAfter: 1)
 

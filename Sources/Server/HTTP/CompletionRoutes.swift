@@ -31,7 +31,9 @@ extension Routes {
                                                           timings: Timings(stats)))
                 if settings.includeUsage { try await stream.send(ChatCompletionChunk(identity, usage: Usage(stats))) }
             case .failed(let error):
-                try await stream.send(Self.apiError(for: error, param: "messages").body)
+                try await stream.fail(Self.apiError(for: error, param: "messages"))
+            case .aborted(let error):
+                try await stream.fail(error)
             }
         })
     }
@@ -60,7 +62,9 @@ extension Routes {
                 try await stream.send(TextCompletion(identity, text: "", finishReason: openAIFinishReason(stats.finishReason), usage: nil))
                 if settings.includeUsage { try await stream.send(TextCompletion(identity, text: nil, finishReason: nil, usage: Usage(stats))) }
             case .failed(let error):
-                try await stream.send(Self.apiError(for: error, param: "prompt").body)
+                try await stream.fail(Self.apiError(for: error, param: "prompt"))
+            case .aborted(let error):
+                try await stream.fail(error)
             }
         }
     }
@@ -77,6 +81,7 @@ extension Routes {
                 text += piece
             case .finished(let stats): return (text, stats)
             case .failed(let error): throw Self.apiError(for: error, param: param)
+            case .aborted(let error): throw error
             }
         }
         // The stream ends without an outcome only when this task was cancelled (the client left).

@@ -66,6 +66,32 @@ struct OpenAIErrorMiddleware: RouterMiddleware {
     }
 }
 
+/// Counts each request until its response is written, so that a shutdown can wait for them, and once the
+/// server drains refuses new ones with 503 and `Retry-After`. `/health` and `/metrics` stay open: they
+/// are how balancers and autoscalers watch the drain.
+struct DrainMiddleware: RouterMiddleware {
+    typealias Context = ServerRequestContext
+    let lifecycle: ServerLifecycle
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if request.uri.path == "/health" || request.uri.path == "/metrics" { return try await next(request, context) }
+        guard lifecycle.admit() else { throw APIError.shuttingDown }
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            lifecycle.finish()
+            throw error
+        }
+        let (lifecycle, body) = (lifecycle, response.body)
+        response.body = ResponseBody(contentLength: body.contentLength) { writer in
+            defer { lifecycle.finish() }
+            try await body.write(writer)
+        }
+        return response
+    }
+}
+
 /// With `--api-key`, every endpoint but /health and the web page's files requires `Authorization: Bearer KEY`
 /// (the page asks for the key and sends it with its API calls).
 struct APIKeyMiddleware: RouterMiddleware {

@@ -8,6 +8,8 @@ struct Routes: Sendable {
     let configuration: ServeConfiguration
     let host: ModelHost
     let metrics: ServerMetrics
+    /// Serving or draining (SIGTERM).
+    let lifecycle: ServerLifecycle
     /// Unix time the server started, the `created` of the model in /v1/models.
     let startTime: Int
 
@@ -30,6 +32,7 @@ struct Routes: Sendable {
         // Middleware applies to the routes added after it, and to unknown paths.
         router.add(middleware: AccessLogMiddleware(logger: logger, metrics: metrics))
         router.add(middleware: OpenAIErrorMiddleware(logger: logger, methods: methods))
+        router.add(middleware: DrainMiddleware(lifecycle: lifecycle))
         if let apiKey = configuration.apiKey { router.add(middleware: APIKeyMiddleware(apiKey: apiKey)) }
         for endpoint in endpoints { router.on(RouterPath(endpoint.path), method: endpoint.method, use: endpoint.handler) }
         return router

@@ -2,9 +2,12 @@ import Foundation
 import Hummingbird
 
 /// A streamed response as OpenAI sends it: one `data: <json>` event per chunk, then `data: [DONE]`.
-/// Each event is whole JSON of whole UTF-8 characters (the generator never splits one).
+/// Each event is whole JSON of whole UTF-8 characters (the generator never splits one). A stream that
+/// fails ends with the error event and no `[DONE]`: a client (or a proxy's log) that sees no `[DONE]`
+/// knows the answer is not whole.
 struct EventStreamWriter {
     fileprivate var writer: any ResponseBodyWriter
+    private var failed = false
 
     /// While the slot works without output (a long prompt, a summary step), a comment line goes out this
     /// often: a client that left makes the write fail, which cancels the work. Clients ignore comments.
@@ -15,6 +18,12 @@ struct EventStreamWriter {
         buffer.writeBytes(try JSONCoding.encoder.encode(value))
         buffer.writeString("\n\n")
         try await writer.write(buffer)
+    }
+
+    /// Sends `error` as the stream's last event.
+    mutating func fail(_ error: APIError) async throws {
+        try await send(error.body)
+        failed = true
     }
 
     /// Streams `run`: `start` writes what precedes its events, `send` writes each event. When the client
@@ -51,7 +60,7 @@ struct EventStreamWriter {
                 }
                 group.cancelAll()
             }
-            try await stream.writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
+            if !stream.failed { try await stream.writer.write(ByteBuffer(string: "data: [DONE]\n\n")) }
             try await stream.writer.finish(nil)
         })
     }

@@ -113,7 +113,7 @@ extension Routes {
             case .finished(let summary, let timings):
                 tokens.set(prompt: summary.promptTokens, generated: summary.generatedTokens)
                 try await stream.send(SummaryResponse(summary, timings: timings, article: info, model: model.id))
-            case .failed(let error): try await stream.send(error.body)
+            case .failed(let error): try await stream.fail(error)
             }
         })
     }

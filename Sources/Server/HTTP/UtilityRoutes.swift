@@ -4,7 +4,9 @@ import Transformer
 
 /// `/health`, `/v1/models`, `/metrics`, `/tokenize` and `/detokenize` (the last two as llama.cpp's server has them).
 extension Routes {
+    /// 200 `{"status": "ok"}` only while the model is loaded and the server is not draining: a readiness probe.
     func health(_ request: Request, context: ServerRequestContext) async throws -> Response {
+        if lifecycle.isDraining { return try jsonResponse(["status": "draining"], status: .serviceUnavailable) }
         do throws(APIError) {
             _ = try host.model()
         } catch {

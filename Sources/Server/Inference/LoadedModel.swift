@@ -8,6 +8,8 @@ enum GenerationEvent: Sendable {
     case text(String)
     case finished(GenerationStats)
     case failed(GenerationError)
+    /// Stopped before its end by the server (its drain time ran out at shutdown).
+    case aborted(APIError)
 }
 
 /// Work under way on a slot: its events, and a way to stop it. A consumer that stops reading early (the
@@ -49,9 +51,12 @@ final class LoadedModel: Sendable {
     /// What turns request bodies into prompts and settings for this model.
     let requests: RequestPreparer
     private let metrics: ServerMetrics
+    private let lifecycle: ServerLifecycle
 
-    init(id: String, runtime: ModelRuntime, template: ChatTemplate, contextSize: Int, pool: SlotPool, metrics: ServerMetrics) {
+    init(id: String, runtime: ModelRuntime, template: ChatTemplate, contextSize: Int, pool: SlotPool, metrics: ServerMetrics,
+         lifecycle: ServerLifecycle) {
         self.id = id
+        self.lifecycle = lifecycle
         self.runtime = runtime
         self.template = template
         self.contextSize = contextSize
@@ -61,7 +66,7 @@ final class LoadedModel: Sendable {
     }
 
     /// Loads the model and makes `parallel` sessions. Blocking: call it off the event loops.
-    static func load(configuration: ServeConfiguration, metrics: ServerMetrics) throws -> LoadedModel {
+    static func load(configuration: ServeConfiguration, metrics: ServerMetrics, lifecycle: ServerLifecycle) throws -> LoadedModel {
         let runtime = try ModelRuntime(path: configuration.modelPath)
         let template = try ChatTemplate.resolve(for: runtime.gguf, override: configuration.template)
         // The threads are shared among the slots: more busy threads than cores only slows every slot down.
@@ -71,7 +76,8 @@ final class LoadedModel: Sendable {
         }
         let contextSize = slots[0].session.contextSize
         return LoadedModel(id: configuration.modelID, runtime: runtime, template: template, contextSize: contextSize,
-                           pool: SlotPool(slots: slots, maxQueued: configuration.maxQueued, metrics: metrics), metrics: metrics)
+                           pool: SlotPool(slots: slots, maxQueued: configuration.maxQueued, metrics: metrics), metrics: metrics,
+                           lifecycle: lifecycle)
     }
 
     /// Waits for a slot (throws a 503 when the queue is full or the deadline passes), then generates on
@@ -79,14 +85,14 @@ final class LoadedModel: Sendable {
     /// `arrival` is when the request came in, for the time-to-first-token metric.
     func generate(prompt: [Int32], options: GenerationOptions, arrival: ContinuousClock.Instant,
                   deadline: ContinuousClock.Instant) async throws -> InferenceRun<GenerationEvent> {
-        let slot = try await pool.acquire(prompt: prompt, deadline: deadline)
+        let slot = try await acquireSlot(prompt: prompt, deadline: deadline)
         let (stream, continuation) = AsyncStream<GenerationEvent>.makeStream()
         let cancellation = CancellationFlag()
         continuation.onTermination = { _ in cancellation.cancel() }
         let tokenizer = runtime.tokenizer
-        let (pool, metrics) = (pool, metrics)
+        let (pool, metrics, lifecycle) = (pool, metrics, lifecycle)
         slot.run { session in
-            let keepGoing = { !cancellation.isCancelled && ContinuousClock.now < deadline }
+            let keepGoing = { !cancellation.isCancelled && ContinuousClock.now < deadline && !lifecycle.isAborting }
             let generator = TextGenerator(session: session, tokenizer: tokenizer)
             let outcome: GenerationEvent
             var sentText = false
@@ -100,7 +106,8 @@ final class LoadedModel: Sendable {
                                                             return keepGoing()
                                                         })
                 metrics.record(stats)
-                outcome = .finished(stats)
+                // Cut by the shutdown, the text is not the answer: the client hears an error, not a finish reason.
+                outcome = stats.finishReason == .cancelled && lifecycle.isAborting ? .aborted(.stoppedByShutdown) : .finished(stats)
             } catch {
                 outcome = .failed(error)
             }
@@ -115,14 +122,14 @@ final class LoadedModel: Sendable {
     /// Summarizes `article` on a slot (the article pipeline of `llmrun summarize`), streaming its points,
     /// until the summary is done, the deadline or `cancel()`.
     func summarize(_ article: Article, length: SummaryLength, deadline: ContinuousClock.Instant) async throws -> InferenceRun<SummaryStreamEvent> {
-        let slot = try await pool.acquire(prompt: [], deadline: deadline)
+        let slot = try await acquireSlot(prompt: [], deadline: deadline)
         let (stream, continuation) = AsyncStream<SummaryStreamEvent>.makeStream()
         let cancellation = CancellationFlag()
         continuation.onTermination = { _ in cancellation.cancel() }
-        let (runtime, template, pool) = (runtime, template, pool)
+        let (runtime, template, pool, lifecycle) = (runtime, template, pool, lifecycle)
         slot.run { session in
             let summarizer = Summarizer(runtime: runtime, session: session, template: template)
-            summarizer.isCancelled = { cancellation.isCancelled || ContinuousClock.now >= deadline }
+            summarizer.isCancelled = { cancellation.isCancelled || ContinuousClock.now >= deadline || lifecycle.isAborting }
             summarizer.onText = { continuation.yield(.text($0)) }
             var timings = Timings()
             let outcome: SummaryStreamEvent
@@ -137,6 +144,8 @@ final class LoadedModel: Sendable {
                     },
                     onPoint: { continuation.yield(.point($0)) })
                 outcome = .finished(summary, timings)
+            } catch is CancellationError where lifecycle.isAborting {
+                outcome = .failed(.stoppedByShutdown)
             } catch is CancellationError {
                 // Nobody hears this when the client left; otherwise the deadline passed.
                 outcome = .failed(APIError(status: 504, message: "The summary did not finish within the server's request timeout.",
@@ -149,5 +158,15 @@ final class LoadedModel: Sendable {
             continuation.finish()
         }
         return InferenceRun(events: stream, cancellation: cancellation)
+    }
+
+    /// A slot, unless the drain time ran out while the request waited for one (then a 503 to retry elsewhere).
+    private func acquireSlot(prompt: [Int32], deadline: ContinuousClock.Instant) async throws -> InferenceSlot {
+        let slot = try await pool.acquire(prompt: prompt, deadline: deadline)
+        guard !lifecycle.isAborting else {
+            pool.release(slot)
+            throw APIError.shuttingDown
+        }
+        return slot
     }
 }

@@ -26,9 +26,11 @@ final class ModelHost: Sendable {
     var isReady: Bool { state.withLock { if case .ready = $0 { true } else { false } } }
 
     /// Loads on a thread of its own, so that the server answers /health (503) meanwhile.
-    func load(configuration: ServeConfiguration, metrics: ServerMetrics) async throws {
+    func load(configuration: ServeConfiguration, metrics: ServerMetrics, lifecycle: ServerLifecycle) async throws {
         do {
-            let model = try await WorkerThread.run(name: "llmrun-load") { try LoadedModel.load(configuration: configuration, metrics: metrics) }
+            let model = try await WorkerThread.run(name: "llmrun-load") {
+                try LoadedModel.load(configuration: configuration, metrics: metrics, lifecycle: lifecycle)
+            }
             state.withLock { $0 = .ready(model) }
         } catch {
             state.withLock { $0 = .failed(String(describing: error)) }

@@ -26,6 +26,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds from a request's arrival to its last token, queueing included.")
     var timeout = 300
 
+    @Option(name: .customLong("drain-seconds"), help: "On SIGTERM or SIGINT, seconds that requests in flight may take to finish (new ones get 503) before they are stopped with an error.")
+    var drainSeconds = 20
+
     @Option(name: .customLong("max-body"), help: "Largest request body, in bytes.")
     var maxBody = 4 << 20
 
@@ -39,6 +42,7 @@ struct Serve: AsyncParsableCommand {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
         guard (1...64).contains(parallel) else { throw ValidationError("--parallel must be between 1 and 64") }
         guard queue >= 0, timeout > 0, maxBody > 0 else { throw ValidationError("--queue must be 0 or more; --timeout and --max-body positive") }
+        guard (0...86_400).contains(drainSeconds) else { throw ValidationError("--drain-seconds must be between 0 and 86400") }
         // Before the server starts listening; the model's own template is checked when it loads.
         if let template, ChatTemplate.named(template) == nil { throw ChatTemplateError.unknownName(template) }
     }
@@ -52,6 +56,7 @@ struct Serve: AsyncParsableCommand {
         settings.parallel = parallel
         settings.maxQueued = queue
         settings.requestTimeout = .seconds(timeout)
+        settings.drainTime = .seconds(drainSeconds)
         settings.maxBodyBytes = maxBody
         settings.contextSize = runtime.contextSize
         settings.apiKey = apiKey ?? ProcessInfo.processInfo.environment["LLMRUN_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }

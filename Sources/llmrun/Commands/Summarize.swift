@@ -7,8 +7,8 @@ struct Summarize: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Summarize an article faithfully, with [S#] citations to its sentences, in its own language and script.")
 
-    @Argument(help: "The article (a text file, or - for stdin).")
-    var file: String
+    @Argument(help: "The article (a text file, or - for stdin); with --out, any number of files and directories.")
+    var files: [String] = []
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var runtime: RuntimeOptions
@@ -37,7 +37,32 @@ struct Summarize: ParsableCommand {
     @Flag(help: "Report on stderr what the cleaner removed from the article, by class.")
     var showCleaning = false
 
+    @Option(help: "Summarize every FILE and every file in each directory, appending one JSON line per article to this file; a rerun skips the articles already in it (same path and content).")
+    var out: String?
+
+    @Option(name: .customLong("server"), parsing: .upToNextOption,
+            help: "With --out: send the articles to these llmrun serve replicas (http://HOST:PORT) instead of running the model here.")
+    var servers: [String] = []
+
+    @Option(help: "With --server: articles summarized at once, spread over the servers.")
+    var jobs = 1
+
+    func validate() throws {
+        guard servers.isEmpty || out != nil else { throw ValidationError("--server needs --out FILE") }
+        guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 256") }
+        guard out != nil || files.count == 1 else {
+            throw ValidationError(files.isEmpty ? "Missing the article: a file, or - for stdin" : "Several articles need --out FILE (one JSON line each)")
+        }
+        guard out == nil || !files.contains("-") else { throw ValidationError("--out reads files and directories, not stdin (-)") }
+        guard out == nil || !files.isEmpty else { throw ValidationError("--out needs files or directories to summarize") }
+    }
+
     func run() throws {
+        if let out {
+            try runBatch(out: out)
+            return
+        }
+        let file = files[0]
         let article = try Article.load(path: file)
         if showCleaning { Terminal.printError(Self.describe(article.cleaned.report)) }
         if extractive {
@@ -98,13 +123,18 @@ struct Summarize: ParsableCommand {
         }
     }
 
-    private func summarizeExtractively(_ article: Article) throws {
+    func extractiveSummary(_ article: Article) -> Summary {
         var summary = ExtractiveSummarizer().summarize(article, length: length)
         if lang == .traditional || lang == .simplified {
             let script: TextLanguage = lang == .traditional ? .traditionalChinese : .simplifiedChinese
             summary.points = summary.points.map { SummaryPoint(text: script.enforceScript($0.text), citations: $0.citations) }
             summary.language = script
         }
+        return summary
+    }
+
+    private func summarizeExtractively(_ article: Article) throws {
+        let summary = extractiveSummary(article)
         if json {
             try printJSON(summary, article: article)
         } else {
