@@ -243,7 +243,7 @@ def llmrun_summarize(binary, article, model, extra):
         output = json.loads(run.stdout)
         result["points"] = [p["text"].strip() for p in output.get("points", []) if p.get("text", "").strip()]
         result["summary"] = output.get("summary", "")
-        for key in ("chunks", "prompt_tokens", "generated_tokens", "language"):
+        for key in ("planned_points", "prompt_tokens", "generated_tokens", "language"):
             result[key] = output.get(key)
         result["inner_seconds"] = output.get("seconds")
         result.pop("raw")
@@ -364,8 +364,11 @@ def main():
                 entry["llmrun"] = llmrun_summarize(args.llmrun, path, llmrun_model, extra)
                 entry["llmrun"]["score"] = score(scorer, entry["llmrun"]["points"], path, text)
                 log(f"  llmrun: {entry['llmrun']['seconds']:.1f} s, {len(entry['llmrun']['points'])} points")
+                # The baseline without a model: what generation adds over picking sentences.
+                entry["extractive"] = llmrun_summarize(args.llmrun, path, llmrun_model, ["--extractive"])
+                entry["extractive"]["score"] = score(scorer, entry["extractive"]["points"], path, text)
             if out:
-                for side in ("plain", "llmrun"):
+                for side in ("plain", "llmrun", "extractive"):
                     if side in entry:
                         (out / side).mkdir(parents=True, exist_ok=True)
                         (out / side / f"{stem}.txt").write_text("\n".join(entry[side]["points"]) + "\n", encoding="utf-8")
@@ -389,7 +392,7 @@ def print_table(report):
     print(f"model {report['model']} ({report['gguf']}), {report['date']}, {report['cpus']} CPUs")
     if "server_load_seconds" in report:
         print(f"llama-server load (not counted): {report['server_load_seconds']:.1f} s")
-    print(f"{'article':<26} {'chunks':>6} {'plain s':>8} {'llmrun s':>9} {'(inner)':>8} {'ratio':>6}  plain score | llmrun score")
+    print(f"{'article':<26} {'chunks':>6} {'plain s':>8} {'llmrun s':>9} {'(inner)':>8} {'ratio':>6}  plain score | llmrun score | extractive score")
     total_plain = total_llmrun = 0.0
     for entry in report["articles"]:
         plain, llmrun = entry.get("plain"), entry.get("llmrun")
@@ -401,7 +404,8 @@ def print_table(report):
         print(f"{Path(entry['article']).stem[:26]:<26} {plain.get('chunks', '-') if plain else '-':>6} "
               f"{f'{p:.1f}' if p is not None else ('failed' if plain else '-'):>8} {f'{l:.1f}' if l is not None else ('failed' if llmrun else '-'):>9} "
               f"{f'{inner:.1f}' if inner is not None else '-':>8} {f'{l / p:.2f}' if p and l else '-':>6}  "
-              f"{format_score(plain.get('score')) if plain else '-'} | {format_score(llmrun.get('score')) if llmrun else '-'}")
+              f"{format_score(plain.get('score')) if plain else '-'} | {format_score(llmrun.get('score')) if llmrun else '-'} | "
+              f"{format_score(entry['extractive'].get('score')) if 'extractive' in entry else '-'}")
     ratio = f"{total_llmrun / total_plain:.2f}" if total_plain and total_llmrun else "-"
     print(f"{'total':<26} {'':>6} {total_plain:>8.1f} {f'{total_llmrun:.1f}' if total_llmrun else '-':>9} {'':>8} {ratio:>6}")
 
