@@ -111,8 +111,7 @@ struct AskQuestionSet: Decodable {
             let retriever = PassageRetriever(articles: try AskQuestionSet.articles(question.articles))
             let session = try runtime.makeSession(threads: physicalCoreCount)
             let answerer = QuestionAnswerer(retriever: retriever, runtime: runtime, session: session, template: template)
-            let passages = retriever.candidates(for: question.question)
-            let answer = passages.isEmpty ? QuestionAnswerer.notAnswered(question.question) : try answerer.answer(question.question, passages: passages)
+            let answer = try answerer.ask(question.question)
             let cited = answer.citations.map { retriever.sentences[$0 - 1].text }
             let outcome: Outcome
             if question.kind == .unanswerable {
@@ -126,6 +125,7 @@ struct AskQuestionSet: Decodable {
             print(String(format: "%@ %@ %@ %.1fs #%d %@ → %@ %@", outcome.right ? "RIGHT" : "WRONG", outcome.citesEvidence ? "E" : "-",
                          question.kind.rawValue, answer.seconds, question.id, question.question,
                          answer.text.replacingOccurrences(of: "\n", with: " "), answer.citations.map { "S\($0)" }.joined(separator: ",")))
+            if !outcome.right { print("    model wrote: \(answer.rawText.replacingOccurrences(of: "\n", with: " ")); shown \(answer.shownSentences)") }
         }
         var lines: [String] = []
         for kind in AskQuestionSet.Question.Kind.allCases {

@@ -64,6 +64,9 @@ struct AnswerCleaner {
         text = answerLabel.replace(in: text, with: "")
         text = leadIn.replace(in: text, with: "")
         text = emptyBrackets.replace(in: text, with: "")
+        // The markers are already gone: brackets left are the excerpt format echoed ("[Jasper.AI] 成立…").
+        text = wrappingBrackets.replace(in: text, with: "$1")
+        text = strayBrackets.replace(in: text, with: "")
         text = spaceBeforePunctuation.replace(in: text, with: "$1")
         text = doubledPunctuation.replace(in: text, with: "$1")
         return text
@@ -75,6 +78,8 @@ struct AnswerCleaner {
     static let leadIn = Pattern(#"[，,；;]?\s*(（|\()?(依据|依據|根据|根據|参考|參考|引用)(的|了)?(句子|片段)?(编号|編號|序号|序號)(是|为|為|如下)?\s*[：:]?\s*(）|\))?"#)
     static let citationOnly = Pattern(#"^(\(|（)?\s*(the\s+)?(sentence\s+numbers?|sources?|evidence|references?|citations?|cited\s+sentences?)(\s+(used|relied\s+on|are|is))*\s*[:：]?\s*[.。]?\s*(\)|）)?\s*[.。]?$"#)
     static let emptyBrackets = Pattern(#"\s*(\(\s*[,，、]?\s*\)|（\s*[,，、]?\s*）|\[\s*\]|［\s*］)"#)
+    static let wrappingBrackets = Pattern(#"[\[［]([^\[\]［］]*)[\]］]"#)
+    static let strayBrackets = Pattern(#"[\[\]［］]"#)
     static let spaceBeforePunctuation = Pattern(#"\s+([。，、；：！？.,;:!?])"#)
     static let doubledPunctuation = Pattern(#"[，,、；;]*([。.！？!?])[。.]+"#)
 }

@@ -15,6 +15,10 @@ public struct Answer: Sendable {
     public var shownSentences: [Int] = []
     /// When not answered: the shown sentence closest to the question, so that the reader can check the refusal.
     public var closest: Int?
+    /// The question in the articles' language, when the model translated it for retrieval.
+    public var translatedQuestion: String?
+    /// The model's text before cleaning (for diagnosis).
+    public var rawText = ""
     public var language: TextLanguage
     public var promptTokens = 0
     public var generatedTokens = 0
@@ -51,6 +55,38 @@ public final class QuestionAnswerer {
         language.enforceScript(language.isChinese ? "文章没有回答这个问题。" : "The articles do not answer this question.")
     }
 
+    /// Retrieves and answers. A question in another language than the articles (English about Chinese
+    /// articles, or the reverse) shares no words with them: the model first translates it, and both are
+    /// searched. A question with nothing to search for is refused without running the model.
+    public func ask(_ question: String, onText: (String) -> Bool = { _ in true }) throws -> Answer {
+        let start = Date()
+        guard !SearchTerms.queryTerms(of: question).isEmpty else { return Self.notAnswered(question) }
+        var query = question
+        let translated = try translation(of: question)
+        if let translated { query += "\n" + translated }
+        let passages = retriever.candidates(for: query)
+        guard !passages.isEmpty else { return Self.notAnswered(question) }
+        var answer = try self.answer(question, passages: passages, onText: onText)
+        answer.translatedQuestion = translated
+        answer.seconds = Date().timeIntervalSince(start)
+        return answer
+    }
+
+    /// The question translated into the articles' language by the model, or nil when it is already in it.
+    func translation(of question: String) throws -> String? {
+        let questionInChinese = TextLanguage.detect(question).isChinese
+        guard retriever.articles.contains(where: { $0.language.isChinese != questionInChinese }) else { return nil }
+        let request = questionInChinese
+            ? "Translate this question into English. Write only the translation.\n\n\(question)"
+            : "把下面的问题翻译成中文，只写译文。\n\n\(question)"
+        let prompt = runtime.tokenizer.encode(template.prompt([ChatMessage(role: .user, content: request)]), addBOS: true)
+        guard prompt.count + 64 <= session.contextSize else { return nil }
+        let options = GenerationOptions(maxTokens: 64, sampling: .greedy, stopStrings: ["\n"], loopWindow: 16)
+        let (text, _) = try TextGenerator(session: session, tokenizer: runtime.tokenizer).generate(prompt: prompt, options: options)
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
     /// - Parameters:
     ///   - passages: what `retriever.candidates(for:)` returned (not empty).
     ///   - onText: streamed pieces of the answer without its `[S#]` markers (the checked citations are in
@@ -81,7 +117,14 @@ public final class QuestionAnswerer {
         let rest = cleaner.finish()
         if !rest.isEmpty, !stopped { _ = onText(rest) }
         answer.text = cleaner.text
+        answer.rawText = raw
         let cited = CitationMarkers.extract(from: raw).citations
+        // Small models sometimes answer with the markers alone: the cited sentences are then the answer.
+        let quoted = cited.filter(answer.shownSentences.contains)
+        if answer.text.isEmpty, !quoted.isEmpty {
+            answer.text = quoted.map { retriever.sentences[$0 - 1].text }.joined()
+            if !stopped { _ = onText(answer.text) }
+        }
         if answer.text.isEmpty || Self.saysNotFound(answer.text) {
             answer.answered = false
             answer.text = Self.refusal(in: language)

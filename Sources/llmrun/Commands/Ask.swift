@@ -32,8 +32,7 @@ struct Ask: ParsableCommand {
         let question = arguments[arguments.count - 1]
         let articles = try arguments.dropLast().map { try Article.load(path: $0) }
         let retriever = PassageRetriever(articles: articles)
-        let passages = retriever.candidates(for: question)
-        guard !passages.isEmpty else {
+        guard !SearchTerms.queryTerms(of: question).isEmpty else {
             let answer = QuestionAnswerer.notAnswered(question)
             if json { try printJSON(answer, question: question, retriever: retriever) } else { print(answer.text) }
             return
@@ -41,7 +40,7 @@ struct Ask: ParsableCommand {
         let runtime = try ModelRuntime(path: try model.resolvePath())
         let session = try runtime.makeSession(contextSize: self.runtime.contextSize, threads: self.runtime.threadCount)
         let answerer = QuestionAnswerer(retriever: retriever, runtime: runtime, session: session, template: try ChatTemplate.resolve(for: runtime.gguf, override: template))
-        let answer = try answerer.answer(question, passages: passages, onText: { piece in
+        let answer = try answerer.ask(question, onText: { piece in
             if !json { Terminal.writeStdout(piece) }
             return true
         })
@@ -81,6 +80,7 @@ struct Ask: ParsableCommand {
             let citations: [Citation]
             let files: [FileCitations]
             let closest: Citation?
+            let translated_question: String?
             let shown_sentences: [Int]
             let prompt_tokens: Int
             let generated_tokens: Int
@@ -94,7 +94,8 @@ struct Ask: ParsableCommand {
             FileCitations(file: file, citations: citations.filter { $0.file == file })
         }.filter { !$0.citations.isEmpty }
         let output = Output(question: question, answer: answer.text, answered: answer.answered, language: answer.language.rawValue,
-                            citations: citations, files: files, closest: answer.closest.flatMap(citation), shown_sentences: answer.shownSentences, prompt_tokens: answer.promptTokens,
+                            citations: citations, files: files, closest: answer.closest.flatMap(citation),
+                            translated_question: answer.translatedQuestion, shown_sentences: answer.shownSentences, prompt_tokens: answer.promptTokens,
                             generated_tokens: answer.generatedTokens, seconds: answer.seconds)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
