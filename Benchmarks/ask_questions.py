@@ -10,6 +10,7 @@ when a cited sentence contains one evidence piece. Texts are compared after NFKC
 folded to simplified (ICU's `uconv`, as Foundation's transform in the test) and spaces removed.
 """
 import argparse
+import re
 import json
 import pathlib
 import statistics
@@ -17,6 +18,9 @@ import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+# What must not be left in an answer: a citation lead-in without its numbers, doubled full stops, [S#] pieces,
+# the prompt echoed.
+RESIDUE = re.compile(r"(依据|依據|根据|根據)[^，。,]{0,8}[。:：]\s*$|(依据|依據)的?(句子)?(编号|編號)|。。|\[S?\d*\]?|^(问题|問題|question|answer|答案)\s*[:：]", re.I | re.M)
 
 
 def fold_all(texts):
@@ -43,6 +47,7 @@ def main():
     files = sorted(pathlib.Path(args.articles).glob("*.txt"))
     tally = {}
     seconds = []
+    residue = []
     out = open(args.out, "w") if args.out else None
     for q in questions:
         paths = [str(next(f for f in files if f.name.startswith(prefix))) for prefix in q["articles"]]
@@ -54,6 +59,8 @@ def main():
         if out:
             out.write(json.dumps({"id": q["id"], **result}, ensure_ascii=False) + "\n")
         seconds.append(result.get("seconds", 0))
+        if RESIDUE.search(result["answer"]):
+            residue.append(q["id"])
         cited = " ".join(c["sentence"] for c in result.get("citations", []))
         if q["kind"] == "unanswerable":
             right, evidence = not result["answered"], False
@@ -70,6 +77,7 @@ def main():
             print(f"{kind}: refused {right}/{count}")
         else:
             print(f"{kind}: right {right}/{count}, evidence cited {evidence}/{count}")
+    print(f"answers with residue: {len(residue)} {residue}")
     if seconds:
         print(f"median {statistics.median(seconds):.1f} s per question (model time as the binary reports it)")
 
