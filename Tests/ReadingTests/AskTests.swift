@@ -156,6 +156,8 @@ private func article(_ text: String, name: String = "test.txt") throws -> Articl
         (["问题：ModelScope是什么？\n", "ModelScope是魔搭社区", "（）。"], "ModelScope是魔搭社区。"),
         (["Answer: It opened on 3 May 2023 . ", "Sources: ."], "It opened on 3 May 2023."),
         (["估值可达40亿美金（依据句子编号： ）。"], "估值可达40亿美金。"),
+        (["S67  Alexandr Wang founded Scale AI. "], "Alexandr Wang founded Scale AI."),
+        (["S3, S5 It opened in 2023."], "It opened in 2023."),
         (["The bridge cost 40 million dollars. It was designed by Maria Lopez."], "The bridge cost 40 million dollars. It was designed by Maria Lopez."),
     ])
     func answersKeepNoResidue(pieces: [String], expected: String) {

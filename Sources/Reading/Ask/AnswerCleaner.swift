@@ -62,6 +62,7 @@ struct AnswerCleaner {
         // A sentence that only announces citations ("The sentence numbers used are .").
         if citationOnly.matches(core) { return "" }
         text = answerLabel.replace(in: text, with: "")
+        text = bareMarker.replace(in: text, with: "")
         text = leadIn.replace(in: text, with: "")
         text = emptyBrackets.replace(in: text, with: "")
         // The markers are already gone: brackets left are the excerpt format echoed ("[Jasper.AI] 成立…").
@@ -73,6 +74,8 @@ struct AnswerCleaner {
     }
 
     static let echoedLine = Pattern(#"^(问题|問題|question)\s*[：:]"#)
+    /// A marker written without its brackets at the start of a sentence ("S67  Alexandr Wang founded…").
+    static let bareMarker = Pattern(#"^\s*S\d+(\s*[,，、]\s*S\d+)*(\s+|(?=\p{Han}))"#)
     static let answerLabel = Pattern(#"^\s*(答案|回答|答|answer)\s*[：:]\s*"#)
     /// "，依据的句子编号是" and the like, wherever they stand once the markers are gone.
     static let leadIn = Pattern(#"[，,；;]?\s*(（|\()?(依据|依據|根据|根據|参考|參考|引用)(的|了)?(句子|片段)?(编号|編號|序号|序號)(是|为|為|如下)?\s*[：:]?\s*(）|\))?"#)
