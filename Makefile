@@ -20,8 +20,8 @@ serve: build
 # Tests in tiers (BENCHMARKS.md has their times). The Swift tests build in debug with optimized code (the
 # suite runs real models) and with the import check that keeps the layers pointing one way.
 SWIFT_TEST = $(SWIFT) test --explicit-target-dependency-import-check=error -Xswiftc -O -Xcc -O3
-# Suites that run a model for minutes: `make test-all` runs them.
-SLOW_SUITES = ArticleSummaryTests
+# Suites that run a model for minutes (five-article summaries, the ask question set): `make test-all` runs them.
+SLOW_SUITES = ArticleSummaryTests|AskQuestionSetTests
 # Suites and tests that need a pulled model or the release binary; `make test-fast` runs the rest, with no download.
 MODEL_TESTS = $(SLOW_SUITES)|SpeculativeDecodingTests|ForwardPassTests|PerplexityTests|ChatEngineTests|CLITests|AskCLITests|ChatCLITests|ExtractiveCLITests|chatTemplateMatchesJinjaRendering|messagesCannotInjectControlTokens|theOverrideNamesATemplateOrFailsClearly|preparedChatFitsTheContext|completionAndSummaryPreparationRefusals|chatPreparationRefusals
 

@@ -77,18 +77,32 @@ private func expectCitationsPointIntoTheirFiles(_ citations: [[String: Any]]) th
         let second = try articlePath("003_")
         let result = try llmrun(["ask", first, second, "纳德拉哪一年成为微软的首席执行官？", "-m", "qwen2.5-0.5b", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
-        let citations = try #require(try jsonObject(result.stdout)["citations"] as? [[String: Any]])
+        let object = try jsonObject(result.stdout)
+        let citations = try #require(object["citations"] as? [[String: Any]])
         #expect(citations.contains { ($0["file"] as? String) == second && ($0["sentence"] as? String)?.contains("2014年") == true }, "\(citations)")
         try expectCitationsPointIntoTheirFiles(citations)
+        // The same citations, grouped by file.
+        let files = try #require(object["files"] as? [[String: Any]])
+        #expect(files.compactMap { $0["file"] as? String }.contains(second))
+        #expect(files.reduce(0) { $0 + (($1["citations"] as? [Any])?.count ?? 0) } == citations.count)
     }
 
-    @Test func unansweredQuestionDoesNotNeedTheModel() throws {
-        // A model that does not exist proves that none is loaded.
-        let result = try llmrun(["ask", try articlePath("000_"), "今天北京的天气怎么样？", "-m", "no-such-model"])
+    /// The model, shown the nearest passages, refuses; the refusal names the closest sentence.
+    @Test func unansweredQuestionNamesTheClosestSentence() throws {
+        let result = try llmrun(["ask", try articlePath("003_"), "今天北京的天气怎么样？", "-m", "qwen2.5-1.5b", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("文章没有回答这个问题"))
-        let english = try llmrun(["ask", try articlePath("003_"), "Who won the 2018 FIFA World Cup?", "-m", "no-such-model", "--json"])
-        #expect(try jsonObject(english.stdout)["answered"] as? Bool == false)
+        let object = try jsonObject(result.stdout)
+        #expect(object["answered"] as? Bool == false)
+        #expect(object["answer"] as? String == "文章没有回答这个问题。")
+        let closest = try #require(object["closest"] as? [String: Any], "\(object)")
+        try expectCitationsPointIntoTheirFiles([closest])
+    }
+
+    @Test func questionWithoutContentDoesNotNeedTheModel() throws {
+        // A model that does not exist proves that none is loaded.
+        let result = try llmrun(["ask", try articlePath("000_"), "？！", "-m", "no-such-model", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try jsonObject(result.stdout)["answered"] as? Bool == false)
     }
 
     @Test func badInputIsAOneLineError() throws {

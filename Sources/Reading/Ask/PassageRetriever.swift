@@ -26,7 +26,9 @@ public struct ScoredPassage: Sendable {
 }
 
 /// BM25 over the passages of one or more articles (no external service, no model). Terms are words and
-/// CJK character bigrams (`SearchTerms`).
+/// CJK character bigrams (`SearchTerms`), normalized so that width, case, script and the spacing of Latin
+/// names do not matter. Retrieval never decides that the articles do not answer a question: it ranks, and
+/// the model, shown the best passages, decides.
 public struct PassageRetriever: Sendable {
     public let articles: [Article]
     public let sentences: [SourcedSentence]
@@ -65,7 +67,7 @@ public struct PassageRetriever: Sendable {
         self.sentences = sentences
         self.passages = passages
         passageTerms = passages.map { passage in
-            SearchTerms.terms(of: passage.text).reduce(into: [:]) { $0[$1, default: 0] += 1 }
+            SearchTerms.indexTerms(of: passage.text).reduce(into: [:]) { $0[$1, default: 0] += 1 }
         }
         passageLengths = passageTerms.map { $0.values.reduce(0, +) }
         documentFrequency = passageTerms.reduce(into: [:]) { frequency, terms in
@@ -101,6 +103,42 @@ public struct PassageRetriever: Sendable {
             }
             guard score > 0 else { continue }
             scored.append(ScoredPassage(passage: passages[index], score: score, coverage: totalWeight > 0 ? matchedWeight / totalWeight : 0))
+        }
+        return Array(scored.sorted { $0.score > $1.score }.prefix(limit))
+    }
+
+    /// The passages to show a model for `question`, best first: BM25's, or, when no passage shares a term
+    /// with the question (a paraphrase sharing no two-character word), the passages sharing the most
+    /// weighted single characters and words. Empty only when the question has no content at all.
+    public func candidates(for question: String, limit: Int = 8) -> [ScoredPassage] {
+        let found = search(question, limit: limit)
+        return found.isEmpty ? searchCharacters(question, limit: limit) : found
+    }
+
+    /// The fallback ranking: each distinct character of the question (Han characters, and Latin words as
+    /// wholes) that a passage contains adds its IDF over passages.
+    func searchCharacters(_ question: String, limit: Int) -> [ScoredPassage] {
+        var units = Set<String>()
+        for term in SearchTerms.queryTerms(of: question) {
+            if term.unicodeScalars.contains(where: { $0.properties.isIdeographic }) {
+                units.formUnion(term.map(String.init))
+            } else {
+                units.insert(term)
+            }
+        }
+        guard !units.isEmpty else { return [] }
+        let texts = passages.map { SearchTerms.normalized($0.text) }
+        let count = Double(passages.count)
+        let weights = units.map { unit -> (String, Double) in
+            let frequency = Double(texts.filter { $0.contains(unit) }.count)
+            return (unit, log(1 + (count - frequency + 0.5) / (frequency + 0.5)))
+        }
+        let totalWeight = weights.map(\.1).reduce(0, +)
+        var scored: [ScoredPassage] = []
+        for (index, text) in texts.enumerated() {
+            let score = weights.filter { text.contains($0.0) }.map(\.1).reduce(0, +)
+            guard score > 0 else { continue }
+            scored.append(ScoredPassage(passage: passages[index], score: score, coverage: totalWeight > 0 ? score / totalWeight : 0))
         }
         return Array(scored.sorted { $0.score > $1.score }.prefix(limit))
     }

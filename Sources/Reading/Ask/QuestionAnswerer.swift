@@ -6,12 +6,19 @@ public struct Answer: Sendable {
     /// The answer, without its `[S#]` markers; when `answered` is false, the sentence saying that the
     /// articles do not answer the question.
     public var text: String
-    /// False when retrieval found nothing relevant and the model was not asked.
+    /// False when the model, shown the best passages, said that they do not answer the question (or the
+    /// question had nothing to search for).
     public var answered: Bool
     /// Cited sentence numbers (`[S#]`, across all articles), in order of first citation.
     public var citations: [Int] = []
     /// The sentences shown to the model.
     public var shownSentences: [Int] = []
+    /// When not answered: the shown sentence closest to the question, so that the reader can check the refusal.
+    public var closest: Int?
+    /// The question in the articles' language, when the model translated it for retrieval.
+    public var translatedQuestion: String?
+    /// The model's text before cleaning (for diagnosis).
+    public var rawText = ""
     public var language: TextLanguage
     public var promptTokens = 0
     public var generatedTokens = 0
@@ -20,8 +27,8 @@ public struct Answer: Sendable {
 }
 
 /// Answers a question from the passages the retriever finds, and only from them: the best passages go into
-/// one chat prompt with their sentences numbered `[S#]`, the model answers greedily and cites them. When
-/// no passage covers enough of the question, the model is never asked.
+/// one chat prompt with their sentences numbered `[S#]`, the model answers greedily and cites them, or
+/// says that the passages do not answer; then the answer names the closest sentence instead.
 public final class QuestionAnswerer {
     public let retriever: PassageRetriever
     let runtime: ModelRuntime
@@ -41,12 +48,47 @@ public final class QuestionAnswerer {
     /// The reply when the articles do not answer `question`, in its language.
     public static func notAnswered(_ question: String) -> Answer {
         let language = TextLanguage.detect(question)
-        let text = language.enforceScript(language.isChinese ? "文章没有回答这个问题。" : "The article does not answer this question.")
-        return Answer(text: text, answered: false, language: language)
+        return Answer(text: refusal(in: language), answered: false, language: language)
+    }
+
+    static func refusal(in language: TextLanguage) -> String {
+        language.enforceScript(language.isChinese ? "文章没有回答这个问题。" : "The articles do not answer this question.")
+    }
+
+    /// Retrieves and answers. A question in another language than the articles (English about Chinese
+    /// articles, or the reverse) shares no words with them: the model first translates it, and both are
+    /// searched. A question with nothing to search for is refused without running the model.
+    public func ask(_ question: String, onText: (String) -> Bool = { _ in true }) throws -> Answer {
+        let start = Date()
+        guard !SearchTerms.queryTerms(of: question).isEmpty else { return Self.notAnswered(question) }
+        var query = question
+        let translated = try translation(of: question)
+        if let translated { query += "\n" + translated }
+        let passages = retriever.candidates(for: query)
+        guard !passages.isEmpty else { return Self.notAnswered(question) }
+        var answer = try self.answer(question, passages: passages, onText: onText)
+        answer.translatedQuestion = translated
+        answer.seconds = Date().timeIntervalSince(start)
+        return answer
+    }
+
+    /// The question translated into the articles' language by the model, or nil when it is already in it.
+    func translation(of question: String) throws -> String? {
+        let questionInChinese = TextLanguage.detect(question).isChinese
+        guard retriever.articles.contains(where: { $0.language.isChinese != questionInChinese }) else { return nil }
+        let request = questionInChinese
+            ? "Translate this question into English. Write only the translation.\n\n\(question)"
+            : "把下面的问题翻译成中文，只写译文。\n\n\(question)"
+        let prompt = runtime.tokenizer.encode(template.prompt([ChatMessage(role: .user, content: request)]), addBOS: true)
+        guard prompt.count + 64 <= session.contextSize else { return nil }
+        let options = GenerationOptions(maxTokens: 64, sampling: .greedy, stopStrings: ["\n"], loopWindow: 16)
+        let (text, _) = try TextGenerator(session: session, tokenizer: runtime.tokenizer).generate(prompt: prompt, options: options)
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? nil : trimmed
     }
 
     /// - Parameters:
-    ///   - passages: what `retriever.relevantPassages(for:)` returned (not empty).
+    ///   - passages: what `retriever.candidates(for:)` returned (not empty).
     ///   - onText: streamed pieces of the answer without its `[S#]` markers (the checked citations are in
     ///     the result); false stops.
     public func answer(_ question: String, passages: [ScoredPassage], onText: (String) -> Bool = { _ in true }) throws -> Answer {
@@ -55,31 +97,41 @@ public final class QuestionAnswerer {
         var answer = Answer(text: "", answered: true, language: language)
         let shown = choosePassages(passages)
         answer.shownSentences = shown.flatMap { $0.sentences.map(\.number) }
-        let prompt = promptTokens(question: question, passages: shown, language: language)
+        let prompt = promptTokens(question: question, passages: shown, language: language,
+                                  articlesInChinese: retriever.articles.contains { $0.language.isChinese })
         guard prompt.count + 16 <= session.contextSize else {
             throw GenerationError.contextExceeded(needed: prompt.count + 16, contextSize: session.contextSize)
         }
         let generator = TextGenerator(session: session, tokenizer: runtime.tokenizer)
         let options = GenerationOptions(maxTokens: min(answerTokens, session.contextSize - prompt.count), sampling: .greedy, loopWindow: 24)
         var markers = CitationMarkerFilter()
-        var started = false  // a marker at the start leaves a space behind it
+        var cleaner = AnswerCleaner(question: question)
+        var stopped = false
         func pass(_ text: String) -> Bool {
-            var piece = language.enforceScript(text)
-            if !started { piece = String(piece.drop(while: \.isWhitespace)) }
-            guard !piece.isEmpty else { return true }
-            started = true
-            return onText(piece)
+            let piece = cleaner.feed(language.enforceScript(text))
+            if !piece.isEmpty, !stopped, !onText(piece) { stopped = true }
+            return !stopped
         }
         let (raw, stats) = try generator.generate(prompt: prompt, options: options, onText: { pass(markers.filter($0)) })
         _ = pass(markers.flush())
-        let extracted = CitationMarkers.extract(from: language.enforceScript(raw))
-        answer.text = extracted.text.replacingOccurrences(of: Self.citationLeadIn, with: "", options: .regularExpression)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        // Small models sometimes echo the excerpt format and wrap the answer in brackets.
-        if answer.text.hasPrefix("["), answer.text.hasSuffix("]"), !answer.text.dropFirst().contains("[") {
-            answer.text = String(answer.text.dropFirst().dropLast())
+        let rest = cleaner.finish()
+        if !rest.isEmpty, !stopped { _ = onText(rest) }
+        answer.text = cleaner.text
+        answer.rawText = raw
+        let cited = CitationMarkers.extract(from: raw).citations
+        // Small models sometimes answer with the markers alone: the cited sentences are then the answer.
+        let quoted = cited.filter(answer.shownSentences.contains)
+        if answer.text.isEmpty, !quoted.isEmpty {
+            answer.text = quoted.map { retriever.sentences[$0 - 1].text }.joined()
+            if !stopped { _ = onText(answer.text) }
         }
-        answer.citations = Self.checkedCitations(extracted.citations, answer: answer.text, question: question, shown: answer.shownSentences, in: retriever)
+        if answer.text.isEmpty || Self.saysNotFound(answer.text) {
+            answer.answered = false
+            answer.text = Self.refusal(in: language)
+            answer.closest = Self.closestSentence(to: question, shown: answer.shownSentences, in: retriever)
+        } else {
+            answer.citations = Self.checkedCitations(cited, answer: answer.text, question: question, shown: answer.shownSentences, in: retriever)
+        }
         answer.promptTokens = stats.evaluatedPromptTokens
         answer.generatedTokens = stats.generatedTokens
         answer.finishReason = stats.finishReason
@@ -105,10 +157,13 @@ public final class QuestionAnswerer {
         passage.sentences.map { "[S\($0.number)] \($0.text)" }.joined(separator: "\n")
     }
 
-    func promptTokens(question: String, passages: [Passage], language: TextLanguage) -> [Int32] {
+    func promptTokens(question: String, passages: [Passage], language: TextLanguage, articlesInChinese: Bool) -> [Int32] {
         let excerpts = passages.map(numbered).joined(separator: "\n\n")
         let system: String
         let user: String
+        // The refusal is written out word for word so that `saysNotFound` recognizes it; markers go inline
+        // because a model asked to "end with the numbers" writes a lead-in phrase ("依据的句子编号是") that
+        // is left dangling once the markers are removed.
         if language.isChinese {
             system = "你是一个严谨的阅读助手。只根据给出的文章片段回答问题，不使用片段以外的知识，不编造。"
             user = """
@@ -118,10 +173,12 @@ public final class QuestionAnswerer {
 
                 问题：\(question)
 
-                请只根据上面的片段回答问题：用一到三句话直接给出答案，并在句末注明依据的句子编号，例如[S3]。片段里没有的信息不要编造。
+                请根据上面的片段回答问题：用中文一到两句话直接给出答案，在用到的内容后面标出句子编号，例如[S3]；数字照片段原样写出。\
+                片段中有相关内容时，就根据它回答；只有片段与问题完全无关时，才只回答：文章没有回答这个问题。
                 """
         } else {
             system = "You are a careful reading assistant. Answer only from the article excerpts given, never from other knowledge; do not invent."
+            let numbers = articlesInChinese ? " Convert Chinese numbers exactly (万 is ten thousand, 亿 is a hundred million: 3.5亿美元 is $350 million) or quote them as written." : ""
             user = """
                 Article excerpts (each sentence starts with its number):
 
@@ -129,11 +186,18 @@ public final class QuestionAnswerer {
 
                 Question: \(question)
 
-                Answer the question using only the excerpts above: give the answer directly in one to three sentences and end with the numbers of the sentences it rests on, e.g. [S3]. Do not make up anything the excerpts do not say.
+                Answer the question from the excerpts above, in English, in one or two sentences, putting the number of each sentence you use right after what it supports, e.g. [S3].\(numbers) \
+                When the excerpts say something relevant, answer from it; only when they have nothing to do with the question, reply only: The articles do not answer this question.
                 """
         }
         let prompt = template.prompt([ChatMessage(role: .system, content: system), ChatMessage(role: .user, content: user)])
         return runtime.tokenizer.encode(prompt, addBOS: true)
+    }
+
+    /// The shown sentence that shares the most with the question: what a refusal points the reader to.
+    static func closestSentence(to question: String, shown: [Int], in retriever: PassageRetriever) -> Int? {
+        shown.max { CitationSupport.overlap(claim: question, sentence: retriever.sentences[$0 - 1].text)
+            < CitationSupport.overlap(claim: question, sentence: retriever.sentences[$1 - 1].text) } ?? shown.first
     }
 
     /// The model's citations that point at sentences it was shown and support the answer about as well as
@@ -152,27 +216,15 @@ public final class QuestionAnswerer {
         if byAnswer.support >= 0.2 { return [byAnswer.number] }
         return [best(for: question).number]
     }
-
-    /// "依据的句子编号是：" and the like, which small models write before the markers.
-    static let citationLeadIn = #"[，,]?\s*(依据|依據|根据|根據)的?句子(编号|編號)(是|为|為)?\s*[：:]?\s*"#
 }
 
 extension QuestionAnswerer {
     /// An answer saying the excerpts do not answer the question: nothing supports it, so nothing is cited.
     static func saysNotFound(_ answer: String) -> Bool {
         let folded = SearchTerms.foldedToSimplified(answer).lowercased()
-        return ["没有提到", "未提到", "没有提及", "未提及", "没有说明", "无法回答", "does not say", "not mention", "does not answer", "no information"]
+        return ["没有回答", "没有提到", "未提到", "没有提及", "未提及", "没有说明", "无法回答", "没有相关", "没有提供", "未提供", "无法确定",
+                "does not say", "do not say", "not mention", "does not answer", "do not answer", "no information", "not contain", "not provide"]
             .contains { folded.contains($0) }
-    }
-}
-
-extension PassageRetriever {
-    /// The passages worth showing to a model, best first, or none when the best passage contains less than
-    /// `minimumCoverage` of the question's term weight (the articles do not answer it).
-    public func relevantPassages(for question: String, minimumCoverage: Double = 0.5) -> [ScoredPassage] {
-        let found = search(question)
-        guard let best = found.max(by: { $0.coverage < $1.coverage }), best.coverage >= minimumCoverage else { return [] }
-        return found
     }
 }
 

@@ -6,14 +6,30 @@ import Transformer
 /// words dropped) and character bigrams for Chinese, which is written without spaces (a run of a single Han
 /// character is kept as a unigram). Grammatical particles such as 的, 了, 是 separate bigrams instead of
 /// joining them: "腾讯的大模型" gives 腾讯, 大模, 模型 and not 讯的, 的大, which would make a question look unlike
-/// the sentence that answers it. Traditional characters are folded to simplified first, so a question in
-/// either script finds an article in the other.
+/// the sentence that answers it. Text is normalized first (NFKC, which turns full-width "ＧＰＴ－４" into
+/// "GPT-4"; traditional characters folded to simplified), so a question in either script or width finds an
+/// article in the other.
 public enum SearchTerms {
     /// The terms of article text, in order (repeats kept: they count as term frequency).
     public static func terms(of text: String) -> [String] {
+        terms(of: text, joiningNames: false)
+    }
+
+    /// The terms of article text for search: `terms(of:)` plus, for each pair of Latin words separated by one
+    /// space or hyphen, the pair written as one word ("Model Scope", "model-scope" → also "modelscope"), so
+    /// that a name matches however it is spaced. Queries are not joined: "ModelScope" meets the joined term,
+    /// "Model Scope" meets both words.
+    public static func indexTerms(of text: String) -> [String] {
+        terms(of: text, joiningNames: true)
+    }
+
+    static func terms(of text: String, joiningNames: Bool) -> [String] {
         var terms: [String] = []
         var hanRun: [Character] = []
         var word = ""
+        // The previous Latin word and whether only one space or hyphen has followed it.
+        var previousWord = ""
+        var joinable = false
 
         func endHanRun() {
             if hanRun.count == 1 {
@@ -25,24 +41,37 @@ public enum SearchTerms {
         }
         func endWord() {
             defer { word = "" }
+            if joiningNames, joinable, !previousWord.isEmpty, word.contains(where: \.isLetter) || previousWord.contains(where: \.isLetter) {
+                terms.append(previousWord + word)
+            }
+            previousWord = word
+            joinable = false
             let hasDigit = word.contains(where: \.isNumber)
             guard hasDigit || word.count >= 2, !englishStopWords.contains(word) else { return }
             terms.append(hasDigit ? word : stem(word))
         }
 
-        for character in foldedToSimplified(text).lowercased() {
+        for character in normalized(text) {
             if chineseParticles.contains(character) {
                 if !hanRun.isEmpty { endHanRun() }
                 if !word.isEmpty { endWord() }
+                previousWord = ""
             } else if isHan(character) {
                 if !word.isEmpty { endWord() }
+                previousWord = ""
                 hanRun.append(character)
             } else if character.isLetter || character.isNumber {
                 if !hanRun.isEmpty { endHanRun() }
                 word.append(character)
             } else {
                 if !hanRun.isEmpty { endHanRun() }
-                if !word.isEmpty { endWord() }
+                if !word.isEmpty {
+                    endWord()
+                    joinable = character == " " || character == "-"
+                } else {
+                    previousWord = ""
+                    joinable = false
+                }
             }
         }
         if !hanRun.isEmpty { endHanRun() }
@@ -53,10 +82,15 @@ public enum SearchTerms {
     /// The terms of a question: question words ("什么", "哪些", "多少", "who", "which") carry no content
     /// and are cut out before the text is split into terms, so that they neither match nor bridge bigrams.
     public static func queryTerms(of question: String) -> [String] {
-        var text = foldedToSimplified(question)
+        var text = normalized(question)
         for phrase in chineseQuestionPhrases { text = text.replacingOccurrences(of: phrase, with: " ") }
         var seen = Set<String>()
         return terms(of: text).filter { seen.insert($0).inserted }
+    }
+
+    /// NFKC (full-width letters, digits and punctuation become ASCII), lowercase, simplified Chinese.
+    public static func normalized(_ text: String) -> String {
+        foldedToSimplified(text.precomposedStringWithCompatibilityMapping).lowercased()
     }
 
     /// Traditional Chinese characters replaced by simplified ones (text without Han characters is returned as is).

@@ -6,8 +6,8 @@ import Transformer
 struct Ask: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Answer a question from one or more articles, citing the sentences [S#] with their file and line.",
-        discussion: "The passages are found by BM25 over words and Chinese character bigrams; the model sees only those. "
-            + "When no passage is relevant, llmrun says so without running the model.")
+        discussion: "The passages are found by BM25 over words and Chinese character bigrams, ranked across all files; the model "
+            + "sees only the best of them and either answers or says that they do not answer, naming the closest sentence.")
 
     @Argument(help: "The article file(s) (- for stdin), then the question.")
     var arguments: [String] = []
@@ -32,8 +32,7 @@ struct Ask: ParsableCommand {
         let question = arguments[arguments.count - 1]
         let articles = try arguments.dropLast().map { try Article.load(path: $0) }
         let retriever = PassageRetriever(articles: articles)
-        let passages = retriever.relevantPassages(for: question)
-        guard !passages.isEmpty else {
+        guard !SearchTerms.queryTerms(of: question).isEmpty else {
             let answer = QuestionAnswerer.notAnswered(question)
             if json { try printJSON(answer, question: question, retriever: retriever) } else { print(answer.text) }
             return
@@ -41,7 +40,7 @@ struct Ask: ParsableCommand {
         let runtime = try ModelRuntime(path: try model.resolvePath())
         let session = try runtime.makeSession(contextSize: self.runtime.contextSize, threads: self.runtime.threadCount)
         let answerer = QuestionAnswerer(retriever: retriever, runtime: runtime, session: session, template: try ChatTemplate.resolve(for: runtime.gguf, override: template))
-        let answer = try answerer.answer(question, passages: passages, onText: { piece in
+        let answer = try answerer.ask(question, onText: { piece in
             if !json { Terminal.writeStdout(piece) }
             return true
         })
@@ -49,6 +48,9 @@ struct Ask: ParsableCommand {
             try printJSON(answer, question: question, retriever: retriever)
         } else {
             Terminal.writeStdout("\n\n")
+            if let closest = answer.closest, let location = retriever.location(ofSentence: closest) {
+                Terminal.writeStdout("closest: [S\(closest)] \(location.file):\(location.line): \(retriever.sentences[closest - 1].text)\n")
+            }
             for number in answer.citations {
                 guard let location = retriever.location(ofSentence: number) else { continue }
                 Terminal.writeStdout("[S\(number)] \(location.file):\(location.line): \(retriever.sentences[number - 1].text)\n")
@@ -65,22 +67,35 @@ struct Ask: ParsableCommand {
             let line: Int
             let sentence: String
         }
+        /// The citations of one file, in the order the files were given.
+        struct FileCitations: Encodable {
+            let file: String
+            let citations: [Citation]
+        }
         struct Output: Encodable {
             let question: String
             let answer: String
             let answered: Bool
             let language: String
             let citations: [Citation]
+            let files: [FileCitations]
+            let closest: Citation?
+            let translated_question: String?
             let shown_sentences: [Int]
             let prompt_tokens: Int
             let generated_tokens: Int
             let seconds: Double
         }
-        let citations = answer.citations.compactMap { number in
+        func citation(_ number: Int) -> Citation? {
             retriever.location(ofSentence: number).map { Citation(id: "S\(number)", file: $0.file, line: $0.line, sentence: retriever.sentences[number - 1].text) }
         }
+        let citations = answer.citations.compactMap(citation)
+        let files = retriever.articles.map(\.cleaned.sourceName).map { file in
+            FileCitations(file: file, citations: citations.filter { $0.file == file })
+        }.filter { !$0.citations.isEmpty }
         let output = Output(question: question, answer: answer.text, answered: answer.answered, language: answer.language.rawValue,
-                            citations: citations, shown_sentences: answer.shownSentences, prompt_tokens: answer.promptTokens,
+                            citations: citations, files: files, closest: answer.closest.flatMap(citation),
+                            translated_question: answer.translatedQuestion, shown_sentences: answer.shownSentences, prompt_tokens: answer.promptTokens,
                             generated_tokens: answer.generatedTokens, seconds: answer.seconds)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

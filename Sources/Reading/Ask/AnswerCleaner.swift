@@ -1,0 +1,106 @@
+import Foundation
+
+/// Cleans a model's answer sentence by sentence as it streams (its `[S#]` markers already removed), so that
+/// what the reader sees is what is kept: no prompt echo ("问题：…", "Answer:"), no dangling citation
+/// lead-ins ("依据的句子编号是。", "Sources: ."), no empty brackets left by removed markers.
+struct AnswerCleaner {
+    let question: String
+    /// What has been released so far.
+    private(set) var text = ""
+    private var pending = ""
+
+    init(question: String) {
+        self.question = question.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Takes a piece of the answer; returns the cleaned sentences that it completed.
+    mutating func feed(_ piece: String) -> String {
+        pending += piece
+        var released = ""
+        while let end = Self.sentenceEnd(in: pending) {
+            released += release(String(pending[..<end]))
+            pending = String(pending[end...])
+        }
+        return released
+    }
+
+    /// The cleaned rest, at the end of the answer.
+    mutating func finish() -> String {
+        defer { pending = "" }
+        return release(pending)
+    }
+
+    private mutating func release(_ sentence: String) -> String {
+        var cleaned = Self.clean(sentence, question: question)
+        if text.isEmpty { cleaned = String(cleaned.drop { $0.isWhitespace }) }
+        // A lone closing punctuation mark after a dropped sentence would dangle.
+        if cleaned.allSatisfy({ $0.isPunctuation || $0.isWhitespace }) { return "" }
+        text += cleaned
+        text = text.trimmingCharacters(in: .newlines)
+        return cleaned
+    }
+
+    /// The index just past the first sentence end: Chinese end marks, a line break, or Latin ". ", "! ", "? ".
+    static func sentenceEnd(in text: String) -> String.Index? {
+        var index = text.startIndex
+        while index < text.endIndex {
+            let character = text[index]
+            let next = text.index(after: index)
+            if "。！？；\n".contains(character) { return next }
+            if ".!?".contains(character), next < text.endIndex, text[next].isWhitespace { return next }
+            index = next
+        }
+        return nil
+    }
+
+    /// One sentence without echo or citation residue; "" when nothing of it is worth keeping.
+    static func clean(_ sentence: String, question: String) -> String {
+        var text = sentence
+        let core = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        // The question repeated, or a line of the prompt echoed.
+        if core == question || echoedLine.matches(core) { return sentence.hasSuffix("\n") ? "\n" : "" }
+        // A sentence that only announces citations ("The sentence numbers used are .").
+        if citationOnly.matches(core) { return "" }
+        text = answerLabel.replace(in: text, with: "")
+        text = bareMarker.replace(in: text, with: "")
+        text = leadIn.replace(in: text, with: "")
+        text = emptyBrackets.replace(in: text, with: "")
+        // The markers are already gone: brackets left are the excerpt format echoed ("[Jasper.AI] 成立…").
+        text = wrappingBrackets.replace(in: text, with: "$1")
+        text = strayBrackets.replace(in: text, with: "")
+        text = spaceBeforePunctuation.replace(in: text, with: "$1")
+        text = doubledPunctuation.replace(in: text, with: "$1")
+        return text
+    }
+
+    static let echoedLine = Pattern(#"^(问题|問題|question)\s*[：:]"#)
+    /// A marker written without its brackets at the start of a sentence ("S67  Alexandr Wang founded…").
+    static let bareMarker = Pattern(#"^\s*S\d+(\s*[,，、]\s*S\d+)*(\s+|(?=\p{Han}))"#)
+    static let answerLabel = Pattern(#"^\s*(答案|回答|答|answer)\s*[：:]\s*"#)
+    /// "，依据的句子编号是" and the like, wherever they stand once the markers are gone.
+    static let leadIn = Pattern(#"[，,；;]?\s*(（|\()?(依据|依據|根据|根據|参考|參考|引用)(的|了)?(句子|片段)?(编号|編號|序号|序號)(是|为|為|如下)?\s*[：:]?\s*(）|\))?"#)
+    static let citationOnly = Pattern(#"^(\(|（)?\s*(the\s+)?(sentence\s+numbers?|sources?|evidence|references?|citations?|cited\s+sentences?)(\s+(used|relied\s+on|are|is))*\s*[:：]?\s*[.。]?\s*(\)|）)?\s*[.。]?$"#)
+    static let emptyBrackets = Pattern(#"\s*(\(\s*[,，、]?\s*\)|（\s*[,，、]?\s*）|\[\s*\]|［\s*］)"#)
+    static let wrappingBrackets = Pattern(#"[\[［]([^\[\]［］]*)[\]］]"#)
+    static let strayBrackets = Pattern(#"[\[\]［］]"#)
+    static let spaceBeforePunctuation = Pattern(#"\s+([。，、；：！？.,;:!?])"#)
+    static let doubledPunctuation = Pattern(#"[，,、；;]*([。.！？!?])[。.]+"#)
+}
+
+/// A case-insensitive regular expression compiled once.
+struct Pattern: @unchecked Sendable {
+    let regex: NSRegularExpression
+
+    init(_ pattern: String) {
+        // The patterns are literals of this file: a bad one is a programmer error caught by the tests.
+        regex = try! NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
+    }
+
+    func matches(_ text: String) -> Bool {
+        regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+    }
+
+    func replace(in text: String, with template: String) -> String {
+        regex.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: template)
+    }
+}
