@@ -39,7 +39,8 @@ test: build models .venv/.pexpect
 test-fast:
 	$(SWIFT_TEST) --skip '$(MODEL_TESTS)'
 
-# What `make test` leaves out: the five-article summaries with the default model, the browser, fuzz smoke.
+# What `make test` leaves out: the five-article summaries and the question set with the default model, the browser,
+# nginx before two replicas, a batch killed and resumed, fuzz smoke.
 test-all: build models
 	$(SWIFT_TEST) --filter '$(SLOW_SUITES)'
 	$(MAKE) test-browser
