@@ -59,7 +59,7 @@ import Transformer
         let text = "阿里发布了新概念。同时，社区开源！Microsoft paid $1.5 billion. Then"
         var rest = Substring(text)
         var sentences: [String] = []
-        while let end = Summarizer.sentenceEnd(in: String(rest)) {
+        while let end = SentenceSplitter.endOfFirstSentence(in: String(rest)) {
             let string = String(rest)
             sentences.append(String(string[..<end]))
             rest = Substring(string[end...])

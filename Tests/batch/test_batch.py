@@ -13,7 +13,8 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+from testrunner import finish, run_tests  # noqa: E402
 
 BINARY, ARTICLES = sys.argv[1], sys.argv[2]
 MODEL = sys.argv[3] if len(sys.argv) > 3 else None
@@ -179,17 +180,5 @@ def test_spread_over_servers():
 # MARK: - Runner
 
 if __name__ == "__main__":
-    tests = [(name, f) for name, f in list(globals().items()) if name.startswith("test_") and callable(f)]
-    failed = []
-    for name, test in tests:
-        start = time.time()
-        try:
-            test()
-            print(f"ok    {name} ({time.time() - start:.1f} s)" + ("" if MODEL or not ("killed" in name or "servers" in name) else " (skipped: no MODEL)"), flush=True)
-        except Exception:
-            failed.append(name)
-            print(f"FAIL  {name}\n{traceback.format_exc()}", flush=True)
-    if failed:
-        print(f"\n{len(failed)} of {len(tests)} failed: {', '.join(failed)}")
-        sys.exit(1)
-    print(f"\nall {len(tests)} batch tests passed")
+    finish(*run_tests(globals(), note=lambda name: "" if MODEL or not ("killed" in name or "servers" in name) else " (skipped: no MODEL)"),
+           "batch tests passed")

@@ -10,10 +10,11 @@ import os
 import re
 import subprocess
 import sys
-import traceback
 
 import kubernetes_validate
 import yaml
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+from testrunner import finish, run_tests  # noqa: E402
 
 REPO, BINARY = sys.argv[1], sys.argv[2]
 # The newest Kubernetes whose schemas the package carries (1.37 in kubernetes-validate 1.37).
@@ -125,16 +126,4 @@ def home_of(containerfile):
 # MARK: - Runner
 
 if __name__ == "__main__":
-    tests = [(name, f) for name, f in list(globals().items()) if name.startswith("test_") and callable(f)]
-    failed = []
-    for name, test in tests:
-        try:
-            test()
-            print(f"ok    {name}", flush=True)
-        except Exception:
-            failed.append(name)
-            print(f"FAIL  {name}\n{traceback.format_exc()}", flush=True)
-    if failed:
-        print(f"\n{len(failed)} of {len(tests)} failed: {', '.join(failed)}")
-        sys.exit(1)
-    print(f"\nall {len(tests)} manifest tests passed against Kubernetes {KUBERNETES} schemas")
+    finish(*run_tests(globals()), f"manifest tests passed against Kubernetes {KUBERNETES} schemas")

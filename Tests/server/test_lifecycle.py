@@ -14,7 +14,8 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+from testrunner import finish, run_tests  # noqa: E402
 
 BINARY, MODEL = sys.argv[1], sys.argv[2]
 # A completion that runs long: counting does not end by itself before max_tokens.
@@ -224,17 +225,4 @@ def test_bad_drain_seconds_is_one_line():
 # MARK: - Runner
 
 if __name__ == "__main__":
-    tests = [(name, f) for name, f in list(globals().items()) if name.startswith("test_") and callable(f)]
-    failed = []
-    for name, test in tests:
-        start = time.time()
-        try:
-            test()
-            print(f"ok    {name} ({time.time() - start:.1f} s)", flush=True)
-        except Exception:
-            failed.append(name)
-            print(f"FAIL  {name}\n{traceback.format_exc()}", flush=True)
-    if failed:
-        print(f"\n{len(failed)} of {len(tests)} failed: {', '.join(failed)}")
-        sys.exit(1)
-    print(f"\nall {len(tests)} lifecycle tests passed")
+    finish(*run_tests(globals()), "lifecycle tests passed")

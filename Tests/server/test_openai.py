@@ -12,10 +12,11 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 
 import http.client
 import openai
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+from testrunner import finish, run_tests  # noqa: E402
 
 BINARY, MODEL = sys.argv[1], sys.argv[2]
 API_KEY = "test-key"
@@ -491,22 +492,10 @@ def test_access_log():
 # MARK: - Runner
 
 if __name__ == "__main__":
-    tests = [(name, f) for name, f in list(globals().items()) if name.startswith("test_") and callable(f)]
-    failed = []
     try:
-        for name, test in tests:
-            start = time.time()
-            try:
-                test()
-                print(f"ok    {name} ({time.time() - start:.1f} s)", flush=True)
-            except Exception:
-                failed.append(name)
-                print(f"FAIL  {name}\n{traceback.format_exc()}", flush=True)
+        count, failed = run_tests(globals())
     finally:
         main.stop()
     if main.process.returncode not in (0, -signal.SIGINT):
         failed.append(f"server exit status {main.process.returncode}")
-    if failed:
-        print(f"\n{len(failed)} of {len(tests)} failed: {', '.join(failed)}\nserver log: {main.log.name}")
-        sys.exit(1)
-    print(f"\nall {len(tests)} server tests passed")
+    finish(count, failed, "server tests passed", failure_detail=f"\nserver log: {main.log.name}")

@@ -17,7 +17,7 @@ struct AnswerCleaner {
     mutating func feed(_ piece: String) -> String {
         pending += piece
         var released = ""
-        while let end = Self.sentenceEnd(in: pending) {
+        while let end = SentenceSplitter.endOfFirstSentence(in: pending) {
             released += release(String(pending[..<end]))
             pending = String(pending[end...])
         }
@@ -38,19 +38,6 @@ struct AnswerCleaner {
         text += cleaned
         text = text.trimmingCharacters(in: .newlines)
         return cleaned
-    }
-
-    /// The index just past the first sentence end: Chinese end marks, a line break, or Latin ". ", "! ", "? ".
-    static func sentenceEnd(in text: String) -> String.Index? {
-        var index = text.startIndex
-        while index < text.endIndex {
-            let character = text[index]
-            let next = text.index(after: index)
-            if "。！？；\n".contains(character) { return next }
-            if ".!?".contains(character), next < text.endIndex, text[next].isWhitespace { return next }
-            index = next
-        }
-        return nil
     }
 
     /// One sentence without echo or citation residue; "" when nothing of it is worth keeping.
@@ -89,18 +76,19 @@ struct AnswerCleaner {
 
 /// A case-insensitive regular expression compiled once.
 struct Pattern: @unchecked Sendable {
-    let regex: NSRegularExpression
+    let regex: NSRegularExpression?
 
     init(_ pattern: String) {
-        // The patterns are literals of this file: a bad one is a programmer error caught by the tests.
-        regex = try! NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
+        // The patterns are literals of this file: one that does not compile matches nothing, which the
+        // cleaner's tests show.
+        regex = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
     }
 
     func matches(_ text: String) -> Bool {
-        regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+        regex?.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
     }
 
     func replace(in text: String, with template: String) -> String {
-        regex.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: template)
+        regex?.stringByReplacingMatches(in: text, range: NSRange(text.startIndex..., in: text), withTemplate: template) ?? text
     }
 }

@@ -233,7 +233,7 @@ public final class Summarizer {
         return false
     }
 
-    /// Greedy generation of one step, its answer passed on sentence by sentence (`Sentences.end`);
+    /// Greedy generation of one step, its answer passed on sentence by sentence (`SentenceSplitter.endOfFirstSentence`);
     /// `onSentence` returning false ends the step (enough points). The loop detector is on.
     private func run(_ tokens: [Int32], maxTokens: Int, onSentence: (String) -> Bool) throws -> GenerationStats {
         guard tokens.count + 16 <= session.contextSize else {
@@ -248,7 +248,7 @@ public final class Summarizer {
                                                 onPromptProgress: { _, _ in !isCancelled() }, onText: { text in
                                                     onText(text)
                                                     pending += text
-                                                    while !enough, let end = Self.sentenceEnd(in: pending) {
+                                                    while !enough, let end = SentenceSplitter.endOfFirstSentence(in: pending) {
                                                         let sentence = String(pending[..<end])
                                                         pending = String(pending[end...])
                                                         if !onSentence(sentence) { enough = true }
@@ -261,20 +261,6 @@ public final class Summarizer {
         // The last sentence counts only when the model ended it; one cut off by the budget is not a point.
         if !enough, ![.length, .contextFull].contains(stats.finishReason) { _ = onSentence(pending) }
         return stats
-    }
-
-    /// Where the first finished sentence of `text` ends (after its end mark), if one is finished: at 。！？；, a
-    /// line break, or . ! ? followed by a space.
-    static func sentenceEnd(in text: String) -> String.Index? {
-        var index = text.startIndex
-        while index < text.endIndex {
-            let character = text[index]
-            let next = text.index(after: index)
-            if "。！？；\n".contains(character) { return next }
-            if ".!?".contains(character), next < text.endIndex, text[next] == " " { return next }
-            index = next
-        }
-        return nil
     }
 
     private func promptTokens(system: String, user: String) -> [Int32] {

@@ -179,4 +179,18 @@ public struct SentenceSplitter: Sendable {
         while upper > lower, scalars[upper - 1].properties.isWhitespace { upper -= 1 }
         return lower < upper ? lower..<upper : nil
     }
+
+    /// Where the first finished sentence of text being written ends (just past its end mark), if one is finished:
+    /// at 。！？；, a line break, or . ! ? followed by white space. Model output is cut here as it streams.
+    public static func endOfFirstSentence(in text: String) -> String.Index? {
+        var index = text.startIndex
+        while index < text.endIndex {
+            let character = text[index]
+            let next = text.index(after: index)
+            if "。！？；\n".contains(character) { return next }
+            if ".!?".contains(character), next < text.endIndex, text[next].isWhitespace { return next }
+            index = next
+        }
+        return nil
+    }
 }
