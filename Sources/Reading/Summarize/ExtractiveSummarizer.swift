@@ -1,78 +1,38 @@
 import Foundation
 import Transformer
 
-/// A summary made of the article's own sentences, with no model: fast, and an honest baseline for the
-/// generative summary. Each sentence is scored by
-/// - centrality: cosine similarity of its TF-IDF vector to the article's centroid (what the article is about),
-/// - keyword weight: how much of the article's recurring vocabulary (TF × IDF over sentences) it carries,
-/// - position: news puts the essentials first, and a paragraph's first sentence states its topic;
-/// then the best sentences are taken in score order, skipping near-repeats of sentences already taken, and
-/// given back in the article's order, each citing itself (`[S#]`).
+/// A summary made of the article's own sentences, with no model: fast, and the honest baseline for the
+/// generative summary, because it picks exactly what `Summarizer` would condense (`KeySentences`): each point is
+/// one region's key sentences as the article words them, citing them.
 public struct ExtractiveSummarizer: Sendable {
-    /// Sentences shorter than this (headings, captions, fragments) are not picked.
-    public var minimumLength = 15
-    /// Sentences longer than this are not picked: a point should read as one statement.
-    public var maximumLength = 220
-    /// A sentence this similar (cosine) to one already picked is a repeat.
-    public var redundancy = 0.5
+    /// Sentences per point: one reads as a list of the article's key sentences; the summarizer's two show what
+    /// the model is given to condense.
+    public var sentencesPerPoint: Int
 
-    public init() {}
+    public init(sentencesPerPoint: Int = 1) { self.sentencesPerPoint = max(1, sentencesPerPoint) }
 
     public func summarize(_ article: Article, length: SummaryLength) -> Summary {
         let start = Date()
-        let vocabulary = ArticleVocabulary(sentences: article.sentences.map(\.text))
-        let scores = score(article, vocabulary: vocabulary)
-        var chosen = pick(length.pointCount, from: Array(scores.indices), texts: article.sentences.map(\.text), scores: scores,
-                          vectors: vocabulary.vectors)
-        // An article made only of very short or very long sentences still gets its best sentence.
-        if chosen.isEmpty, let best = scores.indices.max(by: { scores[$0] < scores[$1] }) { chosen = [best] }
+        let texts = article.sentenceTexts
+        let sizes = texts.map(Self.estimatedTokens)
+        var groups = KeySentences().groups(of: texts, sizes: sizes, regions: length.pointCount(articleTokens: sizes.reduce(0, +)),
+                                           perRegion: sentencesPerPoint)
+        // An article made only of very short or very long sentences still gets its longest sentence.
+        if groups.isEmpty, let longest = texts.indices.max(by: { texts[$0].count < texts[$1].count }) { groups = [[longest]] }
         var summary = Summary(language: article.language)
-        summary.points = chosen.sorted().map { SummaryPoint(text: article.sentences[$0].text, citations: [$0 + 1]) }
+        summary.plannedPoints = groups.count
+        summary.points = groups.map { group in
+            SummaryPoint(text: Summarizer.joined(group.map { texts[$0] }, language: article.language), citations: group.map { $0 + 1 })
+        }
         summary.seconds = Date().timeIntervalSince(start)
         return summary
     }
 
-    /// Up to `count` of the candidate sentences (indices into `texts`), best score first, of a readable length,
-    /// readable alone and no near-repeat of one already taken; in the article's order.
-    func pick(_ count: Int, from candidates: [Int], texts: [String], scores: [Double], vectors: [[String: Double]]) -> [Int] {
-        var chosen: [Int] = []
-        for index in candidates.sorted(by: { scores[$0] > scores[$1] }) where chosen.count < count {
-            guard (minimumLength...maximumLength).contains(texts[index].count), !Self.leansOnThePrevious(texts[index]),
-                  !chosen.contains(where: { ArticleVocabulary.cosine(vectors[$0], vectors[index]) >= redundancy })
-            else { continue }
-            chosen.append(index)
-        }
-        return chosen.sorted()
-    }
-
-    /// Words that, opening a sentence, point back to the one before ("他首先提出…", "They hired…"): out of
-    /// context such a sentence does not say who or what.
-    static let anaphoricOpenings = ["他", "她", "它", "其", "这", "此", "该", "那", "上述", "对此",
-                                    "He ", "She ", "It ", "They ", "This ", "These ", "That ", "Those ", "His ", "Her ", "Its ", "Their "]
-
-    static func leansOnThePrevious(_ sentence: String) -> Bool {
-        let start = sentence.drop { $0.isWhitespace || "“\"「『(（".contains($0) }
-        return anaphoricOpenings.contains { start.hasPrefix($0) }
-    }
-
-    /// One score per sentence, each feature scaled to 0...1 before weighting.
-    func score(_ article: Article, vocabulary: ArticleVocabulary) -> [Double] {
-        let count = article.sentences.count
-        let centrality = vocabulary.vectors.map(vocabulary.centrality)
-
-        let keywords = vocabulary.keywordWeights
-
-        let position = (0..<count).map { index -> Double in
-            let lead = 1 - Double(index) / Double(max(count, 1))
-            return 0.6 * lead * lead + (article.startsParagraph(sentenceAt: index) ? 0.4 : 0)
-        }
-        let features = [(centrality, 0.4), (keywords, 0.35), (position, 0.25)]
-        return (0..<count).map { index in
-            features.reduce(0.0) { total, feature in
-                let maximum = feature.0.max() ?? 0
-                return total + (maximum > 0 ? feature.1 * feature.0[index] / maximum : 0)
-            }
-        }
+    /// A sentence's size in tokens without a tokenizer, for the number of points: the catalog's tokenizers spend
+    /// about one token per 1.4 Han characters and per four other characters.
+    static func estimatedTokens(_ sentence: String) -> Int {
+        let han = sentence.filter(SearchTerms.isHan).count
+        return Int((Double(han) / 1.4 + Double(sentence.count - han) / 4).rounded(.up))
     }
 }
 

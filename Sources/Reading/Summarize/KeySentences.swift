@@ -37,9 +37,10 @@ public struct KeySentences: Sendable {
                     prose[index] && !group.contains(index) && lengths.contains(sentences[index].count)
                         && !taken.contains { ArticleVocabulary.cosine(vocabulary.vectors[$0], vocabulary.vectors[index]) >= redundancy }
                 }
+                // New specifics count half: at full weight one sentence listing figures outranks the region's subject.
                 func score(_ index: Int) -> Double {
-                    Double(specifics[index].subtracting(seen).count) + weight[index]
-                        - (ExtractiveSummarizer.leansOnThePrevious(sentences[index]) ? 2 : 0)
+                    0.5 * Double(specifics[index].subtracting(seen).count) + weight[index]
+                        - (Self.leansOnThePrevious(sentences[index]) ? 2 : 0)
                 }
                 guard let best = candidates.max(by: { score($0) < score($1) || (score($0) == score($1) && $0 > $1) }) else { break }
                 group.append(best)
@@ -49,6 +50,16 @@ public struct KeySentences: Sendable {
             if !group.isEmpty { groups.append(group.sorted()) }
         }
         return groups
+    }
+
+    /// Words that, opening a sentence, point back to the one before ("他首先提出…", "They hired…"): out of
+    /// context such a sentence does not say who or what.
+    static let anaphoricOpenings = ["他", "她", "它", "其", "这", "此", "该", "那", "上述", "对此",
+                                    "He ", "She ", "It ", "They ", "This ", "These ", "That ", "Those ", "His ", "Her ", "Its ", "Their "]
+
+    static func leansOnThePrevious(_ sentence: String) -> Bool {
+        let start = sentence.drop { $0.isWhitespace || "“\"「『(（".contains($0) }
+        return anaphoricOpenings.contains { start.hasPrefix($0) }
     }
 
     /// Whether a sentence is prose a reader would want condensed: no web address (a reference list) and mostly

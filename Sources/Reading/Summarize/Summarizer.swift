@@ -16,15 +16,6 @@ public enum SummaryLength: String, Sendable, CaseIterable {
         case .long: return min(16, max(4, medium * 3 / 2))
         }
     }
-
-    /// Points when the article's size is not known (the extractive summary's fixed sizes).
-    var pointCount: Int {
-        switch self {
-        case .short: 4
-        case .medium: 6
-        case .long: 10
-        }
-    }
 }
 
 /// One point of a summary and the sentences (1-based, `[S#]`) that support it.
@@ -93,8 +84,8 @@ public final class Summarizer {
     let runtime: ModelRuntime
     let session: Session
     let template: ChatTemplate
-    /// Sentences condensed into one point: two give the summary twice the facts of one at little more
-    /// generation, and still read as one statement.
+    /// Sentences condensed into one point: three carry most of what a region says, at a third more generation
+    /// than two (key points covered, BENCHMARKS.md).
     let sentencesPerPoint: Int
     /// Generation budget per sentence condensed (a condensed sentence is about 50 characters).
     let tokensPerSentence = 70
@@ -111,7 +102,9 @@ public final class Summarizer {
     /// several tokens per pass over its weights. Greedy output is the same with and without.
     public var speculation = Speculation.none
 
-    public init(runtime: ModelRuntime, session: Session, template: ChatTemplate, sentencesPerPoint: Int = 2) {
+    public static let defaultSentencesPerPoint = 3
+
+    public init(runtime: ModelRuntime, session: Session, template: ChatTemplate, sentencesPerPoint: Int = defaultSentencesPerPoint) {
         self.runtime = runtime
         self.session = session
         self.template = template

@@ -25,6 +25,9 @@ struct Summarize: ParsableCommand {
     @Flag(help: "Pick the article's key sentences instead of generating (no model; --lang only changes the Chinese script).")
     var extractive = false
 
+    @Option(help: "Key sentences each point condenses (with --extractive: quotes).")
+    var sentencesPerPoint: Int?
+
     @Flag(help: "Draft tokens from the article (prompt lookup) and verify several per pass; the output is the same (off by default: it measured no faster for summaries, BENCHMARKS.md).")
     var lookup = false
 
@@ -49,6 +52,7 @@ struct Summarize: ParsableCommand {
 
     func validate() throws {
         guard servers.isEmpty || out != nil else { throw ValidationError("--server needs --out FILE") }
+        guard sentencesPerPoint.map({ (1...6).contains($0) }) ?? true else { throw ValidationError("--sentences-per-point must be between 1 and 6") }
         guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 256") }
         guard out != nil || files.count == 1 else {
             throw ValidationError(files.isEmpty ? "Missing the article: a file, or - for stdin" : "Several articles need --out FILE (one JSON line each)")
@@ -73,7 +77,8 @@ struct Summarize: ParsableCommand {
         let template = try ChatTemplate.resolve(for: runtime.gguf, override: template)
         let session = try runtime.makeSession(contextSize: self.runtime.contextSize, threads: self.runtime.threadCount)
         let language = lang.language(for: article)
-        let summarizer = Summarizer(runtime: runtime, session: session, template: template)
+        let summarizer = Summarizer(runtime: runtime, session: session, template: template,
+                                    sentencesPerPoint: sentencesPerPoint ?? Summarizer.defaultSentencesPerPoint)
         summarizer.speculation = lookup ? .promptLookup(maxDraft: 8) : .none
         var steps = 0
         var draft = ""
@@ -124,7 +129,7 @@ struct Summarize: ParsableCommand {
     }
 
     func extractiveSummary(_ article: Article) -> Summary {
-        var summary = ExtractiveSummarizer().summarize(article, length: length)
+        var summary = ExtractiveSummarizer(sentencesPerPoint: sentencesPerPoint ?? 1).summarize(article, length: length)
         if lang == .traditional || lang == .simplified {
             let script: TextLanguage = lang == .traditional ? .traditionalChinese : .simplifiedChinese
             summary.points = summary.points.map { SummaryPoint(text: script.enforceScript($0.text), citations: $0.citations) }
