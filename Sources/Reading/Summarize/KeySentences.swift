@@ -42,7 +42,9 @@ public struct KeySentences: Sendable {
                     0.5 * Double(specifics[index].subtracting(seen).count) + weight[index]
                         - (Self.leansOnThePrevious(sentences[index]) ? 2 : 0)
                 }
-                guard let best = candidates.max(by: { score($0) < score($1) || (score($0) == score($1) && $0 > $1) }) else { break }
+                let scored = candidates.map { (index: $0, score: score($0)) }
+                // Ties go to the earlier sentence.
+                guard let best = scored.max(by: { $0.score < $1.score || ($0.score == $1.score && $0.index > $1.index) })?.index else { break }
                 group.append(best)
                 taken.append(best)
                 seen.formUnion(specifics[best])
@@ -90,5 +92,55 @@ public struct KeySentences: Sendable {
     static func normalized(_ values: [Double]) -> [Double] {
         let maximum = values.max() ?? 0
         return maximum > 0 ? values.map { $0 / maximum } : values
+    }
+}
+
+/// An article's sentences as TF-IDF vectors (terms of `SearchTerms`, IDF over the sentences) and their centroid:
+/// what the article is about.
+struct ArticleVocabulary {
+    let terms: [[String]]
+    let idf: [String: Double]
+    let vectors: [[String: Double]]
+    let centroid: [String: Double]
+
+    init(sentences: [String]) {
+        terms = sentences.map { SearchTerms.terms(of: $0) }
+        // IDF over sentences (the documents of one article), plus one so that a term in every sentence still counts.
+        var frequency: [String: Int] = [:]
+        for sentenceTerms in terms { for term in Set(sentenceTerms) { frequency[term, default: 0] += 1 } }
+        let count = Double(terms.count)
+        let idf = frequency.mapValues { log(count / Double($0)) + 1 }
+        self.idf = idf
+        vectors = terms.map { Self.vector($0, idf: idf) }
+        var centroid: [String: Double] = [:]
+        for vector in vectors { for (term, weight) in vector { centroid[term, default: 0] += weight } }
+        self.centroid = centroid
+    }
+
+    /// How much of the article's recurring vocabulary each sentence carries: its distinct terms weighted by how
+    /// often they recur (log count) and how specific they are (IDF), over the square root of their number.
+    var keywordWeights: [Double] {
+        var occurrences: [String: Int] = [:]
+        for sentenceTerms in terms { for term in sentenceTerms { occurrences[term, default: 0] += 1 } }
+        return terms.map { sentenceTerms in
+            let distinct = Set(sentenceTerms)
+            guard !distinct.isEmpty else { return 0 }
+            let total = distinct.reduce(0.0) { $0 + log(1 + Double(occurrences[$1] ?? 0)) * (idf[$1] ?? 0) }
+            return total / Double(distinct.count).squareRoot()
+        }
+    }
+
+    static func vector(_ terms: [String], idf: [String: Double]) -> [String: Double] {
+        terms.reduce(into: [String: Double]()) { $0[$1, default: 0] += idf[$1] ?? 0 }
+    }
+
+    /// Cosine similarity of a vector to the centroid.
+    func centrality(_ vector: [String: Double]) -> Double { Self.cosine(vector, centroid) }
+
+    static func cosine(_ a: [String: Double], _ b: [String: Double]) -> Double {
+        let (small, large) = a.count <= b.count ? (a, b) : (b, a)
+        let dot = small.reduce(0.0) { $0 + $1.value * (large[$1.key] ?? 0) }
+        let norms = a.values.reduce(0) { $0 + $1 * $1 }.squareRoot() * b.values.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return norms > 0 ? dot / norms : 0
     }
 }
