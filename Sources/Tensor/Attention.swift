@@ -45,21 +45,52 @@ public func causalAttention(
         }
         return
     }
+    attendTokenByToken(queries: q, count: count, keys: { _ in keys }, values: { _ in values }, position: { start + $0 },
+                       headCount: headCount, kvHeadCount: kvHeadCount, headDim: headDim, scale: scale, window: window,
+                       into: out, scratch: scratch, pool: pool)
+}
+
+/// Attention of one new token for each of `count` sequences, token t over its own sequence's cache
+/// (`keys[t]`, `values[t]`) at `positions[t]`: batched decoding of several sequences. Each token gets the bits
+/// `causalAttention` gives it decoded alone.
+public func sequenceAttention(
+    queries q: UnsafePointer<Float>, keys: [UnsafePointer<Float16>], values: [UnsafePointer<Float16>], positions: [Int],
+    headCount: Int, kvHeadCount: Int, headDim: Int, scale: Float, window: Int?,
+    into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool
+) {
+    precondition(keys.count == positions.count && values.count == positions.count, "one cache and position per sequence")
+    attendTokenByToken(queries: q, count: positions.count, keys: { keys[$0] }, values: { values[$0] }, position: { positions[$0] },
+                       headCount: headCount, kvHeadCount: kvHeadCount, headDim: headDim, scale: scale, window: window,
+                       into: out, scratch: scratch, pool: pool)
+}
+
+/// llama.cpp's online-softmax form (see `causalAttention`) for each token on its own: token t reads the cache
+/// `keys(t)`, `values(t)` up to `position(t)`.
+private func attendTokenByToken(
+    queries q: UnsafePointer<Float>, count: Int, keys: (Int) -> UnsafePointer<Float16>, values: (Int) -> UnsafePointer<Float16>,
+    position: (Int) -> Int, headCount: Int, kvHeadCount: Int, headDim: Int, scale: Float, window: Int?,
+    into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool
+) {
+    let kvDim = kvHeadCount * headDim
+    let group = headCount / kvHeadCount
+    let scratchFloats = attentionScratchCount(headDim: headDim, group: group, threads: 1)
     // One item: query heads of one token that read the same kv head, converted once per key for all of
     // them; single heads when there are too few groups to keep every thread busy (decode, one kv head).
     let headsPerItem = count * kvHeadCount >= pool.threadCount ? group : 1
     pool.parallelParts(count * headCount / headsPerItem) { items, part in
         for item in items {
-            // Token order 0, n-1, 1, n-2, ...: as above.
+            // Token order 0, n-1, 1, n-2, ...: a causal token's cost grows with its position.
             let itemsPerToken = headCount / headsPerItem
             let rank = item / itemsPerToken
             let t = rank % 2 == 0 ? rank / 2 : count - 1 - rank / 2
             let firstHead = t * headCount + item % itemsPerToken * headsPerItem
             let kvHead = firstHead % headCount / group
-            let position = start + t
-            let first = window.map { max(0, position - $0 + 1) } ?? 0
-            llk_attention_heads(q + firstHead * headDim, Int64(headsPerItem), Int64(headDim), kBase(kvHead), vBase(kvHead),
-                                Int64(kvDim), Int64(first), Int64(position), scale, out + firstHead * headDim,
+            let tokenPosition = position(t)
+            let first = window.map { max(0, tokenPosition - $0 + 1) } ?? 0
+            let keyBase = UnsafeRawPointer(keys(t) + kvHead * headDim).assumingMemoryBound(to: UInt16.self)
+            let valueBase = UnsafeRawPointer(values(t) + kvHead * headDim).assumingMemoryBound(to: UInt16.self)
+            llk_attention_heads(q + firstHead * headDim, Int64(headsPerItem), Int64(headDim), keyBase, valueBase,
+                                Int64(kvDim), Int64(first), Int64(tokenPosition), scale, out + firstHead * headDim,
                                 scratch + part * scratchFloats)
         }
     }

@@ -52,8 +52,10 @@ public final class Session: @unchecked Sendable {
     ///   - logitRows: how many rows of logits one call may produce (1 for generation; `batchSize` for perplexity).
     ///   - draftCapacity: draft tokens one speculative step may verify (`appendVerifying` takes one more);
     ///     the logits hold at least that many rows plus one.
+    ///   - pool: the threads to run on; sessions decoded together (`BatchDecoder`) share one. A new pool of
+    ///     `threads` threads when nil.
     public init(model: any LanguageModel, contextSize: Int, threads: Int, batchSize: Int = 128, logitRows: Int = 1,
-                draftCapacity: Int = Session.defaultDraftCapacity) throws(GenerationError) {
+                draftCapacity: Int = Session.defaultDraftCapacity, pool: ThreadPool? = nil) throws(GenerationError) {
         guard contextSize <= model.shape.contextLength else {
             throw .contextTooLarge(requested: contextSize, trained: model.shape.contextLength)
         }
@@ -61,7 +63,7 @@ public final class Session: @unchecked Sendable {
         self.model = model
         self.contextSize = max(1, contextSize)
         state = try ForwardState(shape: model.shape, contextSize: self.contextSize, batchCapacity: max(1, batchSize),
-                                 logitCapacity: max(logitRows, draftCapacity + 1), pool: ThreadPool(threadCount: threads))
+                                 logitCapacity: max(logitRows, draftCapacity + 1), pool: pool ?? ThreadPool(threadCount: threads))
     }
 
     /// Draft tokens a session verifies at most in one step unless told otherwise.
@@ -119,15 +121,28 @@ public final class Session: @unchecked Sendable {
 
     /// Appends one token and evaluates it (decode).
     public func append(_ token: Int32) throws(GenerationError) {
-        guard tokens.count < contextSize else { throw .contextExceeded(needed: tokens.count + 1, contextSize: contextSize) }
-        guard token >= 0, Int(token) < model.shape.vocabularySize else {
-            throw .invalidToken(token, vocabularySize: model.shape.vocabularySize)
-        }
+        try checkAppendable(token)
         withUnsafePointer(to: token) { pointer in
             model.forward(UnsafeBufferPointer(start: pointer, count: 1), start: tokens.count, state: state, logits: .last)
         }
         (lastRow, rowPositions) = (0, tokens.count..<tokens.count + 1)
         tokens.append(token)
+    }
+
+    /// Records `token` as appended by a batched forward call (`BatchDecoder`), which stored its keys and values
+    /// in this session's cache and computed `logits` after it.
+    func recordAppended(_ token: Int32, logits: UnsafeBufferPointer<Float>) {
+        state.logits.update(from: logits.baseAddress.unsafelyUnwrapped, count: logits.count)
+        (lastRow, rowPositions) = (0, tokens.count..<tokens.count + 1)
+        tokens.append(token)
+    }
+
+    /// Checks that `token` may be appended: room in the context, an id in the vocabulary.
+    func checkAppendable(_ token: Int32) throws(GenerationError) {
+        guard tokens.count < contextSize else { throw .contextExceeded(needed: tokens.count + 1, contextSize: contextSize) }
+        guard token >= 0, Int(token) < model.shape.vocabularySize else {
+            throw .invalidToken(token, vocabularySize: model.shape.vocabularySize)
+        }
     }
 
     /// Appends `newTokens` (at most `verificationCapacity`) and evaluates them in one forward call, with the

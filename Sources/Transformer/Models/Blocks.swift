@@ -54,9 +54,9 @@ public struct AttentionBlock: Sendable {
         public let style: RopeStyle
     }
 
-    /// out = Wo · attention(normalized input xn) for `count` tokens at positions start..., storing K and V in the cache.
-    func callAsFunction(_ xn: UnsafePointer<Float>, count: Int, start: Int, layer: Int, rope: Rope, scaling: Scaling, window: Int?,
-                        normEpsilon: Float, state: ForwardState, into out: UnsafeMutablePointer<Float>) {
+    /// out = Wo · attention(normalized input xn) for `count` tokens placed by `placement`, storing K and V in the cache.
+    func callAsFunction(_ xn: UnsafePointer<Float>, count: Int, placement: TokenPlacement, layer: Int, rope: Rope, scaling: Scaling,
+                        window: Int?, normEpsilon: Float, state: ForwardState, into out: UnsafeMutablePointer<Float>) {
         let qDim = headCount * headDim
         let kvDim = kvHeadCount * headDim
         let (q, k, v) = (state.q, state.k, state.v)
@@ -68,18 +68,30 @@ public struct AttentionBlock: Sendable {
         if let queryNorm { rmsNorm(q, weight: queryNorm, into: q, width: headDim, rows: count * headCount, epsilon: normEpsilon) }
         if let keyNorm { rmsNorm(k, weight: keyNorm, into: k, width: headDim, rows: count * kvHeadCount, epsilon: normEpsilon) }
         for t in 0..<count {
-            applyRope(q + t * qDim, headCount: headCount, headDim: headDim, position: start + t, base: rope.base, style: rope.style)
-            applyRope(k + t * kvDim, headCount: kvHeadCount, headDim: headDim, position: start + t, base: rope.base, style: rope.style)
+            let position = placement.position(of: t)
+            applyRope(q + t * qDim, headCount: headCount, headDim: headDim, position: position, base: rope.base, style: rope.style)
+            applyRope(k + t * kvDim, headCount: kvHeadCount, headDim: headDim, position: position, base: rope.base, style: rope.style)
         }
-        state.cache.store(layer: layer, position: start, count: count, keys: k, values: v)
         var scoreScale: Float = 1
         switch scaling {
         case .scores(let factor): scoreScale = factor
         case .queries(let factor): scaleInPlace(q, by: factor, count: count * qDim)
         }
-        causalAttention(queries: q, count: count, start: start, keys: state.cache.keys(layer: layer), values: state.cache.values(layer: layer),
-                        headCount: headCount, kvHeadCount: kvHeadCount, headDim: headDim, scale: scoreScale, window: window,
-                        into: state.attention, scratch: state.scores, pool: state.pool)
+        switch placement {
+        case .consecutive(let start):
+            state.cache.store(layer: layer, position: start, count: count, keys: k, values: v)
+            causalAttention(queries: q, count: count, start: start, keys: state.cache.keys(layer: layer),
+                            values: state.cache.values(layer: layer), headCount: headCount, kvHeadCount: kvHeadCount, headDim: headDim,
+                            scale: scoreScale, window: window, into: state.attention, scratch: state.scores, pool: state.pool)
+        case .sequences(let sequences):
+            for (t, sequence) in sequences.enumerated() {
+                sequence.cache.store(layer: layer, position: sequence.position, count: 1, keys: k + t * kvDim, values: v + t * kvDim)
+            }
+            sequenceAttention(queries: q, keys: sequences.map { UnsafePointer($0.cache.keys(layer: layer)) },
+                              values: sequences.map { UnsafePointer($0.cache.values(layer: layer)) }, positions: sequences.map(\.position),
+                              headCount: headCount, kvHeadCount: kvHeadCount, headDim: headDim, scale: scoreScale, window: window,
+                              into: state.attention, scratch: state.scores, pool: state.pool)
+        }
         output.multiply(state.attention, count: count, into: out, pool: state.pool, workspace: state.workspace,
                         rowwise: state.rowwiseArithmetic)
     }

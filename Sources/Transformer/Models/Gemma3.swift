@@ -68,7 +68,7 @@ public final class Gemma3: LanguageModel {
         self.layers = layers
     }
 
-    public func forward(_ tokens: UnsafeBufferPointer<Int32>, start: Int, state: ForwardState, logits: LogitRows) {
+    public func forward(_ tokens: UnsafeBufferPointer<Int32>, placement: TokenPlacement, state: ForwardState, logits: LogitRows) {
         let n = tokens.count
         let d = shape.embeddingSize
         let epsilon = shape.normEpsilon
@@ -79,7 +79,7 @@ public final class Gemma3: LanguageModel {
             let rope = AttentionBlock.Rope(base: sliding ? configuration.slidingRopeBase : configuration.ropeBase, style: .neox)
             // x += postNorm(attention(norm(x)))
             rmsNorm(state.x, weight: layer.attentionNorm, into: state.xn, width: d, rows: n, epsilon: epsilon)
-            layer.attention(state.xn, count: n, start: start, layer: i, rope: rope, scaling: scaling,
+            layer.attention(state.xn, count: n, placement: placement, layer: i, rope: rope, scaling: scaling,
                             window: sliding ? configuration.slidingWindow : nil, normEpsilon: epsilon, state: state, into: state.projection)
             rmsNorm(state.projection, weight: layer.postAttentionNorm, into: state.projection, width: d, rows: n, epsilon: epsilon)
             addInPlace(state.x, state.projection, count: n * d)

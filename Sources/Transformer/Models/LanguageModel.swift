@@ -53,12 +53,42 @@ public enum LogitRows: Sendable {
     case all
 }
 
+/// Where the tokens of one forward call sit, and so which cache holds their keys and values.
+public enum TokenPlacement {
+    /// At consecutive positions `start...` of the state's own cache: a prompt, a decoded token, a draft to verify.
+    case consecutive(start: Int)
+    /// Token t is the next token of sequence t, at `sequences[t].position` of its own cache: several sequences
+    /// decoded in one call, which reads the weights once for all of them (`BatchDecoder`).
+    case sequences([SequencePosition])
+
+    /// The position of token `t`.
+    func position(of t: Int) -> Int {
+        switch self {
+        case .consecutive(let start): start + t
+        case .sequences(let sequences): sequences[t].position
+        }
+    }
+}
+
+/// One sequence's place in a batched forward call: its cache, and the position its next token takes.
+public struct SequencePosition {
+    public let cache: KVCache
+    public let position: Int
+}
+
 /// A loaded model: immutable weights over the file's mapping. All state lives in `ForwardState`.
 public protocol LanguageModel: AnyObject, Sendable {
     var shape: ModelShape { get }
-    /// Runs `tokens` at positions `start...`, appending their keys and values to the state's cache, and
+    /// Runs `tokens` where `placement` puts them, storing their keys and values in the cache it names, and
     /// writes logits for the chosen rows to `state.logits` (row stride `shape.vocabularySize`).
-    func forward(_ tokens: UnsafeBufferPointer<Int32>, start: Int, state: ForwardState, logits: LogitRows)
+    func forward(_ tokens: UnsafeBufferPointer<Int32>, placement: TokenPlacement, state: ForwardState, logits: LogitRows)
+}
+
+extension LanguageModel {
+    /// Runs `tokens` at positions `start...` of the state's own cache.
+    public func forward(_ tokens: UnsafeBufferPointer<Int32>, start: Int, state: ForwardState, logits: LogitRows) {
+        forward(tokens, placement: .consecutive(start: start), state: state, logits: logits)
+    }
 }
 
 /// The architectures this build runs, by their `general.architecture` name: the one registry. A new family

@@ -67,7 +67,7 @@ public final class Llama: LanguageModel {
         try self.init(configuration: Configuration(gguf: gguf, vocabularySize: vocabularySize), gguf: gguf)
     }
 
-    public func forward(_ tokens: UnsafeBufferPointer<Int32>, start: Int, state: ForwardState, logits: LogitRows) {
+    public func forward(_ tokens: UnsafeBufferPointer<Int32>, placement: TokenPlacement, state: ForwardState, logits: LogitRows) {
         let n = tokens.count
         let d = shape.embeddingSize
         let epsilon = shape.normEpsilon
@@ -77,7 +77,7 @@ public final class Llama: LanguageModel {
         for (i, layer) in layers.enumerated() {
             // x += attention(norm(x))
             rmsNorm(state.x, weight: layer.attentionNorm, into: state.xn, width: d, rows: n, epsilon: epsilon)
-            layer.attention(state.xn, count: n, start: start, layer: i, rope: rope, scaling: scaling, window: nil,
+            layer.attention(state.xn, count: n, placement: placement, layer: i, rope: rope, scaling: scaling, window: nil,
                             normEpsilon: epsilon, state: state, into: state.projection)
             addInPlace(state.x, state.projection, count: n * d)
             // x += feedForward(norm(x))

@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+import Tensor
+@testable import Transformer
+import TestSupport
+
+// Batched decoding of several sessions (`BatchDecoder`): one forward call takes the next token of each session,
+// and every session's cache and logits equal, bit for bit, what decoding it alone gives.
+
+/// Decodes `prompts` greedily for `steps` tokens, alone and batched, and returns both runs' logits per step per
+/// prompt. Sessions leave the batch at different steps (prompt i decodes `steps - i` tokens), as requests do.
+func decodedAloneAndBatched(_ model: any LanguageModel, prompts: [[Int32]], steps: Int, contextSize: Int)
+    throws -> (alone: [[[Float]]], batched: [[[Float]]], aloneTokens: [[Int32]], batchedTokens: [[Int32]]) {
+    func argmax(_ logits: UnsafeBufferPointer<Float>) -> Int32 {
+        Int32(logits.indices.max { logits[$0] < logits[$1] || (logits[$0] == logits[$1] && $0 > $1) } ?? 0)
+    }
+    var alone: [[[Float]]] = []
+    var aloneTokens: [[Int32]] = []
+    for (i, prompt) in prompts.enumerated() {
+        let session = try Session(model: model, contextSize: contextSize, threads: 2)
+        try session.evaluate(prompt)
+        var logits: [[Float]] = []
+        var tokens: [Int32] = []
+        for _ in 0..<(steps - i) {
+            let token = argmax(session.lastLogits)
+            try session.append(token)
+            tokens.append(token)
+            logits.append(Array(session.lastLogits))
+        }
+        alone.append(logits)
+        aloneTokens.append(tokens)
+    }
+    let pool = ThreadPool(threadCount: 2)
+    let sessions = try prompts.map { prompt in
+        let session = try Session(model: model, contextSize: contextSize, threads: 2, pool: pool)
+        try session.evaluate(prompt)
+        return session
+    }
+    let decoder = try BatchDecoder(model: model, capacity: prompts.count, pool: pool)
+    var batched = [[[Float]]](repeating: [], count: prompts.count)
+    var batchedTokens = [[Int32]](repeating: [], count: prompts.count)
+    for step in 0..<steps {
+        let active = prompts.indices.filter { step < steps - $0 }
+        let tokens = active.map { argmax(sessions[$0].lastLogits) }
+        try decoder.append(tokens, to: active.map { sessions[$0] })
+        for (index, token) in zip(active, tokens) {
+            batchedTokens[index].append(token)
+            batched[index].append(Array(sessions[index].lastLogits))
+        }
+    }
+    return (alone, batched, aloneTokens, batchedTokens)
+}
+
+@Suite struct TinyBatchDecodingTests {
+    /// Every architecture and weight format: each row of a batched call equals decoding that sequence alone.
+    /// Q8_0 bit for bit; F32 and F16 within sgemm's one-row-versus-batch tolerance (TinyModelTests).
+    @Test(arguments: TinyModelTests.variants.map { "\($0.0) \($0.1.name)" })
+    func batchedRowsEqualDecodingAlone(variant: String) throws {
+        let (architecture, type) = try #require(TinyModelTests.variants.first { "\($0.0) \($0.1.name)" == variant })
+        let model = try TinyModelTests.model(architecture, type)
+        // Different lengths: the sequences sit at different positions, and one is past gemma3's window.
+        let prompts = [TinyModelTests.tokens(40, seed: 1), TinyModelTests.tokens(7, seed: 2), TinyModelTests.tokens(23, seed: 3)]
+        let run = try decodedAloneAndBatched(model, prompts: prompts, steps: 6, contextSize: model.shape.contextLength)
+        for (alone, batched) in zip(run.alone, run.batched) {
+            #expect(alone.count == batched.count)
+            for (a, b) in zip(alone, batched) {
+                #expect(TinyModelTests.relativeDifference(b, a) <= TinyModelTests.batchTolerance(type))
+            }
+        }
+    }
+
+    @Test func refusesWhatCannotBeAppended() throws {
+        let model = try TinyModelTests.model("llama", .q8_0)
+        let pool = ThreadPool(threadCount: 1)
+        let session = try Session(model: model, contextSize: 4, threads: 1, pool: pool)
+        try session.evaluate([1, 2, 3, 4])
+        let decoder = try BatchDecoder(model: model, capacity: 2, pool: pool)
+        #expect(throws: GenerationError.contextExceeded(needed: 5, contextSize: 4)) { try decoder.append([5], to: [session]) }
+        let other = try Session(model: model, contextSize: 8, threads: 1, pool: pool)
+        try other.evaluate([1])
+        #expect(throws: GenerationError.invalidToken(-1, vocabularySize: model.shape.vocabularySize)) { try decoder.append([-1], to: [other]) }
+        // Nothing was appended to either.
+        #expect(session.tokens == [1, 2, 3, 4] && other.tokens == [1])
+    }
+}
+
+@Suite(.serialized) struct BatchDecodingTests {
+    /// The catalog models in their real formats (Q4_K, Q6_K, Q5_0, Q8_0): batched decoding of three prompts of
+    /// different lengths (one past gemma3's 512-position window) gives each the logits and greedy tokens of
+    /// decoding it alone, bit for bit.
+    @Test(arguments: speculationModels)
+    func batchedDecodingEqualsDecodingAlone(model name: String) throws {
+        let runtime = try ModelRuntime(path: try TestSupport.modelPath(name))
+        let long = runtime.tokenize(try repetitionPrompt())
+        #expect(long.count > 600)
+        let prompts = [runtime.tokenize("The capital of France is"), long, runtime.tokenize("人工智能的发展")]
+        let run = try decodedAloneAndBatched(runtime.model, prompts: prompts, steps: 8, contextSize: 2048)
+        #expect(run.batchedTokens == run.aloneTokens)
+        for (alone, batched) in zip(run.alone, run.batched) {
+            #expect(alone == batched)
+        }
+    }
+}
