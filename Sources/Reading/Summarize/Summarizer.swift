@@ -36,9 +36,6 @@ public struct Summary: Sendable, Encodable {
     public var plannedPoints = 0
     public var promptTokens = 0
     public var generatedTokens = 0
-    /// Tokens the model proposed itself for (prompt lookup) and how many of them it accepted.
-    public var draftedTokens = 0
-    public var acceptedDraftTokens = 0
     public var seconds: Double = 0
     /// Seconds until the first point was ready.
     public var firstPointSeconds: Double?
@@ -69,7 +66,8 @@ extension SummaryPoint {
 public enum SummaryEvent: Sendable {
     /// Point `index` of `count` starts, with its prompt size and the sentences (1-based, `[S#]`) it condenses.
     case pointStarted(index: Int, count: Int, promptTokens: Int, sentences: [Int])
-    case stepFinished(stats: GenerationStats)
+    /// A step of point `index` ended (its condensing, or the rewording of one of its sentences), with what the model wrote.
+    case stepFinished(point: Int, stats: GenerationStats, text: String)
 }
 
 /// Summaries in the model's own words, each point citing the sentences it rests on.
@@ -79,14 +77,18 @@ public enum SummaryEvent: Sendable {
 /// article's summary covers all of it, and the points carry its names and numbers. The model condenses each
 /// region's sentences into one point in its own words; the point then cites those of the sentences that hold
 /// its wording, its numbers and its names (`CitationSupport`), and a point whose numbers or names none of them
-/// holds is dropped as invented. Each point is final as soon as it is written and is passed on at once.
+/// holds is dropped as invented. The points are independent, so several are written at once
+/// (`BatchGenerator`: one read of the weights per token of all of them); each is passed on, in order, as soon
+/// as it and the points before it are final.
 public final class Summarizer {
     let runtime: ModelRuntime
     let session: Session
     let template: ChatTemplate
-    /// Sentences condensed into one point: three carry most of what a region says, at a third more generation
-    /// than two (key points covered, BENCHMARKS.md).
+    /// Sentences condensed into one point: four carry most of what a region says; five make points too long
+    /// for the model to keep every fact (key points covered, BENCHMARKS.md).
     let sentencesPerPoint: Int
+    /// Points written at once.
+    let parallelPoints: Int
     /// Generation budget per sentence condensed (a condensed sentence is about 50 characters).
     let tokensPerSentence = 70
     /// Characters after which an unfinished sentence is no longer a point.
@@ -95,20 +97,63 @@ public final class Summarizer {
     /// Polled after every token; true stops the summary, which then throws `CancellationError` (the
     /// server's client went away).
     public var isCancelled: () -> Bool = { false }
-    /// Each piece of text as the model writes it, in every step (raw: before points are parsed and
-    /// citations attached). The server streams it as a draft while a step runs.
+    /// The text the model writes for the next point to be passed on, as it writes it (raw: before the point is
+    /// parsed and its citations attached). The server streams it as a draft.
     public var onText: (String) -> Void = { _ in }
-    /// Drafting from the article: points repeat its names, numbers and phrases, which the model can then check
-    /// several tokens per pass over its weights. Greedy output is the same with and without.
-    public var speculation = Speculation.none
 
-    public static let defaultSentencesPerPoint = 3
+    public static let defaultSentencesPerPoint = 4
+    /// Decoding four points at once gives about twice the tokens per second of one (BENCHMARKS.md); more adds
+    /// little.
+    public static let defaultParallelPoints = 4
 
-    public init(runtime: ModelRuntime, session: Session, template: ChatTemplate, sentencesPerPoint: Int = defaultSentencesPerPoint) {
+    /// - Parameters:
+    ///   - session: the first of the sessions the points are written on; the others share its threads.
+    public init(runtime: ModelRuntime, session: Session, template: ChatTemplate, sentencesPerPoint: Int = defaultSentencesPerPoint,
+                parallelPoints: Int = defaultParallelPoints) {
         self.runtime = runtime
         self.session = session
         self.template = template
         self.sentencesPerPoint = max(1, sentencesPerPoint)
+        self.parallelPoints = max(1, parallelPoints)
+    }
+
+    /// Positions of each session's context.
+    public var contextSize: Int { session.contextSize }
+
+    /// The sessions points are written on: `session` and more of its size on its threads, made once.
+    private var generator: BatchGenerator?
+    private func makeGenerator() throws -> BatchGenerator {
+        if let generator { return generator }
+        var sessions = [session]
+        for _ in 1..<parallelPoints {
+            sessions.append(try Session(model: session.model, contextSize: session.contextSize, threads: session.state.pool.threadCount,
+                                        pool: session.state.pool))
+        }
+        let made = try BatchGenerator(sessions: sessions, tokenizer: runtime.tokenizer)
+        generator = made
+        return made
+    }
+
+    /// A point being written: its sentences as the model condensed them, each kept, dropped or being reworded.
+    private struct PointInProgress {
+        let group: [Int]
+        /// The condensing step's sentences, then each one's final form (nil: left out), nil while it is reworded.
+        var sentences: [String?] = []
+        var rewordsPending = 0
+        var condensed = false
+        var ready: Bool { condensed && rewordsPending == 0 }
+    }
+
+    /// What one generation request is for.
+    private enum Step {
+        case condense(point: Int)
+        case reword(point: Int, sentence: Int)
+
+        var point: Int {
+            switch self {
+            case .condense(let point), .reword(let point, _): point
+            }
+        }
     }
 
     public func summarize(sentences: [String], length: SummaryLength, language: TextLanguage,
@@ -121,42 +166,99 @@ public final class Summarizer {
         let groups = KeySentences().groups(of: sentences, sizes: sizes, regions: length.pointCount(articleTokens: sizes.reduce(0, +)),
                                            perRegion: sentencesPerPoint)
         summary.plannedPoints = groups.count
+        let condensePrompts = groups.map { group in promptTokens(system: prompts.system, user: prompts.condense(group.map { sentences[$0] })) }
+        for tokens in condensePrompts { try checkRoom(tokens) }
 
-        for (index, group) in groups.enumerated() {
-            let groupSentences = group.map { sentences[$0] }
-            let tokens = promptTokens(system: prompts.system, user: prompts.condense(groupSentences))
-            onEvent(.pointStarted(index: index + 1, count: groups.count, promptTokens: tokens.count, sentences: group.map { $0 + 1 }))
-            var written: [String] = []
-            _ = try step(tokens, maxTokens: group.count * tokensPerSentence + 16, into: &summary, onEvent: onEvent) { sentence in
-                if let text = Self.parsePoint(sentence) { written.append(text) }
-                return written.count < group.count
+        var points = groups.map { PointInProgress(group: $0) }
+        var steps: [Step] = []
+        var texts: [StepText] = []
+        var rewords: [Int] = []  // ids of reword steps not yet handed out, in the order asked
+        var nextCondense = 0
+        var nextToPass = 0
+
+        func request(_ step: Step, prompt: [Int32], sentences wanted: Int, maxTokens: Int) -> (id: Int, request: BatchGenerator.Request) {
+            steps.append(step)
+            texts.append(StepText(wanted: wanted))
+            summary.largestPromptTokens = max(summary.largestPromptTokens, prompt.count)
+            let options = GenerationOptions(maxTokens: min(maxTokens, session.contextSize - prompt.count), sampling: .greedy,
+                                            stopStrings: [], loopWindow: 24)
+            return (steps.count - 1, BatchGenerator.Request(prompt: prompt, options: options))
+        }
+        var pendingRequests: [Int: BatchGenerator.Request] = [:]
+        /// Rewords first: they finish points already written. The first point is condensed alone, at the speed
+        /// of one sequence, so that something is on screen early; the others then share the batch.
+        func next() -> (id: Int, request: BatchGenerator.Request)? {
+            if !rewords.isEmpty {
+                let id = rewords.removeFirst()
+                return pendingRequests.removeValue(forKey: id).map { (id, $0) }
             }
-            // Each sentence written stands on its own: one with a number or a name its sources lack is left out
-            // (invented), one that copies a source sentence is asked for again in other words (the copy stays
-            // when the new wording no longer rests on the sources).
-            var kept: [String] = []
-            for text in written {
-                guard Self.cited(text, sentences: sentences, part: group) != nil else {
-                    summary.droppedSentences += 1
-                    continue
-                }
-                if Self.copies(text, of: groupSentences) {
-                    summary.copiedSentences += 1
-                    if let reworded = try reword(text, prompts: prompts, sentences: sentences, part: group, summary: &summary, onEvent: onEvent) {
-                        kept.append(reworded)
-                        summary.rewordedSentences += 1
+            guard nextCondense < groups.count, nextCondense == 0 || points[0].condensed else { return nil }
+            let index = nextCondense
+            nextCondense += 1
+            let group = groups[index]
+            onEvent(.pointStarted(index: index + 1, count: groups.count, promptTokens: condensePrompts[index].count, sentences: group.map { $0 + 1 }))
+            return request(.condense(point: index), prompt: condensePrompts[index], sentences: group.count,
+                           maxTokens: group.count * tokensPerSentence + 16)
+        }
+        /// Passes on the points that are final, in order.
+        func passReadyPoints() {
+            while nextToPass < points.count, points[nextToPass].ready {
+                let point = points[nextToPass]
+                nextToPass += 1
+                let kept = point.sentences.compactMap { $0 }
+                guard let cited = Self.cited(Self.joined(kept, language: language), sentences: sentences, part: point.group),
+                      !isDuplicate(cited, of: summary.points) else { continue }
+                let final = localized(cited, language)
+                summary.points.append(final)
+                if summary.firstPointSeconds == nil { summary.firstPointSeconds = Date().timeIntervalSince(start) }
+                onPoint(final)
+            }
+        }
+        func finished(_ id: Int, _ stats: GenerationStats) throws {
+            summary.promptTokens += stats.evaluatedPromptTokens
+            summary.generatedTokens += stats.generatedTokens
+            if stats.finishReason == .repetition { summary.loopsStopped += 1 }
+            texts[id].finish(stats.finishReason)
+            onEvent(.stepFinished(point: steps[id].point + 1, stats: stats, text: texts[id].raw))
+            switch steps[id] {
+            case .condense(let index):
+                let group = points[index].group
+                // Each sentence written stands on its own: one with a number or a name its sources lack is left
+                // out (invented), one that copies a source sentence is asked for again in other words (the copy
+                // stays when the new wording no longer rests on the sources).
+                for text in texts[id].sentences {
+                    guard Self.cited(text, sentences: sentences, part: group) != nil else {
+                        summary.droppedSentences += 1
                         continue
                     }
+                    points[index].sentences.append(text)
+                    guard Self.copies(text, of: group.map { sentences[$0] }) else { continue }
+                    summary.copiedSentences += 1
+                    points[index].rewordsPending += 1
+                    let prompt = promptTokens(system: prompts.system, user: prompts.reword(text))
+                    try checkRoom(prompt)
+                    let step = request(.reword(point: index, sentence: points[index].sentences.count - 1), prompt: prompt, sentences: 1,
+                                       maxTokens: tokensPerSentence)
+                    pendingRequests[step.id] = step.request
+                    rewords.append(step.id)
                 }
-                kept.append(text)
+                points[index].condensed = true
+            case .reword(let index, let sentence):
+                let group = points[index].group
+                if let reworded = texts[id].sentences.first, !Self.copies(reworded, of: group.map { sentences[$0] }),
+                   Self.cited(reworded, sentences: sentences, part: group) != nil {
+                    points[index].sentences[sentence] = reworded
+                    summary.rewordedSentences += 1
+                }
+                points[index].rewordsPending -= 1
             }
-            guard let point = Self.cited(Self.joined(kept, language: language), sentences: sentences, part: group),
-                  !isDuplicate(point, of: summary.points) else { continue }
-            let final = localized(point, language)
-            summary.points.append(final)
-            if summary.firstPointSeconds == nil { summary.firstPointSeconds = Date().timeIntervalSince(start) }
-            onPoint(final)
+            passReadyPoints()
         }
+
+        try makeGenerator().run(next: next, onText: { id, text in
+            if steps[id].point == nextToPass { onText(text) }
+            return texts[id].append(text)
+        }, onFinish: finished, isCancelled: isCancelled)
         summary.seconds = Date().timeIntervalSince(start)
         return summary
     }
@@ -169,36 +271,45 @@ public final class Summarizer {
         }.joined(separator: language.isChinese ? "" : " ")
     }
 
-    // MARK: - Steps
-
-    /// One generation step with its cost counted in the summary.
-    private func step(_ tokens: [Int32], maxTokens: Int, into summary: inout Summary, onEvent: (SummaryEvent) -> Void,
-                      onSentence: (String) -> Bool) throws -> GenerationStats {
-        summary.largestPromptTokens = max(summary.largestPromptTokens, tokens.count)
-        let stats = try run(tokens, maxTokens: maxTokens, onSentence: onSentence)
-        summary.promptTokens += stats.evaluatedPromptTokens
-        summary.generatedTokens += stats.generatedTokens
-        summary.draftedTokens += stats.draftedTokens
-        summary.acceptedDraftTokens += stats.acceptedDraftTokens
-        if stats.finishReason == .repetition { summary.loopsStopped += 1 }
-        onEvent(.stepFinished(stats: stats))
-        return stats
+    /// A step's prompt must leave room for its answer.
+    private func checkRoom(_ tokens: [Int32]) throws {
+        guard tokens.count + 16 <= session.contextSize else {
+            throw GenerationError.contextExceeded(needed: tokens.count + 16, contextSize: session.contextSize)
+        }
     }
 
-    /// The sentence in other words (one short sentence keeping its names and numbers), when the model manages
-    /// one that copies no sentence of the group and still rests on them.
-    private func reword(_ text: String, prompts: Prompts, sentences: [String], part: [Int], summary: inout Summary,
-                        onEvent: (SummaryEvent) -> Void) throws -> String? {
-        var result: String?
-        _ = try step(promptTokens(system: prompts.system, user: prompts.reword(text)), maxTokens: tokensPerSentence, into: &summary,
-                     onEvent: onEvent) { sentence in
-            if let reworded = Self.parsePoint(sentence), !Self.copies(reworded, of: part.map { sentences[$0] }),
-               Self.cited(reworded, sentences: sentences, part: part) != nil {
-                result = reworded
+    /// A step's text, cut into points as it arrives (`SentenceSplitter.endOfFirstSentence`, `parsePoint`): the
+    /// step has enough when it holds `wanted` of them, or when a sentence runs past `longestSentence` (the
+    /// article copied out, not a point).
+    struct StepText {
+        let wanted: Int
+        private(set) var raw = ""
+        private(set) var sentences: [String] = []
+        private var pending = ""
+
+        init(wanted: Int) { self.wanted = wanted }
+
+        var enough: Bool { sentences.count >= wanted || pending.count > Summarizer.longestSentence }
+
+        /// Takes the next piece of text; false when the step has enough.
+        mutating func append(_ text: String) -> Bool {
+            raw += text
+            pending += text
+            while sentences.count < wanted, let end = SentenceSplitter.endOfFirstSentence(in: pending) {
+                let sentence = String(pending[..<end])
+                pending = String(pending[end...])
+                if let point = Summarizer.parsePoint(sentence) { sentences.append(point) }
             }
-            return false
+            return !enough
         }
-        return result
+
+        /// The step ended: its last sentence counts only when the model ended it (one cut off by the budget is not a point).
+        mutating func finish(_ reason: FinishReason) {
+            if !enough, ![.length, .contextFull, .cancelled].contains(reason), let point = Summarizer.parsePoint(pending) {
+                sentences.append(point)
+            }
+            pending = ""
+        }
     }
 
     /// Whether `text` copies one of `sentences`: a run of characters it shares with a single sentence makes up
@@ -224,36 +335,6 @@ public final class Summarizer {
             }
         }
         return false
-    }
-
-    /// Greedy generation of one step, its answer passed on sentence by sentence (`SentenceSplitter.endOfFirstSentence`);
-    /// `onSentence` returning false ends the step (enough points). The loop detector is on.
-    private func run(_ tokens: [Int32], maxTokens: Int, onSentence: (String) -> Bool) throws -> GenerationStats {
-        guard tokens.count + 16 <= session.contextSize else {
-            throw GenerationError.contextExceeded(needed: tokens.count + 16, contextSize: session.contextSize)
-        }
-        let generator = TextGenerator(session: session, tokenizer: runtime.tokenizer)
-        let options = GenerationOptions(maxTokens: min(maxTokens, session.contextSize - tokens.count), sampling: .greedy,
-                                        stopStrings: [], loopWindow: 24, speculation: speculation)
-        var pending = ""
-        var enough = false
-        let (_, stats) = try generator.generate(prompt: tokens, options: options,
-                                                onPromptProgress: { _, _ in !isCancelled() }, onText: { text in
-                                                    onText(text)
-                                                    pending += text
-                                                    while !enough, let end = SentenceSplitter.endOfFirstSentence(in: pending) {
-                                                        let sentence = String(pending[..<end])
-                                                        pending = String(pending[end...])
-                                                        if !onSentence(sentence) { enough = true }
-                                                    }
-                                                    // A sentence this long is the article copied out, not a point: the step ends.
-                                                    if pending.count > Self.longestSentence { enough = true }
-                                                    return !enough && !isCancelled()
-                                                })
-        if stats.finishReason == .cancelled && !enough { throw CancellationError() }
-        // The last sentence counts only when the model ended it; one cut off by the budget is not a point.
-        if !enough, ![.length, .contextFull].contains(stats.finishReason) { _ = onSentence(pending) }
-        return stats
     }
 
     private func promptTokens(system: String, user: String) -> [Int32] {

@@ -139,7 +139,7 @@ final class LoadedModel: Sendable {
                     onEvent: { event in
                         switch event {
                         case .pointStarted(let index, let count, _, _): continuation.yield(.step(SummaryStep(stage: "point", part: index, parts: count)))
-                        case .stepFinished(let stats): timings.add(stats)
+                        case .stepFinished(_, let stats, _): timings.add(stats)
                         }
                     },
                     onPoint: { continuation.yield(.point($0)) })

@@ -9,6 +9,9 @@ import Tensor
 /// - `tgN` (text generation): from an empty cache, N single-token decode steps (`append`), each producing
 ///   logits; the first token is BOS when the model adds one, then random ids.
 ///
+/// - `tgN` with `sequences` S > 1 (llama.cpp's `llama-batched-bench -npl S`): S sessions decoded together, N
+///   steps of one `BatchDecoder` call each; tokens per second counts the S·N tokens.
+///
 /// Each test gets its own session whose context holds exactly the test's tokens (llama-bench's
 /// `n_ctx = n_prompt + n_gen`). Before the timed repetitions one warm-up runs (the whole prompt for pp, one
 /// decode step for tg); every repetition starts from an empty cache and times the whole test. Tokens per
@@ -39,9 +42,12 @@ public enum Benchmark {
         public var batchSize: Int
         public var warmup: Bool
         public var seed: UInt64
+        /// Sequences decoded together in generation tests.
+        public var sequences: Int
 
-        public init(threads: Int, repetitions: Int = 5, batchSize: Int = 512, warmup: Bool = true, seed: UInt64 = 1) {
+        public init(threads: Int, repetitions: Int = 5, batchSize: Int = 512, warmup: Bool = true, seed: UInt64 = 1, sequences: Int = 1) {
             self.threads = threads
+            self.sequences = max(1, sequences)
             self.repetitions = repetitions
             self.batchSize = batchSize
             self.warmup = warmup
@@ -53,12 +59,16 @@ public enum Benchmark {
         public let test: Test
         public let threads: Int
         public let batchSize: Int
+        /// Sequences decoded together (generation tests).
+        public let sequences: Int
         /// Wall time of each timed repetition, in nanoseconds.
         public let samplesNanoseconds: [UInt64]
 
         public var samplesTokensPerSecond: [Double] {
-            samplesNanoseconds.map { 1e9 * Double(test.tokenCount) / Double(max($0, 1)) }
+            samplesNanoseconds.map { 1e9 * Double(test.promptTokens + sequences * test.generatedTokens) / Double(max($0, 1)) }
         }
+        /// The test's name, with `×S` when S sequences were decoded together.
+        public var testName: String { sequences > 1 ? "\(test.name)×\(sequences)" : test.name }
         public var averageTokensPerSecond: Double { Benchmark.mean(samplesTokensPerSecond) }
         public var standardDeviationTokensPerSecond: Double { Benchmark.standardDeviation(samplesTokensPerSecond) }
         public var averageNanoseconds: Double { Benchmark.mean(samplesNanoseconds.map { Double($0) }) }
@@ -88,8 +98,11 @@ public enum Benchmark {
         let trained = runtime.model.shape.contextLength
         guard test.tokenCount <= trained else { throw Failure.contextTooSmall(needed: test.tokenCount, trained: trained) }
         let batch = max(1, min(configuration.batchSize, max(test.promptTokens, 1)))
-        let session = try runtime.makeSession(contextSize: test.tokenCount, threads: configuration.threads, batchSize: batch)
         var random = TokenSource(runtime: runtime, seed: configuration.seed)
+        if configuration.sequences > 1 && test.generatedTokens > 0 {
+            return try runSequences(test, runtime: runtime, configuration: configuration, batchSize: batch, random: &random, progress: progress)
+        }
+        let session = try runtime.makeSession(contextSize: test.tokenCount, threads: configuration.threads, batchSize: batch)
 
         if configuration.warmup {
             if test.promptTokens > 0 {
@@ -114,7 +127,38 @@ public enum Benchmark {
             if test.generatedTokens > 0 { try generate(test.generatedTokens, session: session, random: &random) }
             samples.append(DispatchTime.now().uptimeNanoseconds - start)
         }
-        return Result(test: test, threads: configuration.threads, batchSize: batch, samplesNanoseconds: samples)
+        return Result(test: test, threads: configuration.threads, batchSize: batch, sequences: 1, samplesNanoseconds: samples)
+    }
+
+    /// A generation test over `configuration.sequences` sessions decoded together.
+    private static func runSequences(_ test: Test, runtime: ModelRuntime, configuration: Configuration, batchSize: Int,
+                                     random: inout TokenSource, progress: (String) -> Void) throws -> Result {
+        let pool = ThreadPool(threadCount: configuration.threads)
+        let sessions = try (0..<configuration.sequences).map { _ in
+            try Session(model: runtime.model, contextSize: test.tokenCount, threads: configuration.threads, batchSize: batchSize, pool: pool)
+        }
+        let decoder = try BatchDecoder(model: runtime.model, capacity: sessions.count, pool: pool)
+        func decode(_ steps: Int, random: inout TokenSource) throws {
+            for _ in 0..<steps {
+                try decoder.append(sessions.map { $0.tokens.isEmpty ? random.first() : random.next() }, to: sessions)
+            }
+        }
+        if configuration.warmup {
+            progress("\(test.name) ×\(sessions.count): warm-up generation run")
+            try decode(1, random: &random)
+        }
+        var samples: [UInt64] = []
+        for repetition in 1...configuration.repetitions {
+            progress("\(test.name) ×\(sessions.count): run \(repetition)/\(configuration.repetitions)")
+            sessions.forEach { $0.reset() }
+            let start = DispatchTime.now().uptimeNanoseconds
+            if test.promptTokens > 0 {
+                for session in sessions { try session.evaluate(random.prompt(test.promptTokens)) }
+            }
+            try decode(test.generatedTokens, random: &random)
+            samples.append(DispatchTime.now().uptimeNanoseconds - start)
+        }
+        return Result(test: test, threads: configuration.threads, batchSize: batchSize, sequences: sessions.count, samplesNanoseconds: samples)
     }
 
     /// `count` decode steps continuing the cache: BOS (when the model adds one) at an empty cache, else random.

@@ -97,11 +97,8 @@ public struct TextGenerator {
         }
 
         var sampler = Sampler(options.sampling)
-        var detokenizer = StreamingDetokenizer(tokenizer: tokenizer)
-        var output = ""
-        var held = ""  // decoded text not yet passed to onText
-        var generated: [Int32] = []
-        let longestStop = options.stopStrings.map(\.count).max() ?? 0
+        var output = GeneratedOutput(options: options, tokenizer: tokenizer, promptCount: prompt.count, contextSize: session.contextSize)
+        var text = ""
         let generationStart = Date()
         // Speculation: the prompt and the output so far (what the drafter searches), the draft tokens the
         // model confirmed that are already in the cache but not yet taken as output, and how many generated
@@ -117,63 +114,21 @@ public struct TextGenerator {
         var confirmed: ArraySlice<Int32> = []
         var fed = 0
 
-        /// Passes on `text`; false when the caller cancels.
-        func emit(_ text: String) -> Bool {
-            guard !text.isEmpty else { return true }
-            output += text
-            return onText(text)
+        /// Passes on `piece`; false when the caller cancels.
+        func emit(_ piece: String) -> Bool {
+            guard !piece.isEmpty else { return true }
+            text += piece
+            return onText(piece)
         }
 
-        while true {
-            if generated.count >= options.maxTokens {
-                stats.finishReason = .length
-                break
+        while output.hasRoom() {
+            let token = confirmed.popFirst() ?? sampler.sample(session.lastLogits, history: session.tokens[...])
+            if !emit(output.take(token)) && output.finishReason != .stopString {
+                output.finishReason = .cancelled
             }
-            if prompt.count + generated.count >= session.contextSize {
-                stats.finishReason = .contextFull
-                break
-            }
-            let token: Int32
-            if let next = confirmed.popFirst() {
-                token = next
-            } else {
-                token = sampler.sample(session.lastLogits, history: session.tokens[...])
-            }
-            if tokenizer.isEndOfGeneration(token) {
-                stats.finishReason = .endOfGeneration
-                break
-            }
-            generated.append(token)
-            stats.generatedTokens = generated.count
-            held += detokenizer.append(token)
-            if let range = options.stopStrings.compactMap({ held.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) {
-                _ = emit(String(held[..<range.lowerBound]))
-                held = ""
-                stats.finishReason = .stopString
-                break
-            }
-            // Hold back the longest tail of the text that could still grow into a stop string.
-            var keep = 0
-            if longestStop > 0 {
-                for length in stride(from: min(longestStop - 1, held.count), to: 0, by: -1) {
-                    let tail = held.suffix(length)
-                    if options.stopStrings.contains(where: { $0.hasPrefix(tail) }) {
-                        keep = length
-                        break
-                    }
-                }
-            }
-            let ready = String(held.dropLast(keep))
-            held = String(held.suffix(keep))
-            if !emit(ready) {
-                stats.finishReason = .cancelled
-                break
-            }
-            if options.loopWindow > 0, Self.endsInLoop(generated, window: options.loopWindow) {
-                stats.finishReason = .repetition
-                break
-            }
+            if output.finishReason != nil { break }
             fed += 1
+            let generated = output.tokens
             if session.tokens.count >= prompt.count + generated.count {
                 continue  // a confirmed draft token: already in the cache
             }
@@ -209,13 +164,11 @@ public struct TextGenerator {
         if session.tokens.count > prompt.count + fed {
             session.truncate(to: prompt.count + fed)
         }
-        if stats.finishReason != .stopString && stats.finishReason != .cancelled {
-            // What the detokenizer still holds is the start of a character the token budget (or the end of
-            // generation) cut off: it is dropped, not sent as U+FFFD.
-            _ = emit(held)
-        }
+        _ = emit(output.remainder())
+        stats.generatedTokens = output.tokens.count
+        stats.finishReason = output.finishReason ?? .length
         stats.generationSeconds = Date().timeIntervalSince(generationStart)
-        return (output, stats)
+        return (text, stats)
     }
 
     /// True when the last `window` tokens equal the `window` tokens before them, or the tail is one
@@ -232,5 +185,84 @@ public struct TextGenerator {
             if matches { return true }
         }
         return false
+    }
+}
+
+/// One sequence's output as it is generated: its tokens, the text ready to pass on, and whether generation
+/// ends — at an end-of-generation token, a stop string (matched on decoded text, even across tokens; text
+/// that could begin a stop string is held back), a loop, the token budget or the context's end.
+/// `TextGenerator` and `BatchGenerator` drive it the same way: `hasRoom()`, sample, `take(token)`.
+struct GeneratedOutput {
+    let options: GenerationOptions
+    let promptCount: Int
+    let contextSize: Int
+    private(set) var tokens: [Int32] = []
+    /// Set when generation ends; the driver sets `.cancelled` when its caller stops it.
+    var finishReason: FinishReason?
+    private var detokenizer: StreamingDetokenizer
+    /// Decoded text not yet passed on.
+    private var held = ""
+    private let longestStop: Int
+
+    init(options: GenerationOptions, tokenizer: any Tokenizer, promptCount: Int, contextSize: Int) {
+        self.options = options
+        self.promptCount = promptCount
+        self.contextSize = contextSize
+        detokenizer = StreamingDetokenizer(tokenizer: tokenizer)
+        longestStop = options.stopStrings.map(\.count).max() ?? 0
+    }
+
+    /// Whether another token may be generated; when the budget or the context is used up, false with the reason set.
+    mutating func hasRoom() -> Bool {
+        if finishReason != nil { return false }
+        if tokens.count >= options.maxTokens {
+            finishReason = .length
+        } else if promptCount + tokens.count >= contextSize {
+            finishReason = .contextFull
+        }
+        return finishReason == nil
+    }
+
+    /// Takes the token the model picked and returns the text now ready to pass on. Sets `finishReason` when the
+    /// token ends generation: an end-of-generation token (not taken), a stop string (the text before it is
+    /// returned) or a loop.
+    mutating func take(_ token: Int32) -> String {
+        if detokenizer.tokenizer.isEndOfGeneration(token) {
+            finishReason = .endOfGeneration
+            return ""
+        }
+        tokens.append(token)
+        held += detokenizer.append(token)
+        if let range = options.stopStrings.compactMap({ held.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) {
+            let ready = String(held[..<range.lowerBound])
+            held = ""
+            finishReason = .stopString
+            return ready
+        }
+        // Hold back the longest tail of the text that could still grow into a stop string.
+        var keep = 0
+        if longestStop > 0 {
+            for length in stride(from: min(longestStop - 1, held.count), to: 0, by: -1) {
+                let tail = held.suffix(length)
+                if options.stopStrings.contains(where: { $0.hasPrefix(tail) }) {
+                    keep = length
+                    break
+                }
+            }
+        }
+        let ready = String(held.dropLast(keep))
+        held = String(held.suffix(keep))
+        if options.loopWindow > 0, TextGenerator.endsInLoop(tokens, window: options.loopWindow) {
+            finishReason = .repetition
+        }
+        return ready
+    }
+
+    /// The text still held when generation has ended: passed on unless a stop string or the caller ended it.
+    /// (What the detokenizer still holds is the start of a character the budget or the end of generation cut
+    /// off: it is dropped, not sent as U+FFFD.)
+    mutating func remainder() -> String {
+        defer { held = "" }
+        return finishReason == .stopString || finishReason == .cancelled ? "" : held
     }
 }

@@ -29,6 +29,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Seed of the random token ids.")
     var seed: UInt64 = 1
 
+    @Option(help: "Sequences decoded together in the tg test (one weight read for all; llama-batched-bench's -npl).")
+    var sequences = 1
+
     @Flag(help: "Print one JSON array with llama-bench's field names instead of the table.")
     var json = false
 
@@ -37,6 +40,7 @@ struct Bench: ParsableCommand {
         guard p + n > 0 else { throw ValidationError("nothing to measure: -p and -n are both 0") }
         guard repetitions >= 1 else { throw ValidationError("-r must be at least 1 (got \(repetitions))") }
         guard batchSize >= 1 else { throw ValidationError("-b must be at least 1 (got \(batchSize))") }
+        guard (1...64).contains(sequences) else { throw ValidationError("--sequences must be between 1 and 64 (got \(sequences))") }
         if let threads, !(1...256).contains(threads) { throw ValidationError("-t must be between 1 and 256 (got \(threads))") }
     }
 
@@ -45,7 +49,7 @@ struct Bench: ParsableCommand {
         let runtime = try ModelRuntime(path: path)
         let description = BenchmarkModelDescription(gguf: runtime.gguf)
         let configuration = Benchmark.Configuration(threads: threads ?? physicalCoreCount, repetitions: repetitions,
-                                                    batchSize: batchSize, warmup: !noWarmup, seed: seed)
+                                                    batchSize: batchSize, warmup: !noWarmup, seed: seed, sequences: sequences)
         let tests = [p > 0 ? Benchmark.Test.prompt(p) : nil, n > 0 ? Benchmark.Test.generation(n) : nil].compactMap { $0 }
         let backend = "CPU (\(Benchmark.kernelName))"
         Terminal.printError("llmrun bench: kernels \(Benchmark.kernelName), \(configuration.threads) threads, \(repetitions) repetitions")
@@ -86,7 +90,7 @@ private struct BenchTable {
             ? String(format: "%.2f M", Double(description.parameters) / 1e6)
             : String(format: "%.2f B", Double(description.parameters) / 1e9)
         let speed = String(format: "%.2f ± %.2f", result.averageTokensPerSecond, result.standardDeviationTokensPerSecond)
-        print("| \(description.type) | \(size) | \(parameters) | \(backend) | \(result.threads) | \(result.test.name) | \(speed) |")
+        print("| \(description.type) | \(size) | \(parameters) | \(backend) | \(result.threads) | \(result.testName) | \(speed) |")
     }
 }
 
@@ -103,6 +107,8 @@ private struct BenchRecord: Encodable {
     let n_ubatch: Int
     let n_prompt: Int
     let n_gen: Int
+    /// Sequences decoded together (llama-batched-bench's npl).
+    let n_seq: Int
     let test_time: String
     let avg_ns: UInt64
     let stddev_ns: UInt64
@@ -123,6 +129,7 @@ private struct BenchRecord: Encodable {
         n_ubatch = result.batchSize
         n_prompt = result.test.promptTokens
         n_gen = result.test.generatedTokens
+        n_seq = result.sequences
         test_time = ISO8601DateFormatter().string(from: Date())
         avg_ns = UInt64(result.averageNanoseconds.rounded())
         stddev_ns = UInt64(result.standardDeviationNanoseconds.rounded())

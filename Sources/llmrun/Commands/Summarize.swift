@@ -28,8 +28,8 @@ struct Summarize: ParsableCommand {
     @Option(help: "Key sentences each point condenses (with --extractive: quotes).")
     var sentencesPerPoint: Int?
 
-    @Flag(help: "Draft tokens from the article (prompt lookup) and verify several per pass; the output is the same (off by default: it measured no faster for summaries, BENCHMARKS.md).")
-    var lookup = false
+    @Option(help: "Points written at once: their tokens share each read of the weights (default \(Summarizer.defaultParallelPoints); 1 writes one at a time).")
+    var parallelPoints = Summarizer.defaultParallelPoints
 
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
@@ -53,6 +53,7 @@ struct Summarize: ParsableCommand {
     func validate() throws {
         guard servers.isEmpty || out != nil else { throw ValidationError("--server needs --out FILE") }
         guard sentencesPerPoint.map({ (1...6).contains($0) }) ?? true else { throw ValidationError("--sentences-per-point must be between 1 and 6") }
+        guard (1...16).contains(parallelPoints) else { throw ValidationError("--parallel-points must be between 1 and 16") }
         guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 256") }
         guard out != nil || files.count == 1 else {
             throw ValidationError(files.isEmpty ? "Missing the article: a file, or - for stdin" : "Several articles need --out FILE (one JSON line each)")
@@ -73,16 +74,9 @@ struct Summarize: ParsableCommand {
             try summarizeExtractively(article)
             return
         }
-        let runtime = try ModelRuntime(path: try model.resolvePath())
-        let template = try ChatTemplate.resolve(for: runtime.gguf, override: template)
-        let session = try runtime.makeSession(contextSize: self.runtime.contextSize, threads: self.runtime.threadCount)
+        let summarizer = try makeSummarizer()
         let language = lang.language(for: article)
-        let summarizer = Summarizer(runtime: runtime, session: session, template: template,
-                                    sentencesPerPoint: sentencesPerPoint ?? Summarizer.defaultSentencesPerPoint)
-        summarizer.speculation = lookup ? .promptLookup(maxDraft: 8) : .none
         var steps = 0
-        var draft = ""
-        if verbose { summarizer.onText = { draft += $0 } }
         let start = Date()
         let summary = try summarizer.summarize(sentences: article.sentenceTexts, length: length, language: language,
             onEvent: { event in
@@ -93,17 +87,16 @@ struct Summarize: ParsableCommand {
                     let eta = index > 1 ? String(format: ", about %.0f s left", elapsed / Double(index - 1) * Double(count - index + 1)) : ""
                     Terminal.status("writing point \(index)/\(count)\(eta)")
                     if verbose {
-                        Terminal.printError("point \(index)/\(count): \(tokens)/\(session.contextSize) tokens of context, condensing")
+                        Terminal.printError("point \(index)/\(count): \(tokens)/\(summarizer.contextSize) tokens of context, condensing")
                         for number in sentences { Terminal.printError("  [S\(number)] " + article.sentenceTexts[number - 1]) }
                     }
-                case .stepFinished(let stats):
+                case .stepFinished(let point, let stats, let text):
                     steps += 1
                     if verbose {
-                        Terminal.printError(String(format: "  step %d: %d prompt tokens at %.0f t/s, %d generated at %.1f t/s (%@)", steps,
+                        Terminal.printError(String(format: "  step %d (point %d): %d prompt tokens at %.0f t/s, %d generated at %.1f t/s (%@)", steps, point,
                                                    stats.evaluatedPromptTokens, stats.promptTokensPerSecond, stats.generatedTokens,
                                                    stats.generationTokensPerSecond, stats.finishReason.rawValue))
-                        Terminal.printError("  the model wrote: " + draft.replacingOccurrences(of: "\n", with: "\n  | "))
-                        draft = ""
+                        Terminal.printError("  the model wrote: " + text.replacingOccurrences(of: "\n", with: "\n  | "))
                     }
                 }
             },
@@ -121,9 +114,7 @@ struct Summarize: ParsableCommand {
                                    summary.droppedSentences > 0 ? ", \(summary.droppedSentences) unsupported sentences left out" : "",
                                    summary.loopsStopped > 0 ? ", \(summary.loopsStopped) repetition loops stopped" : ""))
         if verbose {
-            Terminal.printError(String(format: "drafts: %d of %d drafted tokens accepted (%.0f %%); %d sentences written copied a source sentence, %d of them reworded",
-                                       summary.acceptedDraftTokens, summary.draftedTokens,
-                                       100 * Double(summary.acceptedDraftTokens) / Double(max(1, summary.draftedTokens)),
+            Terminal.printError(String(format: "%d sentences written copied a source sentence, %d of them reworded",
                                        summary.copiedSentences, summary.rewordedSentences))
         }
     }

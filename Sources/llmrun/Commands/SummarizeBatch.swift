@@ -178,13 +178,13 @@ extension Summarize {
         return (try? JSONDecoder().decode(Body.self, from: body))?.error.message ?? String(decoding: body.prefix(200), as: UTF8.self)
     }
 
-    private func makeSummarizer() throws -> Summarizer {
+    /// The model's summarizer with this command's options.
+    func makeSummarizer() throws -> Summarizer {
         let runtime = try ModelRuntime(path: try model.resolvePath())
         let template = try ChatTemplate.resolve(for: runtime.gguf, override: template)
         let session = try runtime.makeSession(contextSize: self.runtime.contextSize, threads: self.runtime.threadCount)
-        let summarizer = Summarizer(runtime: runtime, session: session, template: template)
-        summarizer.speculation = lookup ? .promptLookup(maxDraft: 8) : .none
-        return summarizer
+        return Summarizer(runtime: runtime, session: session, template: template,
+                          sentencesPerPoint: sentencesPerPoint ?? Summarizer.defaultSentencesPerPoint, parallelPoints: parallelPoints)
     }
 }
 

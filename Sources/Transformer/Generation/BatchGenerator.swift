@@ -1,0 +1,112 @@
+import Foundation
+import Tensor
+
+/// Generates the answers to many prompts, several at a time (continuous batching): each of its sessions takes
+/// a prompt, evaluates it alone, and then decodes together with the others, one `BatchDecoder` call per step
+/// for all of them; a session whose answer ends takes the next prompt at once. Each answer is token for token
+/// what `TextGenerator` gives for its prompt alone (greedy), because batched rows keep the decode arithmetic.
+/// Speculative decoding is not used here: the batch already reads the weights once for several tokens.
+public final class BatchGenerator {
+    public struct Request: Sendable {
+        public var prompt: [Int32]
+        public var options: GenerationOptions
+
+        public init(prompt: [Int32], options: GenerationOptions) {
+            self.prompt = prompt
+            self.options = options
+        }
+    }
+
+    public let sessions: [Session]
+    public let tokenizer: any Tokenizer
+    private let decoder: BatchDecoder
+
+    /// `sessions` run one model on one thread pool (see `Session.init(pool:)`); there are as many answers in
+    /// flight at once as sessions.
+    public init(sessions: [Session], tokenizer: any Tokenizer) throws(GenerationError) {
+        precondition(!sessions.isEmpty, "a batch generator needs a session")
+        let model = sessions[0].model
+        self.sessions = sessions
+        self.tokenizer = tokenizer
+        decoder = try BatchDecoder(model: model, capacity: sessions.count, pool: sessions[0].state.pool)
+    }
+
+    /// One answer in flight: its request's id, sampler, output so far and statistics.
+    private struct Answer {
+        let id: Int
+        var sampler: Sampler
+        var output: GeneratedOutput
+        var stats: GenerationStats
+        let generationStart: Date
+    }
+
+    /// Runs the requests `next()` hands out (asked whenever a session is free, so requests may be added while
+    /// others run) until it returns nil and every answer has ended.
+    /// - Parameters:
+    ///   - next: the next request and its id, or nil when there is none for now.
+    ///   - onStart: request `id` starts, before its prompt is evaluated.
+    ///   - onText: each piece of request `id`'s text; false ends that answer (`cancelled`), not the others.
+    ///   - onFinish: request `id`'s answer has ended, with its statistics; it may make `next()` return more.
+    ///   - isCancelled: polled between steps and prompt batches; true stops everything with `CancellationError`.
+    public func run(next: () -> (id: Int, request: Request)?, onStart: (Int) -> Void = { _ in },
+                    onText: (Int, String) -> Bool, onFinish: (Int, GenerationStats) throws -> Void,
+                    isCancelled: () -> Bool = { false }) throws {
+        var answers = [Answer?](repeating: nil, count: sessions.count)
+        /// Ends answer `slot`: its last text, its statistics.
+        func finish(_ slot: Int) throws {
+            guard var answer = answers[slot] else { return }
+            answers[slot] = nil
+            let rest = answer.output.remainder()
+            if !rest.isEmpty { _ = onText(answer.id, rest) }
+            answer.stats.generatedTokens = answer.output.tokens.count
+            answer.stats.finishReason = answer.output.finishReason ?? .length
+            answer.stats.generationSeconds = Date().timeIntervalSince(answer.generationStart)
+            try onFinish(answer.id, answer.stats)
+        }
+        while true {
+            for slot in answers.indices where answers[slot] == nil {
+                guard let (id, request) = next() else { break }
+                onStart(id)
+                answers[slot] = try start(request, id: id, on: sessions[slot], isCancelled: isCancelled)
+            }
+            if answers.allSatisfy({ $0 == nil }) { return }
+            if isCancelled() { throw CancellationError() }
+            var tokens: [Int32] = []
+            var batch: [Session] = []
+            for slot in answers.indices {
+                guard var answer = answers[slot] else { continue }
+                let session = sessions[slot]
+                if answer.output.hasRoom() {
+                    let token = answer.sampler.sample(session.lastLogits, history: session.tokens[...])
+                    let text = answer.output.take(token)
+                    if !text.isEmpty, !onText(answer.id, text), answer.output.finishReason != .stopString {
+                        answer.output.finishReason = .cancelled
+                    }
+                    if answer.output.finishReason == nil {
+                        tokens.append(token)
+                        batch.append(session)
+                    }
+                }
+                answers[slot] = answer
+                if answer.output.finishReason != nil { try finish(slot) }
+            }
+            if !batch.isEmpty { try decoder.append(tokens, to: batch) }
+        }
+    }
+
+    /// Evaluates `request`'s prompt on `session` (reusing what its cache shares with it).
+    private func start(_ request: Request, id: Int, on session: Session, isCancelled: () -> Bool) throws -> Answer {
+        let prompt = request.prompt
+        var stats = GenerationStats()
+        stats.promptTokens = prompt.count
+        let reused = zip(session.tokens, prompt).prefix { $0 == $1 }.count
+        stats.evaluatedPromptTokens = prompt.count - min(reused, prompt.count - 1)
+        let promptStart = Date()
+        guard try session.evaluate(prompt, progress: { _, _ in !isCancelled() }) else { throw CancellationError() }
+        stats.promptSeconds = Date().timeIntervalSince(promptStart)
+        return Answer(id: id, sampler: Sampler(request.options.sampling),
+                      output: GeneratedOutput(options: request.options, tokenizer: tokenizer, promptCount: prompt.count,
+                                              contextSize: session.contextSize),
+                      stats: stats, generationStart: Date())
+    }
+}
