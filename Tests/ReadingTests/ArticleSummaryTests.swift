@@ -152,7 +152,9 @@ enum SummaryChecks {
     /// At most this share of points copies a sentence (`copied` in `points`).
     static let copyLimit = (copied: 3, points: 10)
     /// The share of an article's key points its summary must cover.
-    static let minimumCoverage = 0.15
+    /// (Measured with the default model: 9–11 of 12 on every article, BENCHMARKS.md; the floor is 60 %, this
+    /// guard leaves room for the near-ties other kernel levels break differently.)
+    static let minimumCoverage = 0.5
 
     static let modelName = ProcessInfo.processInfo.environment["LLMRUN_SUMMARY_MODEL"]
         ?? (try? ModelCatalog.bundled().default) ?? "qwen2.5-1.5b"

@@ -51,7 +51,7 @@ func decodedAloneAndBatched(_ model: any LanguageModel, prompts: [[Int32]], step
     return (alone, batched, aloneTokens, batchedTokens)
 }
 
-@Suite struct TinyBatchDecodingTests {
+@Suite struct TinyModelBatchTests {
     /// Every architecture and weight format: each row of a batched call equals decoding that sequence alone.
     /// Q8_0 bit for bit; F32 and F16 within sgemm's one-row-versus-batch tolerance (TinyModelTests).
     @Test(arguments: TinyModelTests.variants.map { "\($0.0) \($0.1.name)" })
@@ -99,5 +99,54 @@ func decodedAloneAndBatched(_ model: any LanguageModel, prompts: [[Int32]], step
         for (alone, batched) in zip(run.alone, run.batched) {
             #expect(alone == batched)
         }
+    }
+}
+
+@Suite(.serialized) struct BatchGeneratorTests {
+    /// Five requests on two sessions (each session takes the next request when its answer ends): every answer's
+    /// text and finish reason equal `TextGenerator`'s for that prompt alone, whatever ends it (budget, stop
+    /// string, end of generation, the caller).
+    @Test(arguments: speculationModels)
+    func answersEqualGeneratingEachAlone(model name: String) throws {
+        let runtime = try ModelRuntime(path: try TestSupport.modelPath(name))
+        // Different first tokens: a session's cache shares no prefix with the next prompt it takes, so each prompt
+        // is evaluated whole, as on a fresh session.
+        let requests = [
+            BatchGenerator.Request(prompt: runtime.tokenize("The capital of France is"), options: GenerationOptions(maxTokens: 24)),
+            BatchGenerator.Request(prompt: runtime.tokenize("人工智能的发展"), options: GenerationOptions(maxTokens: 40)),
+            BatchGenerator.Request(prompt: runtime.tokenize("Once upon a time"), options: GenerationOptions(maxTokens: 30, stopStrings: [","])),
+            BatchGenerator.Request(prompt: runtime.tokenize(try repetitionPrompt()), options: GenerationOptions(maxTokens: 20, loopWindow: 8)),
+            BatchGenerator.Request(prompt: runtime.tokenize("def fibonacci(n):"), options: GenerationOptions(maxTokens: 16)),
+        ]
+        var alone: [(String, FinishReason)] = []
+        for (index, request) in requests.enumerated() {
+            let session = try runtime.makeSession(contextSize: 2048, threads: 2)
+            var pieces = 0
+            let (text, stats) = try TextGenerator(session: session, tokenizer: runtime.tokenizer)
+                .generate(prompt: request.prompt, options: request.options, onText: { _ in
+                    pieces += 1
+                    return index != 4 || pieces < 5  // the caller ends the last answer early
+                })
+            alone.append((text, stats.finishReason))
+        }
+        let pool = ThreadPool(threadCount: 2)
+        let sessions = try (0..<2).map { _ in try Session(model: runtime.model, contextSize: 2048, threads: 2, pool: pool) }
+        let generator = try BatchGenerator(sessions: sessions, tokenizer: runtime.tokenizer)
+        var queue = Array(requests.enumerated())
+        var texts = [String](repeating: "", count: requests.count)
+        var pieces = [Int](repeating: 0, count: requests.count)
+        var reasons = [FinishReason?](repeating: nil, count: requests.count)
+        try generator.run(next: { queue.isEmpty ? nil : { let (id, request) = queue.removeFirst(); return (id, request) }() },
+                          onText: { id, text in
+                              texts[id] += text
+                              pieces[id] += 1
+                              return id != 4 || pieces[id] < 5
+                          },
+                          onFinish: { id, stats in reasons[id] = stats.finishReason })
+        for (index, (text, reason)) in alone.enumerated() {
+            #expect(texts[index] == text, "request \(index)")
+            #expect(reasons[index] == reason, "request \(index)")
+        }
+        #expect(Set(alone.map(\.1)).count >= 3, "the requests end for different reasons: \(alone.map(\.1))")
     }
 }
