@@ -285,7 +285,8 @@ def score(scorer, points, article_path, text):
         if hasattr(scorer, "score"):
             result = scorer.score(text, summary, key)
             return {"coverage": result["coverage"], "covered": result.get("covered"), "total": result.get("total"),
-                    "copy_rate": result["copy_rate"], "missed": result.get("missed", [])}
+                    "copy_rate": result["copy_rate"], "sentence_copy_rate": result.get("sentence_copy_rate"),
+                    "missed": result.get("missed", [])}
         covered = scorer.coverage(summary, key)
         if isinstance(covered, tuple):  # (covered, total, missed)
             covered = covered[0] / covered[1] if covered[1] else 0.0
@@ -304,7 +305,8 @@ def format_score(s):
         coverage = f"{s['covered']}/{s['total']}"
     else:
         coverage = f"{s['coverage']:.0%}" if isinstance(s["coverage"], (int, float)) else str(s["coverage"])
-    return f"cov {coverage}, copy {s['copy_rate']:.0%}"
+    sentences = f" ({s['sentence_copy_rate']:.0%} of sentences)" if s.get("sentence_copy_rate") is not None else ""
+    return f"cov {coverage}, copy {s['copy_rate']:.0%}{sentences}"
 
 
 # ---------------------------------------------------------------- main

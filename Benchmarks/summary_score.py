@@ -169,6 +169,9 @@ def score(article_text, summary_text, article_prefix, keypoints=None):
     sentences = split_sentences(clean_source(article_text))
     points = summary_points(summary_text)
     copied = [p for p in points if copies(p, sentences)]
+    # A point of several sentences may hold one that is nearly a source sentence without the point copying.
+    written = [w for p in points for w in split_sentences(CITATION.sub("", p))]
+    copied_sentences = [w for w in written if copies(w, sentences)]
     return {
         "article": article_prefix,
         "covered": covered, "total": total,
@@ -177,6 +180,8 @@ def score(article_text, summary_text, article_prefix, keypoints=None):
         "points": len(points), "copied": len(copied),
         "copy_rate": round(len(copied) / len(points), 4) if points else 0.0,
         "copied_points": copied,
+        "sentences": len(written), "copied_sentences": len(copied_sentences),
+        "sentence_copy_rate": round(len(copied_sentences) / len(written), 4) if written else 0.0,
     }
 
 
@@ -184,7 +189,8 @@ def print_score(r):
     print(f"coverage: {r['covered']}/{r['total']} ({100 * r['coverage']:.0f}%)")
     for m in r["missed"]:
         print(f"  missed: {m}")
-    print(f"points: {r['points']}  copied: {r['copied']}  copy rate: {100 * r['copy_rate']:.0f}%")
+    print(f"points: {r['points']}  copied: {r['copied']}  copy rate: {100 * r['copy_rate']:.0f}%"
+          f"  (sentences: {r['copied_sentences']}/{r['sentences']} copy one)")
     for c in r["copied_points"]:
         print(f"  copies: {c}")
 
