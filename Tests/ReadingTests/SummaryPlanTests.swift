@@ -17,6 +17,15 @@ import Transformer
         }
     }
 
+    @Test func aShortNoteCondensesAtMostHalfItsSentences() {
+        // Eleven sentences, three points: two sentences each, not four (six of eleven).
+        #expect(Summarizer.sentencesPerPoint(4, sentences: 11, points: 3) == 2)
+        #expect(Summarizer.sentencesPerPoint(4, sentences: 3, points: 3) == 1)
+        // A long article: the limit.
+        #expect(Summarizer.sentencesPerPoint(4, sentences: 86, points: 10) == 4)
+        #expect(Summarizer.sentencesPerPoint(2, sentences: 400, points: 12) == 2)
+    }
+
     @Test func regionsSplitTheArticleEvenly() {
         #expect(KeySentences.regions(sizes: [10, 10, 10, 10], count: 2) == [0..<2, 2..<4])
         #expect(KeySentences.regions(sizes: [30, 10, 10, 10], count: 2) == [0..<1, 1..<4])

@@ -84,8 +84,8 @@ public final class Summarizer {
     let runtime: ModelRuntime
     let session: Session
     let template: ChatTemplate
-    /// Sentences condensed into one point: four carry most of what a region says; five make points too long
-    /// for the model to keep every fact (key points covered, BENCHMARKS.md).
+    /// Sentences condensed into one point, at most (`sentencesPerPoint(_:sentences:points:)`): four carry most of
+    /// what a region says; five make points too long for the model to keep every fact (key points covered, BENCHMARKS.md).
     let sentencesPerPoint: Int
     /// Points written at once.
     let parallelPoints: Int
@@ -163,8 +163,9 @@ public final class Summarizer {
         summary.contextSize = session.contextSize
         let prompts = Prompts(language: language)
         let sizes = sentences.map { runtime.tokenizer.encode($0, addBOS: false, parseSpecial: false).count }
-        let groups = KeySentences().groups(of: sentences, sizes: sizes, regions: length.pointCount(articleTokens: sizes.reduce(0, +)),
-                                           perRegion: sentencesPerPoint)
+        let pointCount = length.pointCount(articleTokens: sizes.reduce(0, +))
+        let groups = KeySentences().groups(of: sentences, sizes: sizes, regions: pointCount,
+                                           perRegion: Self.sentencesPerPoint(sentencesPerPoint, sentences: sentences.count, points: pointCount))
         summary.plannedPoints = groups.count
         let condensePrompts = groups.map { group in promptTokens(system: prompts.system, user: prompts.condense(group.map { sentences[$0] })) }
         for tokens in condensePrompts { try checkRoom(tokens) }
@@ -261,6 +262,12 @@ public final class Summarizer {
         }, onFinish: finished, isCancelled: isCancelled)
         summary.seconds = Date().timeIntervalSince(start)
         return summary
+    }
+
+    /// Sentences each point condenses: at most `limit`, and together at most about half the article's sentences,
+    /// so that the summary of a short note is shorter than the note.
+    static func sentencesPerPoint(_ limit: Int, sentences: Int, points: Int) -> Int {
+        min(limit, max(1, (sentences + 2 * points - 1) / (2 * max(1, points))))
     }
 
     /// Sentences as one text, each ended by a full stop (a sentence cut at "；" gets one).
