@@ -22,6 +22,14 @@ public final class ModelRuntime: @unchecked Sendable {
         try Session(model: model, contextSize: contextSize ?? defaultContextSize, threads: threads, batchSize: batchSize, logitRows: logitRows)
     }
 
+    /// `count` sessions on one pool of `threads` threads, to be decoded together (`BatchGenerator`).
+    public func makeSessions(_ count: Int, contextSize: Int? = nil, threads: Int) throws -> [Session] {
+        let pool = ThreadPool(threadCount: threads)
+        return try (0..<max(1, count)).map { _ in
+            try Session(model: model, contextSize: contextSize ?? defaultContextSize, threads: threads, pool: pool)
+        }
+    }
+
     /// Tokens of `text` with the model's BOS rule (control-token text is not parsed unless asked).
     public func tokenize(_ text: String, addBOS: Bool = true, parseSpecial: Bool = false) -> [Int32] {
         tokenizer.encode(text, addBOS: addBOS && tokenizer.addsBOS, parseSpecial: parseSpecial)

@@ -136,7 +136,7 @@ func decodedAloneAndBatched(_ model: any LanguageModel, prompts: [[Int32]], step
         var texts = [String](repeating: "", count: requests.count)
         var pieces = [Int](repeating: 0, count: requests.count)
         var reasons = [FinishReason?](repeating: nil, count: requests.count)
-        try generator.run(next: { queue.isEmpty ? nil : { let (id, request) = queue.removeFirst(); return (id, request) }() },
+        try generator.run(next: { _ in queue.isEmpty ? nil : { let (id, request) = queue.removeFirst(); return (id, request) }() },
                           onText: { id, text in
                               texts[id] += text
                               pieces[id] += 1

@@ -483,6 +483,36 @@ def test_concurrent_requests_all_answered():
     assert len(results) == 6 and all(r in ("stop", "length") for r in results), results
 
 
+def test_batched_streams_equal_alone():
+    """--parallel 4: greedy answers decoded together (one batched step for all slots) are each the answer the
+    request gets alone, whether streamed or not."""
+    batched = Server("--parallel", "4")
+    try:
+        prompts = [f"Write two sentences about {topic}." for topic in ("the sea", "a cat", "Paris", "rain")]
+
+        def ask(prompt, stream=False):
+            body = {"messages": [{"role": "user", "content": prompt}], "max_tokens": 40, "temperature": 0}
+            if not stream:
+                response = post("/v1/chat/completions", body, headers={}, server=batched)
+                assert response.status_code == 200, response.text
+                return response.json()["choices"][0]["message"]["content"]
+            events = stream_raw("/v1/chat/completions", {**body, "stream": True}, server=batched)
+            return "".join(e["choices"][0]["delta"].get("content") or "" for e in events if e.get("choices"))
+
+        alone = [ask(prompt) for prompt in prompts]
+        together = [None] * len(prompts)
+        threads = [threading.Thread(target=lambda i=i: together.__setitem__(i, ask(prompts[i], stream=i % 2 == 0)))
+                   for i in range(len(prompts))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert together == alone, (together, alone)
+        assert len(set(alone)) == len(alone), alone
+    finally:
+        batched.stop()
+
+
 def test_access_log():
     log = main.output()
     line = next(l for l in log.splitlines() if "POST /v1/chat/completions 200" in l)

@@ -188,7 +188,7 @@ public final class Summarizer {
         var pendingRequests: [Int: BatchGenerator.Request] = [:]
         /// Rewords first: they finish points already written. The first point is condensed alone, at the speed
         /// of one sequence, so that something is on screen early; the others then share the batch.
-        func next() -> (id: Int, request: BatchGenerator.Request)? {
+        func next(_: Int) -> (id: Int, request: BatchGenerator.Request)? {
             if !rewords.isEmpty {
                 let id = rewords.removeFirst()
                 return pendingRequests.removeValue(forKey: id).map { (id, $0) }

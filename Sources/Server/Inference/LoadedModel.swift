@@ -48,14 +48,17 @@ final class LoadedModel: Sendable {
     let template: ChatTemplate
     let contextSize: Int
     let pool: SlotPool
+    /// Runs the slots' generations together, and summaries alone.
+    private let scheduler: BatchScheduler
     /// What turns request bodies into prompts and settings for this model.
     let requests: RequestPreparer
     private let metrics: ServerMetrics
     private let lifecycle: ServerLifecycle
 
-    init(id: String, runtime: ModelRuntime, template: ChatTemplate, contextSize: Int, pool: SlotPool, metrics: ServerMetrics,
-         lifecycle: ServerLifecycle) {
+    init(id: String, runtime: ModelRuntime, template: ChatTemplate, contextSize: Int, pool: SlotPool, scheduler: BatchScheduler,
+         metrics: ServerMetrics, lifecycle: ServerLifecycle) {
         self.id = id
+        self.scheduler = scheduler
         self.lifecycle = lifecycle
         self.runtime = runtime
         self.template = template
@@ -69,14 +72,13 @@ final class LoadedModel: Sendable {
     static func load(configuration: ServeConfiguration, metrics: ServerMetrics, lifecycle: ServerLifecycle) throws -> LoadedModel {
         let runtime = try ModelRuntime(path: configuration.modelPath)
         let template = try ChatTemplate.resolve(for: runtime.gguf, override: configuration.template)
-        // The threads are shared among the slots: more busy threads than cores only slows every slot down.
-        let threadsPerSlot = max(1, configuration.threads / max(1, configuration.parallel))
-        let slots = try (0..<max(1, configuration.parallel)).map { index in
-            InferenceSlot(index: index, session: try runtime.makeSession(contextSize: configuration.contextSize, threads: threadsPerSlot))
-        }
+        // One pool of threads for all slots: their generations are decoded together (`BatchScheduler`).
+        let sessions = try runtime.makeSessions(configuration.parallel, contextSize: configuration.contextSize, threads: configuration.threads)
+        let slots = sessions.enumerated().map { InferenceSlot(index: $0.offset, session: $0.element) }
         let contextSize = slots[0].session.contextSize
         return LoadedModel(id: configuration.modelID, runtime: runtime, template: template, contextSize: contextSize,
-                           pool: SlotPool(slots: slots, maxQueued: configuration.maxQueued, metrics: metrics), metrics: metrics,
+                           pool: SlotPool(slots: slots, maxQueued: configuration.maxQueued, metrics: metrics),
+                           scheduler: try BatchScheduler(sessions: sessions, tokenizer: runtime.tokenizer), metrics: metrics,
                            lifecycle: lifecycle)
     }
 
@@ -89,33 +91,32 @@ final class LoadedModel: Sendable {
         let (stream, continuation) = AsyncStream<GenerationEvent>.makeStream()
         let cancellation = CancellationFlag()
         continuation.onTermination = { _ in cancellation.cancel() }
-        let tokenizer = runtime.tokenizer
         let (pool, metrics, lifecycle) = (pool, metrics, lifecycle)
-        slot.run { session in
-            let keepGoing = { !cancellation.isCancelled && ContinuousClock.now < deadline && !lifecycle.isAborting }
-            let generator = TextGenerator(session: session, tokenizer: tokenizer)
-            let outcome: GenerationEvent
-            var sentText = false
-            do throws(GenerationError) {
-                let (_, stats) = try generator.generate(prompt: prompt, options: options,
-                                                        onPromptProgress: { _, _ in keepGoing() },
-                                                        onText: { text in
-                                                            if !sentText { metrics.timeToFirstToken.record(ContinuousClock.now - arrival) }
-                                                            sentText = true
-                                                            continuation.yield(.text(text))
-                                                            return keepGoing()
-                                                        })
-                metrics.record(stats)
-                // Cut by the shutdown, the text is not the answer: the client hears an error, not a finish reason.
-                outcome = stats.finishReason == .cancelled && lifecycle.isAborting ? .aborted(.stoppedByShutdown) : .finished(stats)
-            } catch {
-                outcome = .failed(error)
-            }
-            // Free the slot before the client hears the end, so that its next request finds it idle.
-            pool.release(slot)
-            continuation.yield(outcome)
-            continuation.finish()
-        }
+        let keepGoing = { !cancellation.isCancelled && ContinuousClock.now < deadline && !lifecycle.isAborting }
+        var sentText = false
+        scheduler.generate(on: slot.index, BatchScheduler.Generation(
+            request: BatchGenerator.Request(prompt: prompt, options: options),
+            onText: { text in
+                if !sentText { metrics.timeToFirstToken.record(ContinuousClock.now - arrival) }
+                sentText = true
+                continuation.yield(.text(text))
+                return keepGoing()
+            },
+            onEnd: { result in
+                let outcome: GenerationEvent
+                switch result {
+                case .success(let stats):
+                    metrics.record(stats)
+                    // Cut by the shutdown, the text is not the answer: the client hears an error, not a finish reason.
+                    outcome = stats.finishReason == .cancelled && lifecycle.isAborting ? .aborted(.stoppedByShutdown) : .finished(stats)
+                case .failure(let error as GenerationError): outcome = .failed(error)
+                case .failure(let error): outcome = .aborted(.internalError("The generation failed: \(error)"))
+                }
+                // Free the slot before the client hears the end, so that its next request finds it idle.
+                pool.release(slot)
+                continuation.yield(outcome)
+                continuation.finish()
+            }))
         return InferenceRun(events: stream, cancellation: cancellation)
     }
 
@@ -127,8 +128,8 @@ final class LoadedModel: Sendable {
         let cancellation = CancellationFlag()
         continuation.onTermination = { _ in cancellation.cancel() }
         let (runtime, template, pool, lifecycle) = (runtime, template, pool, lifecycle)
-        slot.run { session in
-            let summarizer = Summarizer(runtime: runtime, session: session, template: template)
+        scheduler.runAlone {
+            let summarizer = Summarizer(runtime: runtime, session: slot.session, template: template)
             summarizer.isCancelled = { cancellation.isCancelled || ContinuousClock.now >= deadline || lifecycle.isAborting }
             summarizer.onText = { continuation.yield(.text($0)) }
             var timings = Timings()

@@ -40,15 +40,16 @@ public final class BatchGenerator {
         let generationStart: Date
     }
 
-    /// Runs the requests `next()` hands out (asked whenever a session is free, so requests may be added while
-    /// others run) until it returns nil and every answer has ended.
+    /// Runs the requests `next(session)` hands out (asked whenever a session is free, so requests may be added
+    /// while others run) until it returns nil for every free session and every answer has ended.
     /// - Parameters:
-    ///   - next: the next request and its id, or nil when there is none for now.
+    ///   - next: the next request for free session `session` (an index into `sessions`: a caller may keep a
+    ///     conversation on the session that holds its prefix) and its id, or nil when there is none for now.
     ///   - onStart: request `id` starts, before its prompt is evaluated.
     ///   - onText: each piece of request `id`'s text; false ends that answer (`cancelled`), not the others.
     ///   - onFinish: request `id`'s answer has ended, with its statistics; it may make `next()` return more.
     ///   - isCancelled: polled between steps and prompt batches; true stops everything with `CancellationError`.
-    public func run(next: () -> (id: Int, request: Request)?, onStart: (Int) -> Void = { _ in },
+    public func run(next: (_ session: Int) -> (id: Int, request: Request)?, onStart: (Int) -> Void = { _ in },
                     onText: (Int, String) -> Bool, onFinish: (Int, GenerationStats) throws -> Void,
                     isCancelled: () -> Bool = { false }) throws {
         var answers = [Answer?](repeating: nil, count: sessions.count)
@@ -65,7 +66,7 @@ public final class BatchGenerator {
         }
         while true {
             for slot in answers.indices where answers[slot] == nil {
-                guard let (id, request) = next() else { break }
+                guard let (id, request) = next(slot) else { continue }
                 onStart(id)
                 answers[slot] = try start(request, id: id, on: sessions[slot], isCancelled: isCancelled)
             }

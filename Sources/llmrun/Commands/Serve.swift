@@ -17,7 +17,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "TCP port.")
     var port = 8080
 
-    @Option(help: "Requests generating at once, each with its own KV cache of -c tokens; -t threads are shared among them.")
+    @Option(help: "Requests generating at once, each with its own KV cache of -c tokens, decoded together (one read of the weights per step for all).")
     var parallel = 1
 
     @Option(help: "Requests that may wait for a slot; more are refused with 503.")
