@@ -23,7 +23,7 @@ SWIFT_TEST = $(SWIFT) test --explicit-target-dependency-import-check=error -Xswi
 # Suites that run a model for minutes (five-article summaries, the ask question set): `make test-all` runs them.
 SLOW_SUITES = ArticleSummaryTests|AskQuestionSetTests
 # Suites and tests that need a pulled model or the release binary; `make test-fast` runs the rest, with no download.
-MODEL_TESTS = $(SLOW_SUITES)|SpeculativeDecodingTests|BatchDecodingTests|ForwardPassTests|PerplexityTests|ChatEngineTests|CLITests|AskCLITests|ChatCLITests|ExtractiveCLITests|chatTemplateMatchesJinjaRendering|messagesCannotInjectControlTokens|theOverrideNamesATemplateOrFailsClearly|preparedChatFitsTheContext|completionAndSummaryPreparationRefusals|chatPreparationRefusals
+MODEL_TESTS = $(SLOW_SUITES)|SpeculativeDecodingTests|BatchDecodingTests|BatchGeneratorTests|ForwardPassTests|PerplexityTests|ChatEngineTests|CLITests|AskCLITests|ChatCLITests|ExtractiveCLITests|chatTemplateMatchesJinjaRendering|messagesCannotInjectControlTokens|theOverrideNamesATemplateOrFailsClearly|preparedChatFitsTheContext|completionAndSummaryPreparationRefusals|chatPreparationRefusals
 
 # Every layer in minutes: unit tests, fixtures against llama.cpp, the CLI's bad inputs, the server with the
 # openai client, the chat REPL in a pty, and the example package that depends on this one.
