@@ -4,7 +4,8 @@ import Transformer
 /// Runs the slots' work on one thread, over one pool of compute threads: the generations of all busy slots
 /// advance together, one batched decode step for all of them per iteration (continuous batching,
 /// `BatchGenerator`: one read of the weights per step instead of one per slot); a new request's prompt is
-/// evaluated between two steps, and a generation that ends or whose client stops it leaves the batch at once.
+/// evaluated one batch between two steps (chunked prefill), and a generation that ends or whose client stops it
+/// leaves the batch at once.
 /// Work that needs the threads alone (a summary, which batches its own points) waits until the generations in
 /// flight end, and new generations wait for it.
 final class BatchScheduler: @unchecked Sendable {

@@ -2,8 +2,9 @@ import Foundation
 import Tensor
 
 /// Generates the answers to many prompts, several at a time (continuous batching): each of its sessions takes
-/// a prompt, evaluates it alone, and then decodes together with the others, one `BatchDecoder` call per step
-/// for all of them; a session whose answer ends takes the next prompt at once. Each answer is token for token
+/// a prompt, evaluates it one batch per step (chunked prefill: the others keep decoding meanwhile), and then
+/// decodes together with the others, one `BatchDecoder` call per step for all of them; a session whose answer
+/// ends takes the next prompt at once. Each answer is token for token
 /// what `TextGenerator` gives for its prompt alone (greedy), because batched rows keep the decode arithmetic.
 /// Speculative decoding is not used here: the batch already reads the weights once for several tokens.
 public final class BatchGenerator {
@@ -34,10 +35,12 @@ public final class BatchGenerator {
     /// One answer in flight: its request's id, sampler, output so far and statistics.
     private struct Answer {
         let id: Int
+        let prompt: [Int32]
         var sampler: Sampler
         var output: GeneratedOutput
         var stats: GenerationStats
-        let generationStart: Date
+        /// Set when the prompt is in the cache and decoding starts.
+        var generationStart: Date?
     }
 
     /// Runs the requests `next(session)` hands out (asked whenever a session is free, so requests may be added
@@ -61,14 +64,14 @@ public final class BatchGenerator {
             if !rest.isEmpty { _ = onText(answer.id, rest) }
             answer.stats.generatedTokens = answer.output.tokens.count
             answer.stats.finishReason = answer.output.finishReason ?? .length
-            answer.stats.generationSeconds = Date().timeIntervalSince(answer.generationStart)
+            answer.stats.generationSeconds = answer.generationStart.map { Date().timeIntervalSince($0) } ?? 0
             try onFinish(answer.id, answer.stats)
         }
         while true {
             for slot in answers.indices where answers[slot] == nil {
                 guard let (id, request) = next(slot) else { continue }
                 onStart(id)
-                answers[slot] = try start(request, id: id, on: sessions[slot], isCancelled: isCancelled)
+                answers[slot] = answer(for: request, id: id, on: sessions[slot])
             }
             if answers.allSatisfy({ $0 == nil }) { return }
             if isCancelled() { throw CancellationError() }
@@ -77,6 +80,16 @@ public final class BatchGenerator {
             for slot in answers.indices {
                 guard var answer = answers[slot] else { continue }
                 let session = sessions[slot]
+                if answer.generationStart == nil {
+                    // Chunked prefill: one batch of the prompt per step, so that the answers being decoded wait for
+                    // at most one batch of each new prompt. The batches are those of evaluating it whole: same bits.
+                    let start = Date()
+                    let complete = try session.evaluate(answer.prompt, progress: { _, _ in false })
+                    answer.stats.promptSeconds += Date().timeIntervalSince(start)
+                    answers[slot] = answer
+                    guard complete else { continue }
+                    answer.generationStart = Date()
+                }
                 if answer.output.hasRoom() {
                     let token = answer.sampler.sample(session.lastLogits, history: session.tokens[...])
                     let text = answer.output.take(token)
@@ -95,19 +108,17 @@ public final class BatchGenerator {
         }
     }
 
-    /// Evaluates `request`'s prompt on `session` (reusing what its cache shares with it).
-    private func start(_ request: Request, id: Int, on session: Session, isCancelled: () -> Bool) throws -> Answer {
+    /// A new answer to `request` on `session`, its prompt not yet evaluated (what the session's cache shares with it
+    /// is reused).
+    private func answer(for request: Request, id: Int, on session: Session) -> Answer {
         let prompt = request.prompt
         var stats = GenerationStats()
         stats.promptTokens = prompt.count
         let reused = zip(session.tokens, prompt).prefix { $0 == $1 }.count
-        stats.evaluatedPromptTokens = prompt.count - min(reused, prompt.count - 1)
-        let promptStart = Date()
-        guard try session.evaluate(prompt, progress: { _, _ in !isCancelled() }) else { throw CancellationError() }
-        stats.promptSeconds = Date().timeIntervalSince(promptStart)
-        return Answer(id: id, sampler: Sampler(request.options.sampling),
+        stats.evaluatedPromptTokens = prompt.count - min(reused, max(0, prompt.count - 1))
+        return Answer(id: id, prompt: prompt, sampler: Sampler(request.options.sampling),
                       output: GeneratedOutput(options: request.options, tokenizer: tokenizer, promptCount: prompt.count,
                                               contextSize: session.contextSize),
-                      stats: stats, generationStart: Date())
+                      stats: stats)
     }
 }
