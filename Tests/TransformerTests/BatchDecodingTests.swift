@@ -149,4 +149,35 @@ func decodedAloneAndBatched(_ model: any LanguageModel, prompts: [[Int32]], step
         }
         #expect(Set(alone.map(\.1)).count >= 3, "the requests end for different reasons: \(alone.map(\.1))")
     }
+
+    /// An answer stopped during its prompt (its client left) ends at once as `cancelled`, its prompt not evaluated
+    /// to the end, and the answer beside it is unchanged.
+    @Test func anAnswerStoppedDuringItsPromptEndsThere() throws {
+        let runtime = try ModelRuntime(path: try TestSupport.modelPath("smollm2-135m"))
+        let long = runtime.tokenize(try repetitionPrompt())
+        let short = BatchGenerator.Request(prompt: runtime.tokenize("The capital of France is"), options: GenerationOptions(maxTokens: 12))
+        let session = try runtime.makeSession(contextSize: 2048, threads: 2)
+        let (alone, _) = try TextGenerator(session: session, tokenizer: runtime.tokenizer).generate(prompt: short.prompt, options: short.options)
+        let sessions = try runtime.makeSessions(2, contextSize: 2048, threads: 2)
+        let generator = try BatchGenerator(sessions: sessions, tokenizer: runtime.tokenizer)
+        var queue = [(0, short), (1, BatchGenerator.Request(prompt: long, options: GenerationOptions(maxTokens: 12)))]
+        var text = ["", ""]
+        var stats: [GenerationStats?] = [nil, nil]
+        var polls = 0
+        try generator.run(next: { _ in queue.isEmpty ? nil : queue.removeFirst() },
+                          onText: { id, piece in
+                              text[id] += piece
+                              return true
+                          },
+                          onFinish: { id, finished in stats[id] = finished },
+                          isStopped: { id in
+                              guard id == 1 else { return false }
+                              polls += 1
+                              return polls > 2  // after two batches of its prompt
+                          })
+        #expect(text[0] == alone && stats[0]?.finishReason != .cancelled)
+        #expect(stats[1]?.finishReason == .cancelled && stats[1]?.generatedTokens == 0 && text[1].isEmpty)
+        #expect(long.count > 2 * sessions[1].state.batchCapacity)
+        #expect(sessions[1].tokens.count == 2 * sessions[1].state.batchCapacity)
+    }
 }

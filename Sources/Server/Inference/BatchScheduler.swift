@@ -13,6 +13,8 @@ final class BatchScheduler: @unchecked Sendable {
         let request: BatchGenerator.Request
         /// Each piece of text; false stops this generation (its client left, its deadline passed).
         let onText: (String) -> Bool
+        /// Polled before each batch of the prompt: false stops the generation before its text begins.
+        let keepGoing: () -> Bool
         /// The generation ended, with its statistics, or failed; its slot is free again.
         let onEnd: (Result<GenerationStats, any Error>) -> Void
     }
@@ -85,7 +87,8 @@ final class BatchScheduler: @unchecked Sendable {
                     }
                 },
                 onText: { slot, text in active[slot]?.onText(text) ?? false },
-                onFinish: { slot, stats in active.removeValue(forKey: slot)?.onEnd(.success(stats)) })
+                onFinish: { slot, stats in active.removeValue(forKey: slot)?.onEnd(.success(stats)) },
+                isStopped: { slot in !(active[slot]?.keepGoing() ?? true) })
         } catch {
             // A prompt the model refused stops the step for all: each generation in flight hears why.
             for generation in active.values { generation.onEnd(.failure(error)) }

@@ -102,6 +102,7 @@ final class LoadedModel: Sendable {
                 continuation.yield(.text(text))
                 return keepGoing()
             },
+            keepGoing: keepGoing,
             onEnd: { result in
                 let outcome: GenerationEvent
                 switch result {

@@ -51,10 +51,12 @@ public final class BatchGenerator {
     ///   - onStart: request `id` starts, before its prompt is evaluated.
     ///   - onText: each piece of request `id`'s text; false ends that answer (`cancelled`), not the others.
     ///   - onFinish: request `id`'s answer has ended, with its statistics; it may make `next()` return more.
+    ///   - isStopped: polled for request `id` before each batch of its prompt; true ends that answer (`cancelled`)
+    ///     without evaluating the rest (a client that left during a long prompt).
     ///   - isCancelled: polled between steps and prompt batches; true stops everything with `CancellationError`.
     public func run(next: (_ session: Int) -> (id: Int, request: Request)?, onStart: (Int) -> Void = { _ in },
                     onText: (Int, String) -> Bool, onFinish: (Int, GenerationStats) throws -> Void,
-                    isCancelled: () -> Bool = { false }) throws {
+                    isStopped: (Int) -> Bool = { _ in false }, isCancelled: () -> Bool = { false }) throws {
         var answers = [Answer?](repeating: nil, count: sessions.count)
         /// Ends answer `slot`: its last text, its statistics.
         func finish(_ slot: Int) throws {
@@ -80,6 +82,12 @@ public final class BatchGenerator {
             for slot in answers.indices {
                 guard var answer = answers[slot] else { continue }
                 let session = sessions[slot]
+                if answer.generationStart == nil && isStopped(answer.id) {
+                    answer.output.finishReason = .cancelled
+                    answers[slot] = answer
+                    try finish(slot)
+                    continue
+                }
                 if answer.generationStart == nil {
                     // Chunked prefill: one batch of the prompt per step, so that the answers being decoded wait for
                     // at most one batch of each new prompt. The batches are those of evaluating it whole: same bits.
