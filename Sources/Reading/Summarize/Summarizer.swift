@@ -137,8 +137,8 @@ public final class Summarizer {
     /// A point being written: its sentences as the model condensed them, each kept, dropped or being reworded.
     private struct PointInProgress {
         let group: [Int]
-        /// The condensing step's sentences, then each one's final form (nil: left out), nil while it is reworded.
-        var sentences: [String?] = []
+        /// The sentences the condensing step kept, each replaced by its rewording when that succeeds.
+        var sentences: [String] = []
         var rewordsPending = 0
         var condensed = false
         var ready: Bool { condensed && rewordsPending == 0 }
@@ -173,7 +173,7 @@ public final class Summarizer {
         var points = groups.map { PointInProgress(group: $0) }
         var steps: [Step] = []
         var texts: [StepText] = []
-        var rewords: [Int] = []  // ids of reword steps not yet handed out, in the order asked
+        var rewords: [(id: Int, request: BatchGenerator.Request)] = []  // not yet handed out, in the order asked
         var nextCondense = 0
         var nextToPass = 0
 
@@ -185,14 +185,10 @@ public final class Summarizer {
                                             stopStrings: [], loopWindow: 24)
             return (steps.count - 1, BatchGenerator.Request(prompt: prompt, options: options))
         }
-        var pendingRequests: [Int: BatchGenerator.Request] = [:]
         /// Rewords first: they finish points already written. The first point is condensed alone, at the speed
         /// of one sequence, so that something is on screen early; the others then share the batch.
         func next(_: Int) -> (id: Int, request: BatchGenerator.Request)? {
-            if !rewords.isEmpty {
-                let id = rewords.removeFirst()
-                return pendingRequests.removeValue(forKey: id).map { (id, $0) }
-            }
+            if !rewords.isEmpty { return rewords.removeFirst() }
             guard nextCondense < groups.count, nextCondense == 0 || points[0].condensed else { return nil }
             let index = nextCondense
             nextCondense += 1
@@ -206,8 +202,7 @@ public final class Summarizer {
             while nextToPass < points.count, points[nextToPass].ready {
                 let point = points[nextToPass]
                 nextToPass += 1
-                let kept = point.sentences.compactMap { $0 }
-                guard let cited = Self.cited(Self.joined(kept, language: language), sentences: sentences, part: point.group),
+                guard let cited = Self.cited(Self.joined(point.sentences, language: language), sentences: sentences, part: point.group),
                       !isDuplicate(cited, of: summary.points) else { continue }
                 let final = localized(cited, language)
                 summary.points.append(final)
@@ -238,10 +233,8 @@ public final class Summarizer {
                     points[index].rewordsPending += 1
                     let prompt = promptTokens(system: prompts.system, user: prompts.reword(text))
                     try checkRoom(prompt)
-                    let step = request(.reword(point: index, sentence: points[index].sentences.count - 1), prompt: prompt, sentences: 1,
-                                       maxTokens: tokensPerSentence)
-                    pendingRequests[step.id] = step.request
-                    rewords.append(step.id)
+                    rewords.append(request(.reword(point: index, sentence: points[index].sentences.count - 1), prompt: prompt, sentences: 1,
+                                           maxTokens: tokensPerSentence))
                 }
                 points[index].condensed = true
             case .reword(let index, let sentence):

@@ -48,14 +48,12 @@ public final class BatchGenerator {
     /// - Parameters:
     ///   - next: the next request for free session `session` (an index into `sessions`: a caller may keep a
     ///     conversation on the session that holds its prefix) and its id, or nil when there is none for now.
-    ///   - onStart: request `id` starts, before its prompt is evaluated.
     ///   - onText: each piece of request `id`'s text; false ends that answer (`cancelled`), not the others.
     ///   - onFinish: request `id`'s answer has ended, with its statistics; it may make `next()` return more.
     ///   - isStopped: polled for request `id` before each batch of its prompt; true ends that answer (`cancelled`)
     ///     without evaluating the rest (a client that left during a long prompt).
     ///   - isCancelled: polled between steps and prompt batches; true stops everything with `CancellationError`.
-    public func run(next: (_ session: Int) -> (id: Int, request: Request)?, onStart: (Int) -> Void = { _ in },
-                    onText: (Int, String) -> Bool, onFinish: (Int, GenerationStats) throws -> Void,
+    public func run(next: (_ session: Int) -> (id: Int, request: Request)?, onText: (Int, String) -> Bool, onFinish: (Int, GenerationStats) throws -> Void,
                     isStopped: (Int) -> Bool = { _ in false }, isCancelled: () -> Bool = { false }) throws {
         var answers = [Answer?](repeating: nil, count: sessions.count)
         /// Ends answer `slot`: its last text, its statistics.
@@ -72,7 +70,6 @@ public final class BatchGenerator {
         while true {
             for slot in answers.indices where answers[slot] == nil {
                 guard let (id, request) = next(slot) else { continue }
-                onStart(id)
                 answers[slot] = answer(for: request, id: id, on: sessions[slot])
             }
             if answers.allSatisfy({ $0 == nil }) { return }
