@@ -210,7 +210,8 @@ public final class Summarizer {
                 onPoint(final)
             }
         }
-        func finished(_ id: Int, _ stats: GenerationStats) throws {
+        func finished(_ id: Int, _ result: Result<GenerationStats, GenerationError>) throws {
+            let stats = try result.get()
             summary.promptTokens += stats.evaluatedPromptTokens
             summary.generatedTokens += stats.generatedTokens
             if stats.finishReason == .repetition { summary.loopsStopped += 1 }
