@@ -24,6 +24,8 @@ public struct Answer: Sendable {
     public var generatedTokens = 0
     public var seconds: Double = 0
     public var finishReason: FinishReason?
+    /// The answer's generation (prompt and generation tokens and times), when the model ran.
+    public var generation: GenerationStats?
 }
 
 /// Answers a question from the passages the retriever finds, and only from them: the best passages go into
@@ -35,8 +37,9 @@ public final class QuestionAnswerer {
     let session: Session
     let template: ChatTemplate
     /// Tokens of passage text in the prompt: a few paragraphs, which a small model reads reliably.
-    let passageTokens = 900
-    let answerTokens = 200
+    public let passageTokens = 900
+    /// Most tokens of one answer.
+    public let answerTokens = 200
 
     public init(retriever: PassageRetriever, runtime: ModelRuntime, session: Session, template: ChatTemplate) {
         self.retriever = retriever
@@ -58,18 +61,27 @@ public final class QuestionAnswerer {
     /// Retrieves and answers. A question in another language than the articles (English about Chinese
     /// articles, or the reverse) shares no words with them: the model first translates it, and both are
     /// searched. A question with nothing to search for is refused without running the model.
-    public func ask(_ question: String, onText: (String) -> Bool = { _ in true }) throws -> Answer {
+    /// `shouldStop` and `onText` as for `answer`.
+    public func ask(_ question: String, shouldStop: () -> Bool = { false }, onText: (String) -> Bool = { _ in true }) throws -> Answer {
         let start = Date()
-        guard !SearchTerms.queryTerms(of: question).isEmpty else { return Self.notAnswered(question) }
-        var query = question
-        let translated = try translation(of: question)
-        if let translated { query += "\n" + translated }
-        let passages = retriever.candidates(for: query)
-        guard !passages.isEmpty else { return Self.notAnswered(question) }
-        var answer = try self.answer(question, passages: passages, onText: onText)
-        answer.translatedQuestion = translated
+        let found = try retrieve(question)
+        guard !found.passages.isEmpty else { return Self.notAnswered(question) }
+        var answer = try self.answer(question, passages: found.passages, shouldStop: shouldStop, onText: onText)
+        answer.translatedQuestion = found.translation
         answer.seconds = Date().timeIntervalSince(start)
         return answer
+    }
+
+    /// The candidate passages for `question` asked after `history` (the turns of a chat, oldest first):
+    /// searched with the follow-up terms of the history (`PassageRetriever.followUpQuery`) and, when the
+    /// question is in another language than the articles, with its translation. No passages when there is
+    /// nothing to search for.
+    public func retrieve(_ question: String, after history: [ChatTurn] = []) throws -> (passages: [ScoredPassage], translation: String?) {
+        var query = retriever.followUpQuery(question, after: history)
+        guard !SearchTerms.queryTerms(of: query).isEmpty else { return ([], nil) }
+        let translated = try translation(of: question)
+        if let translated { query += "\n" + translated }
+        return (retriever.candidates(for: query), translated)
     }
 
     /// The question translated into the articles' language by the model, or nil when it is already in it.
@@ -88,17 +100,21 @@ public final class QuestionAnswerer {
     }
 
     /// - Parameters:
-    ///   - passages: what `retriever.candidates(for:)` returned (not empty).
+    ///   - passages: what `retrieve` or `retriever.candidates(for:)` returned (not empty).
+    ///   - history: earlier turns of a chat, oldest first, shown to the model before the excerpts so that
+    ///     it can tell what a follow-up refers to; they must fit beside the passages (`promptLength`).
+    ///   - shouldStop: polled after each prompt batch and each token; true stops the answer (its finish
+    ///     reason is then `cancelled`).
     ///   - onText: streamed pieces of the answer without its `[S#]` markers (the checked citations are in
     ///     the result); false stops.
-    public func answer(_ question: String, passages: [ScoredPassage], onText: (String) -> Bool = { _ in true }) throws -> Answer {
+    public func answer(_ question: String, passages: [ScoredPassage], history: [ChatTurn] = [], shouldStop: () -> Bool = { false },
+                       onText: (String) -> Bool = { _ in true }) throws -> Answer {
         let start = Date()
-        let language = TextLanguage.answerLanguage(question: question, articles: retriever.articles.map(\.language))
+        let language = answerLanguage(for: question)
         var answer = Answer(text: "", answered: true, language: language)
         let shown = choosePassages(passages)
         answer.shownSentences = shown.flatMap { $0.sentences.map(\.number) }
-        let prompt = promptTokens(question: question, passages: shown, language: language,
-                                  articlesInChinese: retriever.articles.contains { $0.language.isChinese })
+        let prompt = promptTokens(question: question, passages: shown, language: language, history: history)
         guard prompt.count + 16 <= session.contextSize else {
             throw GenerationError.contextExceeded(needed: prompt.count + 16, contextSize: session.contextSize)
         }
@@ -112,7 +128,8 @@ public final class QuestionAnswerer {
             if !piece.isEmpty, !stopped, !onText(piece) { stopped = true }
             return !stopped
         }
-        let (raw, stats) = try generator.generate(prompt: prompt, options: options, onText: { pass(markers.filter($0)) })
+        let (raw, stats) = try generator.generate(prompt: prompt, options: options, onPromptProgress: { _, _ in !shouldStop() },
+                                                  onText: { pass(markers.filter($0)) && !shouldStop() })
         _ = pass(markers.flush())
         let rest = cleaner.finish()
         if !rest.isEmpty, !stopped { _ = onText(rest) }
@@ -135,6 +152,7 @@ public final class QuestionAnswerer {
         answer.promptTokens = stats.evaluatedPromptTokens
         answer.generatedTokens = stats.generatedTokens
         answer.finishReason = stats.finishReason
+        answer.generation = stats
         answer.seconds = Date().timeIntervalSince(start)
         return answer
     }
@@ -157,7 +175,23 @@ public final class QuestionAnswerer {
         passage.sentences.map { "[S\($0.number)] \($0.text)" }.joined(separator: "\n")
     }
 
-    func promptTokens(question: String, passages: [Passage], language: TextLanguage, articlesInChinese: Bool) -> [Int32] {
+    /// The language an answer to `question` is written in.
+    func answerLanguage(for question: String) -> TextLanguage {
+        TextLanguage.answerLanguage(question: question, articles: retriever.articles.map(\.language))
+    }
+
+    /// Tokens of the prompt that `answer` would evaluate for these arguments: what a chat measures to keep
+    /// its history within the context.
+    public func promptLength(question: String, passages: [ScoredPassage], history: [ChatTurn]) -> Int {
+        promptTokens(question: question, passages: choosePassages(passages), language: answerLanguage(for: question), history: history).count
+    }
+
+    /// The smallest context in which a grounded answer always fits: a full budget of passages, an answer,
+    /// and room for the instructions and a question.
+    public var minimumContextSize: Int { passageTokens + answerTokens + 256 }
+
+    func promptTokens(question: String, passages: [Passage], language: TextLanguage, history: [ChatTurn] = []) -> [Int32] {
+        let articlesInChinese = retriever.articles.contains { $0.language.isChinese }
         let excerpts = passages.map(numbered).joined(separator: "\n\n")
         let system: String
         let user: String
@@ -190,7 +224,11 @@ public final class QuestionAnswerer {
                 When the excerpts say something relevant, answer from it; only when they have nothing to do with the question, reply only: The articles do not answer this question.
                 """
         }
-        let prompt = template.prompt([ChatMessage(role: .system, content: system), ChatMessage(role: .user, content: user)])
+        // Earlier turns go before the excerpts as plain messages: they tell the model what "he" or "it" is,
+        // while the excerpts and the instructions stay next to the question they serve.
+        let earlier = history.flatMap { [ChatMessage(role: .user, content: $0.user), ChatMessage(role: .assistant, content: $0.assistant)] }
+        let messages = [ChatMessage(role: .system, content: system)] + earlier + [ChatMessage(role: .user, content: user)]
+        let prompt = template.prompt(messages)
         return runtime.tokenizer.encode(prompt, addBOS: true)
     }
 
