@@ -134,6 +134,14 @@ private func article(_ text: String, name: String = "test.txt") throws -> Articl
         #expect(QuestionAnswerer.checkedCitations([4, 2], answer: answer, question: "When?", shown: shown, in: retriever) == [4])
         // Sentences that were not shown cannot be cited.
         #expect(QuestionAnswerer.checkedCitations([9], answer: answer, question: "When?", shown: shown, in: retriever) == [4])
+        // Each sentence of an answer drawing on two articles keeps its own citation; one the model did not
+        // cite gets the shown sentence that supports it best.
+        let other = try article("Shops reported 30 percent more customers after the opening.", name: "b.txt")
+        let two = PassageRetriever(articles: [try article(Self.english), other])
+        let both = "The bridge was opened to traffic on 3 May 2023. Shops reported 30 percent more customers."
+        #expect(QuestionAnswerer.checkedCitations([4, 7], answer: both, question: "What happened?", shown: [1, 2, 3, 4, 7], in: two) == [4, 7])
+        #expect(QuestionAnswerer.checkedCitations([4], answer: both, question: "What happened?", shown: [1, 2, 3, 4, 7], in: two) == [4, 7])
+        #expect(QuestionAnswerer.sentences(of: "第一句。第二句！ Third one. ") == ["第一句。", "第二句！", " Third one. "])
         // An answer saying the excerpts do not answer cites nothing.
         #expect(QuestionAnswerer.checkedCitations([], answer: "文章没有提到。", question: "When?", shown: shown, in: retriever).isEmpty)
     }

@@ -239,20 +239,42 @@ public final class QuestionAnswerer {
     }
 
     /// The model's citations that point at sentences it was shown and support the answer about as well as
-    /// the best-supporting shown sentence (small models often cite a neighbour of the right sentence). When
-    /// none is left, the shown sentence that best supports the answer (or, failing that, the question) is
-    /// cited, so that the reader can always check the answer against the article.
+    /// the best-supporting shown sentence (small models often cite a neighbour of the right sentence). Each
+    /// sentence of the answer is checked on its own, so that an answer drawing on two articles keeps a
+    /// citation for each. A sentence of the answer that no valid citation supports cites the shown sentence
+    /// that supports it best, when one does; when nothing is cited, the shown sentence closest to the
+    /// question is, so that the reader can always check the answer against the article.
     static func checkedCitations(_ cited: [Int], answer: String, question: String, shown: [Int], in retriever: PassageRetriever) -> [Int] {
         guard !shown.isEmpty, !Self.saysNotFound(answer) else { return cited.filter(shown.contains) }
         func support(_ text: String, _ number: Int) -> Double { CitationSupport.overlap(claim: text, sentence: retriever.sentences[number - 1].text) }
         func best(for text: String) -> (number: Int, support: Double) {
             shown.map { ($0, support(text, $0)) }.max { $0.1 < $1.1 } ?? (shown[0], 0)
         }
-        let byAnswer = best(for: answer)
-        let valid = cited.filter { shown.contains($0) && support(answer, $0) >= byAnswer.support * 0.5 }
-        if !valid.isEmpty { return valid }
-        if byAnswer.support >= 0.2 { return [byAnswer.number] }
-        return [best(for: question).number]
+        var checked: [Int] = []
+        for claim in Self.sentences(of: answer) {
+            let byClaim = best(for: claim)
+            let valid = cited.filter { shown.contains($0) && support(claim, $0) >= byClaim.support * 0.5 }
+            if !valid.isEmpty {
+                checked += valid
+            } else if byClaim.support >= 0.2 {
+                checked.append(byClaim.number)
+            }
+        }
+        var seen = Set<Int>()
+        let unique = checked.filter { seen.insert($0).inserted }
+        return unique.isEmpty ? [best(for: question).number] : unique
+    }
+
+    /// The sentences of an answer (the whole answer when it has no sentence end).
+    static func sentences(of text: String) -> [String] {
+        var rest = text
+        var sentences: [String] = []
+        while let end = SentenceSplitter.endOfFirstSentence(in: rest) {
+            sentences.append(String(rest[..<end]))
+            rest = String(rest[end...])
+        }
+        sentences.append(rest)
+        return sentences.filter { $0.contains { $0.isLetter || $0.isNumber } }
     }
 }
 
