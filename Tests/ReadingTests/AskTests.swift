@@ -141,7 +141,7 @@ private func article(_ text: String, name: String = "test.txt") throws -> Articl
         let both = "The bridge was opened to traffic on 3 May 2023. Shops reported 30 percent more customers."
         #expect(QuestionAnswerer.checkedCitations([4, 7], answer: both, question: "What happened?", shown: [1, 2, 3, 4, 7], in: two) == [4, 7])
         #expect(QuestionAnswerer.checkedCitations([4], answer: both, question: "What happened?", shown: [1, 2, 3, 4, 7], in: two) == [4, 7])
-        #expect(QuestionAnswerer.sentences(of: "第一句。第二句！ Third one. ") == ["第一句。", "第二句！", " Third one. "])
+        #expect(QuestionAnswerer.sentences(of: "第一句。第二句！ Third one. ") == ["第一句。", "第二句！", " Third one."])
         // An answer saying the excerpts do not answer cites nothing.
         #expect(QuestionAnswerer.checkedCitations([], answer: "文章没有提到。", question: "When?", shown: shown, in: retriever).isEmpty)
     }
@@ -227,7 +227,7 @@ private func article(_ text: String, name: String = "test.txt") throws -> Articl
         let refused = ChatTurn(user: "谁提出了模型即服务的概念？", assistant: "文章没有回答这个问题。")
         let added = Set(SearchTerms.queryTerms(of: retriever.followUpQuery("他是谁？", after: [refused])))
         #expect(!added.contains("回答") && !added.contains("问题"), "\(added)")
-        #expect(added.contains("概念"))
+        #expect(added.contains("提出"))
         let unknown = ChatTurn(user: "量子计算机有多快？", assistant: "量子计算机很快。")
         #expect(retriever.followUpQuery("他呢？", after: [unknown]) == "他呢？")
         // At most `maxTerms`, the latest turn's first.
