@@ -41,9 +41,12 @@ def main():
     parser.add_argument("-m", "--model", default="qwen2.5-1.5b")
     parser.add_argument("--articles", default=str(ROOT.parent / "shared/articles"))
     parser.add_argument("--out", help="write each question's JSON output here (JSON lines)")
+    parser.add_argument("--kind", action="append", choices=["verbatim", "paraphrase", "unanswerable"],
+                        help="only the questions of this kind (repeatable; default: all)")
     args = parser.parse_args()
 
     questions = json.loads((ROOT / "Tests/ReadingTests/Fixtures/ask/questions.json").read_text())["questions"]
+    questions = [q for q in questions if not args.kind or q["kind"] in args.kind]
     files = sorted(pathlib.Path(args.articles).glob("*.txt"))
     tally = {}
     seconds = []

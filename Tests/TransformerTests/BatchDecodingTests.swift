@@ -142,7 +142,7 @@ func decodedAloneAndBatched(_ model: any LanguageModel, prompts: [[Int32]], step
                               pieces[id] += 1
                               return id != 4 || pieces[id] < 5
                           },
-                          onFinish: { id, stats in reasons[id] = stats.finishReason })
+                          onFinish: { id, result in reasons[id] = try result.get().finishReason })
         for (index, (text, reason)) in alone.enumerated() {
             #expect(texts[index] == text, "request \(index)")
             #expect(reasons[index] == reason, "request \(index)")
@@ -169,7 +169,7 @@ func decodedAloneAndBatched(_ model: any LanguageModel, prompts: [[Int32]], step
                               text[id] += piece
                               return true
                           },
-                          onFinish: { id, finished in stats[id] = finished },
+                          onFinish: { id, result in stats[id] = try result.get() },
                           isStopped: { id in
                               guard id == 1 else { return false }
                               polls += 1
@@ -179,5 +179,32 @@ func decodedAloneAndBatched(_ model: any LanguageModel, prompts: [[Int32]], step
         #expect(stats[1]?.finishReason == .cancelled && stats[1]?.generatedTokens == 0 && text[1].isEmpty)
         #expect(long.count > 2 * sessions[1].state.batchCapacity)
         #expect(sessions[1].tokens.count == 2 * sessions[1].state.batchCapacity)
+    }
+
+    /// A prompt the model cannot evaluate (a token outside the vocabulary, more tokens than the context holds)
+    /// fails its own answer only: the answers beside it are those of generating them alone.
+    @Test func aPromptThatCannotBeEvaluatedFailsAlone() throws {
+        let runtime = try ModelRuntime(path: try TestSupport.modelPath("smollm2-135m"))
+        let good = BatchGenerator.Request(prompt: runtime.tokenize("The capital of France is"), options: GenerationOptions(maxTokens: 12))
+        let session = try runtime.makeSession(contextSize: 256, threads: 2)
+        let (alone, _) = try TextGenerator(session: session, tokenizer: runtime.tokenizer).generate(prompt: good.prompt, options: good.options)
+        let vocabulary = Int32(runtime.model.shape.vocabularySize)
+        var queue = [(0, BatchGenerator.Request(prompt: [1, vocabulary + 5], options: GenerationOptions(maxTokens: 4))),
+                     (1, good),
+                     (2, BatchGenerator.Request(prompt: [Int32](repeating: 42, count: 300), options: GenerationOptions(maxTokens: 4)))]
+        var text = ["", "", ""]
+        var results: [Result<GenerationStats, GenerationError>?] = [nil, nil, nil]
+        let generator = try BatchGenerator(sessions: try runtime.makeSessions(2, contextSize: 256, threads: 2), tokenizer: runtime.tokenizer)
+        try generator.run(next: { _ in queue.isEmpty ? nil : queue.removeFirst() },
+                          onText: { id, piece in
+                              text[id] += piece
+                              return true
+                          },
+                          onFinish: { id, result in results[id] = result })
+        #expect(text[1] == alone)
+        guard case .success = results[1] else { Issue.record("the good answer failed: \(String(describing: results[1]))"); return }
+        guard case .failure(.invalidToken) = results[0] else { Issue.record("expected invalidToken, got \(String(describing: results[0]))"); return }
+        guard case .failure(.contextExceeded) = results[2] else { Issue.record("expected contextExceeded, got \(String(describing: results[2]))"); return }
+        #expect(text[0].isEmpty && text[2].isEmpty)
     }
 }

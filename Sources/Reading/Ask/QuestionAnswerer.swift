@@ -66,7 +66,7 @@ public final class QuestionAnswerer {
         let start = Date()
         let found = try retrieve(question)
         guard !found.passages.isEmpty else { return Self.notAnswered(question) }
-        var answer = try self.answer(question, passages: found.passages, shouldStop: shouldStop, onText: onText)
+        var answer = try self.answer(question, translated: found.translation, passages: found.passages, shouldStop: shouldStop, onText: onText)
         answer.translatedQuestion = found.translation
         answer.seconds = Date().timeIntervalSince(start)
         return answer
@@ -88,18 +88,42 @@ public final class QuestionAnswerer {
     func translation(of question: String) throws -> String? {
         let questionInChinese = TextLanguage.detect(question).isChinese
         guard retriever.articles.contains(where: { $0.language.isChinese != questionInChinese }) else { return nil }
-        let request = questionInChinese
-            ? "Translate this question into English. Write only the translation.\n\n\(question)"
-            : "把下面的问题翻译成中文，只写译文。\n\n\(question)"
+        let text = try modelTranslation(of: question, into: questionInChinese ? .english : .simplifiedChinese)?.text
+        return text?.isEmpty == false ? text : nil
+    }
+
+    /// `text` put into `language` by the model, one line, numbers converted exactly; each piece goes to `onText`.
+    /// An answer is translated beside the question it answers, so that the names come out as the reader wrote
+    /// them. Nil when the request does not fit the context.
+    func modelTranslation(of text: String, into language: TextLanguage, answering question: String? = nil,
+                          onText: (String) -> Bool = { _ in true }) throws -> (text: String, stats: GenerationStats)? {
+        let isQuestion = question == nil
+        let request: String
+        switch (language.isChinese, question) {
+        case (true, nil):
+            request = "把下面的问题翻译成中文，只写译文。\n\n\(text)"
+        case (true, let question?):
+            request = "读者问：\(question)\n把下面的回答翻译成中文，名称照读者的写法，数字照原样写出，只写译文。\n\n\(text)"
+        case (false, nil):
+            request = "Translate this question into English. Write only the translation.\n\n\(text)"
+        case (false, let question?):
+            request = "A reader asked: \(question)\nTranslate the answer below into English, writing names as the reader did. Convert Chinese "
+                + "numbers exactly (万 is ten thousand, 亿 is a hundred million: 3.5亿美元 is $350 million). Write only the translation.\n\n\(text)"
+        }
         let prompt = runtime.tokenizer.encode(template.prompt([ChatMessage(role: .user, content: request)]), addBOS: true)
-        guard prompt.count + 64 <= session.contextSize else { return nil }
-        let options = GenerationOptions(maxTokens: 64, sampling: .greedy, stopStrings: ["\n"], loopWindow: 16)
-        let (text, _) = try TextGenerator(session: session, tokenizer: runtime.tokenizer).generate(prompt: prompt, options: options)
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        return trimmed.isEmpty ? nil : trimmed
+        let budget = isQuestion ? 64 : answerTokens
+        guard prompt.count + budget <= session.contextSize else { return nil }
+        let options = GenerationOptions(maxTokens: budget, sampling: .greedy, stopStrings: ["\n"], loopWindow: 16)
+        let (translated, stats) = try TextGenerator(session: session, tokenizer: runtime.tokenizer)
+            .generate(prompt: prompt, options: options, onText: { onText(language.enforceScript($0)) })
+        return (language.enforceScript(translated).trimmingCharacters(in: .whitespacesAndNewlines), stats)
     }
 
     /// - Parameters:
+    ///   - translated: the question in the articles' language (`translation(of:)`) when it is asked in another. A
+    ///     small model shown Chinese excerpts and an English question mostly says they do not answer it, while it
+    ///     answers the same question in Chinese: so the translated question is answered in the articles' language,
+    ///     and the answer is then translated into the question's.
     ///   - passages: what `retrieve` or `retriever.candidates(for:)` returned (not empty).
     ///   - history: earlier turns of a chat, oldest first, shown to the model before the excerpts so that
     ///     it can tell what a follow-up refers to; they must fit beside the passages (`promptLength`).
@@ -107,51 +131,70 @@ public final class QuestionAnswerer {
     ///     reason is then `cancelled`).
     ///   - onText: streamed pieces of the answer without its `[S#]` markers (the checked citations are in
     ///     the result); false stops.
-    public func answer(_ question: String, passages: [ScoredPassage], history: [ChatTurn] = [], shouldStop: () -> Bool = { false },
-                       onText: (String) -> Bool = { _ in true }) throws -> Answer {
+    public func answer(_ question: String, translated: String? = nil, passages: [ScoredPassage], history: [ChatTurn] = [],
+                       shouldStop: () -> Bool = { false }, onText: (String) -> Bool = { _ in true }) throws -> Answer {
         let start = Date()
         let language = answerLanguage(for: question)
+        let asked = translated ?? question
+        let promptLanguage = self.promptLanguage(question: question, translated: translated)
+        // Answered in the articles' language, the text reaches the reader only once translated.
+        func emit(_ text: String) -> Bool { translated == nil ? onText(text) : true }
         var answer = Answer(text: "", answered: true, language: language)
         let shown = choosePassages(passages)
         answer.shownSentences = shown.flatMap { $0.sentences.map(\.number) }
-        let prompt = promptTokens(question: question, passages: shown, language: language, history: history)
+        let prompt = promptTokens(question: asked, passages: shown, language: promptLanguage, history: history)
         guard prompt.count + 16 <= session.contextSize else {
             throw GenerationError.contextExceeded(needed: prompt.count + 16, contextSize: session.contextSize)
         }
         let generator = TextGenerator(session: session, tokenizer: runtime.tokenizer)
         let options = GenerationOptions(maxTokens: min(answerTokens, session.contextSize - prompt.count), sampling: .greedy, loopWindow: 24)
         var markers = CitationMarkerFilter()
-        var cleaner = AnswerCleaner(question: question)
+        var cleaner = AnswerCleaner(question: asked)
         var stopped = false
         func pass(_ text: String) -> Bool {
-            let piece = cleaner.feed(language.enforceScript(text))
-            if !piece.isEmpty, !stopped, !onText(piece) { stopped = true }
+            let piece = cleaner.feed(promptLanguage.enforceScript(text))
+            if !piece.isEmpty, !stopped, !emit(piece) { stopped = true }
             return !stopped
         }
         let (raw, stats) = try generator.generate(prompt: prompt, options: options, onPromptProgress: { _, _ in !shouldStop() },
                                                   onText: { pass(markers.filter($0)) && !shouldStop() })
+        if stats.finishReason == .cancelled { stopped = true }
         _ = pass(markers.flush())
         let rest = cleaner.finish()
-        if !rest.isEmpty, !stopped { _ = onText(rest) }
+        if !rest.isEmpty, !stopped { _ = emit(rest) }
         answer.text = cleaner.text
         answer.rawText = raw
+        answer.promptTokens = stats.evaluatedPromptTokens
+        answer.generatedTokens = stats.generatedTokens
+        answer.finishReason = stats.finishReason
         let cited = CitationMarkers.extract(from: raw).citations
         // Small models sometimes answer with the markers alone: the cited sentences are then the answer.
         let quoted = cited.filter(answer.shownSentences.contains)
         if answer.text.isEmpty, !quoted.isEmpty {
             answer.text = quoted.map { retriever.sentences[$0 - 1].text }.joined()
-            if !stopped { _ = onText(answer.text) }
+            if !stopped { _ = emit(answer.text) }
         }
         if answer.text.isEmpty || Self.saysNotFound(answer.text) {
             answer.answered = false
             answer.text = Self.refusal(in: language)
-            answer.closest = Self.closestSentence(to: question, shown: answer.shownSentences, in: retriever)
+            if translated != nil, !stopped { _ = onText(answer.text) }
+            answer.closest = Self.closestSentence(to: asked, shown: answer.shownSentences, in: retriever)
         } else {
-            answer.citations = Self.checkedCitations(cited, answer: answer.text, question: question, shown: answer.shownSentences, in: retriever)
+            answer.citations = Self.checkedCitations(cited, answer: answer.text, question: asked, shown: answer.shownSentences, in: retriever)
+            if translated != nil, !stopped {
+                var cleaner = AnswerCleaner(question: question)
+                let translation = try modelTranslation(of: answer.text, into: language, answering: question, onText: { piece in
+                    let clean = cleaner.feed(piece)
+                    return clean.isEmpty || onText(clean)
+                })
+                let rest = cleaner.finish()
+                if !rest.isEmpty { _ = onText(rest) }
+                // The answer in the articles' language stays when the translation comes back empty.
+                if !cleaner.text.isEmpty { answer.text = cleaner.text } else { _ = onText(answer.text) }
+                answer.promptTokens += translation?.stats.evaluatedPromptTokens ?? 0
+                answer.generatedTokens += translation?.stats.generatedTokens ?? 0
+            }
         }
-        answer.promptTokens = stats.evaluatedPromptTokens
-        answer.generatedTokens = stats.generatedTokens
-        answer.finishReason = stats.finishReason
         answer.generation = stats
         answer.seconds = Date().timeIntervalSince(start)
         return answer
@@ -180,10 +223,16 @@ public final class QuestionAnswerer {
         TextLanguage.answerLanguage(question: question, articles: retriever.articles.map(\.language))
     }
 
+    /// The language the model answers in: the question's, or the articles' when it answers the translated question.
+    func promptLanguage(question: String, translated: String?) -> TextLanguage {
+        translated.map { TextLanguage.answerLanguage(question: $0, articles: retriever.articles.map(\.language)) } ?? answerLanguage(for: question)
+    }
+
     /// Tokens of the prompt that `answer` would evaluate for these arguments: what a chat measures to keep
     /// its history within the context.
-    public func promptLength(question: String, passages: [ScoredPassage], history: [ChatTurn]) -> Int {
-        promptTokens(question: question, passages: choosePassages(passages), language: answerLanguage(for: question), history: history).count
+    public func promptLength(question: String, translated: String?, passages: [ScoredPassage], history: [ChatTurn]) -> Int {
+        promptTokens(question: translated ?? question, passages: choosePassages(passages),
+                     language: promptLanguage(question: question, translated: translated), history: history).count
     }
 
     /// The smallest context in which a grounded answer always fits: a full budget of passages, an answer,

@@ -120,9 +120,10 @@ public final class ChatEngine {
             reply.finishReason = .endOfGeneration
         } else {
             reply.droppedTurns = try conversation.fit(budget: session.contextSize - answerReserve) {
-                grounding.promptLength(question: user, passages: found.passages, history: $0.turns)
+                grounding.promptLength(question: user, translated: found.translation, passages: found.passages, history: $0.turns)
             }
-            answer = try grounding.answer(user, passages: found.passages, history: conversation.turns, shouldStop: shouldStop, onText: { piece in
+            answer = try grounding.answer(user, translated: found.translation, passages: found.passages, history: conversation.turns,
+                                          shouldStop: shouldStop, onText: { piece in
                 if reply.firstTextSeconds == nil { reply.firstTextSeconds = Date().timeIntervalSince(start) }
                 onText(piece)
                 return true

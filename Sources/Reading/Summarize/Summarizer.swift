@@ -134,127 +134,14 @@ public final class Summarizer {
         return made
     }
 
-    /// A point being written: its sentences as the model condensed them, each kept, dropped or being reworded.
-    private struct PointInProgress {
-        let group: [Int]
-        /// The sentences the condensing step kept, each replaced by its rewording when that succeeds.
-        var sentences: [String] = []
-        var rewordsPending = 0
-        var condensed = false
-        var ready: Bool { condensed && rewordsPending == 0 }
-    }
-
-    /// What one generation request is for.
-    private enum Step {
-        case condense(point: Int)
-        case reword(point: Int, sentence: Int)
-
-        var point: Int {
-            switch self {
-            case .condense(let point), .reword(let point, _): point
-            }
-        }
-    }
-
+    /// - Parameters:
+    ///   - onEvent: each point started and each generation step finished, for progress and `-v`.
+    ///   - onPoint: each point as soon as it and the points before it are final, in order.
     public func summarize(sentences: [String], length: SummaryLength, language: TextLanguage,
-                          onEvent: (SummaryEvent) -> Void = { _ in }, onPoint: (SummaryPoint) -> Void = { _ in }) throws -> Summary {
-        let start = Date()
-        var summary = Summary(language: language)
-        summary.contextSize = session.contextSize
-        let prompts = Prompts(language: language)
-        let sizes = sentences.map { runtime.tokenizer.encode($0, addBOS: false, parseSpecial: false).count }
-        let pointCount = length.pointCount(articleTokens: sizes.reduce(0, +))
-        let groups = KeySentences().groups(of: sentences, sizes: sizes, regions: pointCount,
-                                           perRegion: Self.sentencesPerPoint(sentencesPerPoint, sentences: sentences.count, points: pointCount))
-        summary.plannedPoints = groups.count
-        let condensePrompts = groups.map { group in promptTokens(system: prompts.system, user: prompts.condense(group.map { sentences[$0] })) }
-        for tokens in condensePrompts { try checkRoom(tokens) }
-
-        var points = groups.map { PointInProgress(group: $0) }
-        var steps: [Step] = []
-        var texts: [StepText] = []
-        var rewords: [(id: Int, request: BatchGenerator.Request)] = []  // not yet handed out, in the order asked
-        var nextCondense = 0
-        var nextToPass = 0
-
-        func request(_ step: Step, prompt: [Int32], sentences wanted: Int, maxTokens: Int) -> (id: Int, request: BatchGenerator.Request) {
-            steps.append(step)
-            texts.append(StepText(wanted: wanted))
-            summary.largestPromptTokens = max(summary.largestPromptTokens, prompt.count)
-            let options = GenerationOptions(maxTokens: min(maxTokens, session.contextSize - prompt.count), sampling: .greedy,
-                                            stopStrings: [], loopWindow: 24)
-            return (steps.count - 1, BatchGenerator.Request(prompt: prompt, options: options))
-        }
-        /// Rewords first: they finish points already written. The first point is condensed alone, at the speed
-        /// of one sequence, so that something is on screen early; the others then share the batch.
-        func next(_: Int) -> (id: Int, request: BatchGenerator.Request)? {
-            if !rewords.isEmpty { return rewords.removeFirst() }
-            guard nextCondense < groups.count, nextCondense == 0 || points[0].condensed else { return nil }
-            let index = nextCondense
-            nextCondense += 1
-            let group = groups[index]
-            onEvent(.pointStarted(index: index + 1, count: groups.count, promptTokens: condensePrompts[index].count, sentences: group.map { $0 + 1 }))
-            return request(.condense(point: index), prompt: condensePrompts[index], sentences: group.count,
-                           maxTokens: group.count * tokensPerSentence + 16)
-        }
-        /// Passes on the points that are final, in order.
-        func passReadyPoints() {
-            while nextToPass < points.count, points[nextToPass].ready {
-                let point = points[nextToPass]
-                nextToPass += 1
-                guard let cited = Self.cited(Self.joined(point.sentences, language: language), sentences: sentences, part: point.group),
-                      !isDuplicate(cited, of: summary.points) else { continue }
-                let final = localized(cited, language)
-                summary.points.append(final)
-                if summary.firstPointSeconds == nil { summary.firstPointSeconds = Date().timeIntervalSince(start) }
-                onPoint(final)
-            }
-        }
-        func finished(_ id: Int, _ stats: GenerationStats) throws {
-            summary.promptTokens += stats.evaluatedPromptTokens
-            summary.generatedTokens += stats.generatedTokens
-            if stats.finishReason == .repetition { summary.loopsStopped += 1 }
-            texts[id].finish(stats.finishReason)
-            onEvent(.stepFinished(point: steps[id].point + 1, stats: stats, text: texts[id].raw))
-            switch steps[id] {
-            case .condense(let index):
-                let group = points[index].group
-                // Each sentence written stands on its own: one with a number or a name its sources lack is left
-                // out (invented), one that copies a source sentence is asked for again in other words (the copy
-                // stays when the new wording no longer rests on the sources).
-                for text in texts[id].sentences {
-                    guard Self.cited(text, sentences: sentences, part: group) != nil else {
-                        summary.droppedSentences += 1
-                        continue
-                    }
-                    points[index].sentences.append(text)
-                    guard Self.copies(text, of: group.map { sentences[$0] }) else { continue }
-                    summary.copiedSentences += 1
-                    points[index].rewordsPending += 1
-                    let prompt = promptTokens(system: prompts.system, user: prompts.reword(text))
-                    try checkRoom(prompt)
-                    rewords.append(request(.reword(point: index, sentence: points[index].sentences.count - 1), prompt: prompt, sentences: 1,
-                                           maxTokens: tokensPerSentence))
-                }
-                points[index].condensed = true
-            case .reword(let index, let sentence):
-                let group = points[index].group
-                if let reworded = texts[id].sentences.first, !Self.copies(reworded, of: group.map { sentences[$0] }),
-                   Self.cited(reworded, sentences: sentences, part: group) != nil {
-                    points[index].sentences[sentence] = reworded
-                    summary.rewordedSentences += 1
-                }
-                points[index].rewordsPending -= 1
-            }
-            passReadyPoints()
-        }
-
-        try makeGenerator().run(next: next, onText: { id, text in
-            if steps[id].point == nextToPass { onText(text) }
-            return texts[id].append(text)
-        }, onFinish: finished, isCancelled: isCancelled)
-        summary.seconds = Date().timeIntervalSince(start)
-        return summary
+                          onEvent: @escaping (SummaryEvent) -> Void = { _ in }, onPoint: @escaping (SummaryPoint) -> Void = { _ in }) throws -> Summary {
+        let run = try SummaryRun(summarizer: self, sentences: sentences, length: length, language: language, onEvent: onEvent, onPoint: onPoint)
+        try makeGenerator().run(next: run.next, onText: run.take, onFinish: run.finished, isCancelled: isCancelled)
+        return run.finish()
     }
 
     /// Sentences each point condenses: at most `limit`, and together at most about half the article's sentences,
@@ -272,7 +159,7 @@ public final class Summarizer {
     }
 
     /// A step's prompt must leave room for its answer.
-    private func checkRoom(_ tokens: [Int32]) throws {
+    func checkRoom(_ tokens: [Int32]) throws {
         guard tokens.count + 16 <= session.contextSize else {
             throw GenerationError.contextExceeded(needed: tokens.count + 16, contextSize: session.contextSize)
         }
@@ -337,7 +224,7 @@ public final class Summarizer {
         return false
     }
 
-    private func promptTokens(system: String, user: String) -> [Int32] {
+    func promptTokens(system: String, user: String) -> [Int32] {
         let prompt = template.prompt([ChatMessage(role: .system, content: system), ChatMessage(role: .user, content: user)])
         return runtime.tokenizer.encode(prompt, addBOS: true)
     }

@@ -43,24 +43,32 @@ extension Routes {
         }
     }
 
+    /// `SummaryBody` (what `llmrun summarize --json` prints) with the server's object, model, usage, timings and article.
     struct SummaryResponse: Encodable {
-        let object = "summary"
+        let body: SummaryBody
         let model: String
-        let summary: String
-        let points: [SummaryPoint]
-        let language: String
         let usage: Usage
         let timings: Timings
         let article: ArticleInfo
 
-        init(_ summary: Summary, timings: Timings, article: ArticleInfo, model: String) {
+        init(_ summary: Summary, of article: Article, info: ArticleInfo, timings: Timings, model: String) {
+            body = SummaryBody(summary, article: article)
             self.model = model
-            self.summary = summary.text
-            points = summary.points
-            language = summary.language.rawValue
             usage = Usage(promptTokens: summary.promptTokens, completionTokens: summary.generatedTokens)
             self.timings = timings
-            self.article = article
+            self.article = info
+        }
+
+        enum CodingKeys: String, CodingKey { case object, model, usage, timings, article }
+
+        func encode(to encoder: any Encoder) throws {
+            try body.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode("summary", forKey: .object)
+            try container.encode(model, forKey: .model)
+            try container.encode(usage, forKey: .usage)
+            try container.encode(timings, forKey: .timings)
+            try container.encode(article, forKey: .article)
         }
     }
 
@@ -97,7 +105,7 @@ extension Routes {
                 case .step, .text, .point: continue
                 case .finished(let summary, let timings):
                     tokens.set(prompt: summary.promptTokens, generated: summary.generatedTokens)
-                    return try jsonResponse(SummaryResponse(summary, timings: timings, article: info, model: model.id))
+                    return try jsonResponse(SummaryResponse(summary, of: article, info: info, timings: timings, model: model.id))
                 case .failed(let error): throw error
                 }
             }
@@ -112,7 +120,7 @@ extension Routes {
             case .point(let point): try await stream.send(PointEvent(point: point))
             case .finished(let summary, let timings):
                 tokens.set(prompt: summary.promptTokens, generated: summary.generatedTokens)
-                try await stream.send(SummaryResponse(summary, timings: timings, article: info, model: model.id))
+                try await stream.send(SummaryResponse(summary, of: article, info: info, timings: timings, model: model.id))
             case .failed(let error): try await stream.fail(error)
             }
         })

@@ -87,10 +87,11 @@ final class BatchScheduler: @unchecked Sendable {
                     }
                 },
                 onText: { slot, text in active[slot]?.onText(text) ?? false },
-                onFinish: { slot, stats in active.removeValue(forKey: slot)?.onEnd(.success(stats)) },
+                onFinish: { slot, result in active.removeValue(forKey: slot)?.onEnd(result.mapError { $0 }) },
                 isStopped: { slot in !(active[slot]?.keepGoing() ?? true) })
         } catch {
-            // A prompt the model refused stops the step for all: each generation in flight hears why.
+            // Only a failure of the batched step itself (a prompt the model refuses ends its own generation alone):
+            // each generation in flight hears why.
             for generation in active.values { generation.onEnd(.failure(error)) }
         }
     }

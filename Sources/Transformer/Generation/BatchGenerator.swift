@@ -49,11 +49,12 @@ public final class BatchGenerator {
     ///   - next: the next request for free session `session` (an index into `sessions`: a caller may keep a
     ///     conversation on the session that holds its prefix) and its id, or nil when there is none for now.
     ///   - onText: each piece of request `id`'s text; false ends that answer (`cancelled`), not the others.
-    ///   - onFinish: request `id`'s answer has ended, with its statistics; it may make `next()` return more.
+    ///   - onFinish: request `id`'s answer has ended, with its statistics, or failed (its prompt cannot be evaluated:
+    ///     empty, too long, a token outside the vocabulary) without disturbing the others; it may make `next()` return more.
     ///   - isStopped: polled for request `id` before each batch of its prompt; true ends that answer (`cancelled`)
     ///     without evaluating the rest (a client that left during a long prompt).
     ///   - isCancelled: polled between steps and prompt batches; true stops everything with `CancellationError`.
-    public func run(next: (_ session: Int) -> (id: Int, request: Request)?, onText: (Int, String) -> Bool, onFinish: (Int, GenerationStats) throws -> Void,
+    public func run(next: (_ session: Int) -> (id: Int, request: Request)?, onText: (Int, String) -> Bool, onFinish: (Int, Result<GenerationStats, GenerationError>) throws -> Void,
                     isStopped: (Int) -> Bool = { _ in false }, isCancelled: () -> Bool = { false }) throws {
         var answers = [Answer?](repeating: nil, count: sessions.count)
         /// Ends answer `slot`: its last text, its statistics.
@@ -65,7 +66,7 @@ public final class BatchGenerator {
             answer.stats.generatedTokens = answer.output.tokens.count
             answer.stats.finishReason = answer.output.finishReason ?? .length
             answer.stats.generationSeconds = answer.generationStart.map { Date().timeIntervalSince($0) } ?? 0
-            try onFinish(answer.id, answer.stats)
+            try onFinish(answer.id, .success(answer.stats))
         }
         while true {
             for slot in answers.indices where answers[slot] == nil {
@@ -89,7 +90,14 @@ public final class BatchGenerator {
                     // Chunked prefill: one batch of the prompt per step, so that the answers being decoded wait for
                     // at most one batch of each new prompt. The batches are those of evaluating it whole: same bits.
                     let start = Date()
-                    let complete = try session.evaluate(answer.prompt, progress: { _, _ in false })
+                    let complete: Bool
+                    do {
+                        complete = try session.evaluate(answer.prompt, progress: { _, _ in false })
+                    } catch {
+                        answers[slot] = nil
+                        try onFinish(answer.id, .failure(error))
+                        continue
+                    }
                     answer.stats.promptSeconds += Date().timeIntervalSince(start)
                     answers[slot] = answer
                     guard complete else { continue }

@@ -168,32 +168,9 @@ struct Summarize: ParsableCommand {
     }
 
     private func printJSON(_ summary: Summary, article: Article) throws {
-        struct Citation: Encodable {
-            let id: String
-            let sentence: String
-            let line: Int?
-        }
-        struct Output: Encodable {
-            let summary: String
-            let points: [SummaryPoint]
-            let language: String
-            let planned_points: Int
-            let citations: [Citation]
-            let prompt_tokens: Int
-            let generated_tokens: Int
-            let seconds: Double
-            let first_point_seconds: Double?
-            let context_size: Int
-            let largest_prompt_tokens: Int
-        }
-        let cited = Set(summary.points.flatMap(\.citations)).sorted()
-        let output = Output(summary: summary.text, points: summary.points, language: summary.language.rawValue, planned_points: summary.plannedPoints,
-                            citations: cited.map { Citation(id: "S\($0)", sentence: article.sentenceTexts[$0 - 1], line: article.line(ofSentence: $0)) },
-                            prompt_tokens: summary.promptTokens, generated_tokens: summary.generatedTokens, seconds: summary.seconds,
-                            first_point_seconds: summary.firstPointSeconds, context_size: summary.contextSize, largest_prompt_tokens: summary.largestPromptTokens)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        print(String(decoding: try encoder.encode(output), as: UTF8.self))
+        print(String(decoding: try encoder.encode(SummaryBody(summary, article: article)), as: UTF8.self))
     }
 }
 
