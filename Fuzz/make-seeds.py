@@ -136,9 +136,9 @@ def chunks(text, size, limit):
     return pieces
 
 
-# FuzzRequestBody: the first byte picks the route (bits 0-1: chat completions, completions, summarize),
+# FuzzRequestBody: the first byte picks the route (bits 0-1: chat completions, completions, summarize, ask),
 # the vocabulary (bits 2-3) and a small context (bit 4); the rest is the body.
-CHAT, COMPLETION, SUMMARY = 0, 1, 2
+CHAT, COMPLETION, SUMMARY, ASK = 0, 1, 2, 3
 REQUEST_BODIES = [
     (CHAT, '{"model": "smollm2-135m", "messages": [{"role": "user", "content": "Name three colors."}], "max_tokens": 12, "temperature": 0}'),
     (CHAT, '{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": [{"type": "text", "text": "hi"}, '
@@ -161,6 +161,9 @@ REQUEST_BODIES = [
     (SUMMARY, '{"text": "   ", "length": "huge"}'),
     (SUMMARY, '{"text": "<p>Hello <b>world</b>.</p> &amp; Dr. Smith said 3.5 e.g. U.S.", "stream": true, "model": "other"}'),
     (SUMMARY, '{"length": "long"}'),
+    (ASK, '{"articles": [{"text": "The park will cover ten hectares.", "name": "a.txt"}, {"text": "Work starts in spring."}], "question": "When?"}'),
+    (ASK, '{"articles": [], "question": " ", "stream": true}'),
+    (ASK, '{"articles": [{"text": 3, "name": ""}], "question": null, "model": "other"}'),
 ]
 
 
@@ -171,7 +174,7 @@ def request_bodies(write, texts):
         for control in (route, route | 0x04, route | 0x08, route | 0x10):
             write("FuzzRequestBody", f"body{i:02d}-{control:02x}", bytes([control]) + body.encode())
     for i, body in enumerate(edge):
-        for route in (CHAT, COMPLETION, SUMMARY):
+        for route in (CHAT, COMPLETION, SUMMARY, ASK):
             write("FuzzRequestBody", f"edge{i}-{route}", bytes([route]) + body)
     for name, text in texts[:4]:
         body = json.dumps({"text": text[:3000], "length": "medium"}, ensure_ascii=False).encode()

@@ -6,7 +6,7 @@ import Transformer
 
 /// The server's request bodies, through `RequestPreparer`, the code the routes run before a request
 /// waits for a slot: decoding, the `model` check, range checks, the chat template, tokenization and the
-/// context check. The first byte picks the route (chat completions, completions, summarize), the served
+/// context check. The first byte picks the route (chat completions, completions, summarize, ask), the served
 /// model's vocabulary and template, and the context size (a small one reaches the context errors); the
 /// rest is the body.
 ///
@@ -21,10 +21,11 @@ func fuzzRequestBody(_ bytes: UnsafeRawBufferPointer) {
                                    template: FuzzSupport.chatTemplates[which], contextSize: contextSize)
     let body = Data(bytes.dropFirst())
     do throws(APIError) {
-        switch Int(control & 0x03) % 3 {
+        switch Int(control & 0x03) {
         case 0: checkGeneration(try preparer.chatCompletion(body), preparer)
         case 1: checkGeneration(try preparer.completion(body), preparer)
-        default: checkSummary(try preparer.summary(body))
+        case 2: checkSummary(try preparer.summary(body))
+        default: checkAsk(try preparer.ask(body))
         }
     } catch {
         FuzzSupport.check((400..<500).contains(error.status), "status \(error.status) for a request body: \(error)")
@@ -52,6 +53,11 @@ private func checkSummary(_ prepared: PreparedSummary) {
     let sentences = prepared.article.sentences
     FuzzSupport.check(!sentences.isEmpty, "an article without sentences was accepted")
     FuzzSupport.check(sentences.map(\.index) == Array(1...sentences.count), "sentences not numbered 1...\(sentences.count)")
+}
+
+private func checkAsk(_ prepared: PreparedAsk) {
+    FuzzSupport.check(!prepared.articles.isEmpty && prepared.articles.allSatisfy { !$0.sentences.isEmpty }, "an article without sentences was accepted")
+    FuzzSupport.check(!prepared.question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "an empty question was accepted")
 }
 
 @main enum Main {

@@ -87,6 +87,23 @@ private func expectCitationsPointIntoTheirFiles(_ citations: [[String: Any]]) th
         #expect(files.reduce(0) { $0 + (($1["citations"] as? [Any])?.count ?? 0) } == citations.count)
     }
 
+    /// A question whose two parts two articles answer: the answer cites a sentence of each.
+    @Test func questionAnsweredByTwoArticlesCitesBoth() throws {
+        let first = try articlePath("000_")
+        let second = try articlePath("003_")
+        let result = try llmrun(["ask", first, second, "Hugging Face的估值和微软对OpenAI的投资各是多少？", "-m", "qwen2.5-1.5b", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try jsonObject(result.stdout)
+        let citations = try #require(object["citations"] as? [[String: Any]])
+        func cites(_ file: String, _ evidence: String) -> Bool {
+            citations.contains { ($0["file"] as? String) == file && ($0["sentence"] as? String)?.contains(evidence) == true }
+        }
+        #expect(cites(first, "40 亿美金") && cites(second, "10亿美元"), "\(citations)")
+        let files = try #require(object["files"] as? [[String: Any]])
+        #expect(files.compactMap { $0["file"] as? String } == [first, second])
+        try expectCitationsPointIntoTheirFiles(citations)
+    }
+
     /// The model, shown the nearest passages, refuses; the refusal names the closest sentence.
     @Test func unansweredQuestionNamesTheClosestSentence() throws {
         let result = try llmrun(["ask", try articlePath("003_"), "今天北京的天气怎么样？", "-m", "qwen2.5-1.5b", "--json"])
@@ -150,10 +167,34 @@ private func expectCitationsPointIntoTheirFiles(_ citations: [[String: Any]]) th
         #expect(!result.stdout.contains(">>>"), "no prompt when stdin is not a terminal")
     }
 
-    @Test func articleThatDoesNotFitTheContextIsAClearError() throws {
+    @Test func contextTooSmallForArticlesIsAClearError() throws {
         let result = try llmrun(["chat", "-m", "qwen2.5-0.5b", "-c", "512", "-f", try articlePath("001_")], stdin: Data())
         #expect(result.status == 1)
-        #expect(result.stderr.contains("001_") && result.stderr.contains("-c"), "\(result.stderr)")
+        #expect(result.stderr.contains("-c 512"), "\(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        let missing = try llmrun(["chat", "-m", "qwen2.5-0.5b", "--file", "/no/such/article.txt"], stdin: Data())
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("/no/such/article.txt") && missing.stderr.split(separator: "\n").count == 1, "\(missing.stderr)")
+    }
+
+    /// Two turns about an article: the follow-up's "他" is the person the first answer named, and each answer
+    /// is followed by its cited sentences with file and line; /sources repeats the last ones.
+    @Test func followUpAboutAnArticleResolvesThePronoun() throws {
+        let path = try articlePath("003_")
+        let input = "谁提出了模型即服务的概念？\n他什么时候说的？\n/sources\n"
+        let result = try llmrun(["chat", "-m", "qwen2.5-1.5b", "-f", path], stdin: Data(input.utf8))
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        let citationLines = lines.filter { $0.hasPrefix("[S") }
+        #expect(citationLines.allSatisfy { $0.contains(" \(path):") }, "\(result.stdout)")
+        let answers = lines.filter { !$0.hasPrefix("[S") }
+        #expect(answers.count == 2, "\(result.stdout)")
+        #expect(answers.first?.contains("周靖人") == true, "\(result.stdout)")
+        #expect(answers.last?.contains("2022") == true, "\(result.stdout)")
+        // The second answer's citations, then the same lines from /sources.
+        let afterSecond = lines.drop { $0 != answers.last }.dropFirst()
+        let cited = Array(afterSecond.prefix(afterSecond.count / 2))
+        #expect(!cited.isEmpty && Array(afterSecond.suffix(cited.count)) == cited, "\(result.stdout)")
+        #expect(cited.contains { $0.contains("2022年11月") }, "\(result.stdout)")
     }
 }

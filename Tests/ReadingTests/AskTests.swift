@@ -144,6 +144,14 @@ private func article(_ text: String, name: String = "test.txt") throws -> Articl
         #expect(QuestionAnswerer.checkedCitations([4, 2], answer: answer, question: "When?", shown: shown, in: retriever) == [4])
         // Sentences that were not shown cannot be cited.
         #expect(QuestionAnswerer.checkedCitations([9], answer: answer, question: "When?", shown: shown, in: retriever) == [4])
+        // Each sentence of an answer drawing on two articles keeps its own citation; one the model did not
+        // cite gets the shown sentence that supports it best.
+        let other = try article("Shops reported 30 percent more customers after the opening.", name: "b.txt")
+        let two = PassageRetriever(articles: [try article(Self.english), other])
+        let both = "The bridge was opened to traffic on 3 May 2023. Shops reported 30 percent more customers."
+        #expect(QuestionAnswerer.checkedCitations([4, 7], answer: both, question: "What happened?", shown: [1, 2, 3, 4, 7], in: two) == [4, 7])
+        #expect(QuestionAnswerer.checkedCitations([4], answer: both, question: "What happened?", shown: [1, 2, 3, 4, 7], in: two) == [4, 7])
+        #expect(QuestionAnswerer.sentences(of: "第一句。第二句！ Third one. ") == ["第一句。", "第二句！", " Third one."])
         // An answer saying the excerpts do not answer cites nothing.
         #expect(QuestionAnswerer.checkedCitations([], answer: "文章没有提到。", question: "When?", shown: shown, in: retriever).isEmpty)
     }
@@ -188,6 +196,84 @@ private func article(_ text: String, name: String = "test.txt") throws -> Articl
         let extracted = CitationMarkers.extract(from: "它在2016年创立[S12]，后来转型［S3，S5］。")
         #expect(extracted.citations == [12, 3, 5])
         #expect(extracted.text == "它在2016年创立，后来转型。")
+    }
+}
+
+/// A chat's follow-up is searched with the conversation in mind: the terms of the previous turn join the
+/// question, so that a pronoun finds the passages about whom the conversation was about.
+@Suite struct FollowUpQueryTests {
+    static let text = """
+        2022年11月3日，阿里云栖大会在杭州召开，周靖人在技术主论坛上提出了模型即服务的概念。
+
+        贾扬清现场演示了钉钉接入大模型之后的功能，包括实时对话作诗。
+
+        奥尔特曼后来告诉媒体，他说这个问题很难。
+
+        2014年，纳德拉成为微软的第三任首席执行官。
+        """
+    static let aboutZhou = ChatTurn(user: "谁提出了模型即服务的概念？", assistant: "周靖人提出了模型即服务的概念。")
+
+    @Test func aPronounFindsWhomThePreviousTurnWasAbout() throws {
+        let retriever = PassageRetriever(articles: [try article(Self.text)])
+        let question = "他什么时候说的？"
+        // Alone, the question's only content is 他 and 说, which the sentence about Altman holds.
+        #expect(retriever.candidates(for: question).first?.passage.text.contains("奥尔特曼") == true)
+        let query = retriever.followUpQuery(question, after: [Self.aboutZhou])
+        #expect(query.hasPrefix(question))
+        #expect(SearchTerms.queryTerms(of: query).contains("周靖"), "\(query)")
+        #expect(retriever.candidates(for: query).first?.passage.text.contains("2022年11月3日") == true, "\(query)")
+    }
+
+    @Test func aQuestionNamingANewSubjectKeepsIt() throws {
+        let retriever = PassageRetriever(articles: [try article(Self.text)])
+        let query = retriever.followUpQuery("纳德拉哪一年成为微软的首席执行官？", after: [Self.aboutZhou])
+        #expect(retriever.candidates(for: query).first?.passage.text.contains("纳德拉") == true, "\(query)")
+    }
+
+    @Test func onlyDistinctiveTermsOfTheArticlesAreAdded() throws {
+        let retriever = PassageRetriever(articles: [try article(Self.text)])
+        #expect(retriever.followUpQuery("他什么时候说的？", after: []) == "他什么时候说的？")
+        // A refusal says nothing about the subject; words the articles lack find nothing.
+        let refused = ChatTurn(user: "谁提出了模型即服务的概念？", assistant: "文章没有回答这个问题。")
+        let added = Set(SearchTerms.queryTerms(of: retriever.followUpQuery("他是谁？", after: [refused])))
+        #expect(!added.contains("回答") && !added.contains("问题"), "\(added)")
+        #expect(added.contains("提出"))
+        let unknown = ChatTurn(user: "量子计算机有多快？", assistant: "量子计算机很快。")
+        #expect(retriever.followUpQuery("他呢？", after: [unknown]) == "他呢？")
+        // At most `maxTerms`, the latest turn's first.
+        let demo = ChatTurn(user: "贾扬清演示了什么？", assistant: "贾扬清演示了钉钉接入大模型之后的功能，包括实时对话作诗。")
+        let terms = SearchTerms.queryTerms(of: retriever.followUpQuery("他呢？", after: [Self.aboutZhou, demo]))
+        #expect(terms.count == 1 + 6, "\(terms)")
+        #expect(terms.contains("扬清") && !terms.contains("周靖"), "\(terms)")
+    }
+}
+
+/// `llmrun ask --json` and `POST /v1/ask` print this one type.
+@Suite struct AnswerReportTests {
+    @Test func citationsAreListedAndGroupedByFile() throws {
+        let first = try article("The bridge was opened in May.\nIt cost 40 million dollars.", name: "a.txt")
+        let second = try article("Shops reported more customers.\nParking remains a problem.", name: "b.txt")
+        let retriever = PassageRetriever(articles: [first, second])
+        var answer = Answer(text: "It opened in May and shops gained customers.", answered: true, language: .english)
+        answer.citations = [1, 3]
+        answer.shownSentences = [1, 2, 3]
+        let report = AnswerReport(answer, question: "What happened?", retriever: retriever)
+        #expect(report.citations.map(\.id) == ["S1", "S3"])
+        #expect(report.files.map(\.file) == ["a.txt", "b.txt"])
+        #expect(report.citationLines == ["[S1] a.txt:1: The bridge was opened in May.", "[S3] b.txt:1: Shops reported more customers."])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let object = try #require(try JSONSerialization.jsonObject(with: encoder.encode(report)) as? [String: Any])
+        #expect(Set(object.keys) == ["question", "answer", "answered", "language", "citations", "files", "shown_sentences",
+                                     "prompt_tokens", "generated_tokens", "seconds"])
+        let citation = try #require((object["citations"] as? [[String: Any]])?.first)
+        #expect(Set(citation.keys) == ["id", "file", "line", "sentence"])
+
+        var refusal = QuestionAnswerer.notAnswered("Who won?")
+        refusal.closest = 4
+        let refused = AnswerReport(refusal, question: "Who won?", retriever: retriever)
+        #expect(refused.citationLines == ["closest: [S4] b.txt:2: Parking remains a problem."])
+        #expect(refused.files.isEmpty)
     }
 }
 

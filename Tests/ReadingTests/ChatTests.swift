@@ -10,20 +10,18 @@ import TestSupport
         ChatTemplate.chatML(defaultSystem: nil).render(messages).count
     }
 
-    @Test func oldestWholeTurnsAreDroppedAndTheArticleStays() throws {
-        var conversation = ChatConversation(systemPrompt: "Be brief.", document: "ARTICLE TEXT")
+    @Test func oldestWholeTurnsAreDroppedAndTheSystemPromptStays() throws {
+        var conversation = ChatConversation(systemPrompt: "Be brief.")
         for index in 1...5 {
             conversation.append(ChatTurn(user: "question \(index) " + String(repeating: "x", count: 40), assistant: "answer \(index) " + String(repeating: "y", count: 40)))
         }
         let full = Self.characters(conversation.messages(pendingUser: "next"))
-        let dropped = try conversation.fit(pendingUser: "next", budget: full - 1, measure: Self.characters)
+        let dropped = try conversation.fit(budget: full - 1) { Self.characters($0.messages(pendingUser: "next")) }
         #expect(dropped == 1)
         #expect(conversation.turns.first?.user.hasPrefix("question 2") == true)
         #expect(conversation.droppedTurnCount == 1)
         let messages = conversation.messages(pendingUser: "next")
-        #expect(messages.first?.role == .system)
-        #expect(messages.first?.content.contains("ARTICLE TEXT") == true)
-        #expect(messages.first?.content.hasPrefix("Be brief.") == true)
+        #expect(messages.first == ChatMessage(role: .system, content: "Be brief."))
         #expect(messages.last == ChatMessage(role: .user, content: "next"))
         // Roles alternate after the system message: whole turns only.
         for (index, message) in messages.dropFirst().enumerated() {
@@ -32,24 +30,24 @@ import TestSupport
     }
 
     @Test func aMessageThatCannotFitIsAnError() {
-        var conversation = ChatConversation(document: String(repeating: "article ", count: 50))
+        var conversation = ChatConversation(systemPrompt: String(repeating: "rule ", count: 50))
         conversation.append(ChatTurn(user: "hi", assistant: "hello"))
-        #expect(throws: ChatError.self) { try conversation.fit(pendingUser: "question", budget: 100, measure: Self.characters) }
+        #expect(throws: ChatError.self) { try conversation.fit(budget: 100) { Self.characters($0.messages(pendingUser: "question")) } }
         #expect(conversation.turns.isEmpty)
     }
 
-    @Test func resetAndSystemKeepTheArticle() {
-        var conversation = ChatConversation(systemPrompt: nil, document: "DOC")
+    @Test func resetKeepsTheSystemPrompt() {
+        var conversation = ChatConversation(systemPrompt: nil)
         conversation.append(ChatTurn(user: "a", assistant: "b"))
         conversation.setSystemPrompt("  Answer in French.  ")
         #expect(conversation.turns.count == 1)
-        #expect(conversation.messages().first?.content.hasPrefix("Answer in French.") == true)
+        #expect(conversation.messages().first?.content == "Answer in French.")
         conversation.reset()
         #expect(conversation.turns.isEmpty)
-        #expect(conversation.messages().first?.content.contains("DOC") == true)
+        #expect(conversation.messages().first?.content == "Answer in French.")
         conversation.setSystemPrompt("")
         #expect(conversation.systemPrompt == nil)
-        // Without an article or a system prompt there is no system message: the template's default applies.
+        // Without a system prompt there is no system message: the template's default applies.
         #expect(ChatConversation().messages(pendingUser: "hi") == [ChatMessage(role: .user, content: "hi")])
     }
 }
@@ -61,6 +59,7 @@ import TestSupport
         #expect(ChatCommand.parse("/system Answer in one line.") == .system("Answer in one line."))
         #expect(ChatCommand.parse("/system") == .system(""))
         #expect(ChatCommand.parse("/stats") == .stats)
+        #expect(ChatCommand.parse("/sources") == .sources)
         #expect(ChatCommand.parse("/bye") == .bye)
         #expect(ChatCommand.parse("/frobnicate now") == .unknown("/frobnicate now"))
         #expect(ChatCommand.parse("what is 1/2?") == nil)
@@ -110,6 +109,41 @@ import TestSupport
         #expect(next.finishReason != .cancelled)
         #expect(engine.conversation.turns.count == 1)
         #expect(engine.conversation.turns[0].user == "Say hello.")
+    }
+
+    /// About articles, each message retrieves again with the conversation in mind and answers as `ask`.
+    @Test func groundedFollowUpRetrievesWithThePreviousTurn() throws {
+        let runtime = try ModelRuntime(path: try TestSupport.modelPath("qwen2.5-0.5b"))
+        let session = try runtime.makeSession(contextSize: 2048, threads: 2)
+        let article = try Article(cleaned: TextCleaner().clean(FollowUpQueryTests.text, name: "follow-up.txt"))
+        let answerer = QuestionAnswerer(retriever: PassageRetriever(articles: [article]), runtime: runtime, session: session, template: .chatML(defaultSystem: nil))
+        let engine = ChatEngine(runtime: runtime, session: session, template: .chatML(defaultSystem: nil), conversation: ChatConversation(),
+                                grounding: answerer)
+        try engine.checkRoom()
+        #expect(engine.sourcesDescription == "no answer yet")
+        let first = try engine.respond("谁提出了模型即服务的概念？", onText: { _ in })
+        let firstReport = try #require(first.answer)
+        #expect(firstReport.citations.allSatisfy { $0.file == "follow-up.txt" })
+        // The sentence about 周靖人 (and his date) is shown again for the pronoun of the follow-up.
+        let zhou = try #require(answerer.retriever.sentences.first { $0.text.contains("周靖人") }?.number)
+        let second = try engine.respond("他什么时候说的？", onText: { _ in })
+        let secondReport = try #require(second.answer)
+        #expect(secondReport.shownSentences.first == zhou, "\(secondReport.shownSentences)")
+        #expect(engine.conversation.turns.count == 2)
+        #expect(engine.conversation.turns[1].assistant == secondReport.answer)
+        #expect(!secondReport.answer.contains("[S"))
+        #expect(engine.sourcesDescription == secondReport.citationLines.joined(separator: "\n"))
+        #expect(engine.perform(.system("Be brief.")).message.contains("grounded"))
+    }
+
+    @Test func groundedChatNeedsRoomForPassages() throws {
+        let runtime = try ModelRuntime(path: try TestSupport.modelPath("qwen2.5-0.5b"))
+        let session = try runtime.makeSession(contextSize: 512, threads: 2)
+        let article = try Article(cleaned: TextCleaner().clean(FollowUpQueryTests.text, name: "follow-up.txt"))
+        let engine = ChatEngine(runtime: runtime, session: session, template: .chatML(defaultSystem: nil), conversation: ChatConversation(),
+                                grounding: QuestionAnswerer(retriever: PassageRetriever(articles: [article]), runtime: runtime, session: session,
+                                                            template: .chatML(defaultSystem: nil)))
+        #expect(throws: ChatError.contextTooSmall(contextSize: 512, needed: 1356)) { try engine.checkRoom() }
     }
 
     @Test func fullHistoryDropsTheOldestTurns() throws {

@@ -327,16 +327,16 @@ def test_keyboard_alone():
     assert by_id("max-tokens").get_attribute("value") == "300"
     shift_tab()
     assert focused() == "#question"
+    # With an article in the box, questions go to /v1/ask: Stop while it reads the passages or answers.
     for attempt in range(3):
         before = len(browser.find_elements(By.CSS_SELECTOR, ".message.assistant"))
-        press("Write a long essay about this park, its history, its trees and its future, in many paragraphs.", Keys.ENTER)
+        press("What will the park have, who asked for it, and when will the council vote on it?", Keys.ENTER)
         wait(lambda: len(browser.find_elements(By.CSS_SELECTOR, ".message.assistant")) > before, 10, "an answer bubble")
         bubble = browser.find_elements(By.CSS_SELECTOR, ".message.assistant")[-1]
         assert by_id("question").get_attribute("value") == "", "Enter sends the question"
-        wait(lambda: len(bubble.text) >= 5 or by_id("ask").is_enabled(), 60, "streamed text")
         if by_id("ask").is_enabled():
             continue  # the model finished before Stop could be reached; ask again
-        tab_to("#max-tokens", "#chat-stop")  # Ask is disabled while the answer streams
+        tab_to("#max-tokens", "#chat-stop")  # Ask is disabled while the answer runs
         press(Keys.SPACE)
         wait(lambda: by_id("ask").is_enabled(), 5, "Stop taking effect")
         if "(stopped)" not in bubble.text:
@@ -346,9 +346,29 @@ def test_keyboard_alone():
         assert focused() == "#question", "after Stop the next question is typed where the last one was"
         # The server noticed the disconnect and freed the slot.
         wait(lambda: server.metric("llmrun_requests_in_flight") == 0, 5, "the server to stop generating after Stop")
+        check_answer_cites_the_article()
         assert_same_origin(server.url)
         return
     raise AssertionError("three answers finished before Stop could cancel them")
+
+
+def check_answer_cites_the_article():
+    """A question left to finish: the answer comes with the sentences it rests on, linked to the numbered pane."""
+    before = len(browser.find_elements(By.CSS_SELECTOR, ".message.assistant"))
+    press("How much is the budget of the park?", Keys.ENTER)
+    wait(lambda: len(browser.find_elements(By.CSS_SELECTOR, ".message.assistant")) > before and by_id("ask").is_enabled(), 90, "the answer")
+    bubble = browser.find_elements(By.CSS_SELECTOR, ".message.assistant")[-1]
+    sources = bubble.find_elements(By.CSS_SELECTOR, ".sources li")
+    assert sources, f"no cited sentence under the answer: {bubble.text}"
+    for li in sources:
+        label, sentence = li.text.split(" ", 1)
+        number = int(label.strip("[]S"))
+        assert sentence == by_id(f"s{number}").text, (li.text, by_id(f"s{number}").text)
+    link = bubble.find_element(By.CSS_SELECTOR, ".sources a.cite")
+    link.click()
+    number = link.get_attribute("data-sentence")
+    wait(lambda: "highlight" in (by_id(f"s{number}").get_attribute("class") or ""), 5, "the cited sentence highlighted")
+    browser.save_screenshot(os.path.join(ARTIFACTS, "answer.png"))
 
 
 def test_color_schemes():
@@ -408,8 +428,12 @@ def test_chinese_article_and_answer():
     question.send_keys("公園在哪裡？請用中文回答。")
     question.send_keys(Keys.ENTER)
     wait(lambda: browser.find_elements(By.CSS_SELECTOR, ".message.assistant") and by_id("ask").is_enabled(), 60, "the answer")
-    answer = browser.find_elements(By.CSS_SELECTOR, ".message.assistant")[-1].text
+    bubble = browser.find_elements(By.CSS_SELECTOR, ".message.assistant")[-1]
+    answer = bubble.text
     assert answer.strip(), "empty answer"
+    # Answered from the article: the sentences it rests on (or the closest one) follow, as written.
+    sources = [li.text.split(" ", 1)[1] for li in bubble.find_elements(By.CSS_SELECTOR, ".sources li")]
+    assert sources and all(s in ARTICLE_ZH_SENTENCES for s in sources), (answer, sources)
     assert by_id("chat-log").find_element(By.CSS_SELECTOR, ".message.user").text == "公園在哪裡？請用中文回答。"
     assert not broken_characters(), broken_characters()
     assert_same_origin(server.url)

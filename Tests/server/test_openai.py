@@ -290,6 +290,50 @@ def test_summarize():
     expect_error(post("/v1/summarize", {"text": ARTICLE, "length": "huge"}), 400, "length")
 
 
+BRIDGE = ("The old bridge over the river was closed in May. Engineers found cracks in two of its pillars. "
+          "A new bridge will be built by 2027 at a cost of forty million euros.")
+
+
+def test_ask():
+    """`POST /v1/ask` returns the JSON of `llmrun ask --json` (the same keys, citations naming the posted articles)."""
+    question = "How much will the new bridge cost?"
+    articles = [{"text": ARTICLE, "name": "park.txt"}, {"text": BRIDGE, "name": "bridge.txt"}]
+    response = post("/v1/ask", {"articles": articles, "question": question})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    # The CLI's JSON for the same articles and question: the same keys, the same answer (greedy, same prompt).
+    directory = f"/tmp/llmrun-ask-test-{main.port}"
+    os.makedirs(directory, exist_ok=True)
+    for article in articles:
+        with open(os.path.join(directory, article["name"]), "w") as file:
+            file.write(article["text"])
+    cli = subprocess.run([os.path.abspath(BINARY), "ask", "park.txt", "bridge.txt", question, "-m", MODEL, "--json"],
+                         capture_output=True, text=True, cwd=directory)
+    assert cli.returncode == 0, cli.stderr
+    expected = json.loads(cli.stdout)
+    assert set(body) == set(expected), (sorted(body), sorted(expected))
+    for key in ("question", "answer", "answered", "language", "citations", "files", "closest", "shown_sentences"):
+        assert body.get(key) == expected.get(key), (key, body.get(key), expected.get(key))
+    assert body["citations"] or body["closest"], body
+    for citation in body["citations"]:
+        assert set(citation) == {"id", "file", "line", "sentence"} and citation["file"] in ("park.txt", "bridge.txt"), citation
+    # Streamed: the cleaned answer in pieces, then the same object.
+    events = stream_raw("/v1/ask", {"articles": articles, "question": question, "stream": True})
+    final = events[-1]
+    assert all(set(e) == {"delta"} for e in events[:-1]), events
+    # prompt_tokens counts the prompt tokens evaluated, fewer when the slot's cache held the start of the prompt.
+    varying = ("seconds", "prompt_tokens")
+    assert {k: v for k, v in final.items() if k not in varying} == {k: v for k, v in body.items() if k not in varying}, (final, body)
+    if final["answered"]:
+        assert "".join(e["delta"] for e in events[:-1]).strip() == final["answer"], events
+    # A name defaults to the article's place in the list.
+    unnamed = post("/v1/ask", {"articles": [{"text": BRIDGE}], "question": question}).json()
+    assert all(c["file"] == "article 1" for c in unnamed["citations"] + ([unnamed["closest"]] if unnamed.get("closest") else [])), unnamed
+    # A question with nothing to search for is refused without the model, as the CLI does.
+    empty = post("/v1/ask", {"articles": articles, "question": "？！"}).json()
+    assert empty["answered"] is False and empty["generated_tokens"] == 0, empty
+
+
 def test_malformed_requests():
     expect_error(post("/v1/chat/completions", content=b"{not json", headers={**AUTH, "Content-Type": "application/json"}), 400)
     expect_error(post("/v1/chat/completions", content=b"", headers=AUTH), 400)
@@ -344,6 +388,16 @@ BAD_REQUESTS = [
     ("unknown model", "POST", "/v1/chat/completions", {"model": "gpt-4", "messages": HELLO}, 404, "model", "model_not_found"),
     ("summarize: no text to summarize", "POST", "/v1/summarize", {"text": "   "}, 400, "text", "invalid_value"),
     ("summarize: unknown length", "POST", "/v1/summarize", {"text": "One sentence.", "length": "huge"}, 400, "length", "invalid_value"),
+    ("ask: no articles", "POST", "/v1/ask", {"articles": [], "question": "Why?"}, 400, "articles", "invalid_value"),
+    ("ask: missing question", "POST", "/v1/ask", {"articles": [{"text": "One sentence."}]}, 400, "question", "missing_required_parameter"),
+    ("ask: empty question", "POST", "/v1/ask", {"articles": [{"text": "One sentence."}], "question": "  "}, 400, "question", "invalid_value"),
+    ("ask: article without text", "POST", "/v1/ask", {"articles": [{"name": "a.txt"}], "question": "Why?"}, 400, "articles[0].text",
+     "missing_required_parameter"),
+    ("ask: text not a string", "POST", "/v1/ask", {"articles": [{"text": 3}], "question": "Why?"}, 400, "articles[0].text", "invalid_type"),
+    ("ask: article with nothing to answer from", "POST", "/v1/ask",
+     {"articles": [{"text": "One sentence.", "name": "a"}, {"text": "   ", "name": "b"}], "question": "Why?"}, 400, "articles[1].text", "invalid_value"),
+    ("ask: empty name", "POST", "/v1/ask", {"articles": [{"text": "One sentence.", "name": " "}], "question": "Why?"}, 400, "articles[0].name",
+     "invalid_value"),
     ("unknown route", "POST", "/v1/nothing", {}, 404, None, "unknown_url"),
     ("wrong method", "GET", "/v1/chat/completions", None, 405, None, "method_not_allowed"),
 ]
@@ -387,7 +441,7 @@ def test_odd_bodies_never_crash():
         statuses.append(post("/v1/chat/completions", content=encoded[:cut]).status_code)
     for _ in range(30):
         junk = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200)))
-        for path in ("/v1/chat/completions", "/v1/completions", "/tokenize", "/detokenize", "/v1/summarize"):
+        for path in ("/v1/chat/completions", "/v1/completions", "/tokenize", "/detokenize", "/v1/summarize", "/v1/ask"):
             statuses.append(post(path, content=junk).status_code)
     statuses.append(post("/v1/completions", content=b"[" * 100000 + b"]" * 100000).status_code)
     assert all(code in (200, 400, 404) for code in statuses), sorted(set(statuses))

@@ -107,6 +107,30 @@ public struct PassageRetriever: Sendable {
         return Array(scored.sorted { $0.score > $1.score }.prefix(limit))
     }
 
+    /// The retrieval query for `question` asked after `history`: the question, then the most distinctive
+    /// terms of the latest turn, so that a follow-up whose subject is a pronoun ("他什么时候说的？") finds
+    /// the passages about what the conversation was about: the rarest terms of its question (what was asked
+    /// about) and of its answer (what a pronoun most likely names), `termsPerText` of each, counting only
+    /// terms the articles contain and the question lacks; the turn before adds its own while fewer than
+    /// `maxTerms` are found (after a refusal, say). At most `maxTerms`, so that a question naming a new subject
+    /// in a few words still outweighs them.
+    public func followUpQuery(_ question: String, after history: [ChatTurn], termsPerText: Int = 3, maxTerms: Int = 6) -> String {
+        var seen = Set(SearchTerms.queryTerms(of: question))
+        var added: [String] = []
+        for turn in history.suffix(2).reversed() {
+            // A refusal's words ("文章没有回答这个问题") say nothing about the subject.
+            let answer = QuestionAnswerer.saysNotFound(turn.assistant) ? "" : turn.assistant
+            for text in [turn.user, answer] {
+                let distinctive = SearchTerms.queryTerms(of: text)
+                    .filter { documentFrequency[$0] != nil && !seen.contains($0) }
+                    .sorted { idf($0) > idf($1) }
+                    .prefix(min(termsPerText, maxTerms - added.count))
+                for term in distinctive where seen.insert(term).inserted { added.append(term) }
+            }
+        }
+        return added.isEmpty ? question : question + "\n" + added.joined(separator: " ")
+    }
+
     /// The passages to show a model for `question`, best first: BM25's, or, when no passage shares a term
     /// with the question (a paraphrase sharing no two-character word), the passages sharing the most
     /// weighted single characters and words. Empty only when the question has no content at all.

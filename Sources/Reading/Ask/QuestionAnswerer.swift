@@ -24,6 +24,8 @@ public struct Answer: Sendable {
     public var generatedTokens = 0
     public var seconds: Double = 0
     public var finishReason: FinishReason?
+    /// The answer's generation (prompt and generation tokens and times), when the model ran.
+    public var generation: GenerationStats?
 }
 
 /// Answers a question from the passages the retriever finds, and only from them: the best passages go into
@@ -35,8 +37,9 @@ public final class QuestionAnswerer {
     let session: Session
     let template: ChatTemplate
     /// Tokens of passage text in the prompt: a few paragraphs, which a small model reads reliably.
-    let passageTokens = 900
-    let answerTokens = 200
+    public let passageTokens = 900
+    /// Most tokens of one answer.
+    public let answerTokens = 200
 
     public init(retriever: PassageRetriever, runtime: ModelRuntime, session: Session, template: ChatTemplate) {
         self.retriever = retriever
@@ -58,18 +61,27 @@ public final class QuestionAnswerer {
     /// Retrieves and answers. A question in another language than the articles (English about Chinese
     /// articles, or the reverse) shares no words with them: the model first translates it, and both are
     /// searched. A question with nothing to search for is refused without running the model.
-    public func ask(_ question: String, onText: (String) -> Bool = { _ in true }) throws -> Answer {
+    /// `shouldStop` and `onText` as for `answer`.
+    public func ask(_ question: String, shouldStop: () -> Bool = { false }, onText: (String) -> Bool = { _ in true }) throws -> Answer {
         let start = Date()
-        guard !SearchTerms.queryTerms(of: question).isEmpty else { return Self.notAnswered(question) }
-        var query = question
-        let translated = try translation(of: question)
-        if let translated { query += "\n" + translated }
-        let passages = retriever.candidates(for: query)
-        guard !passages.isEmpty else { return Self.notAnswered(question) }
-        var answer = try self.answer(question, translated: translated, passages: passages, onText: onText)
-        answer.translatedQuestion = translated
+        let found = try retrieve(question)
+        guard !found.passages.isEmpty else { return Self.notAnswered(question) }
+        var answer = try self.answer(question, translated: found.translation, passages: found.passages, shouldStop: shouldStop, onText: onText)
+        answer.translatedQuestion = found.translation
         answer.seconds = Date().timeIntervalSince(start)
         return answer
+    }
+
+    /// The candidate passages for `question` asked after `history` (the turns of a chat, oldest first):
+    /// searched with the follow-up terms of the history (`PassageRetriever.followUpQuery`) and, when the
+    /// question is in another language than the articles, with its translation. No passages when there is
+    /// nothing to search for.
+    public func retrieve(_ question: String, after history: [ChatTurn] = []) throws -> (passages: [ScoredPassage], translation: String?) {
+        var query = retriever.followUpQuery(question, after: history)
+        guard !SearchTerms.queryTerms(of: query).isEmpty else { return ([], nil) }
+        let translated = try translation(of: question)
+        if let translated { query += "\n" + translated }
+        return (retriever.candidates(for: query), translated)
     }
 
     /// The question translated into the articles' language by the model, or nil when it is already in it.
@@ -112,23 +124,25 @@ public final class QuestionAnswerer {
     ///     small model shown Chinese excerpts and an English question mostly says they do not answer it, while it
     ///     answers the same question in Chinese: so the translated question is answered in the articles' language,
     ///     and the answer is then translated into the question's.
-    ///   - passages: what `retriever.candidates(for:)` returned (not empty).
+    ///   - passages: what `retrieve` or `retriever.candidates(for:)` returned (not empty).
+    ///   - history: earlier turns of a chat, oldest first, shown to the model before the excerpts so that
+    ///     it can tell what a follow-up refers to; they must fit beside the passages (`promptLength`).
+    ///   - shouldStop: polled after each prompt batch and each token; true stops the answer (its finish
+    ///     reason is then `cancelled`).
     ///   - onText: streamed pieces of the answer without its `[S#]` markers (the checked citations are in
     ///     the result); false stops.
-    public func answer(_ question: String, translated: String? = nil, passages: [ScoredPassage],
-                       onText: (String) -> Bool = { _ in true }) throws -> Answer {
+    public func answer(_ question: String, translated: String? = nil, passages: [ScoredPassage], history: [ChatTurn] = [],
+                       shouldStop: () -> Bool = { false }, onText: (String) -> Bool = { _ in true }) throws -> Answer {
         let start = Date()
-        let articleLanguages = retriever.articles.map(\.language)
-        let language = TextLanguage.answerLanguage(question: question, articles: articleLanguages)
+        let language = answerLanguage(for: question)
         let asked = translated ?? question
-        let promptLanguage = translated.map { TextLanguage.answerLanguage(question: $0, articles: articleLanguages) } ?? language
+        let promptLanguage = self.promptLanguage(question: question, translated: translated)
         // Answered in the articles' language, the text reaches the reader only once translated.
         func emit(_ text: String) -> Bool { translated == nil ? onText(text) : true }
         var answer = Answer(text: "", answered: true, language: language)
         let shown = choosePassages(passages)
         answer.shownSentences = shown.flatMap { $0.sentences.map(\.number) }
-        let prompt = promptTokens(question: asked, passages: shown, language: promptLanguage,
-                                  articlesInChinese: retriever.articles.contains { $0.language.isChinese })
+        let prompt = promptTokens(question: asked, passages: shown, language: promptLanguage, history: history)
         guard prompt.count + 16 <= session.contextSize else {
             throw GenerationError.contextExceeded(needed: prompt.count + 16, contextSize: session.contextSize)
         }
@@ -142,7 +156,9 @@ public final class QuestionAnswerer {
             if !piece.isEmpty, !stopped, !emit(piece) { stopped = true }
             return !stopped
         }
-        let (raw, stats) = try generator.generate(prompt: prompt, options: options, onText: { pass(markers.filter($0)) })
+        let (raw, stats) = try generator.generate(prompt: prompt, options: options, onPromptProgress: { _, _ in !shouldStop() },
+                                                  onText: { pass(markers.filter($0)) && !shouldStop() })
+        if stats.finishReason == .cancelled { stopped = true }
         _ = pass(markers.flush())
         let rest = cleaner.finish()
         if !rest.isEmpty, !stopped { _ = emit(rest) }
@@ -179,6 +195,7 @@ public final class QuestionAnswerer {
                 answer.generatedTokens += translation?.stats.generatedTokens ?? 0
             }
         }
+        answer.generation = stats
         answer.seconds = Date().timeIntervalSince(start)
         return answer
     }
@@ -201,7 +218,29 @@ public final class QuestionAnswerer {
         passage.sentences.map { "[S\($0.number)] \($0.text)" }.joined(separator: "\n")
     }
 
-    func promptTokens(question: String, passages: [Passage], language: TextLanguage, articlesInChinese: Bool) -> [Int32] {
+    /// The language an answer to `question` is written in.
+    func answerLanguage(for question: String) -> TextLanguage {
+        TextLanguage.answerLanguage(question: question, articles: retriever.articles.map(\.language))
+    }
+
+    /// The language the model answers in: the question's, or the articles' when it answers the translated question.
+    func promptLanguage(question: String, translated: String?) -> TextLanguage {
+        translated.map { TextLanguage.answerLanguage(question: $0, articles: retriever.articles.map(\.language)) } ?? answerLanguage(for: question)
+    }
+
+    /// Tokens of the prompt that `answer` would evaluate for these arguments: what a chat measures to keep
+    /// its history within the context.
+    public func promptLength(question: String, translated: String?, passages: [ScoredPassage], history: [ChatTurn]) -> Int {
+        promptTokens(question: translated ?? question, passages: choosePassages(passages),
+                     language: promptLanguage(question: question, translated: translated), history: history).count
+    }
+
+    /// The smallest context in which a grounded answer always fits: a full budget of passages, an answer,
+    /// and room for the instructions and a question.
+    public var minimumContextSize: Int { passageTokens + answerTokens + 256 }
+
+    func promptTokens(question: String, passages: [Passage], language: TextLanguage, history: [ChatTurn] = []) -> [Int32] {
+        let articlesInChinese = retriever.articles.contains { $0.language.isChinese }
         let excerpts = passages.map(numbered).joined(separator: "\n\n")
         let system: String
         let user: String
@@ -234,7 +273,11 @@ public final class QuestionAnswerer {
                 When the excerpts say something relevant, answer from it; only when they have nothing to do with the question, reply only: The articles do not answer this question.
                 """
         }
-        let prompt = template.prompt([ChatMessage(role: .system, content: system), ChatMessage(role: .user, content: user)])
+        // Earlier turns go before the excerpts as plain messages: they tell the model what "he" or "it" is,
+        // while the excerpts and the instructions stay next to the question they serve.
+        let earlier = history.flatMap { [ChatMessage(role: .user, content: $0.user), ChatMessage(role: .assistant, content: $0.assistant)] }
+        let messages = [ChatMessage(role: .system, content: system)] + earlier + [ChatMessage(role: .user, content: user)]
+        let prompt = template.prompt(messages)
         return runtime.tokenizer.encode(prompt, addBOS: true)
     }
 
@@ -245,20 +288,42 @@ public final class QuestionAnswerer {
     }
 
     /// The model's citations that point at sentences it was shown and support the answer about as well as
-    /// the best-supporting shown sentence (small models often cite a neighbour of the right sentence). When
-    /// none is left, the shown sentence that best supports the answer (or, failing that, the question) is
-    /// cited, so that the reader can always check the answer against the article.
+    /// the best-supporting shown sentence (small models often cite a neighbour of the right sentence). Each
+    /// sentence of the answer is checked on its own, so that an answer drawing on two articles keeps a
+    /// citation for each. A sentence of the answer that no valid citation supports cites the shown sentence
+    /// that supports it best, when one does; when nothing is cited, the shown sentence closest to the
+    /// question is, so that the reader can always check the answer against the article.
     static func checkedCitations(_ cited: [Int], answer: String, question: String, shown: [Int], in retriever: PassageRetriever) -> [Int] {
         guard !shown.isEmpty, !Self.saysNotFound(answer) else { return cited.filter(shown.contains) }
         func support(_ text: String, _ number: Int) -> Double { CitationSupport.overlap(claim: text, sentence: retriever.sentences[number - 1].text) }
         func best(for text: String) -> (number: Int, support: Double) {
             shown.map { ($0, support(text, $0)) }.max { $0.1 < $1.1 } ?? (shown[0], 0)
         }
-        let byAnswer = best(for: answer)
-        let valid = cited.filter { shown.contains($0) && support(answer, $0) >= byAnswer.support * 0.5 }
-        if !valid.isEmpty { return valid }
-        if byAnswer.support >= 0.2 { return [byAnswer.number] }
-        return [best(for: question).number]
+        var checked: [Int] = []
+        for claim in Self.sentences(of: answer) {
+            let byClaim = best(for: claim)
+            let valid = cited.filter { shown.contains($0) && support(claim, $0) >= byClaim.support * 0.5 }
+            if !valid.isEmpty {
+                checked += valid
+            } else if byClaim.support >= 0.2 {
+                checked.append(byClaim.number)
+            }
+        }
+        var seen = Set<Int>()
+        let unique = checked.filter { seen.insert($0).inserted }
+        return unique.isEmpty ? [best(for: question).number] : unique
+    }
+
+    /// The sentences of an answer (the whole answer when it has no sentence end).
+    static func sentences(of text: String) -> [String] {
+        var rest = text
+        var sentences: [String] = []
+        while let end = SentenceSplitter.endOfFirstSentence(in: rest) {
+            sentences.append(String(rest[..<end]))
+            rest = String(rest[end...])
+        }
+        sentences.append(rest)
+        return sentences.filter { $0.contains { $0.isLetter || $0.isNumber } }
     }
 }
 

@@ -7,6 +7,8 @@ public enum ChatCommand: Sendable, Equatable {
     case reset
     case system(String)
     case stats
+    /// What the last answer about the articles rested on.
+    case sources
     case bye
     case unknown(String)
 
@@ -21,6 +23,7 @@ public enum ChatCommand: Sendable, Equatable {
         case "/reset": return .reset
         case "/system": return .system(argument)
         case "/stats": return .stats
+        case "/sources": return .sources
         case "/bye", "/exit", "/quit": return .bye
         default: return .unknown(trimmed)
         }
@@ -30,9 +33,10 @@ public enum ChatCommand: Sendable, Equatable {
         Type a message and press Enter; the answer streams back. Ctrl-C stops an answer; Ctrl-D or /bye quits.
         A message of several lines goes between two lines of three double quotes (\"\"\").
           /help          this help
-          /reset         forget the conversation (the system prompt and the article stay)
+          /reset         forget the conversation (the system prompt and the articles stay)
           /system TEXT   replace the system prompt (no TEXT: the model's default)
           /stats         context use and the speed of the last answer
+          /sources       the sentences the last answer rests on, with file and line (chat -f)
           /bye           quit
         """
 }

@@ -61,6 +61,32 @@ public struct RequestPreparer: Sendable {
         }
     }
 
+    /// `POST /v1/ask`: each article cleaned and split into the sentences the answer cites (numbered across
+    /// the articles in order), and the question.
+    public func ask(_ body: Data) throws(APIError) -> PreparedAsk {
+        let request = try JSONCoding.decodeRequest(AskRequest.self, from: body)
+        try checkModel(request.model)
+        guard !request.articles.isEmpty else {
+            throw .invalidRequest("articles is empty: send at least one {\"text\", \"name\"}.", param: "articles", code: "invalid_value")
+        }
+        guard !request.question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw .invalidRequest("The question is empty.", param: "question", code: "invalid_value")
+        }
+        var articles: [Article] = []
+        for (index, posted) in request.articles.enumerated() {
+            let name = posted.name ?? "article \(index + 1)"
+            guard !name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw .invalidRequest("The article's name is empty.", param: "articles[\(index)].name", code: "invalid_value")
+            }
+            do {
+                articles.append(try Article(cleaned: TextCleaner().clean(posted.text, name: name)))
+            } catch {
+                throw .invalidRequest("The article has no text to answer from: \(error)", param: "articles[\(index)].text", code: "invalid_value")
+            }
+        }
+        return PreparedAsk(articles: articles, question: request.question, stream: request.stream ?? false)
+    }
+
     /// A request's `model` must be the served one; absent, it is (as llama.cpp's server does).
     func checkModel(_ name: String?) throws(APIError) {
         if let name, name != modelID { throw .modelNotFound(name, served: modelID) }
@@ -96,6 +122,27 @@ public struct PreparedSummary: Sendable {
 struct SummarizeRequest: Decodable {
     let text: String
     let length: String?
+    let stream: Bool?
+    let model: String?
+}
+
+/// A question about posted articles, ready for a slot.
+public struct PreparedAsk: Sendable {
+    public let articles: [Article]
+    public let question: String
+    public let stream: Bool
+}
+
+/// `POST /v1/ask`, as sent: `{"articles": [{"text", "name"}], "question", "stream", "model"}`; a name is what
+/// the citations call the article's file (default "article N").
+struct AskRequest: Decodable {
+    struct PostedArticle: Decodable {
+        let text: String
+        let name: String?
+    }
+
+    let articles: [PostedArticle]
+    let question: String
     let stream: Bool?
     let model: String?
 }

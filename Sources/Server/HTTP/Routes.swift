@@ -19,6 +19,7 @@ struct Routes: Sendable {
             (.post, "/v1/chat/completions", chatCompletions),
             (.post, "/v1/completions", completions),
             (.post, "/v1/summarize", summarize),
+            (.post, "/v1/ask", ask),
             (.get, "/v1/models", models),
             (.get, "/v1/models/{id}", modelDetails),
             (.get, "/health", health),

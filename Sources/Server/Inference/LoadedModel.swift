@@ -33,6 +33,14 @@ enum SummaryStreamEvent: Sendable {
     case failed(APIError)
 }
 
+/// What a question about articles streams to its HTTP handler.
+enum AskStreamEvent: Sendable {
+    /// A cleaned piece of the answer (no `[S#]` markers).
+    case text(String)
+    case finished(AnswerReport)
+    case failed(APIError)
+}
+
 /// Where a summary is: writing point `part` of `parts` (stage "point").
 struct SummaryStep: Encodable, Sendable {
     let stage: String
@@ -154,6 +162,41 @@ final class LoadedModel: Sendable {
                                            type: "server_error", code: "timeout"))
             } catch {
                 outcome = .failed(.invalidRequest("The summary failed: \(error)", param: "text"))
+            }
+            pool.release(slot)
+            continuation.yield(outcome)
+            continuation.finish()
+        }
+        return InferenceRun(events: stream, cancellation: cancellation)
+    }
+
+    /// Answers `question` from `articles` on a slot as `llmrun ask` does (retrieval, the grounded prompt,
+    /// the cleaned answer with checked citations), streaming the answer, until it is done, the deadline or
+    /// `cancel()`. Like a summary, it runs with the threads alone (its own translation step and answer run
+    /// on the slot's session, outside the batch).
+    func ask(_ question: String, articles: [Article], deadline: ContinuousClock.Instant) async throws -> InferenceRun<AskStreamEvent> {
+        let slot = try await acquireSlot(prompt: [], deadline: deadline)
+        let (stream, continuation) = AsyncStream<AskStreamEvent>.makeStream()
+        let cancellation = CancellationFlag()
+        continuation.onTermination = { _ in cancellation.cancel() }
+        let (runtime, template, pool, lifecycle) = (runtime, template, pool, lifecycle)
+        scheduler.runAlone {
+            let retriever = PassageRetriever(articles: articles)
+            let answerer = QuestionAnswerer(retriever: retriever, runtime: runtime, session: slot.session, template: template)
+            let isStopped = { cancellation.isCancelled || ContinuousClock.now >= deadline || lifecycle.isAborting }
+            let outcome: AskStreamEvent
+            do {
+                let answer = try answerer.ask(question, shouldStop: isStopped, onText: { continuation.yield(.text($0)); return true })
+                if answer.finishReason == .cancelled {
+                    outcome = .failed(lifecycle.isAborting ? .stoppedByShutdown : APIError(
+                        status: 504, message: "The answer did not finish within the server's request timeout.", type: "server_error", code: "timeout"))
+                } else {
+                    outcome = .finished(AnswerReport(answer, question: question, retriever: retriever))
+                }
+            } catch let error as GenerationError {
+                outcome = .failed(Routes.apiError(for: error, param: "articles"))
+            } catch {
+                outcome = .failed(.internalError("The answer failed: \(error)"))
             }
             pool.release(slot)
             continuation.yield(outcome)

@@ -8,7 +8,7 @@ const state = {
   apiKey: sessionStorage.getItem("llmrun-api-key") || "",
   sentences: [],      // [{index, text}] of the last summarized article
   articleText: "",    // the text those sentences come from
-  chat: [],           // [{role, content}] of the conversation
+  chat: [],           // [{role, content}] of the conversation without an article
   summaryAbort: null,
   chatAbort: null,
 };
@@ -351,42 +351,59 @@ function addMessage(role, text) {
   return div;
 }
 
-/** The system message: the article as numbered sentences (so answers can cite them), or as pasted. */
-function systemMessage() {
-  const pasted = $("article").value.trim();
-  if (!pasted) return null;
-  const useSentences = state.sentences.length && state.articleText === $("article").value;
-  const article = useSentences ? state.sentences.map((s) => `[S${s.index}] ${s.text}`).join("\n") : pasted;
-  return {
-    role: "system",
-    content: "Answer the user's questions about this article, in the language of the question. " +
-      (useSentences ? "Cite the sentences you rely on as [S1], [S2].\n\n" : "\n\n") + article,
-  };
+/**
+ * A question about the article in the box: `/v1/ask` answers from its best passages (as `llmrun ask`
+ * does), streaming the answer; then the bubble shows it with the sentences it cites. The citations link
+ * to the numbered sentences when the pane shows this same article (the numbering is the same).
+ */
+async function askArticle(question, bubble, signal) {
+  const text = $("article").value;
+  let streamed = "";
+  let report = null;
+  await postStream("/v1/ask", {
+    articles: [{ name: "article", text }], question, stream: true,
+    ...(state.model ? { model: state.model } : {}),
+  }, signal, (e) => {
+    if (e.delta !== undefined) {
+      streamed += e.delta;
+      bubble.textContent = streamed;
+      bubble.scrollIntoView({ block: "end" });
+    } else if (e.answered !== undefined) {
+      report = e;
+    }
+  });
+  if (!report) return streamed;
+  bubble.textContent = report.answer;
+  const cited = report.answered ? report.citations : (report.closest ? [report.closest] : []);
+  if (cited.length) {
+    const linked = state.articleText === text;
+    const list = document.createElement("ul");
+    list.className = "sources";
+    list.setAttribute("aria-label", report.answered ? "Cited sentences" : "Closest sentence");
+    for (const citation of cited) {
+      const li = document.createElement("li");
+      const number = Number(citation.id.slice(1));
+      li.append(linked ? citationLink(number) : `[${citation.id}]`, " ", citation.sentence);
+      list.append(li);
+    }
+    if (!report.answered) bubble.append(Object.assign(document.createElement("span"), { className: "note", textContent: "closest sentence:" }));
+    bubble.append(list);
+  }
+  return report.answer;
 }
 
-async function ask(event) {
-  event.preventDefault();
-  const question = $("question").value.trim();
-  if (!question || state.chatAbort) return;
-  showError(null);
-  $("question").value = "";
+/** A question with no article: a chat with the model, the conversation kept. */
+async function askModel(question, bubble, signal) {
   state.chat.push({ role: "user", content: question });
-  addMessage("user", question);
-  const bubble = addMessage("assistant", "");
-  bubble.setAttribute("aria-busy", "true");
-  const abort = new AbortController();
-  state.chatAbort = abort;
-  setRunning($("ask"), $("chat-stop"), true);
   let answer = "";
   let finish = null;
-  const system = systemMessage();
   const maxTokens = Math.max(1, Math.min(4096, parseInt($("max-tokens").value, 10) || 512));
   try {
     await postStream("/v1/chat/completions", {
-      messages: system ? [system, ...state.chat] : state.chat,
+      messages: state.chat,
       stream: true, stream_options: { include_usage: true }, max_tokens: maxTokens,
       ...(state.model ? { model: state.model } : {}),
-    }, abort.signal, (chunk) => {
+    }, signal, (chunk) => {
       const choice = chunk.choices?.[0];
       if (choice?.delta?.content) {
         answer += choice.delta.content;
@@ -399,6 +416,30 @@ async function ask(event) {
     bubble.replaceChildren();
     appendWithCitations(bubble, answer);
     if (finish === "length") note(bubble, "stopped at the token limit");
+  } finally {
+    // A stopped or failed answer stays in the conversation as far as it went.
+    state.chat.push({ role: "assistant", content: answer });
+  }
+}
+
+async function ask(event) {
+  event.preventDefault();
+  const question = $("question").value.trim();
+  if (!question || state.chatAbort) return;
+  showError(null);
+  $("question").value = "";
+  addMessage("user", question);
+  const bubble = addMessage("assistant", "");
+  bubble.setAttribute("aria-busy", "true");
+  const abort = new AbortController();
+  state.chatAbort = abort;
+  setRunning($("ask"), $("chat-stop"), true);
+  try {
+    if ($("article").value.trim()) {
+      await askArticle(question, bubble, abort.signal);
+    } else {
+      await askModel(question, bubble, abort.signal);
+    }
   } catch (error) {
     if (error.name === "AbortError") {
       note(bubble, "stopped");
@@ -409,8 +450,6 @@ async function ask(event) {
     }
   } finally {
     bubble.setAttribute("aria-busy", "false");
-    // A stopped or failed answer stays in the conversation as far as it went.
-    state.chat.push({ role: "assistant", content: answer });
     state.chatAbort = null;
     setRunning($("ask"), $("chat-stop"), false);
     // After an answer the next question is typed where the last one was.

@@ -34,7 +34,7 @@ struct Ask: ParsableCommand {
         let retriever = PassageRetriever(articles: articles)
         guard !SearchTerms.queryTerms(of: question).isEmpty else {
             let answer = QuestionAnswerer.notAnswered(question)
-            if json { try printJSON(answer, question: question, retriever: retriever) } else { print(answer.text) }
+            if json { try printJSON(AnswerReport(answer, question: question, retriever: retriever)) } else { print(answer.text) }
             return
         }
         let runtime = try ModelRuntime(path: try model.resolvePath())
@@ -44,61 +44,19 @@ struct Ask: ParsableCommand {
             if !json { Terminal.writeStdout(piece) }
             return true
         })
+        let report = AnswerReport(answer, question: question, retriever: retriever)
         if json {
-            try printJSON(answer, question: question, retriever: retriever)
+            try printJSON(report)
         } else {
-            Terminal.writeStdout("\n\n")
-            if let closest = answer.closest, let location = retriever.location(ofSentence: closest) {
-                Terminal.writeStdout("closest: [S\(closest)] \(location.file):\(location.line): \(retriever.sentences[closest - 1].text)\n")
-            }
-            for number in answer.citations {
-                guard let location = retriever.location(ofSentence: number) else { continue }
-                Terminal.writeStdout("[S\(number)] \(location.file):\(location.line): \(retriever.sentences[number - 1].text)\n")
-            }
+            Terminal.writeStdout("\n\n" + report.citationLines.map { $0 + "\n" }.joined())
         }
         Terminal.printError(String(format: "%d sentences shown to the model, %d prompt + %d generated tokens, %.1f s",
                                    answer.shownSentences.count, answer.promptTokens, answer.generatedTokens, answer.seconds))
     }
 
-    private func printJSON(_ answer: Answer, question: String, retriever: PassageRetriever) throws {
-        struct Citation: Encodable {
-            let id: String
-            let file: String
-            let line: Int
-            let sentence: String
-        }
-        /// The citations of one file, in the order the files were given.
-        struct FileCitations: Encodable {
-            let file: String
-            let citations: [Citation]
-        }
-        struct Output: Encodable {
-            let question: String
-            let answer: String
-            let answered: Bool
-            let language: String
-            let citations: [Citation]
-            let files: [FileCitations]
-            let closest: Citation?
-            let translated_question: String?
-            let shown_sentences: [Int]
-            let prompt_tokens: Int
-            let generated_tokens: Int
-            let seconds: Double
-        }
-        func citation(_ number: Int) -> Citation? {
-            retriever.location(ofSentence: number).map { Citation(id: "S\(number)", file: $0.file, line: $0.line, sentence: retriever.sentences[number - 1].text) }
-        }
-        let citations = answer.citations.compactMap(citation)
-        let files = retriever.articles.map(\.cleaned.sourceName).map { file in
-            FileCitations(file: file, citations: citations.filter { $0.file == file })
-        }.filter { !$0.citations.isEmpty }
-        let output = Output(question: question, answer: answer.text, answered: answer.answered, language: answer.language.rawValue,
-                            citations: citations, files: files, closest: answer.closest.flatMap(citation),
-                            translated_question: answer.translatedQuestion, shown_sentences: answer.shownSentences, prompt_tokens: answer.promptTokens,
-                            generated_tokens: answer.generatedTokens, seconds: answer.seconds)
+    private func printJSON(_ report: AnswerReport) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        print(String(decoding: try encoder.encode(output), as: UTF8.self))
+        print(String(decoding: try encoder.encode(report), as: UTF8.self))
     }
 }

@@ -6,8 +6,10 @@ import Transformer
 struct Chat: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Chat with a model; answers stream, the KV cache persists across turns.",
-        discussion: "Commands: /help, /reset, /system TEXT, /stats, /bye. A message of several lines goes between two \"\"\" lines. "
-            + "Ctrl-C stops an answer, Ctrl-D quits. With a non-terminal stdin, each line is a message and the answers are printed.")
+        discussion: "Commands: /help, /reset, /system TEXT, /stats, /sources, /bye. A message of several lines goes between two \"\"\" lines. "
+            + "Ctrl-C stops an answer, Ctrl-D quits. With a non-terminal stdin, each line is a message and the answers are printed. "
+            + "With -f, each message is answered from the articles as ask answers, the passages retrieved again with the conversation in mind, "
+            + "and the cited sentences follow the answer.")
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var runtime: RuntimeOptions
@@ -16,8 +18,8 @@ struct Chat: ParsableCommand {
     @Option(help: "The system prompt.")
     var system: String?
 
-    @Option(name: .short, help: "An article to talk about: cleaned, and kept in the context for the whole chat.")
-    var file: String?
+    @Option(name: [.short, .long], help: "An article to answer from, citing its sentences [S#] as ask does (repeat for several).")
+    var file: [String] = []
 
     @Option(name: .short, help: "Most tokens of one answer.")
     var n = 1024
@@ -27,17 +29,20 @@ struct Chat: ParsableCommand {
 
     func validate() throws {
         guard n >= 1 else { throw ValidationError("-n must be at least 1") }
+        if system != nil && !file.isEmpty { throw ValidationError("--system does not apply with -f: answers from articles use the grounded prompt of ask") }
     }
 
     func run() throws {
-        let document = try file.map { try Article.load(path: $0).cleaned.text }
+        let articles = try file.map { try Article.load(path: $0) }
         let runtime = try ModelRuntime(path: try model.resolvePath())
         let session = try runtime.makeSession(contextSize: self.runtime.contextSize, threads: self.runtime.threadCount)
-        let engine = ChatEngine(runtime: runtime, session: session, template: try ChatTemplate.resolve(for: runtime.gguf, override: template),
-                                conversation: ChatConversation(systemPrompt: system, document: document),
-                                sampling: sampling.parameters, maxAnswerTokens: n)
+        let template = try ChatTemplate.resolve(for: runtime.gguf, override: template)
+        let grounding = articles.isEmpty ? nil
+            : QuestionAnswerer(retriever: PassageRetriever(articles: articles), runtime: runtime, session: session, template: template)
+        let engine = ChatEngine(runtime: runtime, session: session, template: template, conversation: ChatConversation(systemPrompt: system),
+                                sampling: sampling.parameters, maxAnswerTokens: n, grounding: grounding)
         do { try engine.checkRoom() } catch {
-            throw InputError("\(file ?? "system prompt"): \(error)")
+            throw InputError(articles.isEmpty ? "system prompt: \(error)" : "\(error)")
         }
         let interactive = isatty(STDIN_FILENO) == 1
         Interrupt.install()
@@ -59,6 +64,7 @@ struct Chat: ParsableCommand {
             do {
                 let reply = try engine.respond(input, shouldStop: { Interrupt.requested }, onText: Terminal.writeStdout)
                 Terminal.writeStdout("\n")
+                if let answer = reply.answer { Terminal.writeStdout(answer.citationLines.map { $0 + "\n" }.joined()) }
                 if reply.droppedTurns > 0 {
                     Terminal.printError("(the \(reply.droppedTurns) oldest turn\(reply.droppedTurns == 1 ? " was" : "s were") dropped to fit the context)")
                 }
