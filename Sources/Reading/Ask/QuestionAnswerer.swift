@@ -110,7 +110,7 @@ public final class QuestionAnswerer {
             request = "A reader asked: \(question)\nTranslate the answer below into English, writing names as the reader did. Convert Chinese "
                 + "numbers exactly (万 is ten thousand, 亿 is a hundred million: 3.5亿美元 is $350 million). Write only the translation.\n\n\(text)"
         }
-        let prompt = runtime.tokenizer.encode(template.prompt([ChatMessage(role: .user, content: request)]), addBOS: true)
+        let prompt = template.tokens([ChatMessage(role: .user, content: request)], tokenizer: runtime.tokenizer)
         let budget = isQuestion ? 64 : answerTokens
         guard prompt.count + budget <= session.contextSize else { return nil }
         let options = GenerationOptions(maxTokens: budget, sampling: .greedy, stopStrings: ["\n"], loopWindow: 16)
@@ -147,7 +147,7 @@ public final class QuestionAnswerer {
             throw GenerationError.contextExceeded(needed: prompt.count + 16, contextSize: session.contextSize)
         }
         let generator = TextGenerator(session: session, tokenizer: runtime.tokenizer)
-        let options = GenerationOptions(maxTokens: min(answerTokens, session.contextSize - prompt.count), sampling: .greedy, loopWindow: 24)
+        let options = GenerationOptions.reply(atMost: answerTokens, promptTokens: prompt.count, contextSize: session.contextSize)
         var markers = CitationMarkerFilter()
         var cleaner = AnswerCleaner(question: asked)
         var stopped = false
@@ -277,8 +277,7 @@ public final class QuestionAnswerer {
         // while the excerpts and the instructions stay next to the question they serve.
         let earlier = history.flatMap { [ChatMessage(role: .user, content: $0.user), ChatMessage(role: .assistant, content: $0.assistant)] }
         let messages = [ChatMessage(role: .system, content: system)] + earlier + [ChatMessage(role: .user, content: user)]
-        let prompt = template.prompt(messages)
-        return runtime.tokenizer.encode(prompt, addBOS: true)
+        return template.tokens(messages, tokenizer: runtime.tokenizer)
     }
 
     /// The shown sentence that shares the most with the question: what a refusal points the reader to.

@@ -64,7 +64,7 @@ public final class ChatEngine {
 
     /// Tokens of the prompt for `messages`, ending where the assistant's answer begins.
     func tokens(_ messages: [ChatMessage]) -> [Int32] {
-        tokenizer.encode(template.prompt(messages), addBOS: true)
+        template.tokens(messages, tokenizer: tokenizer)
     }
 
     /// Checks that the system prompt (or, about articles, the passages) leaves room for a conversation,
@@ -90,7 +90,7 @@ public final class ChatEngine {
         reply.droppedTurns = try conversation.fit(budget: session.contextSize - answerReserve) { tokens($0.messages(pendingUser: user)).count }
         let prompt = tokens(conversation.messages(pendingUser: user))
         let generator = TextGenerator(session: session, tokenizer: tokenizer)
-        let options = GenerationOptions(maxTokens: min(maxAnswerTokens, session.contextSize - prompt.count), sampling: sampling, loopWindow: 24)
+        let options = GenerationOptions.reply(atMost: maxAnswerTokens, promptTokens: prompt.count, contextSize: session.contextSize, sampling: sampling)
         let (text, stats) = try generator.generate(prompt: prompt, options: options,
             onPromptProgress: { _, _ in !shouldStop() },
             onText: { piece in

@@ -225,8 +225,7 @@ public final class Summarizer {
     }
 
     func promptTokens(system: String, user: String) -> [Int32] {
-        let prompt = template.prompt([ChatMessage(role: .system, content: system), ChatMessage(role: .user, content: user)])
-        return runtime.tokenizer.encode(prompt, addBOS: true)
+        template.tokens([ChatMessage(role: .system, content: system), ChatMessage(role: .user, content: user)], tokenizer: runtime.tokenizer)
     }
 
     // MARK: - Points and citations

@@ -140,8 +140,7 @@ final class SummaryRun {
         steps.append(step)
         texts.append(Summarizer.StepText(wanted: wanted))
         summary.largestPromptTokens = max(summary.largestPromptTokens, prompt.count)
-        let options = GenerationOptions(maxTokens: min(maxTokens, summarizer.contextSize - prompt.count), sampling: .greedy,
-                                        stopStrings: [], loopWindow: 24)
+        let options = GenerationOptions.reply(atMost: maxTokens, promptTokens: prompt.count, contextSize: summarizer.contextSize)
         return (steps.count - 1, BatchGenerator.Request(prompt: prompt, options: options))
     }
 

@@ -28,7 +28,7 @@ public struct RequestPreparer: Sendable {
         try checkModel(chat.fields.model)
         let settings = try chat.fields.validated(defaultMaxTokens: contextSize, contextSize: contextSize)
         // The template's control tokens become control tokens; the messages' text never does.
-        let prompt = tokenizer.encode(template.prompt(chat.messages), addBOS: true)
+        let prompt = template.tokens(chat.messages, tokenizer: tokenizer)
         try checkPrompt(prompt, param: "messages")
         return PreparedGeneration(prompt: prompt, settings: settings)
     }

@@ -173,3 +173,10 @@ public struct ChatPrompt: Sendable, Equatable {
         }
     }
 }
+
+extension ChatTemplate {
+    /// The tokens of `messages` rendered by this template, ending where the assistant's reply begins.
+    public func tokens(_ messages: [ChatMessage], tokenizer: any Tokenizer) -> [Int32] {
+        tokenizer.encode(prompt(messages), addBOS: true)
+    }
+}

@@ -43,6 +43,13 @@ public struct GenerationOptions: Sendable {
         self.loopWindow = loopWindow
         self.speculation = speculation
     }
+
+    /// A model's reply to a chat prompt of `promptTokens` tokens: at most `maxTokens`, never past the context,
+    /// loops stopped (small models fall into them on long articles).
+    public static func reply(atMost maxTokens: Int, promptTokens: Int, contextSize: Int, sampling: SamplingParameters = .greedy,
+                             stopStrings: [String] = []) -> GenerationOptions {
+        GenerationOptions(maxTokens: min(maxTokens, contextSize - promptTokens), sampling: sampling, stopStrings: stopStrings, loopWindow: 24)
+    }
 }
 
 public struct GenerationStats: Sendable, Encodable {
