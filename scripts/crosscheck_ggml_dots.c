@@ -35,39 +35,39 @@ int main(void) {
     static float x[XS_N], mine[NL_ROWS], theirs[NL_ROWS];
     int failed = 0;
     for (int level = 0; level <= llk_best_isa(); level++) {
-    llk_force_isa(level);
-    int activation_diffs = 0, nl_diffs = 0, xs_diffs = 0;
-    for (int t = 0; t < TRIALS; t++) {
-        // IQ4_NL. llama.cpp's iq4_nl_8x8 layout: per group of 8 rows and block, the 8 f16 scales, then 16 chunks of
-        // 8 bytes, chunk i from row i % 8 at byte (i / 8) * 8 of its indices.
-        random_blocks(w, NL_ROWS * NL_NB, NL_BYTES);
-        uint8_t *d = repacked;
-        for (int g = 0; g < NL_ROWS / 8; g++)
-            for (int b = 0; b < NL_NB; b++, d += 8 * NL_BYTES) {
-                for (int i = 0; i < 8; i++) memcpy(d + 2 * i, w + ((g * 8 + i) * NL_NB + b) * NL_BYTES, 2);
-                for (int i = 0; i < 16; i++) memcpy(d + 16 + 8 * i, w + ((g * 8 + i % 8) * NL_NB + b) * NL_BYTES + 2 + (i / 8) * 8, 8);
-            }
-        random_activation(x, NL_N);
-        llk_quantize_activation(LLK_IQ4_NL, x, xq, NL_N);
-        quantize_row_q8_0(x, gq, NL_N);
-        activation_diffs += memcmp(xq, gq, NL_NB * 34) != 0;
-        llk_matvec(LLK_IQ4_NL, w, NL_NB * NL_BYTES, 1, xq, NL_N, mine, 0, NL_ROWS);
-        ggml_gemv_iq4_nl_8x8_q8_0(NL_N, theirs, NL_ROWS, repacked, gq, 1, NL_ROWS);
-        for (int r = 0; r < NL_ROWS; r++) nl_diffs += memcmp(&mine[r], &theirs[r], 4) != 0;
+        llk_force_isa(level);
+        int activation_diffs = 0, nl_diffs = 0, xs_diffs = 0;
+        for (int t = 0; t < TRIALS; t++) {
+            // IQ4_NL. llama.cpp's iq4_nl_8x8 layout: per group of 8 rows and block, the 8 f16 scales, then 16 chunks of
+            // 8 bytes, chunk i from row i % 8 at byte (i / 8) * 8 of its indices.
+            random_blocks(w, NL_ROWS * NL_NB, NL_BYTES);
+            uint8_t *d = repacked;
+            for (int g = 0; g < NL_ROWS / 8; g++)
+                for (int b = 0; b < NL_NB; b++, d += 8 * NL_BYTES) {
+                    for (int i = 0; i < 8; i++) memcpy(d + 2 * i, w + ((g * 8 + i) * NL_NB + b) * NL_BYTES, 2);
+                    for (int i = 0; i < 16; i++) memcpy(d + 16 + 8 * i, w + ((g * 8 + i % 8) * NL_NB + b) * NL_BYTES + 2 + (i / 8) * 8, 8);
+                }
+            random_activation(x, NL_N);
+            llk_quantize_activation(LLK_IQ4_NL, x, xq, NL_N);
+            quantize_row_q8_0(x, gq, NL_N);
+            activation_diffs += memcmp(xq, gq, NL_NB * 34) != 0;
+            llk_matvec(LLK_IQ4_NL, w, NL_NB * NL_BYTES, 1, xq, NL_N, mine, 0, NL_ROWS);
+            ggml_gemv_iq4_nl_8x8_q8_0(NL_N, theirs, NL_ROWS, repacked, gq, 1, NL_ROWS);
+            for (int r = 0; r < NL_ROWS; r++) nl_diffs += memcmp(&mine[r], &theirs[r], 4) != 0;
 
-        // IQ4_XS.
-        random_blocks(w, XS_NB, XS_BYTES);
-        random_activation(x, XS_N);
-        llk_quantize_activation(LLK_IQ4_XS, x, xq, XS_N);
-        quantize_row_q8_K(x, gq, XS_N);
-        activation_diffs += memcmp(xq, gq, XS_NB * 292) != 0;
-        llk_matvec(LLK_IQ4_XS, w, XS_NB * XS_BYTES, 1, gq, XS_N, mine, 0, 1);
-        ggml_vec_dot_iq4_xs_q8_K(XS_N, theirs, 0, w, 0, gq, 0, 1);
-        xs_diffs += memcmp(&mine[0], &theirs[0], 4) != 0;
-    }
-    printf("%d trials (%s): activations differ %d, IQ4_NL outputs differ %d of %d, IQ4_XS %d of %d\n", TRIALS,
-           llk_kernel_name(), activation_diffs, nl_diffs, TRIALS * NL_ROWS, xs_diffs, TRIALS);
-    failed |= activation_diffs || nl_diffs || xs_diffs;
+            // IQ4_XS.
+            random_blocks(w, XS_NB, XS_BYTES);
+            random_activation(x, XS_N);
+            llk_quantize_activation(LLK_IQ4_XS, x, xq, XS_N);
+            quantize_row_q8_K(x, gq, XS_N);
+            activation_diffs += memcmp(xq, gq, XS_NB * 292) != 0;
+            llk_matvec(LLK_IQ4_XS, w, XS_NB * XS_BYTES, 1, gq, XS_N, mine, 0, 1);
+            ggml_vec_dot_iq4_xs_q8_K(XS_N, theirs, 0, w, 0, gq, 0, 1);
+            xs_diffs += memcmp(&mine[0], &theirs[0], 4) != 0;
+        }
+        printf("%d trials (%s): activations differ %d, IQ4_NL outputs differ %d of %d, IQ4_XS %d of %d\n", TRIALS,
+               llk_kernel_name(), activation_diffs, nl_diffs, TRIALS * NL_ROWS, xs_diffs, TRIALS);
+        failed |= activation_diffs || nl_diffs || xs_diffs;
     }
     return failed;
 }
