@@ -164,10 +164,12 @@ static void unpack_row(int t, const uint8_t *src, size_t stride, int64_t nb, uin
             _mm256_storeu_si256((__m256i *)(void *)(u + 32), _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(sums, 7)));
             stf(u + 64, ldh(blk));
             stf(u + 68, has_min ? ldh(blk + 2) : 0.0f);
-            int32_t corr[8], block_corr = 0;
-            memcpy(corr, u + 32, sizeof corr);
-            for (int g = 0; g < 8; g++) block_corr += corr[g];
-            sti(u + 72, block_corr);
+            if (t == LLK_IQ4_NL) {   // mk_iq4_nl starts each block's integer sum from its whole correction
+                int32_t corr[8], block_corr = 0;
+                memcpy(corr, u + 32, sizeof corr);
+                for (int g = 0; g < 8; g++) block_corr += corr[g];
+                sti(u + 72, block_corr);
+            }
             break;
         }
         case LLK_Q4_K: case LLK_Q5_K: {
