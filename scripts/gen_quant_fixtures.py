@@ -9,12 +9,18 @@ Two kinds of fixture file, both named `<TYPE>.<source>.json`:
   * `<TYPE>.synthetic.json`: seeded random data. Types gguf-py can quantize are quantized
     with `gguf.quants.quantize`; every block type also gets random raw blocks (all bit
     patterns of the quants) whose f16 scale fields are overwritten with small finite values.
-  * `<TYPE>.<model>.json`: a few rows of real tensors of that type from the catalog models.
+  * `<TYPE>.<model>.json`: a few rows of real tensors of that type from the catalog models, and
+    from smollm2-135m quantized by llama.cpp's `llama-quantize` to IQ4_NL and IQ4_XS (whose
+    files the catalog does not have).
 
-Usage (needs `pip install gguf numpy`, e.g. in a venv outside the repo):
-    python3 scripts/gen_quant_fixtures.py [--models DIR] [--out DIR]
+Usage (needs numpy and gguf: `pip install gguf numpy`, or numpy alone with llama.cpp's gguf-py,
+which is taken from $LLMRUN_REF/llama.cpp/gguf-py when no gguf package is installed):
+    python3 scripts/gen_quant_fixtures.py [--models DIR] [--out DIR] [--only TYPE ...]
 The models are looked up in DIR (default /root/.cache/llmrun/extract); missing ones are
-skipped with a warning, so the synthetic fixtures can always be regenerated.
+skipped with a warning, so the synthetic fixtures can always be regenerated. The IQ4 models:
+    llama-quantize --allow-requantize smollm2-135m.gguf DIR/smollm2-135m-IQ4_NL.gguf IQ4_NL
+    llama-quantize --allow-requantize smollm2-135m.gguf DIR/smollm2-135m-IQ4_XS.gguf IQ4_XS
+`--only` writes the fixtures of the named types and no others.
 """
 
 from __future__ import annotations
@@ -23,11 +29,19 @@ import argparse
 import hashlib
 import importlib.metadata
 import json
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
-import gguf
+
+try:
+    import gguf
+    GGUF_PY_SOURCE = None
+except ModuleNotFoundError:
+    GGUF_PY_SOURCE = Path(os.environ.get("LLMRUN_REF", "/root/.cache/llmrun-ref")) / "llama.cpp" / "gguf-py"
+    sys.path.insert(0, str(GGUF_PY_SOURCE))
+    import gguf
 from gguf import GGMLQuantizationType as T
 from gguf.constants import GGML_QUANT_SIZES
 
@@ -35,9 +49,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO_ROOT / "Tests" / "TensorTests" / "Fixtures" / "quant"
 DEFAULT_MODELS = Path("/root/.cache/llmrun/extract")
 
-# The types the Swift code dequantizes, in ggml id order.
+# The types the Swift code dequantizes. Type i's synthetic data is seeded with SEED + i: new types go at
+# the end, so that the others' fixtures stay as they are.
 TYPES = [T.F32, T.F16, T.Q4_0, T.Q4_1, T.Q5_0, T.Q5_1, T.Q8_0,
-         T.Q2_K, T.Q3_K, T.Q4_K, T.Q5_K, T.Q6_K, T.Q8_K, T.BF16]
+         T.Q2_K, T.Q3_K, T.Q4_K, T.Q5_K, T.Q6_K, T.Q8_K, T.BF16, T.IQ4_NL, T.IQ4_XS]
 
 # Byte offsets of the scale fields of each block type: (offset, kind), kind "f16" or "f32".
 # Random raw blocks get these overwritten so that scales are small and finite.
@@ -53,12 +68,17 @@ SCALE_FIELDS = {
     T.Q5_K: [(0, "f16"), (2, "f16")],
     T.Q6_K: [(208, "f16")],
     T.Q8_K: [(0, "f32")],
+    T.IQ4_NL: [(0, "f16")],
+    T.IQ4_XS: [(0, "f16")],
 }
 
+# Model files and the types taken from them (None: every type in TYPES).
 MODELS = [
-    "SmolLM2-135M-Instruct.Q4_1.gguf",
-    "gemma-3-270m-q4_k_m.gguf",
-    "qwen2.5-0.5b.gguf",
+    ("SmolLM2-135M-Instruct.Q4_1.gguf", None),
+    ("gemma-3-270m-q4_k_m.gguf", None),
+    ("qwen2.5-0.5b.gguf", None),
+    ("smollm2-135m-IQ4_NL.gguf", {T.IQ4_NL}),
+    ("smollm2-135m-IQ4_XS.gguf", {T.IQ4_XS}),
 ]
 
 MAX_FIXTURE_BYTES = 120_000  # keep every fixture file well under 200 KB
@@ -86,7 +106,12 @@ def reference_dequantize(raw: np.ndarray, qtype: T) -> tuple[np.ndarray, str]:
 
 
 def gguf_version() -> str:
-    return importlib.metadata.version("gguf")
+    if GGUF_PY_SOURCE is None:
+        return importlib.metadata.version("gguf")
+    for line in (GGUF_PY_SOURCE / "pyproject.toml").read_text().splitlines():
+        if line.startswith("version"):
+            return line.split("=")[1].strip().strip('"')
+    raise RuntimeError(f"no version in {GGUF_PY_SOURCE}/pyproject.toml")
 
 
 def make_case(name: str, raw: np.ndarray, qtype: T, rows: list[int] | None = None) -> dict:
@@ -248,15 +273,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", type=Path, default=DEFAULT_MODELS)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--only", nargs="+", metavar="TYPE", help="ggml type names, e.g. IQ4_NL IQ4_XS")
     args = parser.parse_args()
+    wanted = {T[name] for name in args.only} if args.only else set(TYPES)
     args.out.mkdir(parents=True, exist_ok=True)
 
     print(f"gguf {gguf_version()}, numpy {np.__version__}")
     for index, qtype in enumerate(TYPES):
+        if qtype not in wanted:
+            continue
         rng = np.random.default_rng(SEED + index)
         write_fixture(args.out, qtype, "synthetic", None, synthetic_fixture(qtype, rng), SEED + index)
 
-    for name in MODELS:
+    for name, model_types in MODELS:
         path = args.models / name
         if not path.exists():
             print(f"warning: {path} not found, skipping", file=sys.stderr)
@@ -264,6 +293,8 @@ def main() -> int:
         sha256 = sha256_of(path)
         print(f"{name} (sha256 {sha256})")
         for qtype, cases in model_fixtures(path).items():
+            if qtype not in wanted or (model_types is not None and qtype not in model_types):
+                continue
             write_fixture(args.out, qtype, name, sha256, cases, None)
     return 0
 

@@ -17,8 +17,8 @@ let matrixRows = 8960
 let matrixColumns = 1536
 /// Prompt tokens per GEMM call in the prefill benchmark (more than the panel GEMM's 16-column minimum).
 let prefillColumns = 64
-/// The catalog models' weight types.
-let catalogTypes: [GGMLType] = [.q4_0, .q4_1, .q5_0, .q8_0, .q4_K, .q6_K]
+/// The catalog models' weight types, and the non-linear 4-bit types llama-quantize makes.
+let weightTypes: [GGMLType] = [.q4_0, .q4_1, .q5_0, .q8_0, .q4_K, .q6_K, .iq4_nl, .iq4_xs]
 let tokenizerArticle = "001_ce9d5f84450590d7.txt"
 
 /// Byte offsets of each block's f16 scale and minimum fields (the layout tables in Sources/Tensor/Quant).
@@ -127,7 +127,7 @@ let benchmarks: @Sendable () -> Void = {
     let input = Floats(matrixColumns * prefillColumns, random: &random)
     let output = Floats(matrixRows * prefillColumns, random: &random)
 
-    for type in catalogTypes {
+    for type in weightTypes {
         let weights = SyntheticMatrix(type: type, rows: matrixRows, columns: matrixColumns)
         let megabytes = String(format: "%.1f MB", Double(weights.storage.count) / 1e6)
         // Decode: one activation vector, quantized to 8-bit blocks and multiplied (llk_matvec).

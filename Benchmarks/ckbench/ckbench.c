@@ -4,6 +4,7 @@
 // matvec: GB/s of weights streamed, "hot" (one matrix, re-read: L2/L3 resident) and "cold" (rotating over
 // copies totalling > 100 MB, so weights come from DRAM). matmul: GOP/s (2 * rows * n * ncols / time).
 // gemm (prefill, where the ISA level has it): GOP/s including the activation repacking, best of 5.
+// Arguments: type names to run (default all).
 #include "ckernels.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@ static void fill_weights(uint8_t *w, size_t bytes, int type) {
     const int bb = llk_type_traits_of(type)->type_size;
     int off[2] = {-1, -1};
     switch (type) {
-    case LLK_Q5_0: case LLK_Q4_0: case LLK_Q8_0: off[0] = 0; break;
+    case LLK_Q5_0: case LLK_Q4_0: case LLK_Q8_0: case LLK_IQ4_NL: case LLK_IQ4_XS: off[0] = 0; break;
     case LLK_Q4_K: off[0] = 0; off[1] = 2; break;
     case LLK_Q6_K: off[0] = 208; break;
     }
@@ -122,13 +123,17 @@ static void bench(int type, int64_t rows, int64_t n) {
     free(w); free(xq); free(x); free(y);
 }
 
+// Type names as arguments (Q4_0 IQ4_XS ...) run only those; none runs all.
 int main(int argc, char **argv) {
-    (void)argc; (void)argv;
+    static const struct { int type; int64_t rows, n; } shapes[] = {
+        {LLK_Q5_0, 4864, 896}, {LLK_Q4_K, 8960, 1536}, {LLK_Q4_0, 4864, 896}, {LLK_Q8_0, 4864, 896},
+        {LLK_Q6_K, 8960, 1536}, {LLK_IQ4_NL, 4864, 896}, {LLK_IQ4_XS, 8960, 1536},
+    };
     printf("best ISA: %d\n", llk_best_isa());
-    bench(LLK_Q5_0, 4864, 896);
-    bench(LLK_Q4_K, 8960, 1536);
-    bench(LLK_Q4_0, 4864, 896);
-    bench(LLK_Q8_0, 4864, 896);
-    bench(LLK_Q6_K, 8960, 1536);
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        int wanted = argc < 2;
+        for (int a = 1; a < argc; a++) wanted |= strcmp(argv[a], llk_type_traits_of(shapes[i].type)->name) == 0;
+        if (wanted) bench(shapes[i].type, shapes[i].rows, shapes[i].n);
+    }
     return 0;
 }

@@ -10,6 +10,8 @@
 //   Q5_K 176: d | dmin | scales[12] | qh[32] | qs[128]
 //   Q6_K 210: ql[128] | qh[64] | scales[16] int8 | d
 //   Q8_1 36: d | s | qs[32]            Q8_K 292: d f32 | qs[256] | bsums[16] int16
+//   IQ4_NL 18: d | qs[16] (4-bit indices into the 16 non-linear values llk_iq4nl_values)
+//   IQ4_XS 136: d | scales_h u16 | scales_l[4] | qs[128] (8 sub-blocks of 32, 6-bit scales biased by 32)
 #pragma once
 #include "ckernels.h"
 
@@ -34,10 +36,19 @@ enum {
     Q8_K_BYTES = 4 + QK_K + QK_K / 16 * 2,
     Q8_K_QS = 4,                                               // offset of qs in a Q8_K block
     Q8_K_BSUMS = Q8_K_QS + QK_K,                               // offset of bsums
+    IQ4_NL_BYTES = F16_BYTES + QK4_NL / 2,
+    IQ4_XS_SCALES_H = F16_BYTES,                               // offsets in an IQ4_XS block
+    IQ4_XS_SCALES_L = IQ4_XS_SCALES_H + 2,
+    IQ4_XS_QS = IQ4_XS_SCALES_L + QK_K / 64,
+    IQ4_XS_BYTES = IQ4_XS_QS + QK_K / 2,
 };
 _Static_assert(Q4_0_BYTES == 18 && Q4_1_BYTES == 20 && Q5_0_BYTES == 22 && Q5_1_BYTES == 24 && Q8_0_BYTES == 34, "ggml block sizes");
 _Static_assert(Q8_1_BYTES == 36 && Q2_K_BYTES == 84 && Q3_K_BYTES == 110 && Q4_K_BYTES == 144, "ggml block sizes");
 _Static_assert(Q5_K_BYTES == 176 && Q6_K_BYTES == 210 && Q8_K_BYTES == 292, "ggml block sizes");
+_Static_assert(IQ4_NL_BYTES == 18 && IQ4_XS_BYTES == 136, "ggml block sizes");
+
+// The 16 values an IQ4_NL / IQ4_XS index selects (ggml's kvalues_iq4nl), in quant_iq4.c.
+extern const int8_t llk_iq4nl_values[16];
 
 // Unpacked weight blocks of the prefill GEMM (gemm.c): the 32-element formats and the K-quants.
 enum { GEMM_UNPACKED_32 = 80, GEMM_UNPACKED_K = 384 };
@@ -61,6 +72,8 @@ float llk_ref_q3_K(const uint8_t *w, const uint8_t *a, int64_t n);
 float llk_ref_q4_K(const uint8_t *w, const uint8_t *a, int64_t n);
 float llk_ref_q5_K(const uint8_t *w, const uint8_t *a, int64_t n);
 float llk_ref_q6_K(const uint8_t *w, const uint8_t *a, int64_t n);
+float llk_ref_iq4_nl(const uint8_t *w, const uint8_t *a, int64_t n);
+float llk_ref_iq4_xs(const uint8_t *w, const uint8_t *a, int64_t n);
 
 // Row kernels: _avx2 at the baseline, _vnni with AVX-512 VNNI (call only when the CPU has it).
 #define LLK_ROW_KERNEL(name) void name(const uint8_t *w, size_t rb, int64_t nr, const uint8_t *xq, size_t xs, \
@@ -80,6 +93,10 @@ LLK_ROW_KERNEL(llk_rows_q4_K_vnni);
 LLK_ROW_KERNEL(llk_rows_q5_K_avx2);
 LLK_ROW_KERNEL(llk_rows_q6_K_avx2);
 LLK_ROW_KERNEL(llk_rows_q6_K_vnni);
+LLK_ROW_KERNEL(llk_rows_iq4_nl_avx2);
+LLK_ROW_KERNEL(llk_rows_iq4_nl_vnni);
+LLK_ROW_KERNEL(llk_rows_iq4_xs_avx2);
+LLK_ROW_KERNEL(llk_rows_iq4_xs_vnni);
 LLK_GROUP_KERNEL(llk_rows8_q4_K_avx2);
 LLK_GROUP_KERNEL(llk_rows8_q6_K_avx2);
 LLK_GROUP_KERNEL(llk_rows8_q6_K_vnni);

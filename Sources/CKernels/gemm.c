@@ -18,7 +18,8 @@
 //   Q8_K activations, per 256-block:     u8 q+128 [64 groups][16 cols][4] | f32 d[16] | i32 bsum32[8][16]
 //                                        | i32 bsum16[16][16]
 // Unpacked weight rows, per block:
-//   Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 (80 B): s8 w[32] | i32 corr[8] (per 4-element group) | f32 d | f32 m | pad
+//   Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 IQ4_NL (80 B): s8 w[32] | i32 corr[8] (per 4-element group) | f32 d | f32 m
+//                           | i32 corr of the whole block (IQ4_NL) | pad
 //   Q4_K Q5_K Q6_K (384 B): s8 q[256] (unsigned codes) | i32 sc[16] (Q6_K: 16 sub-block scales, else 8)
 //                           | i32 m[8] | i32 corr[4] (per 64 elements) | f32 d | f32 dmin | pad
 // The K-quant codes go through vpdpbusd too (4 products per lane); each sub-block's integer sum is
@@ -143,13 +144,15 @@ static void unpack_row(int t, const uint8_t *src, size_t stride, int64_t nb, uin
     for (int64_t b = 0; b < nb; b++) {
         uint8_t *u = dst + (size_t)b * ubytes;
         switch (t) {
-        case LLK_Q4_0: case LLK_Q4_1: case LLK_Q5_0: case LLK_Q5_1: case LLK_Q8_0: {
+        case LLK_Q4_0: case LLK_Q4_1: case LLK_Q5_0: case LLK_Q5_1: case LLK_Q8_0: case LLK_IQ4_NL: {
             const int has_min = t == LLK_Q4_1 || t == LLK_Q5_1, has_high = t == LLK_Q5_0 || t == LLK_Q5_1;
             const uint8_t *blk = src + (size_t)b * stride;
             const uint8_t *qs = blk + 2 + (has_min ? 2 : 0) + (has_high ? 4 : 0);
             __m256i codes;
             if (t == LLK_Q8_0) {
                 codes = ld256(blk + 2);
+            } else if (t == LLK_IQ4_NL) {
+                codes = _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)llk_iq4nl_values)), nibbles32(qs));
             } else {
                 codes = nibbles32(qs);
                 if (has_high) codes = _mm256_or_si256(codes, bits32_x10(ld32(blk + 2 + (has_min ? 2 : 0))));
@@ -161,6 +164,12 @@ static void unpack_row(int t, const uint8_t *src, size_t stride, int64_t nb, uin
             _mm256_storeu_si256((__m256i *)(void *)(u + 32), _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(sums, 7)));
             stf(u + 64, ldh(blk));
             stf(u + 68, has_min ? ldh(blk + 2) : 0.0f);
+            if (t == LLK_IQ4_NL) {   // mk_iq4_nl starts each block's integer sum from its whole correction
+                int32_t corr[8], block_corr = 0;
+                memcpy(corr, u + 32, sizeof corr);
+                for (int g = 0; g < 8; g++) block_corr += corr[g];
+                sti(u + 72, block_corr);
+            }
             break;
         }
         case LLK_Q4_K: case LLK_Q5_K: {

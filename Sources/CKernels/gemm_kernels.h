@@ -43,6 +43,27 @@ ISA_INL void NAME(mk_q8_0)(const uint8_t *wt, size_t ws, const int NR, const uin
     }
 }
 
+// IQ4_NL, with the arithmetic of llama.cpp's repacked kernels (quant_iq4.c) to the bit: per output, the block's
+// integer dot product (vpdpbusd over its eight groups from the block's correction), then
+// acc += block sum * (d_w * d_x). VNNI only (gemm_isa 2): the codes reach -127.
+ISA_INL void NAME(mk_iq4_nl)(const uint8_t *wt, size_t ws, const int NR, const uint8_t *pn, int64_t nb, VF *out) {
+    VF acc[2];
+    LLK_UNROLL for (int r = 0; r < NR; r++) acc[r] = ZEROF();
+    for (int64_t b = 0; b < nb; b++) {
+        const uint8_t *pb = pn + (size_t)b * 576;
+        const uint8_t *u = wt + (size_t)b * 80;
+        const VF dy = LOADF((pb + 512));
+        VI sum[2];
+        LLK_UNROLL for (int r = 0; r < NR; r++) sum[r] = BCAST(u + r * ws + 72);
+        LLK_UNROLL for (int g = 0; g < 8; g++) {
+            const VI a = LOADI((pb + 64 * g));
+            LLK_UNROLL for (int r = 0; r < NR; r++) sum[r] = DOT(sum[r], a, BCAST(u + r * ws + 4 * g));
+        }
+        LLK_UNROLL for (int r = 0; r < NR; r++) acc[r] = FMA(CVT(sum[r]), MULF(SETF(ldf(u + r * ws + 64)), dy), acc[r]);
+    }
+    LLK_UNROLL for (int r = 0; r < NR; r++) out[r] = acc[r];
+}
+
 // Q4_K Q5_K Q6_K, in the arithmetic llama.cpp's x86 build uses for batches: exact integer sums
 // S = sum sc * q * y (per sub-block, vpdpbusd of the codes against y + 128, times the sub-block's
 // scale, less corr), Q6_K's -32 offset as 32 * sum_j sc_j * bsum16_j and, with mins,
@@ -129,6 +150,8 @@ ISA_ATTR static void NAME(panel)(int t, const uint8_t *tile, size_t ws, int64_t 
         const uint8_t *wt = tile + (size_t)r0 * ws;
         VF acc[KQ_ROWS];
         if (kquant) NAME(kquant_rows)(t, wt, ws, rows, pn, nb, acc);
+        else if (t == LLK_IQ4_NL && rows == group) NAME(mk_iq4_nl)(wt, ws, 2, pn, nb, acc);
+        else if (t == LLK_IQ4_NL) for (int r = 0; r < rows; r++) NAME(mk_iq4_nl)(wt + (size_t)r * ws, ws, 1, pn, nb, acc + r);
         else if (rows == group) NAME(mk_q8_0)(wt, ws, 2, pn, nb, mins, acc);
         else for (int r = 0; r < rows; r++) NAME(mk_q8_0)(wt + (size_t)r * ws, ws, 1, pn, nb, mins, acc + r);
         for (int r = 0; r < rows; r++) STOREF(out[r], acc[r]);

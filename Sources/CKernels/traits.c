@@ -2,7 +2,7 @@
 // has its block geometry here (Swift's GGMLType reads it from this table); the types CKernels multiplies
 // also name their activation format, scalar reference, row kernels per ISA level (0 scalar, 1 AVX2,
 // 2 AVX-512 VNNI), kernels for rows interleaved by 8, and where the prefill GEMM runs them.
-// Adding a kernel: define it in its format family's file (quant_legacy.c, quant_k.c), declare it in
+// Adding a kernel: define it in its format family's file (quant_legacy.c, quant_k.c, quant_iq4.c), declare it in
 // formats.h, and name it in its type's record; nothing else dispatches on the type.
 #include "formats.h"
 
@@ -74,15 +74,28 @@ static const llk_type_traits table[LLK_TYPE_COUNT] = {
     },
     [LLK_Q8_K] = { GEOMETRY("Q8_K", QK_K, Q8_K_BYTES) },
 
+    // The non-linear 4-bit quants (quant_iq4.c), with the activations llama.cpp pairs them with (vec_dot_type).
+    // llama.cpp multiplies batches with its decode arithmetic for both (IQ4_NL's repacked 8-row kernels,
+    // IQ4_XS's vec_dot), so the row kernels give its bits at every batch size, and so does IQ4_NL's GEMM.
+    // That GEMM needs VNNI: the values reach -127, too wide for vpmaddubsw against unsigned activations
+    // (as Q8_0's codes). IQ4_XS: no GEMM (its scales would need their own panel kernel).
+    [LLK_IQ4_NL] = {
+        GEOMETRY("IQ4_NL", QK4_NL, IQ4_NL_BYTES), .activation = LLK_Q8_0, .activation_bias = 128, .reference = llk_ref_iq4_nl,
+        .rows = { 0, llk_rows_iq4_nl_avx2, llk_rows_iq4_nl_vnni },
+        .gemm_isa = 2, .gemm_unpacked_size = GEMM_UNPACKED_32, .gemm_min_columns = 8, .gemm_column_multiple = 1,
+    },
+    [LLK_IQ4_XS] = {
+        GEOMETRY("IQ4_XS", QK_K, IQ4_XS_BYTES), .activation = LLK_Q8_K, .reference = llk_ref_iq4_xs,
+        .rows = { 0, llk_rows_iq4_xs_avx2, llk_rows_iq4_xs_vnni },
+    },
+
     // Formats this build reads no further than their size.
     [LLK_IQ2_XXS] = { GEOMETRY("IQ2_XXS", QK_K, 66) },
     [LLK_IQ2_XS] = { GEOMETRY("IQ2_XS", QK_K, 74) },
     [LLK_IQ3_XXS] = { GEOMETRY("IQ3_XXS", QK_K, 98) },
     [LLK_IQ1_S] = { GEOMETRY("IQ1_S", QK_K, 50) },
-    [LLK_IQ4_NL] = { GEOMETRY("IQ4_NL", QK4_NL, 18) },
     [LLK_IQ3_S] = { GEOMETRY("IQ3_S", QK_K, 110) },
     [LLK_IQ2_S] = { GEOMETRY("IQ2_S", QK_K, 82) },
-    [LLK_IQ4_XS] = { GEOMETRY("IQ4_XS", QK_K, 136) },
     [LLK_IQ1_M] = { GEOMETRY("IQ1_M", QK_K, 56) },
     [LLK_TQ1_0] = { GEOMETRY("TQ1_0", QK_K, 54) },
     [LLK_TQ2_0] = { GEOMETRY("TQ2_0", QK_K, 66) },

@@ -23,4 +23,8 @@ import Testing
         }
     }
     #expect(GGMLType.q4_K.name == "Q4_K" && GGMLType.q5_0.bytesPerBlock == 22 && GGMLType.bf16.bytesPerBlock == 2)
+    // ggml's static_asserts: block_iq4_nl is d + 16 bytes of indices, block_iq4_xs d + scales_h + scales_l[4] + qs[128].
+    #expect(GGMLType.iq4_nl.name == "IQ4_NL" && GGMLType.iq4_nl.blockSize == 32 && GGMLType.iq4_nl.bytesPerBlock == 18)
+    #expect(GGMLType.iq4_xs.name == "IQ4_XS" && GGMLType.iq4_xs.blockSize == 256 && GGMLType.iq4_xs.bytesPerBlock == 136)
+    #expect(GGMLType.iq4_nl.blockFormat != nil && GGMLType.iq4_xs.blockFormat != nil)
 }

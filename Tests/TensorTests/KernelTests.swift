@@ -51,7 +51,16 @@ let allTypes: [QType] = [
     QType(id: 12, name: "Q4_K", blockSize: 256, blockBytes: 144, f16Fields: [0, 2]),
     QType(id: 13, name: "Q5_K", blockSize: 256, blockBytes: 176, f16Fields: [0, 2]),
     QType(id: 14, name: "Q6_K", blockSize: 256, blockBytes: 210, f16Fields: [208]),
+    QType(id: 20, name: "IQ4_NL", blockSize: 32, blockBytes: 18, f16Fields: [0]),
+    QType(id: 23, name: "IQ4_XS", blockSize: 256, blockBytes: 136, f16Fields: [0]),
 ]
+
+/// The types whose every kernel computes the scalar reference's float steps too, so gives its bits
+/// (quant_iq4.c: llama.cpp's IQ4_NL and IQ4_XS arithmetic on x86, written out in the references).
+let bitExactTypes: Set<Int32> = [20, 23]
+
+/// IQ4_NL's and IQ4_XS's 16 values (ggml `kvalues_iq4nl`).
+let iq4Values: [Float] = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113]
 
 func lengths(for t: QType) -> [Int] {
     t.blockSize == 32 ? [32, 896, 1536, 4864, 8960] : [256, 1536, 4864, 8960]
@@ -172,6 +181,23 @@ func dequantizeRow(_ t: QType, _ w: UnsafePointer<UInt8>, n: Int) -> [Float] {
                     y[base + 32 + l] = d * sc(l / 16 + 2) * Float(q2)
                     y[base + 64 + l] = d * sc(l / 16 + 4) * Float(q3)
                     y[base + 96 + l] = d * sc(l / 16 + 6) * Float(q4)
+                }
+            }
+        case 20:  // IQ4_NL
+            let d = f16(p, 0)
+            for j in 0..<16 {
+                y[o + j] = d * iq4Values[Int(p[2 + j] & 0xF)]
+                y[o + j + 16] = d * iq4Values[Int(p[2 + j] >> 4)]
+            }
+        case 23:  // IQ4_XS
+            let d = f16(p, 0)
+            let high = Int(p[2]) | Int(p[3]) << 8
+            for sub in 0..<8 {
+                let scale = (Int(p[4 + sub / 2] >> UInt8(4 * (sub % 2))) & 0xF | ((high >> (2 * sub)) & 3) << 4) - 32
+                for l in 0..<16 {
+                    let q = p[8 + 16 * sub + l]
+                    y[o + 32 * sub + l] = d * Float(scale) * iq4Values[Int(q & 0xF)]
+                    y[o + 32 * sub + 16 + l] = d * Float(scale) * iq4Values[Int(q >> 4)]
                 }
             }
         default:
@@ -341,6 +367,9 @@ func absoluteDots(_ t: QType, w: [UInt8], rowBytes: Int, rows: Int, skip: Int, n
                 let absDot = absoluteDots(t, w: w, rowBytes: rowBytes, rows: rows, skip: skip, n: n, xq: xq)
                 for level in 1...max(1, best) {
                     let y = runMatmul(t, level: level, w: w, rowBytes: rowBytes, rows: rows, n: n, xq: xq, rowBegin: skip)
+                    if bitExactTypes.contains(t.id) {
+                        #expect(y == ref, "\(t) level \(level) n=\(n) rows=\(rows) ncols=\(ncols): not the reference's bits")
+                    }
                     for i in 0..<(rows * ncols) {
                         let tol = 1e-5 * absDot[i] + 1e-30
                         #expect(abs(Double(y[i]) - Double(ref[i])) <= tol,
@@ -358,8 +387,8 @@ func absoluteDots(_ t: QType, w: [UInt8], rowBytes: Int, rows: Int, skip: Int, n
     func gemmMatchesScalar(_ t: QType) {
         llk_force_isa(-1)
         guard llk_gemm_available(t.id) != 0 else {
-            // The GEMM never runs Q2_K/Q3_K (llk_matmul serves them), nor Q8_0 without VNNI.
-            #expect([10, 11].contains(t.id) || (t.id == 8 && llk_best_isa() < 2) || llk_best_isa() == 0)
+            // The GEMM never runs Q2_K/Q3_K/IQ4_XS (llk_matmul serves them), nor Q8_0/IQ4_NL without VNNI.
+            #expect([10, 11, 23].contains(t.id) || ([8, 20].contains(t.id) && llk_best_isa() < 2) || llk_best_isa() == 0)
             return
         }
         var rng = SplitMix64(state: UInt64(t.id) * 7919 + 5)
@@ -386,6 +415,9 @@ func absoluteDots(_ t: QType, w: [UInt8], rowBytes: Int, rows: Int, skip: Int, n
                     }
                 }
                 let absDot = absoluteDots(t, w: w, rowBytes: rowBytes, rows: rows, skip: skip, n: n, xq: xq)
+                if bitExactTypes.contains(t.id) {
+                    #expect(y == ref, "\(t) n=\(n) rows=\(rows) ncols=\(ncols) tile=\(tileRows): not the reference's bits")
+                }
                 for i in 0..<(rows * ncols) {
                     let tol = 1e-5 * absDot[i] + 1e-30
                     #expect(abs(Double(y[i]) - Double(ref[i])) <= tol,
@@ -481,8 +513,9 @@ func absoluteDots(_ t: QType, w: [UInt8], rowBytes: Int, rows: Int, skip: Int, n
     /// Products that share one input (Q, K and V; gate and up: the input quantized once, one dispatch) give the
     /// bits of separate products: interleaved Q4_K; Q4_K and Q6_K (one Q8_K activation); plain Q8_0; Q4_K with
     /// Q8_0 (different activations: separate products); Q4_0 with Q8_0 (both Q8_0 activations, but with different
-    /// trailers: separate products); and batches of 3 (integer kernels) and 9 (panel GEMM: separate products).
-    @Test(arguments: [[7, 7, 7], [7, 7, 9], [4, 4], [7, 4], [0, 4]])
+    /// trailers: separate products); IQ4_NL with Q8_0 (the same Q8_0 activations and trailer) and IQ4_XS with Q6_K
+    /// (one Q8_K activation); and batches of 3 (integer kernels) and 9 (panel GEMM: separate products).
+    @Test(arguments: [[7, 7, 7], [7, 7, 9], [4, 4], [7, 4], [0, 4], [10, 4], [11, 9]])
     func sharedInputProductsMatchSeparateProducts(_ typeIndices: [Int]) throws {
         var rng = SplitMix64(state: 99)
         let n = 512

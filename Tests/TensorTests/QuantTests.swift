@@ -9,7 +9,7 @@ import Testing
 
 /// The types this build must dequantize bit-identically to gguf-py.
 let dequantizableTypes: [GGMLType] = [
-    .f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .q8_K,
+    .f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .q8_K, .iq4_nl, .iq4_xs,
 ]
 
 // MARK: - Fixture loading

@@ -83,7 +83,9 @@ extension GGMLType {
         case .q5_K: Q5_KBlock.self
         case .q6_K: Q6_KBlock.self
         case .q8_K: Q8_KBlock.self
-        case .q8_1, .iq2_xxs, .iq2_xs, .iq3_xxs, .iq1_s, .iq4_nl, .iq3_s, .iq2_s, .iq4_xs, .iq1_m,
+        case .iq4_nl: IQ4_NLBlock.self
+        case .iq4_xs: IQ4_XSBlock.self
+        case .q8_1, .iq2_xxs, .iq2_xs, .iq3_xxs, .iq1_s, .iq3_s, .iq2_s, .iq1_m,
             .tq1_0, .tq2_0, .mxfp4, .i8, .i16, .i32, .i64, .f64:
             nil
         }
