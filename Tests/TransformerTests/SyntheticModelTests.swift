@@ -164,6 +164,13 @@ import TestSupport
         let gguf = try Self.build(fixture)
         let model = try loadModel(gguf: gguf, vocabularySize: try gguf.stringArray("tokenizer.ggml.tokens").count)
 
+        // `llmrun info` reads the family's hyperparameters as the model does.
+        let info = try ModelInfo(gguf: gguf)
+        #expect(info.headSize == model.shape.headDim && info.layers == model.shape.layerCount && info.kvHeads == model.shape.kvHeadCount)
+        #expect(info.traits.contains("Llama 3 RoPE frequency factors (rope_freqs)") == name.hasPrefix("llama3"))
+        #expect(info.traits.contains("per-head q/k RMSNorm") == name.hasPrefix("qwen3"))
+        #expect(info.traits.contains("no RoPE on every 4th layer") == name.hasPrefix("smollm3"))
+
         // Logits of every prompt position, in one batch.
         let prompt = fixture.logits.prompt_ids
         let state = try ForwardState(shape: model.shape, contextSize: 256, batchCapacity: prompt.count, logitCapacity: prompt.count,
