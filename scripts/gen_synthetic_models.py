@@ -19,8 +19,11 @@ Tests/TransformerTests/Fixtures/synthetic/<name>.json:
 The generator is SplitMix64 (seed, then the golden-ratio increment), one stream per tensor; u = (z >> 40) / 2^24
 exactly in float32, and an F32/F16 value is float32((2u - 1) * scale) (+ offset, when not 0), rounded to f16 for
 F16. Quantized tensors are drawn as blocks, not quantized from floats: a Q8_0 block takes d = f16(u * scale)
-from one draw and its 32 quants as (z mod 255) - 127 from the next 32 (never -128). So both sides build the same
-bytes with nothing but IEEE float32 arithmetic.
+from one draw and its 32 quants as (z mod 255) - 127 from the next 32 (never -128); a Q4_K block (256 weights)
+takes d = f16(u * scale) and dmin = f16(u * 7.5 * scale) from two draws (7.5: the mean 4-bit quant, so that the
+sub-blocks' minimums centre the weights) and its 140 bytes of packed 6-bit scales and minimums and 4-bit quants
+as the top bytes of the next 140 (every byte pattern is a valid block). So both sides build the same bytes with
+nothing but IEEE float32 arithmetic.
 
 Weights are scaled as trained models' are (projections ~ 1/sqrt(fan_in), norms near 1, embedding std 0.5), so
 that logits spread over several units and greedy decoding is decisive.
@@ -50,7 +53,7 @@ VOCAB_DIR = os.path.join(ROOT, "Tests", "TransformerTests", "Fixtures", "vocab")
 OUT_DIR = os.path.join(ROOT, "Tests", "TransformerTests", "Fixtures", "synthetic")
 N_GEN = 32
 ALIGNMENT = 32
-GGML_TYPES = {"f32": 0, "f16": 1, "q8_0": 8}
+GGML_TYPES = {"f32": 0, "f16": 1, "q8_0": 8, "q4_k": 12}
 VALUE_TYPES = {"uint32": 4, "float32": 6, "bool": 7, "string": 8}
 
 EN_GREEDY = [("en", "Once upon a time, in a small village at the edge of a great forest,"),
@@ -86,11 +89,13 @@ SYNTHETIC = {
                   logits_prompt=ref.ZH_LOGITS),
     # SmolLM3 3B: 16 heads, 4 KV heads, tied; RoPE skipped on layers 3 and 7.
     "smollm3": dict(arch="smollm3", vocab="smollm2-135m", layers=8, embedding=256, heads=8, kv_heads=2, head_dim=32,
-                    ffn=704, tied=True, rope_base=5000000.0, eps=1e-6, greedy=EN_GREEDY, logits_prompt=ref.EN_LOGITS),
+                    ffn=768, tied=True, rope_base=5000000.0, eps=1e-6, greedy=EN_GREEDY, logits_prompt=ref.EN_LOGITS),
 }
 # name-format pairs written; the format is the type of every matrix (norms and rope factors stay F32).
+# (F16 matrices run through the generic dequantize-and-sgemm path, far too slow for a decode loop over a
+# 151936-row head in a quick test.) Q4_K needs rows of a multiple of 256.
 VARIANTS = [("llama3", "f32"), ("llama3", "q8_0"), ("qwen3", "f32"), ("qwen3", "q8_0"),
-            ("smollm3", "f32"), ("smollm3", "q8_0")]
+            ("smollm3", "f32"), ("smollm3", "q8_0"), ("llama3", "q4_k"), ("qwen3", "q4_k"), ("smollm3", "q4_k")]
 
 
 # MARK: - the generator (mirrored by SyntheticModelTests.swift)
@@ -128,6 +133,13 @@ def tensor_bytes(t):
         d = (unit(z[:, 0]) * scale).astype(np.float16).view(np.uint8).reshape(blocks, 2)
         qs = ((z[:, 1:] % np.uint64(255)).astype(np.int16) - 127).astype(np.int8).view(np.uint8)
         return np.concatenate([d, qs], axis=1).tobytes()
+    if t["type"] == "q4_k":
+        blocks = count // 256
+        z = splitmix64(t["seed"], blocks * 142).reshape(blocks, 142)
+        d = (unit(z[:, 0]) * scale).astype(np.float16).view(np.uint8).reshape(blocks, 2)
+        dmin = (unit(z[:, 1]) * (np.float32(7.5) * scale)).astype(np.float16).view(np.uint8).reshape(blocks, 2)
+        packed = (z[:, 2:] >> np.uint64(56)).astype(np.uint8)
+        return np.concatenate([d, dmin, packed], axis=1).tobytes()
     raise ValueError(t["type"])
 
 
@@ -156,7 +168,8 @@ def recipe(name, fmt, seed):
     def matrix(tname, rows, cols, std):
         # uniform on [-scale, scale] has std scale/sqrt(3); a Q8_0 block d*q with d ~ U(0, scale), q ~ U{-127..127}
         # has std scale/sqrt(3) * 73.6 (the rms of q), so the same std needs scale / 73.6.
-        scale = std * math.sqrt(3) / (73.6 if fmt == "q8_0" else 1)
+        # A Q4_K weight d*sc*q - dmin*m (sc, m ~ U{0..63}, q ~ U{0..15}) has std about 190 * E[d].
+        scale = std * math.sqrt(3) / {"q8_0": 73.6, "q4_k": 190.0}.get(fmt, 1)
         tensors.append(dict(name=tname, dims=[cols, rows], type=fmt, scale=float(np.float32(scale))))
 
     def norm(tname, count):

@@ -11,7 +11,8 @@ import TestSupport
 /// supplies the tokenizer), checks its tensor bytes against the recipe's checksum, and holds the logits to
 /// ForwardPassTests' tolerance and the greedy tokens to identity. No download, no Python.
 @Suite(.serialized) struct SyntheticModelTests {
-    static let models = ["llama3-f32", "llama3-q8_0", "qwen3-f32", "qwen3-q8_0", "smollm3-f32", "smollm3-q8_0"]
+    static let models = ["llama3-f32", "llama3-q8_0", "llama3-q4_k", "qwen3-f32", "qwen3-q8_0", "qwen3-q4_k",
+                         "smollm3-f32", "smollm3-q8_0", "smollm3-q4_k"]
 
     struct Fixture: Decodable {
         struct Recipe: Decodable {
@@ -106,6 +107,21 @@ import TestSupport
                 }
                 initialized = count / 32 * blockBytes
             }
+        case "q4_k":
+            // d = f16(u · scale), dmin = f16(u · 7.5 · scale), then 140 bytes of packed scales, minimums and quants.
+            let blockBytes = 144
+            return [UInt8](unsafeUninitializedCapacity: count / 256 * blockBytes) { buffer, initialized in
+                for block in 0..<count / 256 {
+                    let d = Float16(generator.unit() * scale).bitPattern
+                    let dmin = Float16(generator.unit() * (7.5 * scale)).bitPattern
+                    for (i, half) in [d, dmin].enumerated() {
+                        buffer[block * blockBytes + 2 * i] = UInt8(truncatingIfNeeded: half)
+                        buffer[block * blockBytes + 2 * i + 1] = UInt8(truncatingIfNeeded: half >> 8)
+                    }
+                    for i in 4..<blockBytes { buffer[block * blockBytes + i] = UInt8(generator.next() >> 56) }
+                }
+                initialized = count / 256 * blockBytes
+            }
         default:
             Issue.record("unknown tensor type \(tensor.type) in the recipe")
             return []
@@ -145,6 +161,7 @@ import TestSupport
             let type: GGMLType = switch tensor.type {
             case "f32": .f32
             case "f16": .f16
+            case "q4_k": .q4_K
             default: .q8_0
             }
             let data = try tensorBytes(tensor)
@@ -189,9 +206,9 @@ import TestSupport
         print("\(name): max |Δlogit| over llama.cpp's top-10 = \(worst), mean \(mean)")
         #expect(worst < maxLogitError)
         #expect(mean < meanLogitError)
-        // Q8_0 takes the integer kernels that reproduce ggml's sums: on the fixtures' machine class, the same floats.
-        // (F32 goes through OpenBLAS's sgemm, whose sums are ordered unlike ggml's: differences of ~0.01.)
-        if sameArithmeticAsFixtures && name.hasSuffix("q8_0") { #expect(worst == 0, "\(name): logits differ from llama.cpp's") }
+        // Q8_0 and Q4_K take the integer kernels that reproduce ggml's sums: on the fixtures' machine class, the same
+        // floats. (F32 goes through OpenBLAS's sgemm, whose sums are ordered unlike ggml's: differences of ~0.01.)
+        if sameArithmeticAsFixtures && !name.hasSuffix("f32") { #expect(worst == 0, "\(name): logits differ from llama.cpp's") }
 
         // Perplexity of the prompt: exp(mean −log softmax(logits[p])[token p+1]).
         var negativeLogLikelihood = 0.0
