@@ -28,8 +28,14 @@ nothing but IEEE float32 arithmetic.
 Weights are scaled as trained models' are (projections ~ 1/sqrt(fan_in), norms near 1, embedding std 0.5), so
 that logits spread over several units and greedy decoding is decisive.
 
-Run with the reference venv (gguf-py is not needed; the GGUF is written here):
+Run with llama-cpp-python 0.3.36 (gguf-py is not needed; the GGUF is written here):
   ~/.cache/llmrun-ref/venv/bin/python scripts/gen_synthetic_models.py [name ...]
+Where that venv has no llama_cpp, its Python package (pure ctypes) from the sdist that scripts/build-llama-cpp.sh
+downloads runs over the libllama.so that script builds from the same source, in any venv with numpy,
+typing_extensions, diskcache and jinja2:
+  tar xzf ~/.cache/llmrun-ref/sdist/llama_cpp_python-0.3.36.tar.gz -C /tmp 'llama_cpp_python-0.3.36/llama_cpp'
+  LLAMA_CPP_LIB_PATH=~/.cache/llmrun-ref/llama.cpp/build/bin PYTHONPATH=/tmp/llama_cpp_python-0.3.36 \
+    VENV/bin/python scripts/gen_synthetic_models.py
 """
 
 import argparse
