@@ -82,18 +82,21 @@ public enum RopeStyle: Sendable {
     case neox
 }
 
-/// Rotates `headCount` heads of `headDim` at one position in place (ggml_rope_ext without scaling).
-/// θ_i = position · base^(-2i/d), computed by repeated multiplication in f32 as ggml does. Each output
-/// fuses one product and rounds the other, as the reference build's compiled code does (GCC contracts
-/// `x0·cos − x1·sin` and `x0·sin + x1·cos` into FMAs); checked bit for bit against llama.cpp's RoPE output
-/// for both pair styles. Without it, logits drift from position 1 on.
-public func applyRope(_ x: UnsafeMutablePointer<Float>, headCount: Int, headDim: Int, position: Int, base: Float, style: RopeStyle) {
+/// Rotates `headCount` heads of `headDim` at one position in place (ggml_rope_ext without YaRN).
+/// θ_i = position · base^(-2i/d), computed by repeated multiplication in f32 as ggml does, then divided by
+/// `frequencyFactors[i]` when given (Llama 3's `rope_freqs`: one divisor per rotary pair, so low frequencies
+/// turn slower). Each output fuses one product and rounds the other, as the reference build's compiled code
+/// does (GCC contracts `x0·cos − x1·sin` and `x0·sin + x1·cos` into FMAs); checked bit for bit against
+/// llama.cpp's RoPE output for both pair styles. Without it, logits drift from position 1 on.
+public func applyRope(_ x: UnsafeMutablePointer<Float>, headCount: Int, headDim: Int, position: Int, base: Float, style: RopeStyle,
+                      frequencyFactors: UnsafePointer<Float>? = nil) {
     let thetaScale = powf(base, -2 / Float(headDim))
     let half = headDim / 2
     var theta = Float(position)
     for i in 0..<half {
-        let cosine = cosf(theta)
-        let sine = sinf(theta)
+        let angle = frequencyFactors.map { theta / $0[i] } ?? theta
+        let cosine = cosf(angle)
+        let sine = sinf(angle)
         for head in 0..<headCount {
             let h = x + head * headDim
             let (a, b) = style == .neox ? (i, i + half) : (2 * i, 2 * i + 1)

@@ -14,6 +14,15 @@ public struct ModelInfo: Sendable, Encodable {
     public let kvHeads: Int
     public let embeddingSize: Int
     public let feedForwardSize: Int?
+    /// `attention.key_length`, or embedding / heads.
+    public let headSize: Int
+    /// `rope.freq_base` (nil: the architecture's default).
+    public let ropeBase: Double?
+    public let normEpsilon: Double?
+    /// `attention.sliding_window` (Gemma).
+    public let slidingWindow: Int?
+    /// What the architecture adds to the Llama decoder, and what the file adds (Llama 3's `rope_freqs`).
+    public let traits: [String]
     public let vocabularySize: Int
     public let tokenizerModel: String?
     public let tokenizerPre: String?
@@ -44,6 +53,14 @@ public struct ModelInfo: Sendable, Encodable {
         kvHeads = try gguf.optionalInt("\(architecture).attention.head_count_kv") ?? heads
         embeddingSize = try gguf.int("\(architecture).embedding_length")
         feedForwardSize = try gguf.optionalInt("\(architecture).feed_forward_length")
+        headSize = try gguf.optionalInt("\(architecture).attention.key_length") ?? (heads > 0 ? embeddingSize / heads : 0)
+        ropeBase = try gguf.optionalFloat("\(architecture).rope.freq_base")
+        normEpsilon = try gguf.optionalFloat("\(architecture).attention.layer_norm_rms_epsilon")
+        slidingWindow = try gguf.optionalInt("\(architecture).attention.sliding_window")
+        var traits = Self.architectureTraits[architecture] ?? []
+        if gguf.tensor(named: "rope_freqs.weight") != nil { traits.append("Llama 3 RoPE frequency factors (rope_freqs)") }
+        traits.append(gguf.tensor(named: "output.weight") == nil ? "output tied to the embedding" : "own output matrix")
+        self.traits = traits
         tokenizerModel = try gguf.optionalString("tokenizer.ggml.model")
         tokenizerPre = try gguf.optionalString("tokenizer.ggml.pre")
         let tokens = gguf.metadata["tokenizer.ggml.tokens"]?.array
@@ -70,4 +87,14 @@ public struct ModelInfo: Sendable, Encodable {
         tensorTypeBytes = bytes
         self.parameters = parameters
     }
+
+    /// Each architecture's departures from the Llama decoder (see its file in Models/).
+    static let architectureTraits: [String: [String]] = [
+        "llama": [],
+        "qwen2": ["NeoX RoPE", "q/k/v biases"],
+        "qwen3": ["NeoX RoPE", "per-head q/k RMSNorm"],
+        "smollm3": ["no RoPE on every 4th layer"],
+        "gemma3": ["NeoX RoPE", "per-head q/k RMSNorm", "GeGLU", "post-norms", "embedding × √d",
+                   "sliding window on 5 of 6 layers (RoPE base 10000 there)"],
+    ]
 }

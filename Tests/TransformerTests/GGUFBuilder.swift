@@ -14,6 +14,8 @@ struct GGUFBuilder {
         case strings([String])
         case floats([Float])
         case ints([Int32])
+        /// Any value as read from another file (a vocabulary's `tokenizer.*` keys copied into a synthetic model).
+        case copied(GGUFValue)
     }
 
     struct Tensor {
@@ -51,6 +53,45 @@ struct GGUFBuilder {
         func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
         func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
         func string(_ s: String) { u64(UInt64(s.utf8.count)); out += Array(s.utf8) }
+        // Type codes: ggml/docs/gguf.md, gguf_metadata_value_type. An array's element type is its first element's.
+        func typeCode(_ v: GGUFValue) -> UInt32 {
+            switch v {
+            case .uint8: 0
+            case .int8: 1
+            case .uint16: 2
+            case .int16: 3
+            case .uint32: 4
+            case .int32: 5
+            case .float32: 6
+            case .bool: 7
+            case .string: 8
+            case .array: 9
+            case .uint64: 10
+            case .int64: 11
+            case .float64: 12
+            }
+        }
+        func encode(_ v: GGUFValue, withType: Bool) {
+            if withType { u32(typeCode(v)) }
+            switch v {
+            case .uint8(let x): out.append(x)
+            case .int8(let x): out.append(UInt8(bitPattern: x))
+            case .uint16(let x): withUnsafeBytes(of: x.littleEndian) { out += $0 }
+            case .int16(let x): withUnsafeBytes(of: x.littleEndian) { out += $0 }
+            case .uint32(let x): u32(x)
+            case .int32(let x): u32(UInt32(bitPattern: x))
+            case .float32(let x): u32(x.bitPattern)
+            case .bool(let x): out.append(x ? 1 : 0)
+            case .string(let x): string(x)
+            case .uint64(let x): u64(x)
+            case .int64(let x): u64(UInt64(bitPattern: x))
+            case .float64(let x): u64(x.bitPattern)
+            case .array(let elements):
+                u32(elements.first.map(typeCode) ?? 0)
+                u64(UInt64(elements.count))
+                elements.forEach { encode($0, withType: false) }
+            }
+        }
         u32(0x4655_4747)
         u32(version)
         u64(UInt64(tensors.count))
@@ -67,6 +108,7 @@ struct GGUFBuilder {
             case .strings(let v): u32(9); u32(8); u64(UInt64(v.count)); v.forEach(string)
             case .floats(let v): u32(9); u32(6); u64(UInt64(v.count)); v.forEach { u32($0.bitPattern) }
             case .ints(let v): u32(9); u32(5); u64(UInt64(v.count)); v.forEach { u32(UInt32(bitPattern: $0)) }
+            case .copied(let v): encode(v, withType: true)
             }
         }
         var offset = 0

@@ -32,8 +32,11 @@ import Tensor
                        ("blk.\(i).ffn_down.weight", [feedForward, embedding])]
         }
         let largest = shapes.map { $0.1.reduce(1, *) }.max() ?? 1
-        builder.tensors = [GGUFBuilder.Tensor(name: "shared", dimensions: [largest], type: .f32, data: [UInt8](repeating: 0, count: largest * 4))]
-        builder.tensors += shapes.map { GGUFBuilder.Tensor(name: $0.0, dimensions: $0.1, type: .f32, data: [], sharedOffset: 0) }
+        // The first tensor lays out the zeros (as many as the largest needs); every tensor reads them from offset 0.
+        builder.tensors = shapes.enumerated().map { index, shape in
+            GGUFBuilder.Tensor(name: shape.0, dimensions: shape.1, type: .f32,
+                               data: index == 0 ? [UInt8](repeating: 0, count: largest * 4) : [], sharedOffset: 0)
+        }
         return builder
     }
 
@@ -108,5 +111,45 @@ import Tensor
         #expect(error == .memoryExceeded(what: "the KV cache (llama.block_count 2 × context \(Int.max / 4) × llama.attention.head_count_kv 1 "
                                              + "× llama.attention.key_length 4 × keys and values 2 × bytes 2)", bytes: nil, available: .max))
         #expect(String(describing: error ?? .emptyPrompt).contains("more than 2^63 bytes"))
+    }
+
+    /// A tensor no loader reads would leave the computation different from the model's: the file is refused,
+    /// naming it (llama.cpp refuses it too). Here an output bias on a Llama, and Llama 3's `rope_freqs` on
+    /// Qwen2, whose llama.cpp loader does not read it either.
+    /// The loader's error for a tiny model's file (TinyModel's vocabulary of 256).
+    static func tinyLoadError(_ builder: GGUFBuilder) throws -> GGUFError? {
+        let gguf = try builder.bytes().withUnsafeBytes { try GGUFFile(file: MappedFile(copying: $0, path: "tiny.gguf")) }
+        do {
+            _ = try loadModel(gguf: gguf, vocabularySize: 256)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func unreadTensorIsRefusedByName() throws {
+        let extras: [(architecture: String, tensor: String, count: Int)] = [("llama", "blk.0.attn_output.bias", 64),
+                                                                            ("qwen2", "rope_freqs.weight", 8)]
+        for (architecture, tensor, count) in extras {
+            var builder = TinyModel.standard(architecture).builder()
+            builder.tensors.append(GGUFBuilder.Tensor(name: tensor, dimensions: [count], type: .f32, data: [UInt8](repeating: 0, count: count * 4)))
+            let error = try #require(try Self.tinyLoadError(builder), "\(architecture) with \(tensor) was accepted")
+            #expect(error.field == "tensor \(tensor)", "\(error)")
+            #expect(error.problem.contains("refusing the file"), "\(error)")
+            #expect(!error.description.contains("\n"))
+        }
+    }
+
+    /// RoPE scaling this build does not apply (YaRN, a linear factor) is refused by its key, never ignored.
+    @Test func unsupportedRopeScalingIsRefusedByName() throws {
+        let keys: [(String, GGUFBuilder.Value)] = [("llama.rope.scaling.type", .string("yarn")), ("llama.rope.scaling.factor", .float32(8)),
+                                                   ("gemma3.rope.scaling.factor", .float32(8))]
+        for (key, value) in keys {
+            var builder = TinyModel.standard(key.hasPrefix("gemma3") ? "gemma3" : "llama").builder()
+            builder.metadata.append((key, value))
+            let error = try #require(try Self.tinyLoadError(builder), "\(key) was accepted")
+            #expect(error.field == key, "\(error)")
+            #expect(!error.description.contains("\n"))
+        }
     }
 }

@@ -52,10 +52,19 @@ public struct AttentionBlock: Sendable {
     public struct Rope: Sendable {
         public let base: Float
         public let style: RopeStyle
+        /// Divisors of each rotary pair's angle (Llama 3's `rope_freqs.weight`), headDim / 2 of them.
+        public let frequencyFactors: [Float]?
+
+        public init(base: Float, style: RopeStyle, frequencyFactors: [Float]? = nil) {
+            self.base = base
+            self.style = style
+            self.frequencyFactors = frequencyFactors
+        }
     }
 
     /// out = Wo · attention(normalized input xn) for `count` tokens placed by `placement`, storing K and V in the cache.
-    func callAsFunction(_ xn: UnsafePointer<Float>, count: Int, placement: TokenPlacement, layer: Int, rope: Rope, scaling: Scaling,
+    /// A nil `rope` leaves queries and keys unrotated (SmolLM3's no-RoPE layers).
+    func callAsFunction(_ xn: UnsafePointer<Float>, count: Int, placement: TokenPlacement, layer: Int, rope: Rope?, scaling: Scaling,
                         window: Int?, normEpsilon: Float, state: ForwardState, into out: UnsafeMutablePointer<Float>) {
         let qDim = headCount * headDim
         let kvDim = kvHeadCount * headDim
@@ -67,10 +76,16 @@ public struct AttentionBlock: Sendable {
         if let valueBias { addBias(v, bias: valueBias, width: kvDim, rows: count) }
         if let queryNorm { rmsNorm(q, weight: queryNorm, into: q, width: headDim, rows: count * headCount, epsilon: normEpsilon) }
         if let keyNorm { rmsNorm(k, weight: keyNorm, into: k, width: headDim, rows: count * kvHeadCount, epsilon: normEpsilon) }
-        for t in 0..<count {
-            let position = placement.position(of: t)
-            applyRope(q + t * qDim, headCount: headCount, headDim: headDim, position: position, base: rope.base, style: rope.style)
-            applyRope(k + t * kvDim, headCount: kvHeadCount, headDim: headDim, position: position, base: rope.base, style: rope.style)
+        if let rope {
+            rope.frequencyFactors.withOptionalPointer { factors in
+                for t in 0..<count {
+                    let position = placement.position(of: t)
+                    applyRope(q + t * qDim, headCount: headCount, headDim: headDim, position: position, base: rope.base, style: rope.style,
+                              frequencyFactors: factors)
+                    applyRope(k + t * kvDim, headCount: kvHeadCount, headDim: headDim, position: position, base: rope.base,
+                              style: rope.style, frequencyFactors: factors)
+                }
+            }
         }
         var scoreScale: Float = 1
         switch scaling {
@@ -118,5 +133,13 @@ public struct FeedForwardBlock: Sendable {
         gatedActivation(activation, gate: state.gate, up: state.up, count: count * gate.rows, pool: state.pool)
         down.multiply(state.gate, count: count, into: out, pool: state.pool, workspace: state.workspace,
                       rowwise: state.rowwiseArithmetic)
+    }
+}
+
+extension Optional where Wrapped == [Float] {
+    /// `body` with a pointer to the array's elements, or nil.
+    func withOptionalPointer<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        guard let array = self else { return body(nil) }
+        return array.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 }

@@ -22,6 +22,7 @@ public final class Gemma3: LanguageModel {
         public init(gguf: GGUFFile, vocabularySize: Int) throws(GGUFError) {
             shape = try ModelShape(gguf: gguf, vocabularySize: vocabularySize)
             ropeBase = Float(try gguf.optionalFloat("gemma3.rope.freq_base") ?? 1_000_000)
+            try refuseUnsupportedRopeScaling(gguf: gguf, architecture: "gemma3")
             slidingWindow = try gguf.int("gemma3.attention.sliding_window")
             guard slidingWindow > 0 else {
                 throw GGUFError(path: gguf.path, field: "gemma3.attention.sliding_window", problem: "\(slidingWindow), expected a positive window")
@@ -66,6 +67,7 @@ public final class Gemma3: LanguageModel {
                 postFeedForwardNorm: try weights.vector(prefix + "post_ffw_norm.weight", count: d)))
         }
         self.layers = layers
+        try weights.requireEveryTensorRead(architecture: "gemma3")
     }
 
     public func forward(_ tokens: UnsafeBufferPointer<Int32>, placement: TokenPlacement, state: ForwardState, logits: LogitRows) {

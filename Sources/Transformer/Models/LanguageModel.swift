@@ -39,6 +39,10 @@ public struct ModelShape: Sendable {
         for (key, value, range) in limits where !range.contains(value) {
             throw GGUFError(path: gguf.path, field: "\(arch).\(key)", problem: "\(value), expected \(range.lowerBound)...\(range.upperBound)")
         }
+        // Every architecture here attends with values as wide as keys (llama.cpp asserts the same).
+        if let valueDim = try gguf.optionalInt("\(arch).attention.value_length"), valueDim != headDim {
+            throw GGUFError(path: gguf.path, field: "\(arch).attention.value_length", problem: "\(valueDim), expected the key length \(headDim)")
+        }
         guard kvHeadCount >= 1, headCount % kvHeadCount == 0, headDim % 2 == 0 else {
             throw GGUFError(path: gguf.path, field: "\(arch).attention.head_count_kv",
                             problem: "\(kvHeadCount) with \(headCount) heads of \(headDim), expected a divisor of the head count and an even head size")
@@ -97,6 +101,8 @@ let architectures: [String: @Sendable (GGUFFile, Int) throws(GGUFError) -> any L
     "llama": { gguf, vocabularySize throws(GGUFError) in try Llama(gguf: gguf, vocabularySize: vocabularySize) },
     "qwen2": { gguf, vocabularySize throws(GGUFError) in try Qwen2.load(gguf: gguf, vocabularySize: vocabularySize) },
     "gemma3": { gguf, vocabularySize throws(GGUFError) in try Gemma3(gguf: gguf, vocabularySize: vocabularySize) },
+    "qwen3": { gguf, vocabularySize throws(GGUFError) in try Qwen3.load(gguf: gguf, vocabularySize: vocabularySize) },
+    "smollm3": { gguf, vocabularySize throws(GGUFError) in try SmolLM3.load(gguf: gguf, vocabularySize: vocabularySize) },
 ]
 
 /// The names of the architectures this build runs.

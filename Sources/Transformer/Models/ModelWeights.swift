@@ -1,9 +1,12 @@
 import Tensor
 
 /// Looks up a model's tensors by their GGUF names and checks their shapes, the one place where
-/// a loader meets the file (like llama.cpp's `create_tensor`).
+/// a loader meets the file (like llama.cpp's `create_tensor`). It remembers what was read, so that a
+/// tensor no loader asked for refuses the file rather than being silently left out of the computation.
 public struct ModelWeights {
     public let gguf: GGUFFile
+    private final class Names { var read: Set<String> = [] }
+    private let names = Names()
 
     public init(gguf: GGUFFile) { self.gguf = gguf }
 
@@ -11,6 +14,7 @@ public struct ModelWeights {
         guard let info = gguf.tensor(named: name) else {
             throw GGUFError(path: gguf.path, field: "tensor \(name)", problem: "missing (is this file of another architecture?)")
         }
+        names.read.insert(name)
         guard info.type.canDequantize else {
             throw GGUFError(path: gguf.path, field: "tensor \(name)", problem: "type \(info.type.name) is not supported by this build")
         }
@@ -49,5 +53,15 @@ public struct ModelWeights {
 
     public func optionalVector(_ name: String, count: Int) throws(GGUFError) -> [Float]? {
         has(name) ? try vector(name, count: count) : nil
+    }
+
+    /// Throws for the first tensor of the file that was not read: a tensor this build does not use (biases,
+    /// scaling factors, experts) changes the model's output, so such a file is refused, as llama.cpp refuses
+    /// a file whose tensors it did not all create.
+    public func requireEveryTensorRead(architecture: String) throws(GGUFError) {
+        for tensor in gguf.tensors where !names.read.contains(tensor.name) {
+            throw GGUFError(path: gguf.path, field: "tensor \(tensor.name)",
+                            problem: "not part of a \(architecture) model as this build runs it; refusing the file rather than ignoring the tensor")
+        }
     }
 }

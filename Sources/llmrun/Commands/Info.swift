@@ -37,11 +37,15 @@ struct Info: ParsableCommand {
         rows += [
             ("context length", "\(info.contextLength)"),
             ("layers", "\(info.layers)"),
-            ("heads", "\(info.heads) (kv \(info.kvHeads))"),
+            ("heads", "\(info.heads) (kv \(info.kvHeads)) of \(info.headSize)"),
             ("embedding size", "\(info.embeddingSize)"),
             ("feed-forward size", info.feedForwardSize.map(String.init) ?? "-"),
             ("vocabulary", "\(info.vocabularySize)"),
+            ("rope base", info.ropeBase.map { String(format: "%g", $0) } ?? "default"),
+            ("rms norm epsilon", info.normEpsilon.map { String(format: "%g", $0) } ?? "-"),
         ]
+        if let window = info.slidingWindow { rows.append(("sliding window", "\(window)")) }
+        rows.append(("traits", info.traits.joined(separator: ", ")))
         rows += [
             ("tokenizer", tokenizer),
             ("special tokens", special.joined(separator: ", ")),

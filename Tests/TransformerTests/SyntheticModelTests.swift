@@ -1,0 +1,242 @@
+import Foundation
+import Testing
+import Tensor
+@testable import Transformer
+import TestSupport
+
+/// Families no catalog model covers, proven against llama.cpp on random-weight models in their real layout
+/// (scripts/gen_synthetic_models.py). Each fixture holds the recipe of its GGUF — architecture keys, and per
+/// tensor its name, shape, type and seeded generator — and llama.cpp's logits, greedy tokens and perplexity
+/// for that file. The test writes the same file in memory (the committed vocab-only GGUF of a catalog model
+/// supplies the tokenizer), checks its tensor bytes against the recipe's checksum, and holds the logits to
+/// ForwardPassTests' tolerance and the greedy tokens to identity. No download, no Python.
+@Suite(.serialized) struct SyntheticModelTests {
+    static let models = ["llama3-f32", "llama3-q8_0", "llama3-q4_k", "qwen3-f32", "qwen3-q8_0", "qwen3-q4_k",
+                         "smollm3-f32", "smollm3-q8_0", "smollm3-q4_k"]
+
+    struct Fixture: Decodable {
+        struct Recipe: Decodable {
+            struct Key: Decodable {
+                let key: String
+                let type: String
+                let value: Value
+            }
+            /// A metadata value: a number or a string.
+            enum Value: Decodable {
+                case number(Double)
+                case text(String)
+
+                init(from decoder: any Decoder) throws {
+                    let container = try decoder.singleValueContainer()
+                    if let number = try? container.decode(Double.self) { self = .number(number) } else { self = .text(try container.decode(String.self)) }
+                }
+            }
+            struct Tensor: Decodable {
+                let name: String
+                let dims: [Int]
+                let type: String
+                let seed: UInt64?
+                let scale: Float?
+                let offset: Float?
+                let values: [Float]?
+            }
+            let vocab: String
+            let metadata: [Key]
+            let tensors: [Tensor]
+            let tensor_checksum: Int
+        }
+        struct Perplexity: Decodable {
+            let value: Double
+        }
+        let recipe: Recipe
+        let logits: ModelFixture.Logits
+        let greedy: [ModelFixture.Greedy]
+        let perplexity: Perplexity
+
+        static func load(_ name: String) throws -> Fixture {
+            try JSONDecoder().decode(Fixture.self, from: try TestSupport.fixture("synthetic/\(name).json"))
+        }
+    }
+
+    // MARK: - the file, as the script writes it
+
+    /// SplitMix64: the script's generator, one stream per tensor.
+    struct SplitMix64 {
+        var state: UInt64
+
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+
+        /// [0, 1) from the top 24 bits, exact in Float.
+        mutating func unit() -> Float { Float(next() >> 40) * 0x1p-24 }
+    }
+
+    /// The bytes of one tensor of the recipe.
+    static func tensorBytes(_ tensor: Fixture.Recipe.Tensor) throws -> [UInt8] {
+        let count = tensor.dims.reduce(1, *)
+        if let values = tensor.values { return values.withUnsafeBytes { Array($0) } }
+        var generator = SplitMix64(state: try #require(tensor.seed))
+        let scale = try #require(tensor.scale)
+        let offset = tensor.offset ?? 0
+        func uniform() -> Float {
+            var v = (generator.unit() * 2 - 1) * scale
+            if offset != 0 { v = v + offset }
+            return v
+        }
+        switch tensor.type {
+        case "f32":
+            return [Float]((0..<count).map { _ in uniform() }).withUnsafeBytes { Array($0) }
+        case "f16":
+            return [Float16]((0..<count).map { _ in Float16(uniform()) }).withUnsafeBytes { Array($0) }
+        case "q8_0":
+            // Blocks drawn directly: d = f16(u · scale), then 32 quants in -127...127.
+            let blockBytes = 34
+            return [UInt8](unsafeUninitializedCapacity: count / 32 * blockBytes) { buffer, initialized in
+                for block in 0..<count / 32 {
+                    let d = Float16(generator.unit() * scale).bitPattern
+                    buffer[block * blockBytes] = UInt8(truncatingIfNeeded: d)
+                    buffer[block * blockBytes + 1] = UInt8(truncatingIfNeeded: d >> 8)
+                    for i in 0..<32 {
+                        buffer[block * blockBytes + 2 + i] = UInt8(bitPattern: Int8(Int(generator.next() % 255) - 127))
+                    }
+                }
+                initialized = count / 32 * blockBytes
+            }
+        case "q4_k":
+            // d = f16(u · scale), dmin = f16(u · 7.5 · scale), then 140 bytes of packed scales, minimums and quants.
+            let blockBytes = 144
+            return [UInt8](unsafeUninitializedCapacity: count / 256 * blockBytes) { buffer, initialized in
+                for block in 0..<count / 256 {
+                    let d = Float16(generator.unit() * scale).bitPattern
+                    let dmin = Float16(generator.unit() * (7.5 * scale)).bitPattern
+                    for (i, half) in [d, dmin].enumerated() {
+                        buffer[block * blockBytes + 2 * i] = UInt8(truncatingIfNeeded: half)
+                        buffer[block * blockBytes + 2 * i + 1] = UInt8(truncatingIfNeeded: half >> 8)
+                    }
+                    for i in 4..<blockBytes { buffer[block * blockBytes + i] = UInt8(generator.next() >> 56) }
+                }
+                initialized = count / 256 * blockBytes
+            }
+        default:
+            Issue.record("unknown tensor type \(tensor.type) in the recipe")
+            return []
+        }
+    }
+
+    /// Sum of byte i × (i mod 251 + 1): the script's checksum of one tensor.
+    static func checksum(_ bytes: [UInt8]) -> Int {
+        var sum = 0
+        var weight = 1
+        for byte in bytes {
+            sum &+= Int(byte) &* weight
+            weight = weight == 251 ? 1 : weight + 1
+        }
+        return sum
+    }
+
+    /// The synthetic GGUF of `fixture`, parsed from memory.
+    static func build(_ fixture: Fixture) throws -> GGUFFile {
+        let vocabulary = try TokenizerTests.vocabularyFile(fixture.recipe.vocab)
+        var builder = GGUFBuilder()
+        for key in fixture.recipe.metadata {
+            let value: GGUFBuilder.Value
+            switch (key.type, key.value) {
+            case ("uint32", .number(let number)): value = .uint32(UInt32(number))
+            case ("float32", .number(let number)): value = .float32(Float(number))
+            case ("string", .text(let text)): value = .string(text)
+            default: throw CocoaError(.coderInvalidValue, userInfo: [NSDebugDescriptionErrorKey: "recipe key \(key.key)"])
+            }
+            builder.metadata.append((key.key, value))
+        }
+        for key in vocabulary.metadataKeys where key.hasPrefix("tokenizer.") {
+            builder.metadata.append((key, .copied(vocabulary.metadata[key]!)))
+        }
+        var checksum = 0
+        for tensor in fixture.recipe.tensors {
+            let type: GGMLType = switch tensor.type {
+            case "f32": .f32
+            case "f16": .f16
+            case "q4_k": .q4_K
+            default: .q8_0
+            }
+            let data = try tensorBytes(tensor)
+            checksum &+= Self.checksum(data)
+            builder.tensors.append(GGUFBuilder.Tensor(name: tensor.name, dimensions: tensor.dims, type: type, data: data))
+        }
+        #expect(checksum == fixture.recipe.tensor_checksum, "the tensors differ from the script's: the generators disagree")
+        let bytes = builder.bytes()
+        return try GGUFFile(file: bytes.withUnsafeBytes { MappedFile(copying: $0, path: "synthetic-\(fixture.recipe.vocab).gguf") })
+    }
+
+    // MARK: - against llama.cpp
+
+    @Test(arguments: models)
+    func matchesLlamaCpp(model name: String) throws {
+        let fixture = try Fixture.load(name)
+        let gguf = try Self.build(fixture)
+        let model = try loadModel(gguf: gguf, vocabularySize: try gguf.stringArray("tokenizer.ggml.tokens").count)
+
+        // `llmrun info` reads the family's hyperparameters as the model does.
+        let info = try ModelInfo(gguf: gguf)
+        #expect(info.headSize == model.shape.headDim && info.layers == model.shape.layerCount && info.kvHeads == model.shape.kvHeadCount)
+        #expect(info.traits.contains("Llama 3 RoPE frequency factors (rope_freqs)") == name.hasPrefix("llama3"))
+        #expect(info.traits.contains("per-head q/k RMSNorm") == name.hasPrefix("qwen3"))
+        #expect(info.traits.contains("no RoPE on every 4th layer") == name.hasPrefix("smollm3"))
+
+        // Logits of every prompt position, in one batch.
+        let prompt = fixture.logits.prompt_ids
+        let state = try ForwardState(shape: model.shape, contextSize: 256, batchCapacity: prompt.count, logitCapacity: prompt.count,
+                                     pool: ThreadPool(threadCount: 2))
+        prompt.withUnsafeBufferPointer { model.forward($0, start: 0, state: state, logits: .all) }
+        let logits = (0..<prompt.count).map { Array(state.logitsRow($0)) }
+        var worst: Float = 0
+        var total: Float = 0
+        for (position, reference) in fixture.logits.positions.enumerated() {
+            let (error, agrees) = compareLogits(logits[position], reference, tieMargin: 0.5)
+            worst = max(worst, error)
+            total += error
+            #expect(agrees, "\(name) position \(position): top-5 differs from llama.cpp's")
+        }
+        let mean = total / Float(fixture.logits.positions.count)
+        print("\(name): max |Δlogit| over llama.cpp's top-10 = \(worst), mean \(mean)")
+        #expect(worst < maxLogitError)
+        #expect(mean < meanLogitError)
+        // Q8_0 and Q4_K take the integer kernels that reproduce ggml's sums: on the fixtures' machine class, the same
+        // floats. (F32 goes through OpenBLAS's sgemm, whose sums are ordered unlike ggml's: differences of ~0.01.)
+        if sameArithmeticAsFixtures && !name.hasSuffix("f32") { #expect(worst == 0, "\(name): logits differ from llama.cpp's") }
+
+        // Perplexity of the prompt: exp(mean −log softmax(logits[p])[token p+1]).
+        var negativeLogLikelihood = 0.0
+        for position in 0..<(prompt.count - 1) {
+            let row = logits[position].map(Double.init)
+            let top = row.max()!
+            let logSum = log(row.reduce(0) { $0 + exp($1 - top) }) + top
+            negativeLogLikelihood += logSum - row[Int(prompt[position + 1])]
+        }
+        let perplexity = exp(negativeLogLikelihood / Double(prompt.count - 1))
+        #expect(abs(perplexity / fixture.perplexity.value - 1) < 0.005, "\(name): perplexity \(perplexity), llama.cpp \(fixture.perplexity.value)")
+
+        // Greedy continuations, identical token for token.
+        let session = try Session(model: model, contextSize: 256, threads: 2, batchSize: 256)
+        var compared = 0
+        for case_ in fixture.greedy {
+            try session.evaluate(case_.prompt_ids)
+            for (step, expected) in case_.ids.enumerated() {
+                if !sameArithmeticAsFixtures && case_.margins[step] < nearTieMargin { break }
+                let ours = Int32(argmax(session.lastLogits))
+                #expect(ours == expected, "\(name) \(case_.name): step \(step) chose \(ours), llama.cpp \(expected) (margin \(case_.margins[step]))")
+                if ours != expected { break }
+                compared += 1
+                try session.append(expected)
+            }
+            session.reset()
+        }
+        print("\(name): \(compared) greedy tokens identical to llama.cpp's")
+        if sameArithmeticAsFixtures { #expect(compared == fixture.greedy.reduce(0) { $0 + $1.ids.count }) }
+    }
+}

@@ -1,0 +1,338 @@
+#!/usr/bin/env python3
+"""Synthetic models of the families no catalog model covers, and llama.cpp's figures for them.
+
+For each entry of SYNTHETIC below this writes a small random-weight GGUF in the family's real layout (its
+tensor names and keys, shapes scaled down: 4-8 layers, 256 wide, the family's head-size ratio, grouped-query
+attention, tied or untied output head), with the real tokenizer of a catalog model of the same tokenizer family
+(the committed vocab-only GGUF, Tests/TransformerTests/Fixtures/vocab/<model>.gguf.gz, copied key for key), runs
+it in llama.cpp through llama-cpp-python with gen_model_fixtures.py's settings, and writes
+Tests/TransformerTests/Fixtures/synthetic/<name>.json:
+
+  recipe      everything needed to write the same file again: the vocab fixture, the architecture keys and,
+              per tensor, its GGUF name, dimensions, ggml type and generator (seed, scale, offset) or values;
+              a checksum of all tensor bytes. SyntheticModelTests rebuilds the GGUF from this in Swift (the
+              files, 20-180 MB with a real vocabulary, are not committed) and checks the checksum first.
+  logits      one prompt in one batch: per position the top-10 (id, logit) pairs.
+  greedy      two raw prompts x 32 greedy tokens, with the top1-top2 margins.
+  perplexity  the prompt's perplexity under the model: exp(mean over positions p of -log softmax(logits[p])[token p+1]).
+
+The generator is SplitMix64 (seed, then the golden-ratio increment), one stream per tensor; u = (z >> 40) / 2^24
+exactly in float32, and an F32/F16 value is float32((2u - 1) * scale) (+ offset, when not 0), rounded to f16 for
+F16. Quantized tensors are drawn as blocks, not quantized from floats: a Q8_0 block takes d = f16(u * scale)
+from one draw and its 32 quants as (z mod 255) - 127 from the next 32 (never -128); a Q4_K block (256 weights)
+takes d = f16(u * scale) and dmin = f16(u * 7.5 * scale) from two draws (7.5: the mean 4-bit quant, so that the
+sub-blocks' minimums centre the weights) and its 140 bytes of packed 6-bit scales and minimums and 4-bit quants
+as the top bytes of the next 140 (every byte pattern is a valid block). So both sides build the same bytes with
+nothing but IEEE float32 arithmetic.
+
+Weights are scaled as trained models' are (projections ~ 1/sqrt(fan_in), norms near 1, embedding std 0.5), so
+that logits spread over several units and greedy decoding is decisive.
+
+Run with llama-cpp-python 0.3.36 (gguf-py is not needed; the GGUF is written here):
+  ~/.cache/llmrun-ref/venv/bin/python scripts/gen_synthetic_models.py [name ...]
+Where that venv has no llama_cpp, its Python package (pure ctypes) from the sdist that scripts/build-llama-cpp.sh
+downloads runs over the libllama.so that script builds from the same source, in any venv with numpy,
+typing_extensions, diskcache and jinja2:
+  tar xzf ~/.cache/llmrun-ref/sdist/llama_cpp_python-0.3.36.tar.gz -C /tmp 'llama_cpp_python-0.3.36/llama_cpp'
+  LLAMA_CPP_LIB_PATH=~/.cache/llmrun-ref/llama.cpp/build/bin PYTHONPATH=/tmp/llama_cpp_python-0.3.36 \
+    VENV/bin/python scripts/gen_synthetic_models.py
+"""
+
+import argparse
+import gzip
+import math
+import os
+import struct
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gen_model_fixtures as ref  # noqa: E402  (settings, prompts, top-k and greedy helpers)
+from fixture_json import dumps  # noqa: E402
+from gen_vocab_gguf import Reader, GGUF_MAGIC, STRING, gguf_string  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VOCAB_DIR = os.path.join(ROOT, "Tests", "TransformerTests", "Fixtures", "vocab")
+OUT_DIR = os.path.join(ROOT, "Tests", "TransformerTests", "Fixtures", "synthetic")
+N_GEN = 32
+ALIGNMENT = 32
+GGML_TYPES = {"f32": 0, "f16": 1, "q8_0": 8, "q4_k": 12}
+VALUE_TYPES = {"uint32": 4, "float32": 6, "bool": 7, "string": 8}
+
+EN_GREEDY = [("en", "Once upon a time, in a small village at the edge of a great forest,"),
+             ("code", "def fibonacci(n):\n    \"\"\"Return the n-th Fibonacci number.\"\"\"\n")]
+ZH_GREEDY = [("zh", "人工智能的发展"), ("en", "Once upon a time, in a small village at the edge of a great forest,")]
+
+
+def llama3_rope_factors(base, dim, factor, low_freq_factor, high_freq_factor, old_context):
+    """Llama 3's per-dimension RoPE divisors, as convert_hf_to_gguf.py computes them for `rope_freqs.weight`."""
+    factors = []
+    for i in range(0, dim, 2):
+        wavelen = 2 * math.pi / (1.0 / base ** (i / dim))
+        if wavelen < old_context / high_freq_factor:
+            factors.append(1.0)
+        elif wavelen > old_context / low_freq_factor:
+            factors.append(factor)
+        else:
+            smooth = (old_context / wavelen - low_freq_factor) / (high_freq_factor - low_freq_factor)
+            factors.append(1 / ((1 - smooth) / factor + smooth))
+    return [float(np.float32(f)) for f in factors]
+
+
+# name: family layout scaled down. `tied`: no output.weight. `qk_norm`: per-head q/k RMSNorm (qwen3).
+SYNTHETIC = {
+    # Llama 3.x (untied as Llama 3.1 8B; rope_freqs with an original context of 32 so that the three
+    # regimes of Llama 3 scaling all occur among 16 rotary pairs).
+    "llama3": dict(arch="llama", vocab="smollm2-135m", layers=4, embedding=256, heads=8, kv_heads=2, head_dim=32,
+                   ffn=768, tied=False, rope_base=500000.0, eps=1e-5, greedy=EN_GREEDY, logits_prompt=ref.EN_LOGITS,
+                   rope_freqs=dict(factor=8.0, low_freq_factor=1.0, high_freq_factor=4.0, old_context=32)),
+    # Qwen3 0.6B: head size 128 with 16 heads over 1024 (queries twice the embedding), 8 KV heads, tied.
+    "qwen3": dict(arch="qwen3", vocab="qwen2.5-0.5b", layers=4, embedding=256, heads=4, kv_heads=2, head_dim=128,
+                  ffn=768, tied=True, qk_norm=True, rope_base=1000000.0, eps=1e-6, greedy=ZH_GREEDY,
+                  logits_prompt=ref.ZH_LOGITS),
+    # SmolLM3 3B: 16 heads, 4 KV heads, tied; RoPE skipped on layers 3 and 7.
+    "smollm3": dict(arch="smollm3", vocab="smollm2-135m", layers=8, embedding=256, heads=8, kv_heads=2, head_dim=32,
+                    ffn=768, tied=True, rope_base=5000000.0, eps=1e-6, greedy=EN_GREEDY, logits_prompt=ref.EN_LOGITS),
+}
+# name-format pairs written; the format is the type of every matrix (norms and rope factors stay F32).
+# (F16 matrices run through the generic dequantize-and-sgemm path, far too slow for a decode loop over a
+# 151936-row head in a quick test.) Q4_K needs rows of a multiple of 256.
+VARIANTS = [("llama3", "f32"), ("llama3", "q8_0"), ("qwen3", "f32"), ("qwen3", "q8_0"),
+            ("smollm3", "f32"), ("smollm3", "q8_0"), ("llama3", "q4_k"), ("qwen3", "q4_k"), ("smollm3", "q4_k")]
+
+
+# MARK: - the generator (mirrored by SyntheticModelTests.swift)
+
+MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+def splitmix64(seed, count):
+    """`count` SplitMix64 outputs after `seed` (numpy uint64 arithmetic wraps, as the algorithm wants)."""
+    with np.errstate(over="ignore"):
+        z = np.uint64(seed) + np.arange(1, count + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def unit(z):
+    """[0, 1) from the top 24 bits, exact in float32."""
+    return (z >> np.uint64(40)).astype(np.float32) * np.float32(2.0 ** -24)
+
+
+def tensor_bytes(t):
+    count = int(np.prod(t["dims"]))
+    if "values" in t:
+        return np.array(t["values"], dtype=np.float32).tobytes()
+    scale, offset = np.float32(t["scale"]), np.float32(t.get("offset", 0.0))
+    if t["type"] in ("f32", "f16"):
+        v = (unit(splitmix64(t["seed"], count)) * np.float32(2) - np.float32(1)) * scale
+        if offset != 0:
+            v = v + offset
+        return v.astype(np.float32 if t["type"] == "f32" else np.float16).tobytes()
+    if t["type"] == "q8_0":
+        blocks = count // 32
+        z = splitmix64(t["seed"], blocks * 33).reshape(blocks, 33)
+        d = (unit(z[:, 0]) * scale).astype(np.float16).view(np.uint8).reshape(blocks, 2)
+        qs = ((z[:, 1:] % np.uint64(255)).astype(np.int16) - 127).astype(np.int8).view(np.uint8)
+        return np.concatenate([d, qs], axis=1).tobytes()
+    if t["type"] == "q4_k":
+        blocks = count // 256
+        z = splitmix64(t["seed"], blocks * 142).reshape(blocks, 142)
+        d = (unit(z[:, 0]) * scale).astype(np.float16).view(np.uint8).reshape(blocks, 2)
+        dmin = (unit(z[:, 1]) * (np.float32(7.5) * scale)).astype(np.float16).view(np.uint8).reshape(blocks, 2)
+        packed = (z[:, 2:] >> np.uint64(56)).astype(np.uint8)
+        return np.concatenate([d, dmin, packed], axis=1).tobytes()
+    raise ValueError(t["type"])
+
+
+def checksum(data):
+    """Sum of byte i times (i mod 251) + 1 over one tensor's bytes (SyntheticModelTests computes the same)."""
+    b = np.frombuffer(data, dtype=np.uint8).astype(np.int64)
+    return int((b * (np.arange(len(b), dtype=np.int64) % 251 + 1)).sum())
+
+
+# MARK: - the recipe
+
+def recipe(name, fmt, seed):
+    s = SYNTHETIC[name]
+    arch, d, hd, ffn = s["arch"], s["embedding"], s["head_dim"], s["ffn"]
+    q_dim, kv_dim = s["heads"] * hd, s["kv_heads"] * hd
+    keys = [("general.architecture", "string", arch), ("general.name", "string", f"synthetic {name} {fmt}"),
+            (f"{arch}.context_length", "uint32", 2048), (f"{arch}.block_count", "uint32", s["layers"]),
+            (f"{arch}.embedding_length", "uint32", d), (f"{arch}.feed_forward_length", "uint32", ffn),
+            (f"{arch}.attention.head_count", "uint32", s["heads"]),
+            (f"{arch}.attention.head_count_kv", "uint32", s["kv_heads"]),
+            (f"{arch}.attention.key_length", "uint32", hd), (f"{arch}.attention.value_length", "uint32", hd),
+            (f"{arch}.rope.dimension_count", "uint32", hd), (f"{arch}.rope.freq_base", "float32", s["rope_base"]),
+            (f"{arch}.attention.layer_norm_rms_epsilon", "float32", s["eps"])]
+    tensors = []
+
+    def matrix(tname, rows, cols, std):
+        # uniform on [-scale, scale] has std scale/sqrt(3); a Q8_0 block d*q with d ~ U(0, scale), q ~ U{-127..127}
+        # has std scale/sqrt(3) * 73.6 (the rms of q), so the same std needs scale / 73.6.
+        # A Q4_K weight d*sc*q - dmin*m (sc, m ~ U{0..63}, q ~ U{0..15}) has std about 190 * E[d].
+        scale = std * math.sqrt(3) / {"q8_0": 73.6, "q4_k": 190.0}.get(fmt, 1)
+        tensors.append(dict(name=tname, dims=[cols, rows], type=fmt, scale=float(np.float32(scale))))
+
+    def norm(tname, count):
+        tensors.append(dict(name=tname, dims=[count], type="f32", scale=0.2, offset=1.0))
+
+    matrix("token_embd.weight", 0, d, 0.5)  # rows filled in below, from the vocabulary
+    norm("output_norm.weight", d)
+    if not s["tied"]:
+        matrix("output.weight", 0, d, 0.5)
+    if "rope_freqs" in s:
+        r = s["rope_freqs"]
+        tensors.append(dict(name="rope_freqs.weight", dims=[hd // 2], type="f32",
+                            values=llama3_rope_factors(s["rope_base"], hd, r["factor"], r["low_freq_factor"],
+                                                       r["high_freq_factor"], r["old_context"])))
+    for i in range(s["layers"]):
+        p = f"blk.{i}."
+        norm(p + "attn_norm.weight", d)
+        matrix(p + "attn_q.weight", q_dim, d, 1 / math.sqrt(d))
+        matrix(p + "attn_k.weight", kv_dim, d, 1 / math.sqrt(d))
+        matrix(p + "attn_v.weight", kv_dim, d, 1 / math.sqrt(d))
+        if s.get("qk_norm"):
+            norm(p + "attn_q_norm.weight", hd)
+            norm(p + "attn_k_norm.weight", hd)
+        matrix(p + "attn_output.weight", d, q_dim, 1 / math.sqrt(q_dim))
+        norm(p + "ffn_norm.weight", d)
+        matrix(p + "ffn_gate.weight", ffn, d, 1 / math.sqrt(d))
+        matrix(p + "ffn_up.weight", ffn, d, 1 / math.sqrt(d))
+        matrix(p + "ffn_down.weight", d, ffn, 1 / math.sqrt(ffn))
+    for i, t in enumerate(tensors):
+        if "values" not in t:
+            t["seed"] = seed * 1000 + i
+    return dict(vocab=s["vocab"], metadata=[dict(key=k, type=ty, value=v) for k, ty, v in keys], tensors=tensors)
+
+
+# MARK: - the GGUF
+
+def vocab_kvs(vocab):
+    """The vocab fixture's tokenizer key-value entries, as raw bytes, and the vocabulary size."""
+    with gzip.open(os.path.join(VOCAB_DIR, f"{vocab}.gguf.gz")) as f:
+        r = Reader(f.read())
+    assert r.u32() == GGUF_MAGIC and r.u32() == 3
+    r.u64()
+    kept, n_vocab = [], None
+    for _ in range(r.u64()):
+        start = r.pos
+        key = r.string()
+        value_type = r.u32()
+        if key == "tokenizer.ggml.tokens":
+            r.u32()
+            n_vocab = r.u64()
+            for _ in range(n_vocab):
+                r.take(r.u64())
+        else:
+            r.skip_value(value_type)
+        if key.startswith("tokenizer."):
+            kept.append(r.data[start:r.pos])
+    return kept, n_vocab
+
+
+def encode_kv(key, ty, value):
+    out = gguf_string(key) + struct.pack("<I", VALUE_TYPES[ty])
+    if ty == "uint32":
+        return out + struct.pack("<I", value)
+    if ty == "float32":
+        return out + struct.pack("<f", value)
+    if ty == "bool":
+        return out + struct.pack("<B", 1 if value else 0)
+    return out + gguf_string(value)
+
+
+def write_gguf(path, rec):
+    kvs, n_vocab = vocab_kvs(rec["vocab"])
+    for t in rec["tensors"]:
+        if t["name"] in ("token_embd.weight", "output.weight"):
+            t["dims"][1] = n_vocab
+    meta = [encode_kv(m["key"], m["type"], m["value"]) for m in rec["metadata"]] + kvs
+    datas = [tensor_bytes(t) for t in rec["tensors"]]
+    rec["tensor_checksum"] = sum(checksum(b) for b in datas)
+    infos, offset = [], 0
+    for t, data in zip(rec["tensors"], datas):
+        infos.append(gguf_string(t["name"]) + struct.pack("<I", len(t["dims"]))
+                     + b"".join(struct.pack("<Q", x) for x in t["dims"]) + struct.pack("<IQ", GGML_TYPES[t["type"]], offset))
+        offset += (len(data) + ALIGNMENT - 1) // ALIGNMENT * ALIGNMENT
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IIQQ", GGUF_MAGIC, 3, len(datas), len(meta)) + b"".join(meta) + b"".join(infos))
+        f.write(b"\0" * (-f.tell() % ALIGNMENT))
+        for data in datas:
+            f.write(data)
+            f.write(b"\0" * (-len(data) % ALIGNMENT))
+    return n_vocab
+
+
+# MARK: - llama.cpp's figures
+
+def perplexity(scores, ids):
+    rows = scores[:-1].astype(np.float64)
+    top = rows.max(axis=1, keepdims=True)
+    log_z = np.log(np.exp(rows - top).sum(axis=1)) + top[:, 0]
+    nll = log_z - rows[np.arange(len(ids) - 1), ids[1:]]
+    return float(np.exp(nll.mean()))
+
+
+def generate(name, fmt, seed):
+    t0 = time.time()
+    rec = recipe(name, fmt, seed)
+    spec = SYNTHETIC[name]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, f"{name}-{fmt}.gguf")
+        n_vocab = write_gguf(path, rec)
+        size = os.path.getsize(path)
+        llm = ref.Llama(model_path=path, verbose=False, **ref.SETTINGS)
+        ref.N_GEN = N_GEN
+        ids = llm.tokenize(spec["logits_prompt"].encode("utf-8"), add_bos=True, special=False)
+        llm.reset()
+        llm.eval(ids)
+        scores = np.array(llm.scores[: len(ids), :], dtype=np.float32, copy=True)
+        positions = []
+        for row in scores:
+            top = ref.top_k(row, ref.TOP_K)
+            positions.append(dict(top_ids=top, top_logits=[ref.f32(row[i]) for i in top]))
+        greedy = []
+        for tag, text in spec["greedy"]:
+            g = ref.run_greedy(llm, text)
+            greedy.append(dict(name=tag, prompt=text, prompt_ids=g["prompt_ids"], ids=g["ids"], margins=g["margins"],
+                               min_margin=g["min_margin"], text=g["text"]))
+            print(f"  {name}-{fmt} {tag}: min margin {g['min_margin']:.4f}: {g['text'][:50]!r}", file=sys.stderr)
+        ppl = perplexity(scores, ids)
+        llm.close()
+    fixture = dict(
+        generator="scripts/gen_synthetic_models.py",
+        llama_cpp_python=ref.llama_cpp.__version__,
+        llama_cpp_commit=ref.LLAMA_CPP_COMMIT,
+        cpu=ref.cpu_name(),
+        settings=dict(**ref.SETTINGS, greedy=f"argmax of the raw logits, {N_GEN} tokens, no chat template"),
+        model=dict(name=f"{name}-{fmt}", architecture=spec["arch"], format=fmt, n_vocab=n_vocab, size=size),
+        recipe=rec,
+        logits=dict(prompt=spec["logits_prompt"], prompt_ids=ids, top_k=ref.TOP_K, positions=positions),
+        greedy=greedy,
+        perplexity=dict(text="the logits prompt", value=round(ppl, 6)),
+    )
+    os.makedirs(OUT_DIR, exist_ok=True)
+    out = os.path.join(OUT_DIR, f"{name}-{fmt}.json")
+    with open(out, "w", encoding="utf-8") as f:
+        f.write(dumps(fixture) + "\n")
+    print(f"{out}: model {size / 1e6:.1f} MB, ppl {ppl:.3f}, {time.time() - t0:.0f}s", file=sys.stderr)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("names", nargs="*", help="name-format, e.g. qwen3-q8_0 (default: all)")
+    args = ap.parse_args()
+    wanted = [f"{n}-{f}" for n, f in VARIANTS]
+    for index, variant in enumerate(wanted):
+        if not args.names or variant in args.names:
+            name, fmt = variant.rsplit("-", 1)
+            generate(name, fmt, seed=index + 1)
+
+
+if __name__ == "__main__":
+    main()
