@@ -43,10 +43,11 @@ def main():
     parser.add_argument("--out", help="write each question's JSON output here (JSON lines)")
     parser.add_argument("--kind", action="append", choices=["verbatim", "paraphrase", "unanswerable"],
                         help="only the questions of this kind (repeatable; default: all)")
+    parser.add_argument("--english", action="store_true", help="only the questions asked in English")
     args = parser.parse_args()
 
     questions = json.loads((ROOT / "Tests/ReadingTests/Fixtures/ask/questions.json").read_text())["questions"]
-    questions = [q for q in questions if not args.kind or q["kind"] in args.kind]
+    questions = [q for q in questions if (not args.kind or q["kind"] in args.kind) and (not args.english or q["question"].isascii())]
     files = sorted(pathlib.Path(args.articles).glob("*.txt"))
     tally = {}
     seconds = []

@@ -53,14 +53,15 @@ import TestSupport
         lines.append(String(format: "median %.1f s per question (model %@)", seconds[seconds.count / 2], Self.modelName))
         print("question set: " + lines.joined(separator: "; "))
 
-        // Floors as measured (2026-12-05, BENCHMARKS.md): a change that makes answers worse fails here.
+        // Floors below what was measured (BENCHMARKS.md, "Ask: the question set"): a change that makes answers worse fails here.
         func share(_ kind: AskQuestionSet.Question.Kind, _ keyPath: KeyPath<Outcome, Bool>) -> Double {
             let of = outcomes.filter { $0.question.kind == kind }
             return Double(of.filter { $0[keyPath: keyPath] }.count) / Double(max(1, of.count))
         }
         #expect(share(.verbatim, \.right) >= 0.7)
-        #expect(share(.paraphrase, \.right) >= 0.5)
+        #expect(share(.paraphrase, \.right) >= 0.7)
         #expect(share(.unanswerable, \.right) >= 0.5)
         #expect(share(.verbatim, \.citesEvidence) >= 0.6)
+        #expect(share(.paraphrase, \.citesEvidence) >= 0.6)
     }
 }

@@ -9,6 +9,16 @@ private func article(_ text: String, name: String = "test.txt") throws -> Articl
 }
 
 @Suite struct SearchTermsTests {
+    @Test func chineseNumeralsMeetDigitsInSearch() {
+        #expect(SearchTerms.foldedNumerals("二〇二一年") == "2021年")
+        #expect(SearchTerms.foldedNumerals("三百四十万人次") == "340万人次")
+        #expect(SearchTerms.foldedNumerals("十五个，一百零五家，两千") == "15个，105家，2000")
+        #expect(SearchTerms.foldedNumerals("一个统一的两人团队") == "一个统一的两人团队")
+        #expect(Set(SearchTerms.queryTerms(of: "接待了三百四十万人次？")).isSubset(of: SearchTerms.indexTerms(of: "全年接待读者约340万人次。")))
+        // Scoring and citation checks keep the text as written.
+        #expect(SearchTerms.terms(of: "三百四十万") == ["三百", "百四", "四十", "十万"])
+    }
+
     @Test func chineseIsSplitIntoBigramsAndLatinIntoWords() {
         #expect(SearchTerms.terms(of: "阿里云发布通义千问") == ["阿里", "里云", "云发", "发布", "布通", "通义", "义千", "千问"])
         #expect(SearchTerms.terms(of: "OpenAI 的 GPT-4 模型") == ["openai", "gpt", "4", "模型"])

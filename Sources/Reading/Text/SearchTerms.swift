@@ -20,10 +20,12 @@ public enum SearchTerms {
     /// that a name matches however it is spaced. Queries are not joined: "ModelScope" meets the joined term,
     /// "Model Scope" meets both words.
     public static func indexTerms(of text: String) -> [String] {
-        terms(of: text, joiningNames: true)
+        terms(of: text, joiningNames: true, foldingNumerals: true)
     }
 
-    static func terms(of text: String, joiningNames: Bool) -> [String] {
+    /// - Parameter foldingNumerals: Chinese numerals become digits first (`foldedNumerals`), for search: a
+    ///   question's "三百四十万" then meets an article's "340万".
+    static func terms(of text: String, joiningNames: Bool, foldingNumerals: Bool = false) -> [String] {
         var terms: [String] = []
         var hanRun: [Character] = []
         var word = ""
@@ -51,7 +53,8 @@ public enum SearchTerms {
             terms.append(hasDigit ? word : stem(word))
         }
 
-        for character in normalized(text) {
+        let normalizedText = normalized(text)
+        for character in foldingNumerals ? foldedNumerals(normalizedText) : normalizedText {
             if chineseParticles.contains(character) {
                 if !hanRun.isEmpty { endHanRun() }
                 if !word.isEmpty { endWord() }
@@ -85,8 +88,54 @@ public enum SearchTerms {
         var text = normalized(question)
         for phrase in chineseQuestionPhrases { text = text.replacingOccurrences(of: phrase, with: " ") }
         var seen = Set<String>()
-        return terms(of: text).filter { seen.insert($0).inserted }
+        return terms(of: text, joiningNames: false, foldingNumerals: true).filter { seen.insert($0).inserted }
     }
+
+    /// Chinese numerals written out as Arabic digits: "二〇二一" → "2021", "三百四十" → "340", "十五" → "15".
+    /// A lone 一 or 两 stays (mostly a word: 一个, 统一, 两人), as do 万 and 亿, which articles write after
+    /// digits too ("340万").
+    static func foldedNumerals(_ text: String) -> String {
+        var out = ""
+        var run: [Character] = []
+        func endRun() {
+            defer { run.removeAll(keepingCapacity: true) }
+            let multipliers = run.compactMap { numeralMultipliers[$0] }
+            guard run.count >= 2 || !multipliers.isEmpty else {
+                out.append(contentsOf: run)
+                return
+            }
+            guard !multipliers.isEmpty else {
+                out += run.map { String(numeralDigits[$0]!) }.joined()
+                return
+            }
+            var total = 0
+            var current = 0
+            for character in run {
+                if let digit = numeralDigits[character] {
+                    current = digit
+                } else if let multiplier = numeralMultipliers[character] {
+                    total += (current == 0 ? 1 : current) * multiplier
+                    current = 0
+                }
+            }
+            out += String(total + current)
+        }
+        for character in text {
+            if numeralDigits[character] != nil || numeralMultipliers[character] != nil {
+                run.append(character)
+            } else {
+                if !run.isEmpty { endRun() }
+                out.append(character)
+            }
+        }
+        if !run.isEmpty { endRun() }
+        return out
+    }
+
+    static let numeralDigits: [Character: Int] = [
+        "零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+    ]
+    static let numeralMultipliers: [Character: Int] = ["十": 10, "百": 100, "千": 1000]
 
     /// NFKC (full-width letters, digits and punctuation become ASCII), lowercase, simplified Chinese.
     public static func normalized(_ text: String) -> String {
