@@ -224,6 +224,18 @@ private func article(_ text: String, name: String = "test.txt") throws -> Articl
         #expect(retriever.candidates(for: query).first?.passage.text.contains("2022年11月3日") == true, "\(query)")
     }
 
+    /// A conversation in English about a Chinese article: the sentence the last answer cited names the subject.
+    @Test func theCitedSentencesCarryTheSubjectAcrossLanguages() throws {
+        let retriever = PassageRetriever(articles: [try article(Self.text)])
+        let english = ChatTurn(user: "Who proposed model as a service?", assistant: "Zhou Jingren proposed it.",
+                               citedSentences: [retriever.sentences[0].text])
+        let query = retriever.followUpQuery("When did he say it?", after: [english])
+        // The English texts share no term with the article: all that is added comes from the cited sentence.
+        let added = SearchTerms.queryTerms(of: query)
+        #expect(!added.isEmpty && added.allSatisfy { retriever.sentences[0].text.contains($0) }, "\(query)")
+        #expect(retriever.candidates(for: query).first?.passage.text.contains("2022年11月3日") == true, "\(query)")
+    }
+
     @Test func aQuestionNamingANewSubjectKeepsIt() throws {
         let retriever = PassageRetriever(articles: [try article(Self.text)])
         let query = retriever.followUpQuery("纳德拉哪一年成为微软的首席执行官？", after: [Self.aboutZhou])

@@ -110,7 +110,8 @@ public struct PassageRetriever: Sendable {
     /// The retrieval query for `question` asked after `history`: the question, then the most distinctive
     /// terms of the latest turn, so that a follow-up whose subject is a pronoun ("他什么时候说的？") finds
     /// the passages about what the conversation was about: the rarest terms of its question (what was asked
-    /// about) and of its answer (what a pronoun most likely names), `termsPerText` of each, counting only
+    /// about), of its answer (what a pronoun most likely names) and of the sentences the answer cited (the
+    /// same in the articles' language, for a conversation in another), `termsPerText` of each, counting only
     /// terms the articles contain and the question lacks; the turn before adds its own while fewer than
     /// `maxTerms` are found (after a refusal, say). At most `maxTerms`, so that a question naming a new subject
     /// in a few words still outweighs them.
@@ -120,7 +121,7 @@ public struct PassageRetriever: Sendable {
         for turn in history.suffix(2).reversed() {
             // A refusal's words ("文章没有回答这个问题") say nothing about the subject.
             let answer = QuestionAnswerer.saysNotFound(turn.assistant) ? "" : turn.assistant
-            for text in [turn.user, answer] {
+            for text in [turn.user, answer, turn.citedSentences.joined(separator: "\n")] {
                 let distinctive = SearchTerms.queryTerms(of: text)
                     .filter { documentFrequency[$0] != nil && !seen.contains($0) }
                     .sorted { idf($0) > idf($1) }

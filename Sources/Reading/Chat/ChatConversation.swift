@@ -5,10 +5,14 @@ import Transformer
 public struct ChatTurn: Sendable, Equatable {
     public var user: String
     public var assistant: String
+    /// In a chat about articles, the sentences the answer cited: in the articles' language, they name what
+    /// the answer was about even when the conversation is in another (`PassageRetriever.followUpQuery`).
+    public var citedSentences: [String]
 
-    public init(user: String, assistant: String) {
+    public init(user: String, assistant: String, citedSentences: [String] = []) {
         self.user = user
         self.assistant = assistant
+        self.citedSentences = citedSentences
     }
 }
 

@@ -133,8 +133,8 @@ public final class ChatEngine {
             if let stats = answer.generation { reply.record(stats) }
         }
         if reply.finishReason != .cancelled {
-            conversation.append(ChatTurn(user: user, assistant: answer.text))
             let report = AnswerReport(answer, question: user, retriever: grounding.retriever)
+            conversation.append(ChatTurn(user: user, assistant: answer.text, citedSentences: report.citations.map(\.sentence)))
             reply.answer = report
             lastAnswer = report
         }
