@@ -185,12 +185,14 @@ public final class QuestionAnswerer {
                 var cleaner = AnswerCleaner(question: question)
                 let translation = try modelTranslation(of: answer.text, into: language, answering: question, onText: { piece in
                     let clean = cleaner.feed(piece)
-                    return clean.isEmpty || onText(clean)
+                    return (clean.isEmpty || onText(clean)) && !shouldStop()
                 })
+                let cancelled = translation?.stats.finishReason == .cancelled
+                if cancelled { answer.finishReason = .cancelled }
                 let rest = cleaner.finish()
-                if !rest.isEmpty { _ = onText(rest) }
+                if !rest.isEmpty, !cancelled { _ = onText(rest) }
                 // The answer in the articles' language stays when the translation comes back empty.
-                if !cleaner.text.isEmpty { answer.text = cleaner.text } else { _ = onText(answer.text) }
+                if !cleaner.text.isEmpty { answer.text = cleaner.text } else if !cancelled { _ = onText(answer.text) }
                 answer.promptTokens += translation?.stats.evaluatedPromptTokens ?? 0
                 answer.generatedTokens += translation?.stats.generatedTokens ?? 0
             }
