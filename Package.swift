@@ -104,7 +104,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TensorTests",
-            dependencies: ["Tensor"],
+            dependencies: ["Tensor", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
         // Helpers shared by the test targets (catalog models, the shared articles).

@@ -2,6 +2,7 @@ import CKernels
 import Foundation
 import Tensor
 import Testing
+import TestSupport
 
 // Tests of the C quantized matvec/matmul kernels (Sources/CKernels).
 //
@@ -16,19 +17,6 @@ import Testing
 // 3. Activation quantization against a Swift re-implementation of ggml's x86 rules.
 
 // MARK: - Helpers
-
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 24) }  // [0, 1)
-    mutating func byte() -> UInt8 { UInt8(truncatingIfNeeded: next()) }
-}
 
 struct QType: CustomStringConvertible, Sendable {
     let id: Int32

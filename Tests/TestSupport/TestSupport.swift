@@ -36,3 +36,22 @@ public enum TestSupport {
         return names.map { folder.appendingPathComponent($0) }
     }
 }
+
+/// SplitMix64: a small seeded generator, the one `scripts/gen_synthetic_models.py` and the kernel tests draw from.
+public struct SplitMix64 {
+    public var state: UInt64
+
+    public init(state: UInt64) { self.state = state }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// [0, 1) from the top 24 bits, exact in Float.
+    public mutating func uniform() -> Float { Float(next() >> 40) * 0x1p-24 }
+    public mutating func byte() -> UInt8 { UInt8(truncatingIfNeeded: next()) }
+}

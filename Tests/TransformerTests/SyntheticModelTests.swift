@@ -60,22 +60,6 @@ import TestSupport
 
     // MARK: - the file, as the script writes it
 
-    /// SplitMix64: the script's generator, one stream per tensor.
-    struct SplitMix64 {
-        var state: UInt64
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-
-        /// [0, 1) from the top 24 bits, exact in Float.
-        mutating func unit() -> Float { Float(next() >> 40) * 0x1p-24 }
-    }
-
     /// The bytes of one tensor of the recipe.
     static func tensorBytes(_ tensor: Fixture.Recipe.Tensor) throws -> [UInt8] {
         let count = tensor.dims.reduce(1, *)
@@ -84,7 +68,7 @@ import TestSupport
         let scale = try #require(tensor.scale)
         let offset = tensor.offset ?? 0
         func uniform() -> Float {
-            var v = (generator.unit() * 2 - 1) * scale
+            var v = (generator.uniform() * 2 - 1) * scale
             if offset != 0 { v = v + offset }
             return v
         }
@@ -98,7 +82,7 @@ import TestSupport
             let blockBytes = 34
             return [UInt8](unsafeUninitializedCapacity: count / 32 * blockBytes) { buffer, initialized in
                 for block in 0..<count / 32 {
-                    let d = Float16(generator.unit() * scale).bitPattern
+                    let d = Float16(generator.uniform() * scale).bitPattern
                     buffer[block * blockBytes] = UInt8(truncatingIfNeeded: d)
                     buffer[block * blockBytes + 1] = UInt8(truncatingIfNeeded: d >> 8)
                     for i in 0..<32 {
@@ -112,8 +96,8 @@ import TestSupport
             let blockBytes = 144
             return [UInt8](unsafeUninitializedCapacity: count / 256 * blockBytes) { buffer, initialized in
                 for block in 0..<count / 256 {
-                    let d = Float16(generator.unit() * scale).bitPattern
-                    let dmin = Float16(generator.unit() * (7.5 * scale)).bitPattern
+                    let d = Float16(generator.uniform() * scale).bitPattern
+                    let dmin = Float16(generator.uniform() * (7.5 * scale)).bitPattern
                     for (i, half) in [d, dmin].enumerated() {
                         buffer[block * blockBytes + 2 * i] = UInt8(truncatingIfNeeded: half)
                         buffer[block * blockBytes + 2 * i + 1] = UInt8(truncatingIfNeeded: half >> 8)
@@ -222,21 +206,7 @@ import TestSupport
         #expect(abs(perplexity / fixture.perplexity.value - 1) < 0.005, "\(name): perplexity \(perplexity), llama.cpp \(fixture.perplexity.value)")
 
         // Greedy continuations, identical token for token.
-        let session = try Session(model: model, contextSize: 256, threads: 2, batchSize: 256)
-        var compared = 0
-        for case_ in fixture.greedy {
-            try session.evaluate(case_.prompt_ids)
-            for (step, expected) in case_.ids.enumerated() {
-                if !sameArithmeticAsFixtures && case_.margins[step] < nearTieMargin { break }
-                let ours = Int32(argmax(session.lastLogits))
-                #expect(ours == expected, "\(name) \(case_.name): step \(step) chose \(ours), llama.cpp \(expected) (margin \(case_.margins[step]))")
-                if ours != expected { break }
-                compared += 1
-                try session.append(expected)
-            }
-            session.reset()
-        }
-        print("\(name): \(compared) greedy tokens identical to llama.cpp's")
+        let compared = try compareGreedy(model, with: fixture.greedy, name: name)
         if sameArithmeticAsFixtures { #expect(compared == fixture.greedy.reduce(0) { $0 + $1.ids.count }) }
     }
 }

@@ -132,17 +132,12 @@ final class LoadedModel: Sendable {
     /// Summarizes `article` on a slot (the article pipeline of `llmrun summarize`), streaming its points,
     /// until the summary is done, the deadline or `cancel()`.
     func summarize(_ article: Article, length: SummaryLength, deadline: ContinuousClock.Instant) async throws -> InferenceRun<SummaryStreamEvent> {
-        let slot = try await acquireSlot(prompt: [], deadline: deadline)
-        let (stream, continuation) = AsyncStream<SummaryStreamEvent>.makeStream()
-        let cancellation = CancellationFlag()
-        continuation.onTermination = { _ in cancellation.cancel() }
-        let (runtime, template, pool, lifecycle) = (runtime, template, pool, lifecycle)
-        scheduler.runAlone {
+        let (runtime, template) = (runtime, template)
+        return try await runAlone(deadline: deadline) { slot, isStopped, aborting, continuation in
             let summarizer = Summarizer(runtime: runtime, session: slot.session, template: template)
-            summarizer.isCancelled = { cancellation.isCancelled || ContinuousClock.now >= deadline || lifecycle.isAborting }
+            summarizer.isCancelled = isStopped
             summarizer.onText = { continuation.yield(.text($0)) }
             var timings = Timings()
-            let outcome: SummaryStreamEvent
             do {
                 let summary = try summarizer.summarize(
                     sentences: article.sentenceTexts, length: length, language: article.language,
@@ -153,21 +148,13 @@ final class LoadedModel: Sendable {
                         }
                     },
                     onPoint: { continuation.yield(.point($0)) })
-                outcome = .finished(summary, timings)
-            } catch is CancellationError where lifecycle.isAborting {
-                outcome = .failed(.stoppedByShutdown)
+                return .finished(summary, timings)
             } catch is CancellationError {
-                // Nobody hears this when the client left; otherwise the deadline passed.
-                outcome = .failed(APIError(status: 504, message: "The summary did not finish within the server's request timeout.",
-                                           type: "server_error", code: "timeout"))
+                return .failed(Self.stopped(aborting(), what: "The summary"))
             } catch {
-                outcome = .failed(.invalidRequest("The summary failed: \(error)", param: "text"))
+                return .failed(.invalidRequest("The summary failed: \(error)", param: "text"))
             }
-            pool.release(slot)
-            continuation.yield(outcome)
-            continuation.finish()
         }
-        return InferenceRun(events: stream, cancellation: cancellation)
     }
 
     /// Answers `question` from `articles` on a slot as `llmrun ask` does (retrieval, the grounded prompt,
@@ -175,34 +162,49 @@ final class LoadedModel: Sendable {
     /// `cancel()`. Like a summary, it runs with the threads alone (its own translation step and answer run
     /// on the slot's session, outside the batch).
     func ask(_ question: String, articles: [Article], deadline: ContinuousClock.Instant) async throws -> InferenceRun<AskStreamEvent> {
-        let slot = try await acquireSlot(prompt: [], deadline: deadline)
-        let (stream, continuation) = AsyncStream<AskStreamEvent>.makeStream()
-        let cancellation = CancellationFlag()
-        continuation.onTermination = { _ in cancellation.cancel() }
-        let (runtime, template, pool, lifecycle) = (runtime, template, pool, lifecycle)
-        scheduler.runAlone {
+        let (runtime, template) = (runtime, template)
+        return try await runAlone(deadline: deadline) { slot, isStopped, aborting, continuation in
             let retriever = PassageRetriever(articles: articles)
             let answerer = QuestionAnswerer(retriever: retriever, runtime: runtime, session: slot.session, template: template)
-            let isStopped = { cancellation.isCancelled || ContinuousClock.now >= deadline || lifecycle.isAborting }
-            let outcome: AskStreamEvent
             do {
                 let answer = try answerer.ask(question, shouldStop: isStopped, onText: { continuation.yield(.text($0)); return true })
-                if answer.finishReason == .cancelled {
-                    outcome = .failed(lifecycle.isAborting ? .stoppedByShutdown : APIError(
-                        status: 504, message: "The answer did not finish within the server's request timeout.", type: "server_error", code: "timeout"))
-                } else {
-                    outcome = .finished(AnswerReport(answer, question: question, retriever: retriever))
-                }
+                guard answer.finishReason != .cancelled else { return .failed(Self.stopped(aborting(), what: "The answer")) }
+                return .finished(AnswerReport(answer, question: question, retriever: retriever))
             } catch let error as GenerationError {
-                outcome = .failed(Routes.apiError(for: error, param: "articles"))
+                return .failed(Routes.apiError(for: error, param: "articles"))
             } catch {
-                outcome = .failed(.internalError("The answer failed: \(error)"))
+                return .failed(.internalError("The answer failed: \(error)"))
             }
+        }
+    }
+
+    /// Work that needs the threads alone (a summary, an answer) on a slot, streaming the events it yields;
+    /// its outcome is the last event, heard after the slot is free again. `isStopped` turns true when the
+    /// client leaves, the deadline passes or the server stops (then `aborting` is true).
+    private func runAlone<Event: Sendable>(
+        deadline: ContinuousClock.Instant,
+        _ work: @escaping (InferenceSlot, _ isStopped: @escaping () -> Bool, _ aborting: () -> Bool, AsyncStream<Event>.Continuation) -> Event
+    ) async throws -> InferenceRun<Event> {
+        let slot = try await acquireSlot(prompt: [], deadline: deadline)
+        let (stream, continuation) = AsyncStream<Event>.makeStream()
+        let cancellation = CancellationFlag()
+        continuation.onTermination = { _ in cancellation.cancel() }
+        let (pool, lifecycle) = (pool, lifecycle)
+        scheduler.runAlone {
+            let outcome = work(slot, { cancellation.isCancelled || ContinuousClock.now >= deadline || lifecycle.isAborting }, { lifecycle.isAborting },
+                               continuation)
             pool.release(slot)
             continuation.yield(outcome)
             continuation.finish()
         }
         return InferenceRun(events: stream, cancellation: cancellation)
+    }
+
+    /// Why work that runs alone stopped early: the server's shutdown, or (when the client is still there to hear
+    /// it) the request's deadline.
+    private static func stopped(_ aborting: Bool, what: String) -> APIError {
+        aborting ? .stoppedByShutdown
+            : APIError(status: 504, message: "\(what) did not finish within the server's request timeout.", type: "server_error", code: "timeout")
     }
 
     /// A slot, unless the drain time ran out while the request waited for one (then a 503 to retry elsewhere).
