@@ -3,7 +3,7 @@ import Transformer
 ///
 /// Chinese text does not mark where a name starts, so a plain Han name (微软, 亚马逊) cannot be told from
 /// other words the way a capitalized Latin word can. Yet swapping one company for another is the error a
-/// small model makes most (article 001: a point put 亚马逊 where its sentence says 微软). This list lets the
+/// small model makes most (a point that puts 亚马逊 where its sentence says 微软; `CitationSupportTests`). This list lets the
 /// citation check see those names. Each entity's names are in simplified characters, lowercased (how
 /// `Specifics.comparable` writes text); a sentence with any of an entity's names supports a claim naming it.
 /// Names that are also ordinary words or hide in them (高通胀 holds 高通, 北京东部 holds 京东, 联想 is "think
