@@ -271,8 +271,8 @@ static void unpack_row(int t, const uint8_t *src, size_t stride, int64_t nb, uin
 #include "gemm_kernels.h"
 
 int llk_gemm_available(int t) {
-    // AVX2 without VNNI: all but Q8_0 (gemm_isa 2). (K-quants on AVX2, one core, 8960x1536, 512 columns:
-    // Q4_K 101 GOP/s against llk_matmul's 73, Q6_K 88 against 78; Benchmarks/ckbench, 2026-12-04.)
+    // AVX2 without VNNI: all but Q8_0 (gemm_isa 2); the K-quant GEMM beats llk_matmul there too
+    // (BENCHMARKS.md, "Speed vs llama.cpp, session 5").
     const int from = llk_type_traits_of(t)->gemm_isa;
     return from > 0 && llk_current_isa() >= from;
 }
