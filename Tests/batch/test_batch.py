@@ -142,6 +142,49 @@ def test_killed_half_way_resumes():
     assert all("summary" in r and "error" not in r for r in results), results
 
 
+def test_a_bad_gateway_passes_the_article_on():
+    """--server A B where A is a load balancer whose replica is gone (502): every article goes to B."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            if self.server.gone:
+                body = b"<html>502 Bad Gateway</html>"
+                self.send_response(502)
+            else:
+                # A replica's /v1/summarize, reduced to the fields a results line keeps.
+                body = json.dumps({"summary": "- point", "points": [], "language": "zh",
+                                   "usage": {"prompt_tokens": 1, "completion_tokens": 1}}).encode()
+                self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *arguments):
+            pass
+
+    directory, articles, names = copy_articles()
+    out = os.path.join(directory, "results.jsonl")
+    servers = []
+    for gone in (True, False):
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.gone = gone
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+    try:
+        urls = [f"http://127.0.0.1:{s.server_address[1]}" for s in servers]
+        result = summarize(articles, "--out", out, "--jobs", "2", "--server", *urls)
+        assert result.returncode == 0, result.stderr
+        _, results = read_lines(out)
+        assert sorted(os.path.basename(r["path"]) for r in results) == names, results
+        assert all(r["server"] == urls[1] for r in results), [r["server"] for r in results]
+    finally:
+        for server in servers:
+            server.shutdown()
+
+
 def test_spread_over_servers():
     """--jobs 2 --server A B: the articles go to both replicas' /v1/summarize; a rerun skips them all."""
     if MODEL is None:

@@ -100,8 +100,9 @@ extension Summarize {
     }
 
     /// `jobs` threads, each taking the next article and posting it to the next server in turn. A replica
-    /// that is busy, loading or draining (503) or cannot be reached passes the article to the next one
-    /// after a second; an article all of them refuse, each `attempts` times, fails (and is not recorded).
+    /// that is busy, loading or draining (503), that a load balancer in front of it reports gone (502), or
+    /// that cannot be reached passes the article to the next one after a second; an article all of them
+    /// refuse, each `attempts` times, fails (and is not recorded).
     private static func summarizeOnServers(_ pending: [PendingArticle], servers: [HTTPPost], jobs: Int, length: String, progress: BatchProgress) {
         let attempts = 3
         DispatchQueue.concurrentPerform(iterations: min(jobs, max(1, pending.count))) { _ in
@@ -126,8 +127,8 @@ extension Summarize {
                     let server = servers[(index + attempt) % servers.count]
                     do {
                         let reply = try server.send("/v1/summarize", body: body)
-                        if reply.status == 503 {
-                            lastError = "\(server.url): 503 \(Self.errorMessage(reply.body))"
+                        if reply.status == 503 || reply.status == 502 {
+                            lastError = "\(server.url): \(reply.status) \(Self.errorMessage(reply.body))"
                             Thread.sleep(forTimeInterval: 1)  // the server's Retry-After
                             continue
                         }
