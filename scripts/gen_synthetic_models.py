@@ -36,6 +36,7 @@ typing_extensions, diskcache and jinja2:
   tar xzf ~/.cache/llmrun-ref/sdist/llama_cpp_python-0.3.36.tar.gz -C /tmp 'llama_cpp_python-0.3.36/llama_cpp'
   LLAMA_CPP_LIB_PATH=~/.cache/llmrun-ref/llama.cpp/build/bin PYTHONPATH=/tmp/llama_cpp_python-0.3.36 \
     VENV/bin/python scripts/gen_synthetic_models.py
+On a CPU with AMX, preload scripts/no_amx_preload.c (see there) so that llama.cpp runs its AVX-512 kernels.
 """
 
 import argparse
@@ -89,7 +90,7 @@ def llama3_rope_factors(base, dim, factor, low_freq_factor, high_freq_factor, ol
 # name: family layout scaled down. `tied`: no output.weight. `qk_norm`: per-head q/k RMSNorm (qwen3). `post_norms`:
 # RMSNorms after attention and after the feed-forward network (gemma2). `extra_keys`: the family's own metadata.
 # `fused`: attn_qkv and a gate-and-up ffn_up (phi3). `rope_dims`: RoPE over part of each head. `longrope`: the ranges
-# of rope_factors_long/short.
+# of rope_factors_long/short. `embedding_scale`: the factor the embedding is multiplied by (gemma: sqrt(d)).
 SYNTHETIC = {
     # Llama 3.x (untied as Llama 3.1 8B; rope_freqs with an original context of 32 so that the three
     # regimes of Llama 3 scaling all occur among 16 rotary pairs).
@@ -108,16 +109,16 @@ SYNTHETIC = {
     # weights' scores (std ~1) and logits (std ~8), and the window from 4096 to 16 to act within the prompts (even
     # layers slide, odd layers see everything).
     "gemma2": dict(arch="gemma2", vocab="gemma3-270m", layers=4, embedding=256, heads=4, kv_heads=2, head_dim=64,
-                   ffn=768, tied=True, post_norms=True, rope_base=10000.0, eps=1e-6, greedy=EN_GREEDY,
+                   ffn=768, tied=True, post_norms=True, embedding_scale=16.0, rope_base=10000.0, eps=1e-6, greedy=EN_GREEDY,
                    logits_prompt=LONG_EN_LOGITS,
-                   extra_keys=[("gemma2.attn_logit_softcapping", "float32", 2.0),
-                               ("gemma2.final_logit_softcapping", "float32", 15.0),
+                   extra_keys=[("gemma2.attn_logit_softcapping", "float32", 3.0),
+                               ("gemma2.final_logit_softcapping", "float32", 30.0),
                                ("gemma2.attention.sliding_window", "uint32", 16)]),
     # Phi-3.5-mini: 32 heads of 96 over 3072 without GQA, untied, fused attn_qkv and gate-and-up ffn_up, LongRoPE
     # with an original context of 128, below both llama.cpp's 512 and the tests' 256, so the long factors act; its
     # attention.sliding_window, which llama.cpp ignores for phi3. (Phi-3.5's Llama-2 SentencePiece vocabulary is no
     # catalog model's: SmolLM2's BPE stands in; the tokenizer is not what is tested here.)
-    "phi3": dict(arch="phi3", vocab="smollm2-135m", layers=4, embedding=256, heads=8, kv_heads=8, head_dim=32,
+    "phi3": dict(arch="phi3", title="Phi 3.5 mini layout", vocab="smollm2-135m", layers=4, embedding=256, heads=8, kv_heads=8, head_dim=32,
                  ffn=768, tied=False, fused=True, rope_base=10000.0, eps=1e-5, greedy=EN_GREEDY,
                  logits_prompt=ref.EN_LOGITS,
                  longrope=dict(short=(1.0, 3.0), long=(1.0, 40.0)),
@@ -127,7 +128,7 @@ SYNTHETIC = {
     # Phi-4-mini: 24 heads of 128 over 3072, 8 KV heads, tied, RoPE over 96 of each head's 128 dimensions, LongRoPE
     # with an original context of 4096, so the short factors act. (Its o200k vocabulary is byte-level BPE like
     # SmolLM2's.)
-    "phi4": dict(arch="phi3", vocab="smollm2-135m", layers=4, embedding=256, heads=4, kv_heads=2, head_dim=64,
+    "phi4": dict(arch="phi3", title="Phi 4 mini layout", vocab="smollm2-135m", layers=4, embedding=256, heads=4, kv_heads=2, head_dim=64,
                  rope_dims=48, ffn=768, tied=True, fused=True, rope_base=10000.0, eps=1e-5, greedy=EN_GREEDY,
                  logits_prompt=ref.EN_LOGITS,
                  longrope=dict(short=(1.0, 4.0), long=(1.0, 40.0)),
@@ -200,7 +201,10 @@ def recipe(name, fmt, seed):
     s = SYNTHETIC[name]
     arch, d, hd, ffn = s["arch"], s["embedding"], s["head_dim"], s["ffn"]
     q_dim, kv_dim = s["heads"] * hd, s["kv_heads"] * hd
-    keys = [("general.architecture", "string", arch), ("general.name", "string", f"synthetic {name} {fmt}"),
+    # llama.cpp sets Phi-3's token attributes when general.name contains "phi3" or "phi-3", which needs Phi-3's own
+    # vocabulary: the phi3 layouts are named otherwise.
+    title = s.get("title", name)
+    keys = [("general.architecture", "string", arch), ("general.name", "string", f"synthetic {title} {fmt}"),
             (f"{arch}.context_length", "uint32", 2048), (f"{arch}.block_count", "uint32", s["layers"]),
             (f"{arch}.embedding_length", "uint32", d), (f"{arch}.feed_forward_length", "uint32", ffn),
             (f"{arch}.attention.head_count", "uint32", s["heads"]),
@@ -218,11 +222,15 @@ def recipe(name, fmt, seed):
         scale = std * math.sqrt(3) / {"q8_0": 73.6, "q4_k": 190.0}.get(fmt, 1)
         tensors.append(dict(name=tname, dims=[cols, rows], type=fmt, scale=float(np.float32(scale))))
 
-    def norm(tname, count):
-        tensors.append(dict(name=tname, dims=[count], type="f32", scale=0.2, offset=1.0))
+    def norm(tname, count, offset=1.0):
+        tensors.append(dict(name=tname, dims=[count], type="f32", scale=0.2, offset=offset))
 
-    matrix("token_embd.weight", 0, d, 0.5)  # rows filled in below, from the vocabulary
-    norm("output_norm.weight", d)
+    # rows filled in below, from the vocabulary; an embedding multiplied by sqrt(d) (gemma) is drawn as much smaller,
+    # as trained ones are, so that a token's own embedding does not swamp the residual stream; a large output norm
+    # then gives the tied head's logits their usual spread.
+    embedding_scale = s.get("embedding_scale", 1.0)
+    matrix("token_embd.weight", 0, d, 0.5 / embedding_scale)
+    norm("output_norm.weight", d, offset=embedding_scale)
     if not s["tied"]:
         matrix("output.weight", 0, d, 0.5)
     if "rope_freqs" in s:

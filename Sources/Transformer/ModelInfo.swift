@@ -66,7 +66,8 @@ public struct ModelInfo: Sendable, Encodable {
         ropeBase = try gguf.optionalFloat("\(architecture).rope.freq_base")
         normEpsilon = try gguf.optionalFloat("\(architecture).attention.layer_norm_rms_epsilon")
         let gemma2 = architecture == "gemma2"
-        slidingWindow = try gguf.optionalInt("\(architecture).attention.sliding_window") ?? (gemma2 ? 4096 : nil)
+        // llama.cpp ignores phi3's window (its Phi SWA is disabled), and so does llmrun: not shown.
+        slidingWindow = architecture == "phi3" ? nil : try gguf.optionalInt("\(architecture).attention.sliding_window") ?? (gemma2 ? 4096 : nil)
         attentionLogitSoftcap = try gguf.optionalFloat("\(architecture).attn_logit_softcapping") ?? (gemma2 ? 50 : nil)
         finalLogitSoftcap = try gguf.optionalFloat("\(architecture).final_logit_softcapping") ?? (gemma2 ? 30 : nil)
         let ropeDimensions = try gguf.optionalInt("\(architecture).rope.dimension_count")
