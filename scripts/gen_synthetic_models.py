@@ -36,6 +36,7 @@ typing_extensions, diskcache and jinja2:
   tar xzf ~/.cache/llmrun-ref/sdist/llama_cpp_python-0.3.36.tar.gz -C /tmp 'llama_cpp_python-0.3.36/llama_cpp'
   LLAMA_CPP_LIB_PATH=~/.cache/llmrun-ref/llama.cpp/build/bin PYTHONPATH=/tmp/llama_cpp_python-0.3.36 \
     VENV/bin/python scripts/gen_synthetic_models.py
+On a CPU with AMX, preload scripts/no_amx_preload.c (see there) so that llama.cpp runs its AVX-512 kernels.
 """
 
 import argparse
@@ -65,6 +66,10 @@ VALUE_TYPES = {"uint32": 4, "float32": 6, "bool": 7, "string": 8}
 EN_GREEDY = [("en", "Once upon a time, in a small village at the edge of a great forest,"),
              ("code", "def fibonacci(n):\n    \"\"\"Return the n-th Fibonacci number.\"\"\"\n")]
 ZH_GREEDY = [("zh", "人工智能的发展"), ("en", "Once upon a time, in a small village at the edge of a great forest,")]
+# Over 64 tokens, so that the prompt's batch takes llama.cpp's tiled flash attention as well as the one-token form.
+LONG_EN_LOGITS = (ref.EN_LOGITS + " On stormy nights he counted them twice, and when the last light rounded the harbour "
+                  "wall he wrote its name in a worn leather book that had belonged to his grandfather, who had kept the "
+                  "same light for forty years.")
 
 
 def llama3_rope_factors(base, dim, factor, low_freq_factor, high_freq_factor, old_context):
@@ -82,7 +87,10 @@ def llama3_rope_factors(base, dim, factor, low_freq_factor, high_freq_factor, ol
     return [float(np.float32(f)) for f in factors]
 
 
-# name: family layout scaled down. `tied`: no output.weight. `qk_norm`: per-head q/k RMSNorm (qwen3).
+# name: family layout scaled down. `tied`: no output.weight. `qk_norm`: per-head q/k RMSNorm (qwen3). `post_norms`:
+# RMSNorms after attention and after the feed-forward network (gemma2). `extra_keys`: the family's own metadata.
+# `fused`: attn_qkv and a gate-and-up ffn_up (phi3). `rope_dims`: RoPE over part of each head. `longrope`: the ranges
+# of rope_factors_long/short. `embedding_scale`: the factor the embedding is multiplied by (gemma: sqrt(d)).
 SYNTHETIC = {
     # Llama 3.x (untied as Llama 3.1 8B; rope_freqs with an original context of 32 so that the three
     # regimes of Llama 3 scaling all occur among 16 rotary pairs).
@@ -96,12 +104,44 @@ SYNTHETIC = {
     # SmolLM3 3B: 16 heads, 4 KV heads, tied; RoPE skipped on layers 3 and 7.
     "smollm3": dict(arch="smollm3", vocab="smollm2-135m", layers=8, embedding=256, heads=8, kv_heads=2, head_dim=32,
                     ffn=768, tied=True, rope_base=5000000.0, eps=1e-6, greedy=EN_GREEDY, logits_prompt=ref.EN_LOGITS),
+    # Gemma 2 2B: 8 heads of 256 (queries 2048 wide over 2304; here as wide as the embedding, which Q4_K's 256-wide
+    # rows of attn_output need), 4 KV heads, tied, post-norms; the caps lowered from 50 and 30 to act on random
+    # weights' scores (std ~1) and logits (std ~8), and the window from 4096 to 16 to act within the prompts (even
+    # layers slide, odd layers see everything).
+    "gemma2": dict(arch="gemma2", vocab="gemma3-270m", layers=4, embedding=256, heads=4, kv_heads=2, head_dim=64,
+                   ffn=768, tied=True, post_norms=True, embedding_scale=16.0, rope_base=10000.0, eps=1e-6, greedy=EN_GREEDY,
+                   logits_prompt=LONG_EN_LOGITS,
+                   extra_keys=[("gemma2.attn_logit_softcapping", "float32", 3.0),
+                               ("gemma2.final_logit_softcapping", "float32", 30.0),
+                               ("gemma2.attention.sliding_window", "uint32", 16)]),
+    # Phi-3.5-mini: 32 heads of 96 over 3072 without GQA, untied, fused attn_qkv and gate-and-up ffn_up, LongRoPE
+    # with an original context of 128, below both llama.cpp's 512 and the tests' 256, so the long factors act; its
+    # attention.sliding_window, which llama.cpp ignores for phi3. (Phi-3.5's Llama-2 SentencePiece vocabulary is no
+    # catalog model's: SmolLM2's BPE stands in; the tokenizer is not what is tested here.)
+    "phi3": dict(arch="phi3", title="Phi 3.5 mini layout", vocab="smollm2-135m", layers=4, embedding=256, heads=8, kv_heads=8, head_dim=32,
+                 ffn=768, tied=False, fused=True, rope_base=10000.0, eps=1e-5, greedy=EN_GREEDY,
+                 logits_prompt=ref.EN_LOGITS,
+                 longrope=dict(short=(1.0, 3.0), long=(1.0, 40.0)),
+                 extra_keys=[("phi3.rope.scaling.attn_factor", "float32", 1.190238),
+                             ("phi3.rope.scaling.original_context_length", "uint32", 128),
+                             ("phi3.attention.sliding_window", "uint32", 262144)]),
+    # Phi-4-mini: 24 heads of 128 over 3072, 8 KV heads, tied, RoPE over 96 of each head's 128 dimensions, LongRoPE
+    # with an original context of 4096, so the short factors act. (Its o200k vocabulary is byte-level BPE like
+    # SmolLM2's.)
+    "phi4": dict(arch="phi3", title="Phi 4 mini layout", vocab="smollm2-135m", layers=4, embedding=256, heads=4, kv_heads=2, head_dim=64,
+                 rope_dims=48, ffn=768, tied=True, fused=True, rope_base=10000.0, eps=1e-5, greedy=EN_GREEDY,
+                 logits_prompt=ref.EN_LOGITS,
+                 longrope=dict(short=(1.0, 4.0), long=(1.0, 40.0)),
+                 extra_keys=[("phi3.rope.scaling.attn_factor", "float32", 1.190238),
+                             ("phi3.rope.scaling.original_context_length", "uint32", 4096)]),
 }
 # name-format pairs written; the format is the type of every matrix (norms and rope factors stay F32).
 # (F16 matrices run through the generic dequantize-and-sgemm path, far too slow for a decode loop over a
 # 151936-row head in a quick test.) Q4_K needs rows of a multiple of 256.
 VARIANTS = [("llama3", "f32"), ("llama3", "q8_0"), ("qwen3", "f32"), ("qwen3", "q8_0"),
-            ("smollm3", "f32"), ("smollm3", "q8_0"), ("llama3", "q4_k"), ("qwen3", "q4_k"), ("smollm3", "q4_k")]
+            ("smollm3", "f32"), ("smollm3", "q8_0"), ("llama3", "q4_k"), ("qwen3", "q4_k"), ("smollm3", "q4_k"),
+            ("gemma2", "f32"), ("gemma2", "q8_0"), ("gemma2", "q4_k"),
+            ("phi3", "f32"), ("phi3", "q8_0"), ("phi3", "q4_k"), ("phi4", "f32"), ("phi4", "q8_0"), ("phi4", "q4_k")]
 
 
 # MARK: - the generator (mirrored by SyntheticModelTests.swift)
@@ -161,14 +201,18 @@ def recipe(name, fmt, seed):
     s = SYNTHETIC[name]
     arch, d, hd, ffn = s["arch"], s["embedding"], s["head_dim"], s["ffn"]
     q_dim, kv_dim = s["heads"] * hd, s["kv_heads"] * hd
-    keys = [("general.architecture", "string", arch), ("general.name", "string", f"synthetic {name} {fmt}"),
+    # llama.cpp sets Phi-3's token attributes when general.name contains "phi3" or "phi-3", which needs Phi-3's own
+    # vocabulary: the phi3 layouts are named otherwise.
+    title = s.get("title", name)
+    keys = [("general.architecture", "string", arch), ("general.name", "string", f"synthetic {title} {fmt}"),
             (f"{arch}.context_length", "uint32", 2048), (f"{arch}.block_count", "uint32", s["layers"]),
             (f"{arch}.embedding_length", "uint32", d), (f"{arch}.feed_forward_length", "uint32", ffn),
             (f"{arch}.attention.head_count", "uint32", s["heads"]),
             (f"{arch}.attention.head_count_kv", "uint32", s["kv_heads"]),
             (f"{arch}.attention.key_length", "uint32", hd), (f"{arch}.attention.value_length", "uint32", hd),
-            (f"{arch}.rope.dimension_count", "uint32", hd), (f"{arch}.rope.freq_base", "float32", s["rope_base"]),
-            (f"{arch}.attention.layer_norm_rms_epsilon", "float32", s["eps"])]
+            (f"{arch}.rope.dimension_count", "uint32", s.get("rope_dims", hd)),
+            (f"{arch}.rope.freq_base", "float32", s["rope_base"]),
+            (f"{arch}.attention.layer_norm_rms_epsilon", "float32", s["eps"])] + s.get("extra_keys", [])
     tensors = []
 
     def matrix(tname, rows, cols, std):
@@ -178,11 +222,15 @@ def recipe(name, fmt, seed):
         scale = std * math.sqrt(3) / {"q8_0": 73.6, "q4_k": 190.0}.get(fmt, 1)
         tensors.append(dict(name=tname, dims=[cols, rows], type=fmt, scale=float(np.float32(scale))))
 
-    def norm(tname, count):
-        tensors.append(dict(name=tname, dims=[count], type="f32", scale=0.2, offset=1.0))
+    def norm(tname, count, offset=1.0):
+        tensors.append(dict(name=tname, dims=[count], type="f32", scale=0.2, offset=offset))
 
-    matrix("token_embd.weight", 0, d, 0.5)  # rows filled in below, from the vocabulary
-    norm("output_norm.weight", d)
+    # rows filled in below, from the vocabulary; an embedding multiplied by sqrt(d) (gemma) is drawn as much smaller,
+    # as trained ones are, so that a token's own embedding does not swamp the residual stream; a large output norm
+    # then gives the tied head's logits their usual spread.
+    embedding_scale = s.get("embedding_scale", 1.0)
+    matrix("token_embd.weight", 0, d, 0.5 / embedding_scale)
+    norm("output_norm.weight", d, offset=embedding_scale)
     if not s["tied"]:
         matrix("output.weight", 0, d, 0.5)
     if "rope_freqs" in s:
@@ -190,20 +238,37 @@ def recipe(name, fmt, seed):
         tensors.append(dict(name="rope_freqs.weight", dims=[hd // 2], type="f32",
                             values=llama3_rope_factors(s["rope_base"], hd, r["factor"], r["low_freq_factor"],
                                                        r["high_freq_factor"], r["old_context"])))
+    if "longrope" in s:
+        # LongRoPE's divisors rise geometrically over the rotary pairs, from the first value to the second.
+        pairs = s.get("rope_dims", hd) // 2
+        for which in ("long", "short"):
+            lo, hi = s["longrope"][which]
+            tensors.append(dict(name=f"rope_factors_{which}.weight", dims=[pairs], type="f32",
+                                values=[float(np.float32(lo * (hi / lo) ** (j / (pairs - 1)))) for j in range(pairs)]))
     for i in range(s["layers"]):
         p = f"blk.{i}."
         norm(p + "attn_norm.weight", d)
-        matrix(p + "attn_q.weight", q_dim, d, 1 / math.sqrt(d))
-        matrix(p + "attn_k.weight", kv_dim, d, 1 / math.sqrt(d))
-        matrix(p + "attn_v.weight", kv_dim, d, 1 / math.sqrt(d))
+        if s.get("fused"):
+            matrix(p + "attn_qkv.weight", q_dim + 2 * kv_dim, d, 1 / math.sqrt(d))
+        else:
+            matrix(p + "attn_q.weight", q_dim, d, 1 / math.sqrt(d))
+            matrix(p + "attn_k.weight", kv_dim, d, 1 / math.sqrt(d))
+            matrix(p + "attn_v.weight", kv_dim, d, 1 / math.sqrt(d))
         if s.get("qk_norm"):
             norm(p + "attn_q_norm.weight", hd)
             norm(p + "attn_k_norm.weight", hd)
         matrix(p + "attn_output.weight", d, q_dim, 1 / math.sqrt(q_dim))
+        if s.get("post_norms"):
+            norm(p + "post_attention_norm.weight", d)
         norm(p + "ffn_norm.weight", d)
-        matrix(p + "ffn_gate.weight", ffn, d, 1 / math.sqrt(d))
-        matrix(p + "ffn_up.weight", ffn, d, 1 / math.sqrt(d))
+        if s.get("fused"):
+            matrix(p + "ffn_up.weight", 2 * ffn, d, 1 / math.sqrt(d))  # the gate's rows, then up's
+        else:
+            matrix(p + "ffn_gate.weight", ffn, d, 1 / math.sqrt(d))
+            matrix(p + "ffn_up.weight", ffn, d, 1 / math.sqrt(d))
         matrix(p + "ffn_down.weight", d, ffn, 1 / math.sqrt(ffn))
+        if s.get("post_norms"):
+            norm(p + "post_ffw_norm.weight", d)
     for i, t in enumerate(tensors):
         if "values" not in t:
             t["seed"] = seed * 1000 + i

@@ -3,6 +3,8 @@
 // q·k summed in four accumulators of 16 lanes then a tree, an online softmax over the keys in order, and
 // the weighted sum of values accumulated in f16. AVX2 only: 16 lanes are two 8-lane registers, which
 // gives the same per-lane arithmetic, hence the same bits.
+// Logit soft-capping (Gemma 2; softcap 0 = off): as ggml does it, the scale is divided by the cap once, and each
+// scaled score s becomes softcap * tanhf(s) before the mask and the softmax.
 #include "ckernels.h"
 #include <immintrin.h>
 #include <math.h>
@@ -42,7 +44,9 @@ static inline void widen(const uint16_t *h, float *f, int64_t n) {
 static inline __m256 round_f16(__m256 x) { return _mm256_cvtph_ps(_mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT)); }
 
 void llk_attention_heads(const float *q, int64_t heads, int64_t head_dim, const uint16_t *keys, const uint16_t *values,
-                         int64_t kv_stride, int64_t first, int64_t last, float scale, float *out, float *scratch) {
+                         int64_t kv_stride, int64_t first, int64_t last, float scale, float softcap, float *out,
+                         float *scratch) {
+    if (softcap != 0.0f) scale /= softcap;
     // Scratch: the queries rounded to f16 (heads × head_dim), the f16-valued accumulators held as f32
     // (heads × head_dim), then the current key and value widened to f32 (head_dim each), the running
     // maxima and sums (heads each). Each key and value is converted once for all heads that read it.
@@ -59,7 +63,8 @@ void llk_attention_heads(const float *q, int64_t heads, int64_t head_dim, const 
         widen(values + j * kv_stride, v, head_dim);
         for (int64_t h = 0; h < heads; h++) {
             float *a = acc + h * head_dim;
-            const float s = dot_ggml_order(q16 + h * head_dim, k, head_dim) * scale;
+            float s = dot_ggml_order(q16 + h * head_dim, k, head_dim) * scale;
+            if (softcap != 0.0f) s = softcap * tanhf(s);
             float rescale = 1.0f, weight = 1.0f;
             if (s > maximum[h]) {
                 rescale = expf(maximum[h] - s);
@@ -101,7 +106,8 @@ static inline float reduce16(const float *p) {
 
 void llk_attention_tokens_tiled(const float *q, int64_t tokens, int64_t row_stride, int64_t heads, int64_t head_dim,
                                 const uint16_t *keys, const uint16_t *values, int64_t kv_stride, int64_t position,
-                                int64_t window, float scale, float *out, float *scratch) {
+                                int64_t window, float scale, float softcap, float *out, float *scratch) {
+    if (softcap != 0.0f) scale /= softcap;
     // Scratch: keys of a tile transposed (head_dim × 64), values of a tile (64 × head_dim), scores (heads × 64),
     // accumulators (tokens × heads × head_dim), running maxima and sums (tokens × heads each). Each tile of keys
     // and values is widened once for all the tokens and heads of the call.
@@ -143,6 +149,8 @@ void llk_attention_tokens_tiled(const float *q, int64_t tokens, int64_t row_stri
                     for (int x = 0; x < kTile / 8; x++) dot[x] = _mm256_fmadd_ps(_mm256_loadu_ps(kt + d * kTile + 8 * x), qd, dot[x]);
                 }
                 for (int x = 0; x < kTile / 8; x++) _mm256_storeu_ps(s + 8 * x, _mm256_mul_ps(dot[x], _mm256_set1_ps(scale)));
+                if (softcap != 0.0f)
+                    for (int64_t t = lo; t < hi; t++) s[t] = softcap * tanhf(s[t]);
                 float tile_max = -INFINITY;
                 for (int64_t t = 0; t < kTile; t++) {
                     if (t < lo || t >= hi) s[t] = -INFINITY;

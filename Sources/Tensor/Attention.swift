@@ -12,12 +12,14 @@ import Foundation
 /// softmax over the keys in order, the query rounded to f16, and the weighted sum of values accumulated in
 /// f16, rescaled whenever a new maximum appears; for batches of 64 or more, its tiled form, all in f32
 /// with the softmax maximum updated per tile of 64 cache positions.
+/// `softcap` (Gemma 2's attention logit soft-capping; 0 = off) turns each scaled score s into
+/// softcap · tanh(s / softcap) before the softmax, inside the kernels as llama.cpp does it.
 /// Shapes: queries (count, headCount, headDim); keys, values (positions, kvHeadCount, headDim);
 /// out (count, headCount, headDim); scratch: `attentionScratchCount(headDim:group:threads:)` floats.
 public func causalAttention(
     queries q: UnsafePointer<Float>, count: Int, start: Int,
     keys: UnsafePointer<Float16>, values: UnsafePointer<Float16>,
-    headCount: Int, kvHeadCount: Int, headDim: Int, scale: Float, window: Int?,
+    headCount: Int, kvHeadCount: Int, headDim: Int, scale: Float, softcap: Float = 0, window: Int?,
     into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool
 ) {
     let kvDim = kvHeadCount * headDim
@@ -39,14 +41,14 @@ public func causalAttention(
                 let firstHead = t * headCount + kvHead * group
                 llk_attention_tokens_tiled(q + firstHead * headDim, Int64(min(tiledAttentionBlockTokens, count - t)),
                                            Int64(headCount * headDim), Int64(group), Int64(headDim), kBase(kvHead), vBase(kvHead),
-                                           Int64(kvDim), Int64(start + t), Int64(window ?? 0), scale,
+                                           Int64(kvDim), Int64(start + t), Int64(window ?? 0), scale, softcap,
                                            out + firstHead * headDim, scratch + part * scratchFloats)
             }
         }
         return
     }
     attendTokenByToken(queries: q, count: count, keys: { _ in keys }, values: { _ in values }, position: { start + $0 },
-                       headCount: headCount, kvHeadCount: kvHeadCount, headDim: headDim, scale: scale, window: window,
+                       headCount: headCount, kvHeadCount: kvHeadCount, headDim: headDim, scale: scale, softcap: softcap, window: window,
                        into: out, scratch: scratch, pool: pool)
 }
 
@@ -55,12 +57,12 @@ public func causalAttention(
 /// `causalAttention` gives it decoded alone.
 public func sequenceAttention(
     queries q: UnsafePointer<Float>, keys: [UnsafePointer<Float16>], values: [UnsafePointer<Float16>], positions: [Int],
-    headCount: Int, kvHeadCount: Int, headDim: Int, scale: Float, window: Int?,
+    headCount: Int, kvHeadCount: Int, headDim: Int, scale: Float, softcap: Float = 0, window: Int?,
     into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool
 ) {
     precondition(keys.count == positions.count && values.count == positions.count, "one cache and position per sequence")
     attendTokenByToken(queries: q, count: positions.count, keys: { keys[$0] }, values: { values[$0] }, position: { positions[$0] },
-                       headCount: headCount, kvHeadCount: kvHeadCount, headDim: headDim, scale: scale, window: window,
+                       headCount: headCount, kvHeadCount: kvHeadCount, headDim: headDim, scale: scale, softcap: softcap, window: window,
                        into: out, scratch: scratch, pool: pool)
 }
 
@@ -68,7 +70,7 @@ public func sequenceAttention(
 /// `keys(t)`, `values(t)` up to `position(t)`.
 private func attendTokenByToken(
     queries q: UnsafePointer<Float>, count: Int, keys: (Int) -> UnsafePointer<Float16>, values: (Int) -> UnsafePointer<Float16>,
-    position: (Int) -> Int, headCount: Int, kvHeadCount: Int, headDim: Int, scale: Float, window: Int?,
+    position: (Int) -> Int, headCount: Int, kvHeadCount: Int, headDim: Int, scale: Float, softcap: Float, window: Int?,
     into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool
 ) {
     let kvDim = kvHeadCount * headDim
@@ -90,7 +92,7 @@ private func attendTokenByToken(
             let keyBase = UnsafeRawPointer(keys(t) + kvHead * headDim).assumingMemoryBound(to: UInt16.self)
             let valueBase = UnsafeRawPointer(values(t) + kvHead * headDim).assumingMemoryBound(to: UInt16.self)
             llk_attention_heads(q + firstHead * headDim, Int64(headsPerItem), Int64(headDim), keyBase, valueBase,
-                                Int64(kvDim), Int64(first), Int64(tokenPosition), scale, out + firstHead * headDim,
+                                Int64(kvDim), Int64(first), Int64(tokenPosition), scale, softcap, out + firstHead * headDim,
                                 scratch + part * scratchFloats)
         }
     }

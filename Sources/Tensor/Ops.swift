@@ -88,15 +88,24 @@ public enum RopeStyle: Sendable {
 /// turn slower). Each output fuses one product and rounds the other, as the reference build's compiled code
 /// does (GCC contracts `x0·cos − x1·sin` and `x0·sin + x1·cos` into FMAs); checked bit for bit against
 /// llama.cpp's RoPE output for both pair styles. Without it, logits drift from position 1 on.
+///
+/// `rotaryDimensions` (default: all) rotates only the first dimensions of each head, pairing them among themselves
+/// (Phi-4-mini rotates 96 of 128); the rest pass unchanged. `attentionFactor` multiplies the cosines and sines
+/// (ggml's mscale: LongRoPE's `rope.scaling.attn_factor`); 1 leaves them as they are.
 public func applyRope(_ x: UnsafeMutablePointer<Float>, headCount: Int, headDim: Int, position: Int, base: Float, style: RopeStyle,
-                      frequencyFactors: UnsafePointer<Float>? = nil) {
-    let thetaScale = powf(base, -2 / Float(headDim))
-    let half = headDim / 2
+                      frequencyFactors: UnsafePointer<Float>? = nil, rotaryDimensions: Int? = nil, attentionFactor: Float = 1) {
+    let rotated = rotaryDimensions ?? headDim
+    let thetaScale = powf(base, -2 / Float(rotated))
+    let half = rotated / 2
     var theta = Float(position)
     for i in 0..<half {
         let angle = frequencyFactors.map { theta / $0[i] } ?? theta
-        let cosine = cosf(angle)
-        let sine = sinf(angle)
+        var cosine = cosf(angle)
+        var sine = sinf(angle)
+        if attentionFactor != 1 {
+            cosine *= attentionFactor
+            sine *= attentionFactor
+        }
         for head in 0..<headCount {
             let h = x + head * headDim
             let (a, b) = style == .neox ? (i, i + half) : (2 * i, 2 * i + 1)

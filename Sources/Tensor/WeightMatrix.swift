@@ -47,6 +47,25 @@ public struct WeightMatrix: @unchecked Sendable {
         self.storage = storage
     }
 
+    private init(_ matrix: WeightMatrix, rows range: Range<Int>) {
+        type = matrix.type
+        rows = range.count
+        columns = matrix.columns
+        rowBytes = matrix.rowBytes
+        data = matrix.data + range.lowerBound * matrix.rowBytes
+        rowGroup = matrix.rowGroup
+        traits = matrix.traits
+        storage = matrix.storage
+    }
+
+    /// Rows `range` of this matrix, in place (no copy): the parts of a fused tensor (Phi-3's attn_qkv and its
+    /// gate-and-up ffn_up). Nil when the range splits a group of interleaved rows.
+    public func rows(_ range: Range<Int>) -> WeightMatrix? {
+        guard range.lowerBound >= 0, range.upperBound <= rows, !range.isEmpty,
+              range.lowerBound % rowGroup == 0, range.count % rowGroup == 0 else { return nil }
+        return WeightMatrix(self, rows: range)
+    }
+
     /// This matrix with its rows interleaved by 8 in memory of its own, when its type has kernels for that
     /// layout (Q4_K, Q6_K: llama.cpp also repacks those for its CPU kernels) and its rows come in whole
     /// groups; otherwise nil. The products give the same bits in either layout.

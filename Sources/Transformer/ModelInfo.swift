@@ -19,8 +19,17 @@ public struct ModelInfo: Sendable, Encodable {
     /// `rope.freq_base` (nil: the architecture's default).
     public let ropeBase: Double?
     public let normEpsilon: Double?
-    /// `attention.sliding_window` (Gemma).
+    /// `attention.sliding_window` (Gemma; Gemma 2's default 4096 when the key is absent).
     public let slidingWindow: Int?
+    /// Gemma 2's soft-capping of attention scores and of logits, c of c·tanh(x / c) (its defaults 50 and 30
+    /// when the keys are absent).
+    public let attentionLogitSoftcap: Double?
+    public let finalLogitSoftcap: Double?
+    /// `rope.dimension_count` when it rotates only part of each head (Phi-4-mini).
+    public let rotaryDimensions: Int?
+    /// LongRoPE (Phi-3.5, Phi-4-mini): `rope.scaling.attn_factor` and `rope.scaling.original_context_length`.
+    public let ropeAttentionFactor: Double?
+    public let ropeOriginalContext: Int?
     /// What the architecture adds to the Llama decoder, and what the file adds (Llama 3's `rope_freqs`).
     public let traits: [String]
     public let vocabularySize: Int
@@ -56,9 +65,21 @@ public struct ModelInfo: Sendable, Encodable {
         headSize = try gguf.optionalInt("\(architecture).attention.key_length") ?? (heads > 0 ? embeddingSize / heads : 0)
         ropeBase = try gguf.optionalFloat("\(architecture).rope.freq_base")
         normEpsilon = try gguf.optionalFloat("\(architecture).attention.layer_norm_rms_epsilon")
-        slidingWindow = try gguf.optionalInt("\(architecture).attention.sliding_window")
+        let gemma2 = architecture == "gemma2"
+        // llama.cpp ignores phi3's window (its Phi SWA is disabled), and so does llmrun: not shown.
+        slidingWindow = architecture == "phi3" ? nil : try gguf.optionalInt("\(architecture).attention.sliding_window") ?? (gemma2 ? 4096 : nil)
+        attentionLogitSoftcap = try gguf.optionalFloat("\(architecture).attn_logit_softcapping") ?? (gemma2 ? 50 : nil)
+        finalLogitSoftcap = try gguf.optionalFloat("\(architecture).final_logit_softcapping") ?? (gemma2 ? 30 : nil)
+        let ropeDimensions = try gguf.optionalInt("\(architecture).rope.dimension_count")
+        rotaryDimensions = ropeDimensions.flatMap { [headSize] in $0 < headSize ? $0 : nil }
+        ropeAttentionFactor = try gguf.optionalFloat("\(architecture).rope.scaling.attn_factor")
+        ropeOriginalContext = try gguf.optionalInt("\(architecture).rope.scaling.original_context_length")
         var traits = Self.architectureTraits[architecture] ?? []
         if gguf.tensor(named: "rope_freqs.weight") != nil { traits.append("Llama 3 RoPE frequency factors (rope_freqs)") }
+        if gguf.tensor(named: "rope_factors_short.weight") != nil || gguf.tensor(named: "rope_factors_long.weight") != nil {
+            traits.append("LongRoPE short/long factors (rope_factors_short, rope_factors_long)")
+        }
+        if gguf.tensor(named: "blk.0.attn_qkv.weight") != nil { traits.append("fused q/k/v (attn_qkv)") }
         traits.append(gguf.tensor(named: "output.weight") == nil ? "output tied to the embedding" : "own output matrix")
         self.traits = traits
         tokenizerModel = try gguf.optionalString("tokenizer.ggml.model")
@@ -92,8 +113,11 @@ public struct ModelInfo: Sendable, Encodable {
     static let architectureTraits: [String: [String]] = [
         "llama": [],
         "qwen2": ["NeoX RoPE", "q/k/v biases"],
+        "phi3": ["NeoX RoPE", "fused gate/up (ffn_up)"],
         "qwen3": ["NeoX RoPE", "per-head q/k RMSNorm"],
         "smollm3": ["no RoPE on every 4th layer"],
+        "gemma2": ["NeoX RoPE", "GeGLU", "post-norms", "embedding × √d", "attention and logit soft-capping",
+                   "sliding window on even layers"],
         "gemma3": ["NeoX RoPE", "per-head q/k RMSNorm", "GeGLU", "post-norms", "embedding × √d",
                    "sliding window on 5 of 6 layers (RoPE base 10000 there)"],
     ]

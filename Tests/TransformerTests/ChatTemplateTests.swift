@@ -13,6 +13,38 @@ private struct TemplateFixtures: Decodable {
     let models: [String: Model]
 }
 
+private struct FamilyFixtures: Decodable {
+    struct Family: Decodable {
+        let template: String
+        let cases: [String: TemplateFixtures.Case]
+    }
+    let date_string: String
+    let families: [String: Family]
+}
+
+/// Families no catalog model covers: their published templates (scripts/gen_chat_template_fixtures.py --families) are
+/// detected from their text and rendered as jinja2 renders them.
+@Test(arguments: [("qwen3", ChatTemplate.qwen3), ("llama3.1", .llama31(date: "26 Jul 2024")), ("llama3.2", .llama31(date: nil)),
+                  ("gemma2", .gemma), ("phi3.5", .phi3)])
+func familyTemplateMatchesJinjaRendering(family: String, expected: ChatTemplate) throws {
+    let fixtures = try JSONDecoder().decode(FamilyFixtures.self, from: try TestSupport.fixture("chat/families.json"))
+    let fixture = try #require(fixtures.families[family])
+    var template = try #require(ChatTemplate.detect(jinja: fixture.template))
+    #expect(template == expected)
+    // Llama 3.2 writes today's date; the fixture was rendered with the date Llama 3.1 fixes.
+    if case .llama31 = template { template = .llama31(date: fixtures.date_string) }
+    #expect(fixture.cases.count >= 6)
+    for (name, reference) in fixture.cases.sorted(by: { $0.key < $1.key }) {
+        #expect(template.render(reference.messages, addGenerationPrompt: reference.add_generation_prompt) == reference.text, "\(family) \(name)")
+    }
+}
+
+@Test func llamaTodayIsStrftimesDate() {
+    let today = ChatTemplate.today()
+    #expect(today.count == 11 && today.split(separator: " ").count == 3, "\(today)")
+    #expect(ChatTemplate.llama31(date: nil).render([.init(role: .user, content: "Hi")]).contains("Today Date: \(today)\n\n"))
+}
+
 @Test(arguments: ["qwen2.5-1.5b", "qwen2.5-0.5b", "smollm2-135m"])
 func chatTemplateMatchesJinjaRendering(model: String) throws {
     let fixtures = try JSONDecoder().decode(TemplateFixtures.self, from: try TestSupport.fixture("chat/templates.json"))
@@ -47,6 +79,7 @@ func messagesCannotInjectControlTokens(model: String, template: ChatTemplate, en
     #expect(ChatTemplate.detect(jinja: "<|start_header_id|>") == .llama3)
     #expect(ChatTemplate.detect(jinja: "{% for m in messages %}[INST]{% endfor %}") == nil)
     #expect(ChatTemplate.named("chatml") == .chatML(defaultSystem: nil))
+    #expect(ChatTemplate.named("qwen3") == .qwen3 && ChatTemplate.named("phi3") == .phi3 && ChatTemplate.named("llama3.1") == .llama31(date: nil))
     #expect(ChatTemplate.named("nonsense") == nil)
 }
 
@@ -55,7 +88,8 @@ func messagesCannotInjectControlTokens(model: String, template: ChatTemplate, en
     #expect(try ChatTemplate.resolve(for: gguf, override: nil) == ChatTemplate.detect(jinja: try gguf.optionalString("tokenizer.chat_template")))
     #expect(try ChatTemplate.resolve(for: gguf, override: "gemma") == .gemma)
     #expect(throws: ChatTemplateError.unknownName("nonsense")) { try ChatTemplate.resolve(for: gguf, override: "nonsense") }
-    #expect(ChatTemplateError.unknownName("nonsense").description == "--template nonsense is unknown; expected one of chatml, gemma, llama3, plain")
+    #expect(ChatTemplateError.unknownName("nonsense").description
+            == "--template nonsense is unknown; expected one of chatml, gemma, llama3, llama3.1, phi3, plain, qwen3")
 }
 
 @Test func gemmaPrefixesSystemToFirstUserTurn() {

@@ -12,7 +12,11 @@ import TestSupport
 /// ForwardPassTests' tolerance and the greedy tokens to identity. No download, no Python.
 @Suite(.serialized) struct SyntheticModelTests {
     static let models = ["llama3-f32", "llama3-q8_0", "llama3-q4_k", "qwen3-f32", "qwen3-q8_0", "qwen3-q4_k",
-                         "smollm3-f32", "smollm3-q8_0", "smollm3-q4_k"]
+                         "smollm3-f32", "smollm3-q8_0", "smollm3-q4_k", "gemma2-q8_0", "gemma2-q4_k",
+                         "phi3-f32", "phi3-q8_0", "phi3-q4_k", "phi4-f32", "phi4-q8_0", "phi4-q4_k"]
+        // gemma2-f32 is 288 MB with Gemma's 262k-token vocabulary and takes the fast tier's time several times over:
+        // LLMRUN_SYNTHETIC_ALL=1 adds it.
+        + (ProcessInfo.processInfo.environment["LLMRUN_SYNTHETIC_ALL"] != nil ? ["gemma2-f32"] : [])
 
     struct Fixture: Decodable {
         struct Recipe: Decodable {
@@ -123,8 +127,8 @@ import TestSupport
         return sum
     }
 
-    /// The synthetic GGUF of `fixture`, parsed from memory.
-    static func build(_ fixture: Fixture) throws -> GGUFFile {
+    /// The synthetic GGUF of `fixture`, parsed from memory; `overrides` replaces the values of recipe keys, or adds keys.
+    static func build(_ fixture: Fixture, overrides: [String: GGUFBuilder.Value] = [:]) throws -> GGUFFile {
         let vocabulary = try TokenizerTests.vocabularyFile(fixture.recipe.vocab)
         var builder = GGUFBuilder()
         for key in fixture.recipe.metadata {
@@ -135,7 +139,10 @@ import TestSupport
             case ("string", .text(let text)): value = .string(text)
             default: throw CocoaError(.coderInvalidValue, userInfo: [NSDebugDescriptionErrorKey: "recipe key \(key.key)"])
             }
-            builder.metadata.append((key.key, value))
+            builder.metadata.append((key.key, overrides[key.key] ?? value))
+        }
+        for (key, value) in overrides.sorted(by: { $0.key < $1.key }) where !fixture.recipe.metadata.contains(where: { $0.key == key }) {
+            builder.metadata.append((key, value))
         }
         for key in vocabulary.metadataKeys where key.hasPrefix("tokenizer.") {
             builder.metadata.append((key, .copied(vocabulary.metadata[key]!)))
@@ -171,6 +178,10 @@ import TestSupport
         #expect(info.traits.contains("Llama 3 RoPE frequency factors (rope_freqs)") == name.hasPrefix("llama3"))
         #expect(info.traits.contains("per-head q/k RMSNorm") == name.hasPrefix("qwen3"))
         #expect(info.traits.contains("no RoPE on every 4th layer") == name.hasPrefix("smollm3"))
+        #expect(info.traits.contains("attention and logit soft-capping") == name.hasPrefix("gemma2"))
+        #expect(info.traits.contains("fused q/k/v (attn_qkv)") == name.hasPrefix("phi"))
+        #expect(info.traits.contains("LongRoPE short/long factors (rope_factors_short, rope_factors_long)") == name.hasPrefix("phi"))
+        #expect((info.rotaryDimensions != nil) == name.hasPrefix("phi4"))
 
         // Logits of every prompt position, in one batch.
         let prompt = fixture.logits.prompt_ids
@@ -208,5 +219,32 @@ import TestSupport
         // Greedy continuations, identical token for token.
         let compared = try compareGreedy(model, with: fixture.greedy, name: name)
         if sameArithmeticAsFixtures { #expect(compared == fixture.greedy.reduce(0) { $0 + $1.ids.count }) }
+    }
+
+    /// Gemma 2's fixtures prove its soft-capping only if the caps act on them: with either cap raised until it
+    /// no longer bites (c·tanh(x / c) ≈ x), the logits must leave llama.cpp's by more than the tolerance.
+    @Test(arguments: ["gemma2.attn_logit_softcapping", "gemma2.final_logit_softcapping"])
+    func gemma2SoftcappingActs(key: String) throws {
+        let fixture = try Fixture.load("gemma2-q4_k")
+        let gguf = try Self.build(fixture, overrides: [key: .float32(1e6)])
+        let model = try loadModel(gguf: gguf, vocabularySize: try gguf.stringArray("tokenizer.ggml.tokens").count)
+        let prompt = fixture.logits.prompt_ids
+        let state = try ForwardState(shape: model.shape, contextSize: 256, batchCapacity: prompt.count, logitCapacity: prompt.count,
+                                     pool: ThreadPool(threadCount: 2))
+        prompt.withUnsafeBufferPointer { model.forward($0, start: 0, state: state, logits: .all) }
+        var worst: Float = 0
+        for (position, reference) in fixture.logits.positions.enumerated() {
+            worst = max(worst, compareLogits(Array(state.logitsRow(position)), reference, tieMargin: 0.5).maxError)
+        }
+        print("gemma2-q4_k with \(key) = 1e6: max |Δlogit| over llama.cpp's top-10 = \(worst)")
+        #expect(worst > maxLogitError, "\(key) barely changes the logits: the fixture does not prove it")
+    }
+
+    /// A phi3 file whose RoPE scaling is of a kind this build does not compute is refused, naming the key.
+    @Test func phi3RefusesYarn() throws {
+        let fixture = try Fixture.load("phi3-q8_0")
+        let gguf = try Self.build(fixture, overrides: ["phi3.rope.scaling.type": .string("yarn")])
+        let error = #expect(throws: GGUFError.self) { try loadModel(gguf: gguf, vocabularySize: 49152) }
+        #expect(error?.field == "phi3.rope.scaling.type")
     }
 }

@@ -130,18 +130,20 @@ int llk_current_isa(void);
 /// Attention of `heads` query heads that read the same kv head (q and out: heads × head_dim floats,
 /// head after head) over cache positions first...last of f16 keys and values (position j at
 /// keys + j*kv_stride), with llama.cpp's CPU flash-attention arithmetic. head_dim: a multiple of 8.
+/// softcap: Gemma 2's attention logit soft-capping, scores become softcap * tanh(score / softcap); 0 = off.
 /// scratch: llk_attention_scratch_floats(heads, head_dim) floats.
 void llk_attention_heads(const float *q, int64_t heads, int64_t head_dim, const uint16_t *keys, const uint16_t *values,
-                         int64_t kv_stride, int64_t first, int64_t last, float scale, float *out, float *scratch);
+                         int64_t kv_stride, int64_t first, int64_t last, float scale, float softcap, float *out,
+                         float *scratch);
 static inline int64_t llk_attention_scratch_floats(int64_t heads, int64_t head_dim) { return 2 * heads * head_dim + 2 * head_dim + 2 * heads; }
 /// Attention with the arithmetic llama.cpp uses for batches of at least 64 queries (its tiled flash attention:
 /// all f32, 64 cache positions per tile), for `tokens` consecutive tokens at positions position... and the
 /// `heads` query heads of each that read one kv head: q and out hold token t's heads at t*row_stride floats.
-/// Token at p sees cache positions max(0, p-window+1)...p (window 0: from 0).
+/// Token at p sees cache positions max(0, p-window+1)...p (window 0: from 0). softcap as for llk_attention_heads.
 /// scratch: llk_attention_tiled_scratch_floats(tokens, heads, head_dim) floats.
 void llk_attention_tokens_tiled(const float *q, int64_t tokens, int64_t row_stride, int64_t heads, int64_t head_dim,
                                 const uint16_t *keys, const uint16_t *values, int64_t kv_stride, int64_t position,
-                                int64_t window, float scale, float *out, float *scratch);
+                                int64_t window, float scale, float softcap, float *out, float *scratch);
 static inline int64_t llk_attention_tiled_scratch_floats(int64_t tokens, int64_t heads, int64_t head_dim) {
     return 2 * 64 * head_dim + heads * 64 + tokens * heads * (head_dim + 2);
 }

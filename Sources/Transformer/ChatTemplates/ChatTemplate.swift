@@ -27,17 +27,34 @@ public enum ChatTemplate: Sendable, Equatable {
     case gemma
     /// `<|start_header_id|>role<|end_header_id|>\n\ncontent<|eot_id|>` (Llama 3).
     case llama3
+    /// Llama 3.1 and later: Llama 3's headers, and a system turn that is always there and opens with
+    /// "Cutting Knowledge Date: December 2023\nToday Date: <date>\n\n". `date` nil: today, as "06 Dec 2026"
+    /// (Llama 3.2's template asks for `strftime_now`); Llama 3.1's template fixes "26 Jul 2024".
+    case llama31(date: String?)
+    /// Qwen3: ChatML, where an assistant turn before the last user message loses its reasoning
+    /// (`<think>…</think>`), and the last one, in a closed conversation, shows it in a `<think>` block.
+    case qwen3
+    /// `<|user|>\ncontent<|end|>\n<|assistant|>\n` (Phi-3, Phi-3.5, Phi-4-mini); an empty system message is left out.
+    case phi3
     /// No template (base models): the messages' contents joined by blank lines.
     case plain
 
-    public static let names = ["chatml", "gemma", "llama3", "plain"]
+    public static let names = ["chatml", "gemma", "llama3", "llama3.1", "phi3", "plain", "qwen3"]
 
     /// The template a GGUF declares, or nil when its template is not one we recognize.
     public static func detect(jinja: String?) -> ChatTemplate? {
         guard let jinja else { return .plain }
-        if jinja.contains("<|im_start|>") { return .chatML(defaultSystem: defaultChatMLSystem(in: jinja)) }
+        if jinja.contains("<|im_start|>") {
+            // Qwen3's template takes an earlier answer's reasoning apart at its </think>.
+            if jinja.contains("</think>") && jinja.contains("reasoning_content") { return .qwen3 }
+            return .chatML(defaultSystem: defaultChatMLSystem(in: jinja))
+        }
         if jinja.contains("<start_of_turn>") { return .gemma }
-        if jinja.contains("<|start_header_id|>") { return .llama3 }
+        if jinja.contains("<|start_header_id|>") {
+            guard jinja.contains("Cutting Knowledge Date") else { return .llama3 }
+            return .llama31(date: jinja.contains("strftime_now") ? nil : fixedLlamaDate(in: jinja))
+        }
+        if jinja.contains("<|user|>") && jinja.contains("<|end|>") && jinja.contains("<|assistant|>") { return .phi3 }
         return nil
     }
 
@@ -47,9 +64,29 @@ public enum ChatTemplate: Sendable, Equatable {
         case "chatml": .chatML(defaultSystem: nil)
         case "gemma": .gemma
         case "llama3": .llama3
+        case "llama3.1": .llama31(date: nil)
+        case "qwen3": .qwen3
+        case "phi3": .phi3
         case "plain": .plain
         default: nil
         }
+    }
+
+    /// The date a Llama 3.1 template writes when it is given none (`set date_string = "26 Jul 2024"`).
+    static func fixedLlamaDate(in jinja: String) -> String? {
+        guard let regex = try? NSRegularExpression(pattern: #"set date_string = "([^"]+)""#),
+              let match = regex.firstMatch(in: jinja, range: NSRange(jinja.startIndex..., in: jinja)),
+              let range = Range(match.range(at: 1), in: jinja)
+        else { return nil }
+        return String(jinja[range])
+    }
+
+    /// Today as `strftime("%d %b %Y")` writes it in the C locale.
+    static func today() -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "dd MMM yyyy"
+        return formatter.string(from: Date())
     }
 
     /// The template to prompt `gguf`'s model with: the one named by `override` (`--template`), else the one
@@ -118,6 +155,47 @@ public enum ChatTemplate: Sendable, Equatable {
                 out.text("\n\n\(content)"); out.control("<|eot_id|>")
             }
             if addGenerationPrompt { out.control("<|start_header_id|>"); out.text("assistant"); out.control("<|end_header_id|>"); out.text("\n\n") }
+        case .llama31(let date):
+            // The first message, when it is the system's, fills the system turn; the turn is there regardless.
+            var rest = messages[...]
+            var system = ""
+            if let first = rest.first, first.role == .system {
+                system = first.content.trimmingCharacters(in: .whitespacesAndNewlines)
+                rest = rest.dropFirst()
+            }
+            out.control("<|start_header_id|>"); out.text("system"); out.control("<|end_header_id|>")
+            out.text("\n\nCutting Knowledge Date: December 2023\nToday Date: \(date ?? Self.today())\n\n\(system)"); out.control("<|eot_id|>")
+            for message in rest {
+                out.control("<|start_header_id|>"); out.text(message.role.rawValue); out.control("<|end_header_id|>")
+                out.text("\n\n\(message.content.trimmingCharacters(in: .whitespacesAndNewlines))"); out.control("<|eot_id|>")
+            }
+            if addGenerationPrompt { out.control("<|start_header_id|>"); out.text("assistant"); out.control("<|end_header_id|>"); out.text("\n\n") }
+        case .qwen3:
+            let lastQuery = messages.lastIndex { $0.role == .user } ?? messages.count - 1
+            for (index, message) in messages.enumerated() {
+                var content = message.content
+                if message.role == .assistant {
+                    var reasoning = ""
+                    if content.contains("</think>") {
+                        let parts = content.components(separatedBy: "</think>")
+                        content = parts.last!.droppingLeadingNewlines
+                        let before = parts[0].droppingTrailingNewlines
+                        reasoning = before.components(separatedBy: "<think>").last!.droppingLeadingNewlines
+                    }
+                    // The answer being closed (or one after the last question that reasoned) keeps its reasoning.
+                    if index > lastQuery && (index == messages.count - 1 || !reasoning.isEmpty) {
+                        content = "<think>\n" + reasoning.droppingLeadingNewlines.droppingTrailingNewlines + "\n</think>\n\n"
+                            + content.droppingLeadingNewlines
+                    }
+                }
+                out.control("<|im_start|>"); out.text("\(message.role.rawValue)\n\(content)"); out.control("<|im_end|>"); out.text("\n")
+            }
+            if addGenerationPrompt { out.control("<|im_start|>"); out.text("assistant\n") }
+        case .phi3:
+            for message in messages where !(message.role == .system && message.content.isEmpty) {
+                out.control("<|\(message.role.rawValue)|>"); out.text("\n\(message.content)"); out.control("<|end|>"); out.text("\n")
+            }
+            if addGenerationPrompt { out.control("<|assistant|>"); out.text("\n") }
         case .plain:
             var text = messages.map(\.content).joined(separator: "\n\n")
             if addGenerationPrompt, !text.isEmpty { text += "\n\n" }
@@ -171,6 +249,17 @@ public struct ChatPrompt: Sendable, Equatable {
         } else {
             parts.append(.text(text))
         }
+    }
+}
+
+extension String {
+    /// This string without its leading newlines (Python's `lstrip('\n')`).
+    var droppingLeadingNewlines: String { String(drop(while: { $0 == "\n" })) }
+    /// This string without its trailing newlines (Python's `rstrip('\n')`).
+    var droppingTrailingNewlines: String {
+        var end = endIndex
+        while end > startIndex, self[index(before: end)] == "\n" { end = index(before: end) }
+        return String(self[..<end])
     }
 }
 

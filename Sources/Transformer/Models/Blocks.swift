@@ -20,15 +20,25 @@ public struct AttentionBlock: Sendable {
     public let kvHeadCount: Int
     public let headDim: Int
 
-    /// Loads `blk.N.attn_*` tensors.
+    /// Loads `blk.N.attn_*` tensors. `mayBeFused`: q, k and v may come as one `attn_qkv.weight` (Phi-3), their
+    /// rows in that order, which is then read in place as three row ranges.
     public init(weights: ModelWeights, layer: Int, embedding: Int, headCount: Int, kvHeadCount: Int, headDim: Int,
-                biases: Bool = false, qkNorm: Bool = false) throws(GGUFError) {
+                biases: Bool = false, qkNorm: Bool = false, mayBeFused: Bool = false) throws(GGUFError) {
         let prefix = "blk.\(layer)."
         let qDim = headCount * headDim
         let kvDim = kvHeadCount * headDim
-        query = try weights.matrix(prefix + "attn_q.weight", rows: qDim, columns: embedding)
-        key = try weights.matrix(prefix + "attn_k.weight", rows: kvDim, columns: embedding)
-        value = try weights.matrix(prefix + "attn_v.weight", rows: kvDim, columns: embedding)
+        if mayBeFused && weights.has(prefix + "attn_qkv.weight") {
+            let name = prefix + "attn_qkv.weight"
+            let fused = try weights.matrix(name, rows: qDim + 2 * kvDim, columns: embedding)
+            guard let q = fused.rows(0..<qDim), let k = fused.rows(qDim..<qDim + kvDim), let v = fused.rows(qDim + kvDim..<qDim + 2 * kvDim) else {
+                throw GGUFError(path: weights.gguf.path, field: "tensor \(name)", problem: "q, k and v rows do not fall on the 8-row groups of its layout")
+            }
+            (query, key, value) = (q, k, v)
+        } else {
+            query = try weights.matrix(prefix + "attn_q.weight", rows: qDim, columns: embedding)
+            key = try weights.matrix(prefix + "attn_k.weight", rows: kvDim, columns: embedding)
+            value = try weights.matrix(prefix + "attn_v.weight", rows: kvDim, columns: embedding)
+        }
         output = try weights.matrix(prefix + "attn_output.weight", rows: embedding, columns: qDim)
         queryBias = biases ? try weights.vector(prefix + "attn_q.bias", count: qDim) : nil
         keyBias = biases ? try weights.vector(prefix + "attn_k.bias", count: kvDim) : nil
@@ -52,20 +62,29 @@ public struct AttentionBlock: Sendable {
     public struct Rope: Sendable {
         public let base: Float
         public let style: RopeStyle
-        /// Divisors of each rotary pair's angle (Llama 3's `rope_freqs.weight`), headDim / 2 of them.
+        /// Divisors of each rotary pair's angle (Llama 3's `rope_freqs.weight`, LongRoPE's short or long
+        /// factors), one per rotary pair.
         public let frequencyFactors: [Float]?
+        /// Dimensions rotated at the start of each head (nil: all of them; Phi-4-mini: 96 of 128).
+        public let dimensions: Int?
+        /// Multiplies cosines and sines (LongRoPE's attention factor).
+        public let attentionFactor: Float
 
-        public init(base: Float, style: RopeStyle, frequencyFactors: [Float]? = nil) {
+        public init(base: Float, style: RopeStyle, frequencyFactors: [Float]? = nil, dimensions: Int? = nil, attentionFactor: Float = 1) {
             self.base = base
             self.style = style
             self.frequencyFactors = frequencyFactors
+            self.dimensions = dimensions
+            self.attentionFactor = attentionFactor
         }
     }
 
     /// out = Wo · attention(normalized input xn) for `count` tokens placed by `placement`, storing K and V in the cache.
-    /// A nil `rope` leaves queries and keys unrotated (SmolLM3's no-RoPE layers).
+    /// A nil `rope` leaves queries and keys unrotated (SmolLM3's no-RoPE layers); `softcap` caps the scores
+    /// (Gemma 2, see `causalAttention`; 0 = off).
     func callAsFunction(_ xn: UnsafePointer<Float>, count: Int, placement: TokenPlacement, layer: Int, rope: Rope?, scaling: Scaling,
-                        window: Int?, normEpsilon: Float, state: ForwardState, into out: UnsafeMutablePointer<Float>) {
+                        softcap: Float = 0, window: Int?, normEpsilon: Float, state: ForwardState,
+                        into out: UnsafeMutablePointer<Float>) {
         let qDim = headCount * headDim
         let kvDim = kvHeadCount * headDim
         let (q, k, v) = (state.q, state.k, state.v)
@@ -81,9 +100,10 @@ public struct AttentionBlock: Sendable {
                 for t in 0..<count {
                     let position = placement.position(of: t)
                     applyRope(q + t * qDim, headCount: headCount, headDim: headDim, position: position, base: rope.base, style: rope.style,
-                              frequencyFactors: factors)
+                              frequencyFactors: factors, rotaryDimensions: rope.dimensions, attentionFactor: rope.attentionFactor)
                     applyRope(k + t * kvDim, headCount: kvHeadCount, headDim: headDim, position: position, base: rope.base,
-                              style: rope.style, frequencyFactors: factors)
+                              style: rope.style, frequencyFactors: factors, rotaryDimensions: rope.dimensions,
+                              attentionFactor: rope.attentionFactor)
                 }
             }
         }
@@ -97,15 +117,15 @@ public struct AttentionBlock: Sendable {
             state.cache.store(layer: layer, position: start, count: count, keys: k, values: v)
             causalAttention(queries: q, count: count, start: start, keys: state.cache.keys(layer: layer),
                             values: state.cache.values(layer: layer), headCount: headCount, kvHeadCount: kvHeadCount, headDim: headDim,
-                            scale: scoreScale, window: window, into: state.attention, scratch: state.scores, pool: state.pool)
+                            scale: scoreScale, softcap: softcap, window: window, into: state.attention, scratch: state.scores, pool: state.pool)
         case .sequences(let sequences):
             for (t, sequence) in sequences.enumerated() {
                 sequence.cache.store(layer: layer, position: sequence.position, count: 1, keys: k + t * kvDim, values: v + t * kvDim)
             }
             sequenceAttention(queries: q, keys: sequences.map { UnsafePointer($0.cache.keys(layer: layer)) },
                               values: sequences.map { UnsafePointer($0.cache.values(layer: layer)) }, positions: sequences.map(\.position),
-                              headCount: headCount, kvHeadCount: kvHeadCount, headDim: headDim, scale: scoreScale, window: window,
-                              into: state.attention, scratch: state.scores, pool: state.pool)
+                              headCount: headCount, kvHeadCount: kvHeadCount, headDim: headDim, scale: scoreScale, softcap: softcap,
+                              window: window, into: state.attention, scratch: state.scores, pool: state.pool)
         }
         output.multiply(state.attention, count: count, into: out, pool: state.pool, workspace: state.workspace,
                         rowwise: state.rowwiseArithmetic)
@@ -123,6 +143,21 @@ public struct FeedForwardBlock: Sendable {
         let prefix = "blk.\(layer)."
         gate = try weights.matrix(prefix + "ffn_gate.weight", rows: hidden, columns: embedding)
         up = try weights.matrix(prefix + "ffn_up.weight", rows: hidden, columns: embedding)
+        down = try weights.matrix(prefix + "ffn_down.weight", rows: embedding, columns: hidden)
+        self.activation = activation
+    }
+
+    /// Phi-3's layout: no `ffn_gate`; `ffn_up.weight` holds the gate's rows, then the up projection's (ggml_swiglu
+    /// of the fused product takes its first half as the gate), read in place as two row ranges.
+    public init(weights: ModelWeights, fusedLayer layer: Int, embedding: Int, hidden: Int, activation: GatedActivation) throws(GGUFError) {
+        let prefix = "blk.\(layer)."
+        let name = prefix + "ffn_up.weight"
+        let fused = try weights.matrix(name, rows: 2 * hidden, columns: embedding)
+        guard let gate = fused.rows(0..<hidden), let up = fused.rows(hidden..<2 * hidden) else {
+            throw GGUFError(path: weights.gguf.path, field: "tensor \(name)", problem: "its halves do not fall on the 8-row groups of its layout")
+        }
+        self.gate = gate
+        self.up = up
         down = try weights.matrix(prefix + "ffn_down.weight", rows: embedding, columns: hidden)
         self.activation = activation
     }

@@ -100,7 +100,9 @@ extension LanguageModel {
 let architectures: [String: @Sendable (GGUFFile, Int) throws(GGUFError) -> any LanguageModel] = [
     "llama": { gguf, vocabularySize throws(GGUFError) in try Llama(gguf: gguf, vocabularySize: vocabularySize) },
     "qwen2": { gguf, vocabularySize throws(GGUFError) in try Qwen2.load(gguf: gguf, vocabularySize: vocabularySize) },
+    "gemma2": { gguf, vocabularySize throws(GGUFError) in try Gemma2(gguf: gguf, vocabularySize: vocabularySize) },
     "gemma3": { gguf, vocabularySize throws(GGUFError) in try Gemma3(gguf: gguf, vocabularySize: vocabularySize) },
+    "phi3": { gguf, vocabularySize throws(GGUFError) in try Phi3(gguf: gguf, vocabularySize: vocabularySize) },
     "qwen3": { gguf, vocabularySize throws(GGUFError) in try Qwen3.load(gguf: gguf, vocabularySize: vocabularySize) },
     "smollm3": { gguf, vocabularySize throws(GGUFError) in try SmolLM3.load(gguf: gguf, vocabularySize: vocabularySize) },
 ]
@@ -131,10 +133,12 @@ struct EmbeddingAndHead: Sendable {
     let outputNorm: [Float]
     let output: WeightMatrix  // (vocabulary, embedding)
 
-    init(weights: ModelWeights, shape: ModelShape) throws(GGUFError) {
+    /// `alwaysTied`: the architecture has no output matrix of its own (Gemma 2), so an `output.weight` is left
+    /// unread, and the file refused.
+    init(weights: ModelWeights, shape: ModelShape, alwaysTied: Bool = false) throws(GGUFError) {
         embedding = try weights.matrix("token_embd.weight", rows: shape.vocabularySize, columns: shape.embeddingSize)
         outputNorm = try weights.vector("output_norm.weight", count: shape.embeddingSize)
-        output = weights.has("output.weight")
+        output = !alwaysTied && weights.has("output.weight")
             ? try weights.matrix("output.weight", rows: shape.vocabularySize, columns: shape.embeddingSize) : embedding
     }
 

@@ -45,6 +45,11 @@ struct Info: ParsableCommand {
             ("rms norm epsilon", info.normEpsilon.map { String(format: "%g", $0) } ?? "-"),
         ]
         if let window = info.slidingWindow { rows.append(("sliding window", "\(window)")) }
+        if let cap = info.attentionLogitSoftcap { rows.append(("attention softcap", String(format: "%g", cap))) }
+        if let cap = info.finalLogitSoftcap { rows.append(("logit softcap", String(format: "%g", cap))) }
+        if let dimensions = info.rotaryDimensions { rows.append(("rope dimensions", "\(dimensions) of \(info.headSize)")) }
+        if let factor = info.ropeAttentionFactor { rows.append(("rope attn factor", String(format: "%g", factor))) }
+        if let context = info.ropeOriginalContext { rows.append(("rope original ctx", "\(context)")) }
         rows.append(("traits", info.traits.joined(separator: ", ")))
         rows += [
             ("tokenizer", tokenizer),
