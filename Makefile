@@ -1,12 +1,15 @@
 # llmrun: `make demo` sets up and runs the main job; `make test` sets up and runs every test.
 SHELL := /bin/bash
 SWIFT ?= swift
-LLMRUN = .build/release/llmrun
+# The binary the targets below run, and the target that builds it. `make test` and `make test-all` set both to the
+# tests' own build (TESTED), so that a test run compiles the package once.
+LLMRUN ?= .build/release/llmrun
+LLMRUN_BUILD ?= build
 # Models the test suite reads (tokenizer and forward-pass fixtures cover every catalog model).
 TEST_MODELS = smollm2-135m gemma3-270m qwen2.5-0.5b qwen2.5-1.5b
 DEMO_MODEL ?= qwen2.5-1.5b
 
-.PHONY: demo serve test test-fast test-all test-slow examples test-server test-deploy test-cluster test-batch test-batch-resume test-chat-pty test-browser deps build models compare kernel-bench clean fuzz fuzz-smoke fuzz-build fuzz-seeds
+.PHONY: demo serve test test-build test-fast test-all test-slow examples test-server test-deploy test-cluster test-batch test-batch-resume test-chat-pty test-browser deps build models compare kernel-bench clean fuzz fuzz-smoke fuzz-build fuzz-seeds
 
 demo: build
 	$(LLMRUN) pull $(DEMO_MODEL)
@@ -18,22 +21,32 @@ serve: build
 	$(LLMRUN) serve -m $(DEMO_MODEL)
 
 # Tests in tiers (BENCHMARKS.md has their times). The Swift tests build in debug with optimized code (the
-# suite runs real models) and with the import check that keeps the layers pointing one way.
-SWIFT_TEST = $(SWIFT) test --explicit-target-dependency-import-check=error -Xswiftc -O -Xcc -O3
-# Suites that run a model for minutes (five-article summaries, the ask question set): `make test-all` runs them.
-SLOW_SUITES = ArticleSummaryTests|AskQuestionSetTests
+# suite runs real models) and with the import check that keeps the layers pointing one way. That build's own
+# llmrun binary (optimized too) is the one the pty, server, batch and cluster tests drive: a second, release
+# compile of the whole package would double the tier's build time.
+TEST_BUILD_FLAGS = --explicit-target-dependency-import-check=error -Xswiftc -O -Xcc -O3
+SWIFT_TEST = $(SWIFT) test $(TEST_BUILD_FLAGS)
+TESTED = LLMRUN=.build/debug/llmrun LLMRUN_BUILD=
+# Suites that run a model for minutes (five-article summaries, the ask question set, the largest synthetic model):
+# `make test-all` runs them.
+SLOW_SUITES = ArticleSummaryTests|AskQuestionSetTests|SyntheticLargeModelTests
 # Suites and tests that need a pulled model or the release binary; `make test-fast` runs the rest, with no download.
 MODEL_TESTS = $(SLOW_SUITES)|SpeculativeDecodingTests|BatchDecodingTests|BatchGeneratorTests|ForwardPassTests|PerplexityTests|ChatEngineTests|CLITests|AskCLITests|ChatCLITests|ExtractiveCLITests|chatTemplateMatchesJinjaRendering|messagesCannotInjectControlTokens|theOverrideNamesATemplateOrFailsClearly|preparedChatFitsTheContext|completionAndSummaryPreparationRefusals|chatPreparationRefusals
 
 # Every layer in minutes: unit tests, fixtures against llama.cpp, the CLI's bad inputs, the server with the
 # openai client, the chat REPL in a pty, and the example package that depends on this one.
-test: build models .venv/.pexpect
-	$(SWIFT_TEST) --skip '$(SLOW_SUITES)'
-	.venv/bin/python Tests/Terminal/chat_pty_test.py $(LLMRUN)
-	$(MAKE) test-server
-	$(MAKE) test-deploy
-	$(MAKE) test-batch
+test: test-build .venv/.pexpect
+	$(MAKE) models $(TESTED)
+	$(SWIFT_TEST) --skip-build --skip '$(SLOW_SUITES)'
+	$(MAKE) test-chat-pty $(TESTED)
+	$(MAKE) test-server $(TESTED)
+	$(MAKE) test-deploy $(TESTED)
+	$(MAKE) test-batch $(TESTED)
 	$(MAKE) examples
+
+# The Swift tests, and the llmrun binary beside them.
+test-build: deps
+	$(SWIFT) build --build-tests $(TEST_BUILD_FLAGS)
 
 # No model, no network: the unit tests and the tiny random-weight models (under a minute of test time).
 test-fast:
@@ -41,12 +54,13 @@ test-fast:
 
 # What `make test` leaves out: the five-article summaries and the question set with the default model, the browser,
 # nginx before two replicas, a batch killed and resumed, fuzz smoke.
-test-all: build models
-	$(SWIFT_TEST) --filter '$(SLOW_SUITES)'
-	$(MAKE) test-browser
-	$(MAKE) test-cluster
-	$(MAKE) test-batch-resume
-	$(MAKE) fuzz-smoke
+test-all: test-build
+	$(MAKE) models $(TESTED)
+	$(SWIFT_TEST) --skip-build --filter '$(SLOW_SUITES)'
+	$(MAKE) test-browser $(TESTED)
+	$(MAKE) test-cluster $(TESTED)
+	$(MAKE) test-batch-resume $(TESTED)
+	$(MAKE) fuzz-smoke $(TESTED)
 
 # The example package that uses llmrun as a dependency (Examples/README.md).
 examples:
@@ -56,7 +70,7 @@ examples:
 # beside the models (Tests/server/test_openai.py).
 SERVER_VENV ?= $(HOME)/.cache/llmrun/venv-server
 SERVER_TEST_MODEL ?= smollm2-135m
-test-server: build
+test-server: $(LLMRUN_BUILD)
 	@$(LLMRUN) pull $(SERVER_TEST_MODEL) >/dev/null
 	@test -x $(SERVER_VENV)/bin/python || python3 -m venv $(SERVER_VENV)
 	@$(SERVER_VENV)/bin/python -c "import openai" 2>/dev/null || $(SERVER_VENV)/bin/pip install -q openai
@@ -66,7 +80,7 @@ test-server: build
 # The container and Kubernetes files (Containerfile, deploy/): every manifest checked against Kubernetes'
 # schemas, which ship inside the kubernetes-validate package (offline), and against the server's options.
 DEPLOY_VENV ?= $(HOME)/.cache/llmrun/venv-deploy
-test-deploy: build
+test-deploy: $(LLMRUN_BUILD)
 	@test -x $(DEPLOY_VENV)/bin/python || python3 -m venv $(DEPLOY_VENV)
 	@$(DEPLOY_VENV)/bin/python -c "import kubernetes_validate" 2>/dev/null || $(DEPLOY_VENV)/bin/pip install -q kubernetes-validate
 	$(DEPLOY_VENV)/bin/python Tests/deploy/test_manifests.py . $(LLMRUN)
@@ -74,18 +88,18 @@ test-deploy: build
 # `llmrun summarize DIR --out FILE` (Tests/batch/test_batch.py): resume, torn last line, changed article with
 # --extractive; test-batch-resume also kills a model run on the five shared articles half-way and resumes it.
 ARTICLES ?= $(abspath ..)/shared/articles
-test-batch: build
+test-batch: $(LLMRUN_BUILD)
 	python3 Tests/batch/test_batch.py $(LLMRUN) $(ARTICLES)
 
 BATCH_TEST_MODEL ?= smollm2-135m
-test-batch-resume: build
+test-batch-resume: $(LLMRUN_BUILD)
 	@$(LLMRUN) pull $(BATCH_TEST_MODEL) >/dev/null
 	python3 Tests/batch/test_batch.py $(LLMRUN) $(ARTICLES) $(BATCH_TEST_MODEL)
 
 # Two replicas behind Debian's nginx on 127.0.0.1, the openai client streaming through it, one replica
 # killed mid-stream and restarted (Tests/cluster/test_cluster.py; figures in BENCHMARKS.md).
 CLUSTER_TEST_MODEL ?= smollm2-135m
-test-cluster: build
+test-cluster: $(LLMRUN_BUILD)
 	@$(LLMRUN) pull $(CLUSTER_TEST_MODEL) >/dev/null
 	@if ! command -v nginx >/dev/null && ! test -x /usr/sbin/nginx; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get install -y nginx >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y nginx; }; \
@@ -96,7 +110,7 @@ test-cluster: build
 	$(SERVER_VENV)/bin/python Tests/cluster/test_cluster.py $(LLMRUN) $(CLUSTER_TEST_MODEL) .build/cluster-test.json
 
 # `llmrun chat` in a real pseudo-terminal (Ctrl-C mid-answer, commands, Ctrl-D).
-test-chat-pty: build models .venv/.pexpect
+test-chat-pty: $(LLMRUN_BUILD) models .venv/.pexpect
 	.venv/bin/python Tests/Terminal/chat_pty_test.py $(LLMRUN)
 
 # pexpect for the pseudo-terminal test, in a venv inside the repo (gitignored).
@@ -113,7 +127,7 @@ BROWSER_VENV ?= $(HOME)/.cache/llmrun/venv-browser
 # write none for the test's article).
 BROWSER_TEST_MODEL ?= qwen2.5-0.5b
 BROWSER_ARTIFACTS ?= .build/browser-test
-test-browser: build
+test-browser: $(LLMRUN_BUILD)
 	@$(LLMRUN) pull $(BROWSER_TEST_MODEL) >/dev/null
 	@if ! dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get install -y $(BROWSER_PACKAGES) >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y $(BROWSER_PACKAGES); }; \
@@ -141,7 +155,7 @@ deps:
 build: deps
 	$(SWIFT) build -c release -Xcc -O3 --product llmrun
 
-models: build
+models: $(LLMRUN_BUILD)
 	@for m in $(TEST_MODELS); do $(LLMRUN) pull $$m >/dev/null || exit 1; done
 
 # Speed against llama.cpp (llama-bench vs llmrun bench, -p 512 -n 128 -t 2 -r 3); see BENCHMARKS.md.

@@ -14,9 +14,6 @@ import TestSupport
     static let models = ["llama3-f32", "llama3-q8_0", "llama3-q4_k", "qwen3-f32", "qwen3-q8_0", "qwen3-q4_k",
                          "smollm3-f32", "smollm3-q8_0", "smollm3-q4_k", "gemma2-q8_0", "gemma2-q4_k",
                          "phi3-f32", "phi3-q8_0", "phi3-q4_k", "phi4-f32", "phi4-q8_0", "phi4-q4_k"]
-        // gemma2-f32 is 288 MB with Gemma's 262k-token vocabulary and takes the fast tier's time several times over:
-        // LLMRUN_SYNTHETIC_ALL=1 adds it.
-        + (ProcessInfo.processInfo.environment["LLMRUN_SYNTHETIC_ALL"] != nil ? ["gemma2-f32"] : [])
 
     struct Fixture: Decodable {
         struct Recipe: Decodable {
@@ -246,5 +243,13 @@ import TestSupport
         let gguf = try Self.build(fixture, overrides: ["phi3.rope.scaling.type": .string("yarn")])
         let error = #expect(throws: GGUFError.self) { try loadModel(gguf: gguf, vocabularySize: 49152) }
         #expect(error?.field == "phi3.rope.scaling.type")
+    }
+}
+
+/// gemma2-f32 is 288 MB with Gemma's 262k-token vocabulary and would take the fast tier's time several times over:
+/// it runs with the slow suites (`make test-all`).
+@Suite struct SyntheticLargeModelTests {
+    @Test func gemma2F32MatchesLlamaCpp() throws {
+        try SyntheticModelTests().matchesLlamaCpp(model: "gemma2-f32")
     }
 }
