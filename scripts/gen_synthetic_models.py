@@ -22,7 +22,8 @@ F16. Quantized tensors are drawn as blocks, not quantized from floats: a Q8_0 bl
 from one draw and its 32 quants as (z mod 255) - 127 from the next 32 (never -128); a Q4_K block (256 weights)
 takes d = f16(u * scale) and dmin = f16(u * 7.5 * scale) from two draws (7.5: the mean 4-bit quant, so that the
 sub-blocks' minimums centre the weights) and its 140 bytes of packed 6-bit scales and minimums and 4-bit quants
-as the top bytes of the next 140 (every byte pattern is a valid block). So both sides build the same bytes with
+as the top bytes of the next 140; an IQ4_XS block (256 weights) takes d = f16(u * scale) from one draw and its
+134 bytes of 6-bit scales and 4-bit indices as the top bytes of the next 134 (every byte pattern is a valid block). So both sides build the same bytes with
 nothing but IEEE float32 arithmetic.
 
 Weights are scaled as trained models' are (projections ~ 1/sqrt(fan_in), norms near 1, embedding std 0.5), so
@@ -60,7 +61,7 @@ VOCAB_DIR = os.path.join(ROOT, "Tests", "TransformerTests", "Fixtures", "vocab")
 OUT_DIR = os.path.join(ROOT, "Tests", "TransformerTests", "Fixtures", "synthetic")
 N_GEN = 32
 ALIGNMENT = 32
-GGML_TYPES = {"f32": 0, "f16": 1, "q8_0": 8, "q4_k": 12}
+GGML_TYPES = {"f32": 0, "f16": 1, "q8_0": 8, "q4_k": 12, "iq4_xs": 23}
 VALUE_TYPES = {"uint32": 4, "float32": 6, "bool": 7, "string": 8}
 
 EN_GREEDY = [("en", "Once upon a time, in a small village at the edge of a great forest,"),
@@ -141,7 +142,8 @@ SYNTHETIC = {
 VARIANTS = [("llama3", "f32"), ("llama3", "q8_0"), ("qwen3", "f32"), ("qwen3", "q8_0"),
             ("smollm3", "f32"), ("smollm3", "q8_0"), ("llama3", "q4_k"), ("qwen3", "q4_k"), ("smollm3", "q4_k"),
             ("gemma2", "f32"), ("gemma2", "q8_0"), ("gemma2", "q4_k"),
-            ("phi3", "f32"), ("phi3", "q8_0"), ("phi3", "q4_k"), ("phi4", "f32"), ("phi4", "q8_0"), ("phi4", "q4_k")]
+            ("phi3", "f32"), ("phi3", "q8_0"), ("phi3", "q4_k"), ("phi4", "f32"), ("phi4", "q8_0"), ("phi4", "q4_k"),
+            ("llama3", "iq4_xs")]
 
 
 # MARK: - the generator (mirrored by SyntheticModelTests.swift)
@@ -186,6 +188,12 @@ def tensor_bytes(t):
         dmin = (unit(z[:, 1]) * (np.float32(7.5) * scale)).astype(np.float16).view(np.uint8).reshape(blocks, 2)
         packed = (z[:, 2:] >> np.uint64(56)).astype(np.uint8)
         return np.concatenate([d, dmin, packed], axis=1).tobytes()
+    if t["type"] == "iq4_xs":
+        blocks = count // 256
+        z = splitmix64(t["seed"], blocks * 135).reshape(blocks, 135)
+        d = (unit(z[:, 0]) * scale).astype(np.float16).view(np.uint8).reshape(blocks, 2)
+        packed = (z[:, 1:] >> np.uint64(56)).astype(np.uint8)
+        return np.concatenate([d, packed], axis=1).tobytes()
     raise ValueError(t["type"])
 
 
@@ -218,8 +226,9 @@ def recipe(name, fmt, seed):
     def matrix(tname, rows, cols, std):
         # uniform on [-scale, scale] has std scale/sqrt(3); a Q8_0 block d*q with d ~ U(0, scale), q ~ U{-127..127}
         # has std scale/sqrt(3) * 73.6 (the rms of q), so the same std needs scale / 73.6.
-        # A Q4_K weight d*sc*q - dmin*m (sc, m ~ U{0..63}, q ~ U{0..15}) has std about 190 * E[d].
-        scale = std * math.sqrt(3) / {"q8_0": 73.6, "q4_k": 190.0}.get(fmt, 1)
+        # A Q4_K weight d*sc*q - dmin*m (sc, m ~ U{0..63}, q ~ U{0..15}) has std about 190 * E[d]; an IQ4_XS
+        # weight d*(s - 32)*v[q] (s ~ U{0..63}, v the 16 non-linear values, rms 67.4) has rms 18.5 * 67.4 * rms(d).
+        scale = std * math.sqrt(3) / {"q8_0": 73.6, "q4_k": 190.0, "iq4_xs": 1247.0}.get(fmt, 1)
         tensors.append(dict(name=tname, dims=[cols, rows], type=fmt, scale=float(np.float32(scale))))
 
     def norm(tname, count, offset=1.0):

@@ -50,6 +50,13 @@ _Static_assert(IQ4_NL_BYTES == 18 && IQ4_XS_BYTES == 136, "ggml block sizes");
 // The 16 values an IQ4_NL / IQ4_XS index selects (ggml's kvalues_iq4nl), in quant_iq4.c.
 extern const int8_t llk_iq4nl_values[16];
 
+// The 6-bit scale of sub-block j of an IQ4_XS block, less its bias of 32: low 4 bits from scales_l (nibble
+// j % 2 of byte j / 2), high 2 bits from bits 2j..2j+1 of scales_h.
+static inline int iq4_xs_scale(const uint8_t *blk, int j) {
+    const uint16_t sh = (uint16_t)(blk[IQ4_XS_SCALES_H] | blk[IQ4_XS_SCALES_H + 1] << 8);
+    return (((blk[IQ4_XS_SCALES_L + j / 2] >> (4 * (j % 2))) & 0xF) | (((sh >> (2 * j)) & 3) << 4)) - 32;
+}
+
 // Unpacked weight blocks of the prefill GEMM (gemm.c): the 32-element formats and the K-quants.
 enum { GEMM_UNPACKED_32 = 80, GEMM_UNPACKED_K = 384 };
 

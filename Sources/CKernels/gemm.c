@@ -20,7 +20,8 @@
 // Unpacked weight rows, per block:
 //   Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 IQ4_NL (80 B): s8 w[32] | i32 corr[8] (per 4-element group) | f32 d | f32 m
 //                           | i32 corr of the whole block (IQ4_NL) | pad
-//   Q4_K Q5_K Q6_K (384 B): s8 q[256] (unsigned codes) | i32 sc[16] (Q6_K: 16 sub-block scales, else 8)
+//   Q4_K Q5_K Q6_K IQ4_XS (384 B): s8 q[256] (K-quants: unsigned codes; IQ4_XS: the signed values)
+//                           | i32 sc[16] (Q6_K: 16 sub-block scales, else 8; IQ4_XS: s - 32)
 //                           | i32 m[8] | i32 corr[4] (per 64 elements) | f32 d | f32 dmin | pad
 // The K-quant codes go through vpdpbusd too (4 products per lane); each sub-block's integer sum is
 // then multiplied by its scale, and corr = 128 * sum(sc * q) over 64 elements undoes the +128 of the
@@ -126,13 +127,14 @@ void llk_gemm_pack(int t, const void *vxq, size_t xq_stride, int64_t ncols, int6
 // Weight unpacking: one row of ggml blocks -> unpacked blocks (signed codes, correction, scales).
 
 
-// corr[c] = 128 * sum of sc_j * q over the sub-blocks j (of `sub` elements) in elements 64c..64c+63.
-static void store_corrections(uint8_t *u, int sub) {
+// corr[c] = 128 * sum of sc_j * q over the sub-blocks j (of `sub` elements) in elements 64c..64c+63; the codes
+// are unsigned or, with `is_signed`, signed bytes.
+static void store_corrections(uint8_t *u, int sub, int is_signed) {
     for (int c = 0; c < 4; c++) {
         int32_t corr = 0;
         for (int j = 64 * c / sub; j < 64 * (c + 1) / sub; j++) {
             int32_t sum = 0;
-            for (int e = 0; e < sub; e++) sum += u[j * sub + e];
+            for (int e = 0; e < sub; e++) sum += is_signed ? (int8_t)u[j * sub + e] : u[j * sub + e];
             corr += (int32_t)ld32(u + KU_SC + 4 * j) * sum;
         }
         sti(u + KU_CORR + 4 * c, 128 * corr);
@@ -190,7 +192,7 @@ static void unpack_row(int t, const uint8_t *src, size_t stride, int64_t nb, uin
             for (int j = 0; j < 8; j++) { sti(u + KU_SC + 4 * j, sc[j]); sti(u + KU_M + 4 * j, mn[j]); }
             stf(u + KU_D, ldh(blk));
             stf(u + KU_DMIN, ldh(blk + 2));
-            store_corrections(u, 32);
+            store_corrections(u, 32, 0);
             break;
         }
         case LLK_Q6_K: {
@@ -203,7 +205,20 @@ static void unpack_row(int t, const uint8_t *src, size_t stride, int64_t nb, uin
             }
             for (int j = 0; j < 16; j++) sti(u + KU_SC + 4 * j, scales[j]);
             stf(u + KU_D, ldh(blk + 208));
-            store_corrections(u, 16);
+            store_corrections(u, 16, 0);
+            break;
+        }
+        case LLK_IQ4_XS: {
+            const uint8_t *blk = src + (size_t)b * stride;
+            const __m256i values = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)llk_iq4nl_values));
+            for (int j = 0; j < 8; j++) {
+                // Sub-block j: elements 0..15 in the low nibbles of its 16 bytes, 16..31 in the high ones.
+                const __m256i codes = _mm256_shuffle_epi8(values, nibbles32(blk + IQ4_XS_QS + 16 * j));
+                _mm256_storeu_si256((__m256i *)(void *)(u + 32 * j), codes);
+                sti(u + KU_SC + 4 * j, iq4_xs_scale(blk, j));
+            }
+            stf(u + KU_D, ldh(blk));
+            store_corrections(u, 32, 1);
             break;
         }
         default: break;

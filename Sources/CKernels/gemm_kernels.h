@@ -64,19 +64,19 @@ ISA_INL void NAME(mk_iq4_nl)(const uint8_t *wt, size_t ws, const int NR, const u
     LLK_UNROLL for (int r = 0; r < NR; r++) out[r] = acc[r];
 }
 
-// Q4_K Q5_K Q6_K, in the arithmetic llama.cpp's x86 build uses for batches: exact integer sums
+// Q4_K Q5_K Q6_K IQ4_XS, in the arithmetic llama.cpp's x86 build uses for batches: exact integer sums
 // S = sum sc * q * y (per sub-block, vpdpbusd of the codes against y + 128, times the sub-block's
 // scale, less corr), Q6_K's -32 offset as 32 * sum_j sc_j * bsum16_j and, with mins,
 // M = sum_j min_j * bsum32_j; then float steps. Q4_K, whose weights llama.cpp repacks
 // (ggml_gemm_q4_K_8x8_q8_K, groups of 4 activation rows): per 64 elements, acc += S * (d_w d_x) and
-// accm += M * (dmin_w d_x), result acc - accm. Q5_K and Q6_K (ggml's tiled K-quant matmul, 8 or more
-// activation rows): per super-block, acc += (S d_w - dmin_w M) * d_x.
+// accm += M * (dmin_w d_x), result acc - accm. Q5_K, Q6_K and IQ4_XS (ggml's tiled K-quant matmul, 8 or
+// more activation rows): per super-block, acc += (S d_w - dmin_w M) * d_x.
 // One integer vector per row, so eight rows share each activation load.
 ISA_INL void NAME(mk_kquant)(int t, const uint8_t *wt, size_t ws, const int NR, const uint8_t *pn, int64_t nb, VF *out) {
-    const int with_mins = t != LLK_Q6_K;
+    const int with_mins = t == LLK_Q4_K || t == LLK_Q5_K;
     const int parts = t == LLK_Q4_K ? 4 : 1;               // float steps per super-block
     const int sub = t == LLK_Q6_K ? 16 : 32;               // elements per sub-block (one scale)
-    const int sides = with_mins ? 8 / parts : 16;          // bsum terms per step
+    const int sides = with_mins ? 8 / parts : t == LLK_Q6_K ? 16 : 0;   // bsum terms per step
     VF acc[KQ_ROWS], accm[KQ_ROWS];
     for (int r = 0; r < NR; r++) { acc[r] = ZEROF(); accm[r] = ZEROF(); }
     for (int64_t b = 0; b < nb; b++) {
@@ -112,6 +112,8 @@ ISA_INL void NAME(mk_kquant)(int t, const uint8_t *wt, size_t ws, const int NR, 
                 const uint8_t *ur = u + r * ws;
                 if (t == LLK_Q6_K) {
                     acc[r] = FMA(MULF(CVT(SUBI(sum[r], SLLI(side[r], 5))), SETF(ldf(ur + KU_D))), dy, acc[r]);
+                } else if (t == LLK_IQ4_XS) {
+                    acc[r] = FMA(MULF(CVT(sum[r]), SETF(ldf(ur + KU_D))), dy, acc[r]);
                 } else if (t == LLK_Q4_K) {
                     acc[r] = FMA(CVT(sum[r]), MULF(SETF(ldf(ur + KU_D)), dy), acc[r]);
                     accm[r] = FMA(CVT(side[r]), MULF(SETF(ldf(ur + KU_DMIN)), dy), accm[r]);
@@ -134,6 +136,7 @@ ISA_ATTR static void NAME(kquant_rows)(int t, const uint8_t *wt, size_t ws, int 
     switch (t) {
     case LLK_Q4_K: KQ_CALL(LLK_Q4_K); break;
     case LLK_Q5_K: KQ_CALL(LLK_Q5_K); break;
+    case LLK_IQ4_XS: KQ_CALL(LLK_IQ4_XS); break;
     default: KQ_CALL(LLK_Q6_K); break;
     }
 }
@@ -142,7 +145,7 @@ ISA_ATTR static void NAME(kquant_rows)(int t, const uint8_t *wt, size_t ws, int 
 ISA_ATTR static void NAME(panel)(int t, const uint8_t *tile, size_t ws, int64_t nr, const uint8_t *pn, int64_t nb,
                                  int lanes, float *y, int64_t ldy) {
     float out[KQ_ROWS][LANES] __attribute__((aligned(64)));
-    const int kquant = t == LLK_Q4_K || t == LLK_Q5_K || t == LLK_Q6_K;
+    const int kquant = t == LLK_Q4_K || t == LLK_Q5_K || t == LLK_Q6_K || t == LLK_IQ4_XS;
     const int group = kquant ? KQ_ROWS : 2;   // rows per call (the byte kernels hold 8 float lanes per row in registers)
     const int mins = t == LLK_Q4_1 || t == LLK_Q5_1;
     for (int64_t r0 = 0; r0 < nr; r0 += group) {

@@ -20,13 +20,6 @@ const int8_t llk_iq4nl_values[16] = { -127, -104, -83, -65, -49, -35, -22, -10, 
 
 LLK_BASELINE_BEGIN
 
-// The 6-bit scale of sub-block j of an IQ4_XS block, less its bias of 32: low 4 bits from scales_l (nibble
-// j % 2 of byte j / 2), high 2 bits from bits 2j..2j+1 of scales_h.
-INL int iq4_xs_scale(const uint8_t *blk, int j) {
-    const uint16_t sh = (uint16_t)(blk[IQ4_XS_SCALES_H] | blk[IQ4_XS_SCALES_H + 1] << 8);
-    return (((blk[IQ4_XS_SCALES_L + j / 2] >> (4 * (j % 2))) & 0xF) | (((sh >> (2 * j)) & 3) << 4)) - 32;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Scalar reference dot products (one row, one activation vector). Only the ggml blocks are read.
 

@@ -74,10 +74,11 @@ static const llk_type_traits table[LLK_TYPE_COUNT] = {
     [LLK_Q8_K] = { GEOMETRY("Q8_K", QK_K, Q8_K_BYTES) },
 
     // The non-linear 4-bit quants (quant_iq4.c), with the activations llama.cpp pairs them with (vec_dot_type).
-    // llama.cpp multiplies batches with its decode arithmetic for both (IQ4_NL's repacked 8-row kernels,
-    // IQ4_XS's vec_dot), so the row kernels give its bits at every batch size, and so does IQ4_NL's GEMM.
-    // That GEMM needs VNNI: the values reach -127, too wide for vpmaddubsw against unsigned activations
-    // (as Q8_0's codes). IQ4_XS: no GEMM (its scales would need their own panel kernel).
+    // IQ4_NL: llama.cpp multiplies batches with its decode arithmetic (its repacked 8-row kernels), so the row
+    // kernels give its bits at every batch size, and so does the GEMM. IQ4_XS: from 8 activation rows llama.cpp
+    // runs its tiled K-quant matmul (per super-block, as Q6_K's), which the GEMM reproduces. Both GEMMs need
+    // VNNI: the values reach -127, too wide for vpmaddubsw against unsigned activations (as Q8_0's codes), so
+    // on AVX2 IQ4_XS batches keep the row kernels' arithmetic.
     [LLK_IQ4_NL] = {
         GEOMETRY("IQ4_NL", QK4_NL, IQ4_NL_BYTES), .activation = LLK_Q8_0, .activation_bias = 128, .reference = llk_ref_iq4_nl,
         .rows = { 0, llk_rows_iq4_nl_avx2, llk_rows_iq4_nl_vnni },
@@ -86,6 +87,7 @@ static const llk_type_traits table[LLK_TYPE_COUNT] = {
     [LLK_IQ4_XS] = {
         GEOMETRY("IQ4_XS", QK_K, IQ4_XS_BYTES), .activation = LLK_Q8_K, .reference = llk_ref_iq4_xs,
         .rows = { 0, llk_rows_iq4_xs_avx2, llk_rows_iq4_xs_vnni },
+        .gemm_isa = 2, .gemm_unpacked_size = GEMM_UNPACKED_K, .gemm_min_columns = 8, .gemm_column_multiple = 1,
     },
 
     // Formats this build reads no further than their size.

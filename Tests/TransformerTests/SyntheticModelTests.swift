@@ -13,7 +13,8 @@ import TestSupport
 @Suite(.serialized) struct SyntheticModelTests {
     static let models = ["llama3-f32", "llama3-q8_0", "llama3-q4_k", "qwen3-f32", "qwen3-q8_0", "qwen3-q4_k",
                          "smollm3-f32", "smollm3-q8_0", "smollm3-q4_k", "gemma2-q8_0", "gemma2-q4_k",
-                         "phi3-f32", "phi3-q8_0", "phi3-q4_k", "phi4-f32", "phi4-q8_0", "phi4-q4_k"]
+                         "phi3-f32", "phi3-q8_0", "phi3-q4_k", "phi4-f32", "phi4-q8_0", "phi4-q4_k",
+                         "llama3-iq4_xs"]
 
     struct Fixture: Decodable {
         struct Recipe: Decodable {
@@ -107,6 +108,18 @@ import TestSupport
                 }
                 initialized = count / 256 * blockBytes
             }
+        case "iq4_xs":
+            // d = f16(u · scale), then 134 bytes of packed 6-bit scales and 4-bit indices.
+            let blockBytes = 136
+            return [UInt8](unsafeUninitializedCapacity: count / 256 * blockBytes) { buffer, initialized in
+                for block in 0..<count / 256 {
+                    let d = Float16(generator.uniform() * scale).bitPattern
+                    buffer[block * blockBytes] = UInt8(truncatingIfNeeded: d)
+                    buffer[block * blockBytes + 1] = UInt8(truncatingIfNeeded: d >> 8)
+                    for i in 2..<blockBytes { buffer[block * blockBytes + i] = UInt8(generator.next() >> 56) }
+                }
+                initialized = count / 256 * blockBytes
+            }
         default:
             Issue.record("unknown tensor type \(tensor.type) in the recipe")
             return []
@@ -150,6 +163,7 @@ import TestSupport
             case "f32": .f32
             case "f16": .f16
             case "q4_k": .q4_K
+            case "iq4_xs": .iq4_xs
             default: .q8_0
             }
             let data = try tensorBytes(tensor)
