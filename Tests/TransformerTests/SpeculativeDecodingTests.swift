@@ -214,21 +214,26 @@ func articleSummaryPrompt() throws -> String {
         }
     }
 
-    /// A model drafting for itself computes the target's logits bit for bit, so every draft token stands; the
-    /// draft model's session serves a second generation from where the first left it.
+    /// A model drafting for itself computes the target's logits bit for bit, so every draft token stands. A
+    /// second generation from the same sessions (as a chat's next turn) still gives the plain output; the
+    /// target then evaluates its last prompt token again, which the draft keeps, so their logits may differ
+    /// in the last bits and not every draft token need stand.
     @Test func aModelDraftingForItselfIsAlwaysAccepted() throws {
         let runtime = try ModelRuntime(path: try TestSupport.modelPath("qwen2.5-0.5b"))
         let prompt = runtime.tokenize(try articleSummaryPrompt(), parseSpecial: true)
-        let plain = try generate(runtime, prompt, maxTokens: 40) { _ in .none }
+        let plainSession = try runtime.makeSession(contextSize: 2048, threads: 2)
         let session = try runtime.makeSession(contextSize: 2048, threads: 2)
         let speculation = Speculation.draftModel(try DraftModel(runtime: runtime, target: runtime, targetSession: session), maxDraft: 8)
-        for _ in 0..<2 {
+        for turn in 0..<2 {
+            let plain = try TextGenerator(session: plainSession, tokenizer: runtime.tokenizer)
+                .generate(prompt: prompt, options: GenerationOptions(maxTokens: 40))
             let (text, stats) = try TextGenerator(session: session, tokenizer: runtime.tokenizer)
                 .generate(prompt: prompt, options: GenerationOptions(maxTokens: 40, speculation: speculation))
+            print("self-drafting, generation \(turn + 1): \(stats.acceptedDraftTokens)/\(stats.draftedTokens) accepted")
             #expect(text == plain.text)
-            #expect(session.tokens == plain.tokens)
+            #expect(session.tokens == plainSession.tokens)
             #expect(stats.draftedTokens > 0)
-            #expect(stats.acceptedDraftTokens == stats.draftedTokens)
+            if turn == 0 { #expect(stats.acceptedDraftTokens == stats.draftedTokens) }
         }
     }
 

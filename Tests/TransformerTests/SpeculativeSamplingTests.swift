@@ -116,7 +116,8 @@ import Tensor
         let (counts, accepted) = try Self.firstTokens()
         let (value, critical) = Self.chiSquare(counts, against: p)
         print("draft model: first draft token kept in \(accepted) of \(Self.runs) runs; chi-square \(value), 1e-4 critical \(critical)")
-        #expect(accepted > Self.runs / 10 && accepted < Self.runs * 9 / 10)
+        // Both ways out of a step are taken a few hundred times at least: a kept draft token and a correction.
+        #expect(accepted > Self.runs / 40 && accepted < Self.runs * 39 / 40)
         #expect(value < critical)
     }
 
