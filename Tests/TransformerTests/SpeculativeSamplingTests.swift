@@ -71,7 +71,7 @@ import Tensor
             var sampling = Self.sampling
             sampling.seed = UInt64(run)
             var sampler = Sampler(sampling)
-            var drafter = DraftModelDrafter(session: draftSession, sampling: sampling)
+            var drafter = DraftModelDrafter(session: draftSession, sampling: sampling, minimumConfidence: 0)
             let draft = try proposedOutright.map { Draft(proposedOutright: [$0]) }
                 ?? drafter.draft(after: (prompt + [token])[...], count: draftCount)
             let verdict = try Speculator.verify(draft, after: token, session: target, sampler: &sampler)

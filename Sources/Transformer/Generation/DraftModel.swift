@@ -1,3 +1,4 @@
+import Foundation
 import Tensor
 
 /// A smaller model with its target's vocabulary that drafts tokens for it (`Speculation.draftModel`; qwen2.5-0.5b
@@ -35,13 +36,17 @@ public struct DraftModelError: Error, CustomStringConvertible, Equatable {
 }
 
 /// Drafts with a model: its picks (greedy) or draws (at the target's temperature, with the same sampling
-/// settings and a random stream of its own) one decode step after another.
+/// settings and a random stream of its own) one decode step after another, while it is confident: a draft
+/// ends before a token the draft model gives less than `minimumConfidence` (its most likely token's probability
+/// at temperature 1), since such a token is seldom the target's and each costs a decode step of the draft.
 struct DraftModelDrafter: Drafter {
     let session: Session
     private var sampler: Sampler
+    let minimumConfidence: Float
 
-    init(session: Session, sampling: SamplingParameters) {
+    init(session: Session, sampling: SamplingParameters, minimumConfidence: Float = 0.5) {
         self.session = session
+        self.minimumConfidence = minimumConfidence
         var parameters = sampling
         // The draft's draws must not share the random stream of the target's acceptance tests.
         parameters.seed = sampling.seed ^ 0x5DEE_CE66_D1CE_4E5B
@@ -54,13 +59,26 @@ struct DraftModelDrafter: Drafter {
         guard count > 0, !sequence.isEmpty else { return Draft() }
         try follow(sequence)
         var draft = Draft()
-        while true {
+        while Self.confidence(session.lastLogits) >= minimumConfidence {
             let q = sampler.distribution(session.lastLogits, history: session.tokens[...])
             let token = sampler.isGreedy ? q.tokens[0] : sampler.draw(from: q)
             draft.append(token, drawnFrom: q)
-            if draft.tokens.count == count { return draft }
+            if draft.tokens.count == count { break }
             try session.append(token)
         }
+        return draft
+    }
+
+    /// The draft's cache holds the prompt as the target's does, prefilled in the same batches (so that a model
+    /// drafting for itself has the target's keys and values bit for bit).
+    func prepare(for prompt: [Int32]) throws(GenerationError) {
+        try session.evaluate(prompt)
+    }
+
+    /// The probability of the most likely token at temperature 1: 1 / Σ exp(logit − max).
+    private static func confidence(_ logits: UnsafeBufferPointer<Float>) -> Float {
+        let maximum = logits.max() ?? 0
+        return 1 / logits.reduce(0) { $0 + expf($1 - maximum) }
     }
 
     /// Makes the draft's cache hold `sequence`, with the logits after its last token, evaluating only what

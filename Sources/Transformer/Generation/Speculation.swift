@@ -30,8 +30,14 @@ struct Draft {
 
 /// Proposes tokens to follow a sequence, for the target model to verify.
 protocol Drafter {
+    /// Reads `prompt` while the target evaluates it (a draft model prefills its cache).
+    mutating func prepare(for prompt: [Int32]) throws(GenerationError)
     /// Up to `count` tokens to follow `sequence` (the prompt, the output so far and the token being decoded).
     mutating func draft(after sequence: ArraySlice<Int32>, count: Int) throws(GenerationError) -> Draft
+}
+
+extension Drafter {
+    func prepare(for prompt: [Int32]) {}
 }
 
 extension PromptLookup: Drafter {
@@ -78,6 +84,11 @@ final class Speculator {
         }
         guard maxDraft > 0, session.verificationCapacity > 1 else { return nil }
         draftLength = DraftLength(maximum: min(maxDraft, session.verificationCapacity - 1))
+    }
+
+    /// Lets the drafter read the prompt the target has just evaluated.
+    func prepare(for prompt: [Int32]) throws(GenerationError) {
+        try drafter.prepare(for: prompt)
     }
 
     /// Decodes `token`, the last of `sequence`, together with a draft to follow it, at most `limit` tokens.

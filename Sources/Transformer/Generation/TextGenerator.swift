@@ -85,8 +85,10 @@ public struct TextGenerator {
         stats.promptTokens = prompt.count
         let reused = zip(session.tokens, prompt).prefix { $0 == $1 }.count
         stats.evaluatedPromptTokens = prompt.count - min(reused, prompt.count - 1)
+        let speculator = Speculator(options.speculation, sampling: options.sampling, session: session)
         let promptStart = Date()
         let completed = try session.evaluate(prompt, progress: onPromptProgress)
+        if completed { try speculator?.prepare(for: prompt) }
         stats.promptSeconds = Date().timeIntervalSince(promptStart)
         guard completed else {
             stats.finishReason = .cancelled
@@ -101,7 +103,6 @@ public struct TextGenerator {
         // decided that are not yet output (accepted draft tokens, already in the cache, and perhaps the model's
         // own token after them), and how many generated tokens plain decoding would have put in the cache (the
         // session is cut back to that at the end).
-        let speculator = Speculator(options.speculation, sampling: options.sampling, session: session)
         var sequence = speculator == nil ? [] : prompt
         var decided: ArraySlice<Int32> = []
         var fed = 0
