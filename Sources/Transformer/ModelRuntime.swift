@@ -30,6 +30,24 @@ public final class ModelRuntime: @unchecked Sendable {
         }
     }
 
+    /// How this model's vocabulary differs from `other`'s, or nil when the two are the same: the token count, the
+    /// rows of logits, then the first token whose text differs ("here" is this model, "there" `other`). A draft
+    /// model must share its target's vocabulary, since the two exchange token ids and compare probabilities.
+    public func vocabularyDifference(from other: ModelRuntime) -> String? {
+        let (count, otherCount) = (tokenizer.vocabularySize, other.tokenizer.vocabularySize)
+        guard count == otherCount else { return "\(count) tokens here, \(otherCount) there" }
+        let (rows, otherRows) = (model.shape.vocabularySize, other.model.shape.vocabularySize)
+        guard rows == otherRows else { return "\(rows) rows of logits here, \(otherRows) there" }
+        for id in 0..<Int32(count) {
+            let (text, otherText) = (tokenizer.pieceBytes(id, renderSpecial: true), other.tokenizer.pieceBytes(id, renderSpecial: true))
+            if text != otherText {
+                func quoted(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self).debugDescription }
+                return "token \(id) is \(quoted(text)) here, \(quoted(otherText)) there"
+            }
+        }
+        return nil
+    }
+
     /// Tokens of `text` with the model's BOS rule (control-token text is not parsed unless asked).
     public func tokenize(_ text: String, addBOS: Bool = true, parseSpecial: Bool = false) -> [Int32] {
         tokenizer.encode(text, addBOS: addBOS && tokenizer.addsBOS, parseSpecial: parseSpecial)

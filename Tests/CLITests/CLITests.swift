@@ -151,3 +151,26 @@ func badTextFileIsOneLineErrorWithStatus1(name: String, bytes: [UInt8], expected
     #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
     #expect(result.stderr.contains(path), "\(result.stderr)")
 }
+
+@Test func generateWithADraftModelPrintsThePlainOutputAndItsAcceptance() throws {
+    let prompt = "Repeat exactly: The committee met on 14 March 2023 in Geneva. Repeated: The committee met on"
+    let plain = try llmrun(["generate", "-m", "qwen2.5-0.5b", "-p", prompt, "-n", "16", "-t", "2"])
+    let drafted = try llmrun(["generate", "-m", "qwen2.5-0.5b", "--draft", "qwen2.5-0.5b", "--draft-max", "4", "-v", "-p", prompt, "-n", "16", "-t", "2"])
+    #expect(drafted.status == 0, "\(drafted.stderr)")
+    #expect(drafted.stdout == plain.stdout)
+    let line = try #require(drafted.stderr.split(separator: "\n").first { $0.hasPrefix("draft: ") }, "\(drafted.stderr)")
+    #expect(line.contains("draft tokens accepted (100%)") && line.contains("effective"), "\(line)")
+}
+
+@Test func aDraftModelOfAnotherVocabularyIsOneLineErrorWithStatus1() throws {
+    let result = try llmrun(["generate", "-m", "qwen2.5-0.5b", "--draft", "smollm2-135m", "-p", "hello", "-n", "4"])
+    #expect(result.status == 1)
+    let lines = result.stderr.split(separator: "\n")
+    #expect(lines.count == 1, "stderr: \(result.stderr)")
+    #expect(result.stderr.contains("smollm2-135m.gguf: cannot draft for ") && result.stderr.contains("qwen2.5-0.5b.gguf"), "\(result.stderr)")
+    #expect(result.stderr.contains("49152 tokens here, 151936 there"), "\(result.stderr)")
+    let both = try llmrun(["generate", "-m", "qwen2.5-0.5b", "--draft", "qwen2.5-0.5b", "--lookup", "-p", "hello", "-n", "4"])
+    #expect(both.status == 1)
+    #expect(both.stderr.split(separator: "\n").count == 1, "stderr: \(both.stderr)")
+    #expect(both.stderr.contains("--lookup and --draft"), "\(both.stderr)")
+}

@@ -177,3 +177,74 @@ func verificationPassTiming(model name: String) throws {
     }
     print(line)
 }
+
+/// A summary request over the head of a Chinese article (../shared/articles/003), as `summarize` puts one.
+func articleSummaryPrompt() throws -> String {
+    let article = try String(contentsOf: try TestSupport.articles()[3], encoding: .utf8)
+    return "<|im_start|>user\n\(article.prefix(700))\n\nSummarize the key points of this article in Chinese.<|im_end|>\n<|im_start|>assistant\n"
+}
+
+/// Drafting with a second model: greedy output token for token the target's, the draft's cache kept in step
+/// with the target's, and a draft model of another vocabulary refused at load.
+@Suite(.serialized) struct DraftModelTests {
+    /// Generates with `speculation` (built for each session) and returns text, statistics and the session's tokens.
+    func generate(_ runtime: ModelRuntime, _ prompt: [Int32], maxTokens: Int,
+                  speculation: (Session) throws -> Speculation) throws -> (text: String, stats: GenerationStats, tokens: [Int32]) {
+        let session = try runtime.makeSession(contextSize: 2048, threads: 2)
+        let options = GenerationOptions(maxTokens: maxTokens, speculation: try speculation(session))
+        let (text, stats) = try TextGenerator(session: session, tokenizer: runtime.tokenizer).generate(prompt: prompt, options: options)
+        return (text, stats, session.tokens)
+    }
+
+    @Test func qwenSmallDraftsForQwenLargeWithTheSameOutput() throws {
+        let target = try ModelRuntime(path: try TestSupport.modelPath("qwen2.5-1.5b"))
+        let draft = try ModelRuntime(path: try TestSupport.modelPath("qwen2.5-0.5b"))
+        for text in [try repetitionPrompt(), try articleSummaryPrompt()] {
+            let prompt = target.tokenize(text, parseSpecial: true)
+            let plain = try generate(target, prompt, maxTokens: 48) { _ in .none }
+            let drafted = try generate(target, prompt, maxTokens: 48) {
+                .draftModel(try DraftModel(runtime: draft, target: target, targetSession: $0), maxDraft: 8)
+            }
+            print("0.5b for 1.5b: \(drafted.stats.acceptedDraftTokens)/\(drafted.stats.draftedTokens) accepted in "
+                  + "\(drafted.stats.verificationSteps) passes; \(plain.text.debugDescription)")
+            #expect(drafted.text == plain.text)
+            #expect(drafted.tokens == plain.tokens)
+            #expect(drafted.stats.finishReason == plain.stats.finishReason)
+            #expect(drafted.stats.acceptedDraftTokens > 0)
+        }
+    }
+
+    /// A model drafting for itself computes the target's logits bit for bit, so every draft token stands. A
+    /// second generation from the same sessions (as a chat's next turn) still gives the plain output; the
+    /// target then evaluates its last prompt token again, which the draft keeps, so their logits may differ
+    /// in the last bits and not every draft token need stand.
+    @Test func aModelDraftingForItselfIsAlwaysAccepted() throws {
+        let runtime = try ModelRuntime(path: try TestSupport.modelPath("qwen2.5-0.5b"))
+        let prompt = runtime.tokenize(try articleSummaryPrompt(), parseSpecial: true)
+        let plainSession = try runtime.makeSession(contextSize: 2048, threads: 2)
+        let session = try runtime.makeSession(contextSize: 2048, threads: 2)
+        let speculation = Speculation.draftModel(try DraftModel(runtime: runtime, target: runtime, targetSession: session), maxDraft: 8)
+        for turn in 0..<2 {
+            let plain = try TextGenerator(session: plainSession, tokenizer: runtime.tokenizer)
+                .generate(prompt: prompt, options: GenerationOptions(maxTokens: 40))
+            let (text, stats) = try TextGenerator(session: session, tokenizer: runtime.tokenizer)
+                .generate(prompt: prompt, options: GenerationOptions(maxTokens: 40, speculation: speculation))
+            print("self-drafting, generation \(turn + 1): \(stats.acceptedDraftTokens)/\(stats.draftedTokens) accepted")
+            #expect(text == plain.text)
+            #expect(session.tokens == plainSession.tokens)
+            #expect(stats.draftedTokens > 0)
+            if turn == 0 { #expect(stats.acceptedDraftTokens == stats.draftedTokens) }
+        }
+    }
+
+    @Test func aDraftModelOfAnotherVocabularyIsRefusedInOneLine() throws {
+        let target = try ModelRuntime(path: try TestSupport.modelPath("qwen2.5-0.5b"))
+        let draft = try ModelRuntime(path: try TestSupport.modelPath("smollm2-135m"))
+        let session = try target.makeSession(contextSize: 256, threads: 1)
+        let error = try #require(throws: DraftModelError.self) { try DraftModel(runtime: draft, target: target, targetSession: session) }
+        #expect(error.description == "\(draft.gguf.path): cannot draft for \(target.gguf.path): the vocabularies differ "
+                + "(49152 tokens here, 151936 there); a draft model needs its target's tokenizer")
+        #expect(target.vocabularyDifference(from: try ModelRuntime(path: try TestSupport.modelPath("qwen2.5-1.5b"))) == nil)
+        #expect(target.vocabularyDifference(from: target) == nil)
+    }
+}

@@ -33,20 +33,3 @@ public struct PromptLookup: Sendable {
         return []
     }
 }
-
-/// How many draft tokens to ask for next: more after a draft the model took whole, fewer after one it cut
-/// short, so that a run of copied text is verified in long steps and free text costs little.
-struct DraftLength {
-    let maximum: Int
-    private(set) var current: Int
-
-    init(maximum: Int) {
-        self.maximum = max(0, maximum)
-        current = min(self.maximum, 4)
-    }
-
-    mutating func update(drafted: Int, accepted: Int) {
-        guard drafted > 0 else { return }
-        current = accepted == drafted ? min(maximum, current * 2) : max(1, accepted + 1)
-    }
-}

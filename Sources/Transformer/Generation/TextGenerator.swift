@@ -16,23 +16,13 @@ public enum FinishReason: String, Sendable, Encodable {
     case repetition
 }
 
-/// Whether greedy decoding guesses tokens ahead and verifies them with the model, several per forward call.
-/// The output is token for token the same as without: a draft token is kept only when it is the token the
-/// model picks at its position, computed in the decode arithmetic (`Session.appendVerifying`).
-public enum Speculation: Sendable, Equatable {
-    case none
-    /// Drafts of up to `maxDraft` tokens copied from earlier in the prompt and output (`PromptLookup`).
-    /// Used with greedy sampling (temperature 0) only; sampling at a temperature decodes plainly for now.
-    case promptLookup(maxDraft: Int)
-}
-
 public struct GenerationOptions: Sendable {
     public var maxTokens = 256
     public var sampling = SamplingParameters.greedy
     public var stopStrings: [String] = []
     /// Stop when the last `loopWindow` tokens repeat a span seen just before (degenerate loops of small models). 0 disables.
     public var loopWindow = 0
-    /// Speculative decoding; greedy sampling only (see `Speculation`).
+    /// Speculative decoding (see `Speculation`).
     public var speculation = Speculation.none
 
     public init(maxTokens: Int = 256, sampling: SamplingParameters = .greedy, stopStrings: [String] = [], loopWindow: Int = 0,
@@ -95,8 +85,10 @@ public struct TextGenerator {
         stats.promptTokens = prompt.count
         let reused = zip(session.tokens, prompt).prefix { $0 == $1 }.count
         stats.evaluatedPromptTokens = prompt.count - min(reused, prompt.count - 1)
+        let speculator = Speculator(options.speculation, sampling: options.sampling, session: session)
         let promptStart = Date()
         let completed = try session.evaluate(prompt, progress: onPromptProgress)
+        if completed { try speculator?.prepare(for: prompt) }
         stats.promptSeconds = Date().timeIntervalSince(promptStart)
         guard completed else {
             stats.finishReason = .cancelled
@@ -107,18 +99,12 @@ public struct TextGenerator {
         var output = GeneratedOutput(options: options, tokenizer: tokenizer, promptCount: prompt.count, contextSize: session.contextSize)
         var text = ""
         let generationStart = Date()
-        // Speculation: the prompt and the output so far (what the drafter searches), the draft tokens the
-        // model confirmed that are already in the cache but not yet taken as output, and how many generated
-        // tokens plain decoding would have put in the cache (the session is cut back to that at the end).
-        var drafter: PromptLookup?
-        var draftLength = DraftLength(maximum: 0)
-        if case .promptLookup(let maxDraft) = options.speculation, options.sampling.temperature <= 0, maxDraft > 0,
-           session.verificationCapacity > 1 {
-            drafter = PromptLookup()
-            draftLength = DraftLength(maximum: min(maxDraft, session.verificationCapacity - 1))
-        }
-        var sequence = drafter == nil ? [] : prompt
-        var confirmed: ArraySlice<Int32> = []
+        // Speculation: the prompt and the output so far (what the drafter continues), the tokens a verification
+        // decided that are not yet output (accepted draft tokens, already in the cache, and perhaps the model's
+        // own token after them), and how many generated tokens plain decoding would have put in the cache (the
+        // session is cut back to that at the end).
+        var sequence = speculator == nil ? [] : prompt
+        var decided: ArraySlice<Int32> = []
         var fed = 0
 
         /// Passes on `piece`; false when the caller cancels.
@@ -129,7 +115,7 @@ public struct TextGenerator {
         }
 
         while output.hasRoom() {
-            let token = confirmed.popFirst() ?? sampler.sample(session.lastLogits, history: session.tokens[...])
+            let token = decided.popFirst() ?? sampler.sample(session.lastLogits, history: session.tokens[...])
             if !emit(output.take(token)) && output.finishReason != .stopString {
                 output.finishReason = .cancelled
             }
@@ -137,37 +123,17 @@ public struct TextGenerator {
             fed += 1
             let generated = output.tokens
             if session.tokens.count >= prompt.count + generated.count {
-                continue  // a confirmed draft token: already in the cache
+                continue  // an accepted draft token: already in the cache
             }
-            guard let drafter else {
+            guard let speculator else {
                 try session.append(token)
                 continue
             }
             sequence.append(contentsOf: generated[(sequence.count - prompt.count)...])
-            let room = min(draftLength.current, options.maxTokens - generated.count, session.contextSize - session.tokens.count - 1)
-            let draft = drafter.draft(sequence[...], count: room)
-            guard !draft.isEmpty else {
-                try session.append(token)
-                continue
-            }
-            // One forward call over the token and its draft; draft token i stands when the model picks it after
-            // the tokens before it, and the model's own pick at the first miss comes from that row's logits.
-            let base = session.tokens.count
-            try session.appendVerifying([token] + draft)
-            var accepted = 0
-            while accepted < draft.count,
-                  let logits = session.logits(after: base + accepted),
-                  sampler.sample(logits, history: session.tokens[..<(base + accepted + 1)]) == draft[accepted] {
-                accepted += 1
-            }
-            session.truncate(to: base + 1 + accepted)
-            confirmed = draft[..<accepted]
-            draftLength.update(drafted: draft.count, accepted: accepted)
-            stats.draftedTokens += draft.count
-            stats.acceptedDraftTokens += accepted
-            stats.verificationSteps += 1
+            let limit = min(options.maxTokens - generated.count, session.contextSize - session.tokens.count - 1)
+            decided = try speculator.decode(token, sequence: sequence[...], limit: limit, session: session, sampler: &sampler, stats: &stats)[...]
         }
-        // The cache holds what plain decoding would have left in it: no confirmed draft tokens beyond the output.
+        // The cache holds what plain decoding would have left in it: no accepted draft tokens beyond the output.
         if session.tokens.count > prompt.count + fed {
             session.truncate(to: prompt.count + fed)
         }

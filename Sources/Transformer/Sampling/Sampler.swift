@@ -57,6 +57,41 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     public mutating func nextUnit() -> Float { Float(next() >> 40) / Float(1 << 24) }
 }
 
+/// What a sampler draws from: the tokens left after penalties, top-k, top-p, min-p and temperature, most
+/// likely first, with unnormalized weights. A token not listed has probability 0.
+public struct TokenDistribution: Sendable, Equatable {
+    public let tokens: [Int32]
+    public let weights: [Float]
+    /// The sum of `weights`.
+    public let total: Float
+
+    public init(tokens: [Int32], weights: [Float]) {
+        precondition(tokens.count == weights.count && !tokens.isEmpty, "\(tokens.count) tokens, \(weights.count) weights")
+        self.tokens = tokens
+        self.weights = weights
+        total = weights.reduce(0, +)
+    }
+
+    /// All the probability on one token (greedy decoding, or a draft token proposed outright).
+    public static func certain(_ token: Int32) -> TokenDistribution { TokenDistribution(tokens: [token], weights: [1]) }
+
+    public func probability(of token: Int32) -> Float {
+        guard total > 0, let index = tokens.firstIndex(of: token) else { return 0 }
+        return weights[index] / total
+    }
+
+    /// normalize(max(0, self − other)): what speculative sampling draws from after rejecting a token that was
+    /// proposed from `other`, so that the token it keeps follows `self` exactly. Self when nothing is left.
+    public func excess(over other: TokenDistribution) -> TokenDistribution {
+        var otherProbability: [Int32: Float] = [:]
+        for (token, weight) in zip(other.tokens, other.weights) where other.total > 0 {
+            otherProbability[token] = weight / other.total
+        }
+        let excess = zip(tokens, weights).map { token, weight in max(0, weight / total - otherProbability[token, default: 0]) }
+        return excess.contains { $0 > 0 } ? TokenDistribution(tokens: tokens, weights: excess) : self
+    }
+}
+
 /// Picks the next token from logits: penalties, then greedy, or top-k → top-p → min-p → temperature
 /// → a seeded draw (llama.cpp's default chain order).
 public struct Sampler: Sendable {
@@ -70,40 +105,24 @@ public struct Sampler: Sendable {
         generator = SeededGenerator(seed: parameters.seed)
     }
 
+    public var isGreedy: Bool { parameters.temperature <= 0 }
+
     public mutating func sample(_ logits: UnsafeBufferPointer<Float>, history: ArraySlice<Int32>) -> Int32 {
+        isGreedy ? mostLikely(logits, history: history) : draw(from: distribution(logits, history: history))
+    }
+
+    /// The distribution `sample` draws from; at temperature 0, certainty of the most likely token.
+    public mutating func distribution(_ logits: UnsafeBufferPointer<Float>, history: ArraySlice<Int32>) -> TokenDistribution {
+        if isGreedy { return .certain(mostLikely(logits, history: history)) }
         let p = parameters
-        let penalized = p.repeatPenalty != 1 || p.presencePenalty != 0 || p.frequencyPenalty != 0
-        var counts: [Int32: Int] = [:]
-        if penalized {
-            for token in history.suffix(p.penaltyWindow) { counts[token, default: 0] += 1 }
-        }
-        func adjusted(_ id: Int32, _ logit: Float) -> Float {
-            guard penalized, let count = counts[id] else { return logit }
-            var value = logit > 0 ? logit / p.repeatPenalty : logit * p.repeatPenalty
-            value -= p.presencePenalty + Float(count) * p.frequencyPenalty
-            return value
-        }
-
-        if p.temperature <= 0 {
-            var best: Int32 = 0
-            var bestValue = -Float.infinity
-            for (i, logit) in logits.enumerated() {
-                let value = adjusted(Int32(i), logit)
-                if value > bestValue {
-                    best = Int32(i)
-                    bestValue = value
-                }
-            }
-            return best
-        }
-
+        let penalties = Penalties(p, history: history)
         candidates.removeAll(keepingCapacity: true)
-        for (i, logit) in logits.enumerated() { candidates.append((Int32(i), adjusted(Int32(i), logit))) }
+        for (i, logit) in logits.enumerated() { candidates.append((Int32(i), penalties.apply(to: logit, of: Int32(i)))) }
         candidates.sort { $0.logit > $1.logit }
         if p.topK > 0, candidates.count > p.topK { candidates.removeLast(candidates.count - p.topK) }
         // Probabilities at temperature 1 decide top-p and min-p, as in llama.cpp.
         let maximum = candidates[0].logit
-        var weights = candidates.map { expf($0.logit - maximum) }
+        let weights = candidates.map { expf($0.logit - maximum) }
         let total = weights.reduce(0, +)
         var keep = candidates.count
         if p.topP < 1 {
@@ -120,13 +139,60 @@ public struct Sampler: Sendable {
             let threshold = p.minP  // relative to the top probability, whose weight is 1
             keep = min(keep, max(1, weights.prefix(keep).filter { $0 >= threshold }.count))
         }
-        weights = candidates.prefix(keep).map { expf(($0.logit - maximum) / p.temperature) }
-        let sum = weights.reduce(0, +)
-        var draw = generator.nextUnit() * sum
-        for (i, w) in weights.enumerated() {
-            draw -= w
-            if draw < 0 { return candidates[i].id }
+        let kept = candidates.prefix(keep)
+        return TokenDistribution(tokens: kept.map(\.id), weights: kept.map { expf(($0.logit - maximum) / p.temperature) })
+    }
+
+    /// A token drawn from `distribution` with the seeded generator (one draw of it).
+    public mutating func draw(from distribution: TokenDistribution) -> Int32 {
+        var draw = generator.nextUnit() * distribution.total
+        for (token, weight) in zip(distribution.tokens, distribution.weights) {
+            draw -= weight
+            if draw < 0 { return token }
         }
-        return candidates[keep - 1].id
+        return distribution.tokens[distribution.tokens.count - 1]
+    }
+
+    /// A uniform float in [0, 1) from the seeded generator (speculative sampling's acceptance test).
+    public mutating func nextUnit() -> Float { generator.nextUnit() }
+
+    private func mostLikely(_ logits: UnsafeBufferPointer<Float>, history: ArraySlice<Int32>) -> Int32 {
+        let penalties = Penalties(parameters, history: history)
+        var best: Int32 = 0
+        var bestValue = -Float.infinity
+        for (i, logit) in logits.enumerated() {
+            let value = penalties.apply(to: logit, of: Int32(i))
+            if value > bestValue {
+                best = Int32(i)
+                bestValue = value
+            }
+        }
+        return best
+    }
+}
+
+/// The repetition, presence and frequency penalties for the tokens of the penalty window.
+private struct Penalties {
+    let parameters: SamplingParameters
+    /// Whether any penalty is set (otherwise every logit passes unchanged, without a lookup).
+    let isActive: Bool
+    /// Occurrences in the window.
+    private var counts: [Int32: Int] = [:]
+
+    init(_ parameters: SamplingParameters, history: ArraySlice<Int32>) {
+        self.parameters = parameters
+        let p = parameters
+        isActive = p.repeatPenalty != 1 || p.presencePenalty != 0 || p.frequencyPenalty != 0
+        if isActive {
+            for token in history.suffix(p.penaltyWindow) { counts[token, default: 0] += 1 }
+        }
+    }
+
+    func apply(to logit: Float, of token: Int32) -> Float {
+        guard isActive, let count = counts[token] else { return logit }
+        let p = parameters
+        var value = logit > 0 ? logit / p.repeatPenalty : logit * p.repeatPenalty
+        value -= p.presencePenalty + Float(count) * p.frequencyPenalty
+        return value
     }
 }

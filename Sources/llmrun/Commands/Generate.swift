@@ -21,11 +21,17 @@ struct Generate: ParsableCommand {
     @Option(name: .customLong("stop"), help: "Stop when this text appears (repeatable).")
     var stopStrings: [String] = []
 
-    @Flag(help: "Speculative decoding by prompt lookup (greedy only): drafts copied from the prompt, verified several per pass; the same output.")
+    @Flag(help: "Speculative decoding by prompt lookup: drafts copied from the prompt, verified several per pass; the same output (in distribution with --temp).")
     var lookup = false
 
-    @Option(help: "With --lookup: draft tokens verified at most per pass.")
+    @Option(help: "Speculative decoding with a draft model (catalog name or .gguf) of the same vocabulary, e.g. qwen2.5-0.5b for qwen2.5-1.5b; the same output (in distribution with --temp).")
+    var draft: String?
+
+    @Option(name: [.customLong("max-draft"), .customLong("draft-max")], help: "With --lookup or --draft: draft tokens verified at most per pass.")
     var maxDraft = 8
+
+    @Flag(name: .shortAndLong, help: "Also print the draft acceptance rate and the effective generation rate.")
+    var verbose = false
 
     @Flag(help: "Read control-token text in the prompt (<|im_start|>, <start_of_turn>, ...) as those tokens.")
     var special = false
@@ -42,6 +48,8 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
+        // Here rather than in validate(), which would add the usage to the one line.
+        if lookup && draft != nil { throw InputError("--lookup and --draft are two ways of drafting: give one of them") }
         let text = try prompt ?? TextInput.read(path: file ?? "-")
         let runtime = try ModelRuntime(path: try model.resolvePath())
         // Checked before a session (its cache and threads) exists: nothing to evaluate is a plain error.
@@ -51,9 +59,13 @@ struct Generate: ParsableCommand {
         guard tokens.count + n <= session.contextSize || tokens.count <= session.contextSize else {
             throw GenerationError.contextExceeded(needed: tokens.count, contextSize: session.contextSize)
         }
+        var speculation = lookup ? Speculation.promptLookup(maxDraft: maxDraft) : .none
+        if let draft {
+            let draftRuntime = try ModelRuntime(path: try resolveModelPath(draft))
+            speculation = .draftModel(try DraftModel(runtime: draftRuntime, target: runtime, targetSession: session), maxDraft: maxDraft)
+        }
         let generator = TextGenerator(session: session, tokenizer: runtime.tokenizer)
-        let options = GenerationOptions(maxTokens: n, sampling: sampling.parameters, stopStrings: stopStrings,
-                                        speculation: lookup ? .promptLookup(maxDraft: maxDraft) : .none)
+        let options = GenerationOptions(maxTokens: n, sampling: sampling.parameters, stopStrings: stopStrings, speculation: speculation)
         let (_, stats) = try generator.generate(prompt: tokens, options: options, onPromptProgress: { done, total in
             Terminal.status("prompt \(done)/\(total) tokens")
             return true
@@ -66,9 +78,10 @@ struct Generate: ParsableCommand {
         Terminal.printError(String(format: "prompt: %d tokens, %.1f t/s | generated: %d tokens, %.1f t/s | finish: %@",
                                    stats.promptTokens, stats.promptTokensPerSecond, stats.generatedTokens,
                                    stats.generationTokensPerSecond, stats.finishReason.rawValue))
-        if stats.verificationSteps > 0 {
-            Terminal.printError(String(format: "lookup: %d drafted, %d accepted (%.0f%%) in %d verifying passes",
-                                       stats.draftedTokens, stats.acceptedDraftTokens, 100 * stats.draftAcceptanceRate, stats.verificationSteps))
+        if verbose && speculation != .none {
+            Terminal.printError(String(format: "%@: %d of %d draft tokens accepted (%.0f%%) in %d verifying passes | effective %.1f t/s",
+                                       lookup ? "lookup" : "draft", stats.acceptedDraftTokens, stats.draftedTokens, 100 * stats.draftAcceptanceRate,
+                                       stats.verificationSteps, stats.generationTokensPerSecond))
         }
     }
 }
