@@ -104,10 +104,15 @@ private func expectCitationsPointIntoTheirFiles(_ citations: [[String: Any]]) th
         try expectCitationsPointIntoTheirFiles(citations)
     }
 
-    /// The model, shown the nearest passages, refuses; the refusal names the closest sentence.
+    /// The model, shown the nearest passages, refuses; the refusal names the closest sentence. With -v, stderr
+    /// shows the sentences the model was shown, with file and line, and what it wrote.
     @Test func unansweredQuestionNamesTheClosestSentence() throws {
-        let result = try llmrun(["ask", try articlePath("003_"), "今天北京的天气怎么样？", "-m", "qwen2.5-1.5b", "--json"])
+        let path = try articlePath("003_")
+        let result = try llmrun(["ask", path, "今天北京的天气怎么样？", "-m", "qwen2.5-1.5b", "--json", "-v"])
         #expect(result.status == 0, "\(result.stderr)")
+        let diagnosis = result.stderr.components(separatedBy: "\n")
+        #expect(diagnosis.contains("--- shown to the model:") && diagnosis.contains("--- the model wrote:"), "\(result.stderr)")
+        #expect(diagnosis.contains { $0.hasPrefix("[S") && $0.contains(" \(path):") }, "\(result.stderr)")
         let object = try jsonObject(result.stdout)
         #expect(object["answered"] as? Bool == false)
         #expect(object["answer"] as? String == "文章没有回答这个问题。")
@@ -175,6 +180,17 @@ private func expectCitationsPointIntoTheirFiles(_ citations: [[String: Any]]) th
         let missing = try llmrun(["chat", "-m", "qwen2.5-0.5b", "--file", "/no/such/article.txt"], stdin: Data())
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("/no/such/article.txt") && missing.stderr.split(separator: "\n").count == 1, "\(missing.stderr)")
+    }
+
+    /// -n bounds a grounded answer as it bounds a plain one.
+    @Test func maxTokensBoundsAGroundedAnswer() throws {
+        let input = "谁提出了模型即服务的概念？\n/stats\n"
+        let result = try llmrun(["chat", "-m", "qwen2.5-0.5b", "-f", try articlePath("003_"), "-n", "3"], stdin: Data(input.utf8))
+        #expect(result.status == 0, "\(result.stderr)")
+        let stats = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("last answer:") }, "\(result.stdout)")
+        let beforeTokens = try #require(stats.components(separatedBy: " tokens at ").first, "\(stats)")
+        let generated = try #require(beforeTokens.split(separator: " ").last.flatMap { Int($0) }, "\(stats)")
+        #expect(generated <= 3 && stats.contains("(length)"), "\(stats)")
     }
 
     /// Two turns about an article: the follow-up's "他" is the person the first answer named, and each answer

@@ -2,15 +2,20 @@ import Foundation
 
 /// Cleans a model's answer sentence by sentence as it streams (its `[S#]` markers already removed), so that
 /// what the reader sees is what is kept: no prompt echo ("问题：…", "Answer:"), no dangling citation
-/// lead-ins ("依据的句子编号是。", "Sources: ."), no empty brackets left by removed markers.
+/// lead-ins ("依据的句子编号是。", "Sources: ."), no empty brackets left by removed markers, and, given the
+/// figures shown to the model, no sentence stating a figure that they do not.
 struct AnswerCleaner {
     let question: String
+    let figures: AnswerFigures?
     /// What has been released so far.
     private(set) var text = ""
+    /// Sentences left out because they state a figure that the model was not shown.
+    private(set) var ungroundedSentences: [String] = []
     private var pending = ""
 
-    init(question: String) {
+    init(question: String, figures: AnswerFigures? = nil) {
         self.question = question.trimmingCharacters(in: .whitespacesAndNewlines)
+        self.figures = figures
     }
 
     /// Takes a piece of the answer; returns the cleaned sentences that it completed.
@@ -35,6 +40,10 @@ struct AnswerCleaner {
         if text.isEmpty { cleaned = String(cleaned.drop { $0.isWhitespace }) }
         // A lone closing punctuation mark after a dropped sentence would dangle.
         if cleaned.allSatisfy({ $0.isPunctuation || $0.isWhitespace }) { return "" }
+        if let figures, !figures.unsupportedFigures(in: cleaned).isEmpty {
+            ungroundedSentences.append(cleaned)
+            return ""
+        }
         text += cleaned
         text = text.trimmingCharacters(in: .newlines)
         return cleaned

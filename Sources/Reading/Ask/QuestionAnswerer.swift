@@ -19,6 +19,8 @@ public struct Answer: Sendable {
     public var translatedQuestion: String?
     /// The model's text before cleaning (for diagnosis).
     public var rawText = ""
+    /// When the answer was translated into the question's language: the model's translation before cleaning.
+    public var rawTranslation: String?
     public var language: TextLanguage
     public var promptTokens = 0
     public var generatedTokens = 0
@@ -38,14 +40,18 @@ public final class QuestionAnswerer {
     let template: ChatTemplate
     /// Tokens of passage text in the prompt: a few paragraphs, which a small model reads reliably.
     public let passageTokens = 900
-    /// Most tokens of one answer.
-    public let answerTokens = 200
+    /// Most tokens of one answer (and of its translation).
+    public let answerTokens: Int
+    /// One or two sentences, and room for a long name or list.
+    public static let defaultAnswerTokens = 200
 
-    public init(retriever: PassageRetriever, runtime: ModelRuntime, session: Session, template: ChatTemplate) {
+    public init(retriever: PassageRetriever, runtime: ModelRuntime, session: Session, template: ChatTemplate,
+                answerTokens: Int = QuestionAnswerer.defaultAnswerTokens) {
         self.retriever = retriever
         self.runtime = runtime
         self.session = session
         self.template = template
+        self.answerTokens = max(1, answerTokens)
     }
 
     /// The reply when the articles do not answer `question`, in its language.
@@ -92,7 +98,7 @@ public final class QuestionAnswerer {
         return text?.isEmpty == false ? text : nil
     }
 
-    /// `text` put into `language` by the model, one line, numbers converted exactly; each piece goes to `onText`.
+    /// `text` put into `language` by the model, one line, numbers copied as written; each piece goes to `onText`.
     /// An answer is translated beside the question it answers, so that the names come out as the reader wrote
     /// them. Nil when the request does not fit the context.
     func modelTranslation(of text: String, into language: TextLanguage, answering question: String? = nil,
@@ -107,8 +113,8 @@ public final class QuestionAnswerer {
         case (false, nil):
             request = "Translate this question into English. Write only the translation.\n\n\(text)"
         case (false, let question?):
-            request = "A reader asked: \(question)\nTranslate the answer below into English, writing names as the reader did. Convert Chinese "
-                + "numbers exactly (万 is ten thousand, 亿 is a hundred million: 3.5亿美元 is $350 million). Write only the translation.\n\n\(text)"
+            request = "A reader asked: \(question)\nTranslate the answer below into English, writing names as the reader did "
+                + "and numbers exactly as written. Write only the translation.\n\n\(text)"
         }
         let prompt = template.tokens([ChatMessage(role: .user, content: request)], tokenizer: runtime.tokenizer)
         let budget = isQuestion ? 64 : answerTokens
@@ -131,29 +137,68 @@ public final class QuestionAnswerer {
     ///     reason is then `cancelled`).
     ///   - onText: streamed pieces of the answer without its `[S#]` markers (the checked citations are in
     ///     the result); false stops.
+    ///
+    /// A sentence of the answer that states a figure (amount, percent, year, count) found nowhere in what the
+    /// model was shown is left out; an answer with nothing else is the refusal.
     public func answer(_ question: String, translated: String? = nil, passages: [ScoredPassage], history: [ChatTurn] = [],
                        shouldStop: () -> Bool = { false }, onText: (String) -> Bool = { _ in true }) throws -> Answer {
         let start = Date()
         let language = answerLanguage(for: question)
         let asked = translated ?? question
-        let promptLanguage = self.promptLanguage(question: question, translated: translated)
-        // Answered in the articles' language, the text reaches the reader only once translated.
-        func emit(_ text: String) -> Bool { translated == nil ? onText(text) : true }
         var answer = Answer(text: "", answered: true, language: language)
         let shown = choosePassages(passages)
         answer.shownSentences = shown.flatMap { $0.sentences.map(\.number) }
-        let prompt = promptTokens(question: asked, passages: shown, language: promptLanguage, history: history)
+        let figures = AnswerFigures(shown: shown.map(\.text) + [question, asked] + history.flatMap { [$0.user, $0.assistant] })
+        // Answered in the articles' language, the text reaches the reader only once translated.
+        let draft = try draftAnswer(asked, passages: shown, language: promptLanguage(question: question, translated: translated),
+                                    history: history, figures: figures, shouldStop: shouldStop,
+                                    onText: translated == nil ? onText : { _ in true })
+        answer.text = draft.text
+        answer.rawText = draft.raw
+        answer.promptTokens = draft.stats.evaluatedPromptTokens
+        answer.generatedTokens = draft.stats.generatedTokens
+        answer.finishReason = draft.stats.finishReason
+        answer.generation = draft.stats
+        if answer.text.isEmpty || Self.saysNotFound(answer.text) {
+            answer.answered = false
+            answer.text = Self.refusal(in: language)
+            if translated != nil, !draft.stopped { _ = onText(answer.text) }
+            answer.closest = Self.closestSentence(to: asked, shown: answer.shownSentences, in: retriever)
+        } else {
+            answer.citations = Self.checkedCitations(draft.citations, answer: answer.text, question: asked, shown: answer.shownSentences, in: retriever)
+            if translated != nil, !draft.stopped {
+                try translateBack(&answer, question: question, figures: figures, shouldStop: shouldStop, onText: onText)
+            }
+        }
+        answer.seconds = Date().timeIntervalSince(start)
+        return answer
+    }
+
+    /// The model's answer to `question` over `passages`, in `language`, cleaned as it streams to `onText`.
+    struct Draft {
+        var text: String
+        var raw: String
+        /// The `[S#]` numbers the model wrote, in order.
+        var citations: [Int]
+        var stats: GenerationStats
+        /// Stopped by `shouldStop` or `onText`: nothing more goes to the reader.
+        var stopped: Bool
+    }
+
+    func draftAnswer(_ question: String, passages: [Passage], language: TextLanguage, history: [ChatTurn], figures: AnswerFigures,
+                     shouldStop: () -> Bool, onText: (String) -> Bool) throws -> Draft {
+        let prompt = promptTokens(question: question, passages: passages, language: language, history: history)
         guard prompt.count + 16 <= session.contextSize else {
             throw GenerationError.contextExceeded(needed: prompt.count + 16, contextSize: session.contextSize)
         }
         let generator = TextGenerator(session: session, tokenizer: runtime.tokenizer)
         let options = GenerationOptions.reply(atMost: answerTokens, promptTokens: prompt.count, contextSize: session.contextSize)
         var markers = CitationMarkerFilter()
-        var cleaner = AnswerCleaner(question: asked)
+        var cleaner = AnswerCleaner(question: question, figures: figures)
         var stopped = false
         func pass(_ text: String) -> Bool {
-            let piece = cleaner.feed(promptLanguage.enforceScript(text))
-            if !piece.isEmpty, !stopped, !emit(piece) { stopped = true }
+            let piece = cleaner.feed(language.enforceScript(text))
+            if !piece.isEmpty, !stopped, !onText(piece) { stopped = true }
             return !stopped
         }
         let (raw, stats) = try generator.generate(prompt: prompt, options: options, onPromptProgress: { _, _ in !shouldStop() },
@@ -161,45 +206,38 @@ public final class QuestionAnswerer {
         if stats.finishReason == .cancelled { stopped = true }
         _ = pass(markers.flush())
         let rest = cleaner.finish()
-        if !rest.isEmpty, !stopped { _ = emit(rest) }
-        answer.text = cleaner.text
-        answer.rawText = raw
-        answer.promptTokens = stats.evaluatedPromptTokens
-        answer.generatedTokens = stats.generatedTokens
-        answer.finishReason = stats.finishReason
-        let cited = CitationMarkers.extract(from: raw).citations
-        // Small models sometimes answer with the markers alone: the cited sentences are then the answer.
-        let quoted = cited.filter(answer.shownSentences.contains)
-        if answer.text.isEmpty, !quoted.isEmpty {
-            answer.text = quoted.map { retriever.sentences[$0 - 1].text }.joined()
-            if !stopped { _ = emit(answer.text) }
+        if !rest.isEmpty, !stopped { _ = onText(rest) }
+        var draft = Draft(text: cleaner.text, raw: raw, citations: CitationMarkers.extract(from: raw).citations, stats: stats, stopped: stopped)
+        // Small models sometimes answer with the markers alone: the cited sentences are then the answer. Not
+        // when the answer was left out for its figures: the model said something the sentences do not.
+        let shownNumbers = passages.flatMap { $0.sentences.map(\.number) }
+        let quoted = draft.citations.filter(shownNumbers.contains)
+        if draft.text.isEmpty, cleaner.ungroundedSentences.isEmpty, !quoted.isEmpty {
+            draft.text = quoted.map { retriever.sentences[$0 - 1].text }.joined()
+            if !stopped { _ = onText(draft.text) }
         }
-        if answer.text.isEmpty || Self.saysNotFound(answer.text) {
-            answer.answered = false
-            answer.text = Self.refusal(in: language)
-            if translated != nil, !stopped { _ = onText(answer.text) }
-            answer.closest = Self.closestSentence(to: asked, shown: answer.shownSentences, in: retriever)
-        } else {
-            answer.citations = Self.checkedCitations(cited, answer: answer.text, question: asked, shown: answer.shownSentences, in: retriever)
-            if translated != nil, !stopped {
-                var cleaner = AnswerCleaner(question: question)
-                let translation = try modelTranslation(of: answer.text, into: language, answering: question, onText: { piece in
-                    let clean = cleaner.feed(piece)
-                    return (clean.isEmpty || onText(clean)) && !shouldStop()
-                })
-                let cancelled = translation?.stats.finishReason == .cancelled
-                if cancelled { answer.finishReason = .cancelled }
-                let rest = cleaner.finish()
-                if !rest.isEmpty, !cancelled { _ = onText(rest) }
-                // The answer in the articles' language stays when the translation comes back empty.
-                if !cleaner.text.isEmpty { answer.text = cleaner.text } else if !cancelled { _ = onText(answer.text) }
-                answer.promptTokens += translation?.stats.evaluatedPromptTokens ?? 0
-                answer.generatedTokens += translation?.stats.generatedTokens ?? 0
-            }
-        }
-        answer.generation = stats
-        answer.seconds = Date().timeIntervalSince(start)
-        return answer
+        return draft
+    }
+
+    /// Replaces the answer (in the articles' language) by its translation into the question's, streamed to
+    /// `onText`. Chinese amounts become exact English figures before the model sees them, so that it only
+    /// copies them. The answer stays in the articles' language when the translation comes back empty.
+    func translateBack(_ answer: inout Answer, question: String, figures: AnswerFigures,
+                       shouldStop: () -> Bool, onText: (String) -> Bool) throws {
+        let source = answer.language.isChinese ? answer.text : ChineseAmounts.inEnglishFigures(answer.text)
+        var cleaner = AnswerCleaner(question: question, figures: figures)
+        let translation = try modelTranslation(of: source, into: answer.language, answering: question, onText: { piece in
+            let clean = cleaner.feed(piece)
+            return (clean.isEmpty || onText(clean)) && !shouldStop()
+        })
+        let cancelled = translation?.stats.finishReason == .cancelled
+        if cancelled { answer.finishReason = .cancelled }
+        let rest = cleaner.finish()
+        if !rest.isEmpty, !cancelled { _ = onText(rest) }
+        if !cleaner.text.isEmpty { answer.text = cleaner.text } else if !cancelled { _ = onText(answer.text) }
+        answer.rawTranslation = translation?.text
+        answer.promptTokens += translation?.stats.evaluatedPromptTokens ?? 0
+        answer.generatedTokens += translation?.stats.generatedTokens ?? 0
     }
 
     /// The best passages that fit the prompt budget, best first; a passage far weaker than the best is left out.
@@ -243,7 +281,10 @@ public final class QuestionAnswerer {
 
     func promptTokens(question: String, passages: [Passage], language: TextLanguage, history: [ChatTurn] = []) -> [Int32] {
         let articlesInChinese = retriever.articles.contains { $0.language.isChinese }
-        let excerpts = passages.map(numbered).joined(separator: "\n\n")
+        // Asked in English about Chinese excerpts, the model is shown their amounts as English figures, so
+        // that it copies them instead of converting 万 and 亿 itself.
+        let convertsAmounts = articlesInChinese && !language.isChinese
+        let excerpts = passages.map { convertsAmounts ? ChineseAmounts.inEnglishFigures(numbered($0)) : numbered($0) }.joined(separator: "\n\n")
         let system: String
         let user: String
         // The refusal is written out word for word so that `saysNotFound` recognizes it; markers go inline
@@ -263,7 +304,7 @@ public final class QuestionAnswerer {
                 """
         } else {
             system = "You are a careful reading assistant. Answer only from the article excerpts given, never from other knowledge; do not invent."
-            let numbers = articlesInChinese ? " Convert Chinese numbers exactly (万 is ten thousand, 亿 is a hundred million: 3.5亿美元 is $350 million) or quote them as written." : ""
+            let numbers = convertsAmounts ? " Write numbers exactly as the excerpts do." : ""
             user = """
                 Article excerpts (each sentence starts with its number):
 

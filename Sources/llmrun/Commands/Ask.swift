@@ -21,6 +21,9 @@ struct Ask: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
+    @Flag(name: .shortAndLong, help: "Show on stderr the sentences shown to the model and what the model wrote, before cleaning.")
+    var verbose = false
+
     func validate() throws {
         guard arguments.count >= 2 else { throw ValidationError("give one or more article files, then the question") }
         guard let question = arguments.last, !question.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
@@ -44,6 +47,7 @@ struct Ask: ParsableCommand {
             if !json { Terminal.writeStdout(piece) }
             return true
         })
+        if verbose { Terminal.printError(diagnosis(of: answer, retriever: retriever)) }
         let report = AnswerReport(answer, question: question, retriever: retriever)
         if json {
             try printJSON(report)
@@ -52,6 +56,23 @@ struct Ask: ParsableCommand {
         }
         Terminal.printError(String(format: "%d sentences shown to the model, %d prompt + %d generated tokens, %.1f s",
                                    answer.shownSentences.count, answer.promptTokens, answer.generatedTokens, answer.seconds))
+    }
+
+    /// What the model was given and what it wrote, for `-v`.
+    private func diagnosis(of answer: Answer, retriever: PassageRetriever) -> String {
+        var lines = ["", "--- shown to the model:"]
+        if let translated = answer.translatedQuestion { lines.append("question as translated by the model: \(translated)") }
+        for number in answer.shownSentences {
+            let place = retriever.location(ofSentence: number).map { " \($0.file):\($0.line):" } ?? ""
+            lines.append("[S\(number)]\(place) \(retriever.sentences[number - 1].text)")
+        }
+        lines.append("--- the model wrote:")
+        lines.append(answer.rawText)
+        if let translation = answer.rawTranslation {
+            lines.append("--- its translation:")
+            lines.append(translation)
+        }
+        return lines.joined(separator: "\n")
     }
 
     private func printJSON(_ report: AnswerReport) throws {

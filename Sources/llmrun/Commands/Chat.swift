@@ -21,14 +21,15 @@ struct Chat: ParsableCommand {
     @Option(name: [.short, .long], help: "An article to answer from, citing its sentences [S#] as ask does (repeat for several).")
     var file: [String] = []
 
-    @Option(name: .short, help: "Most tokens of one answer.")
-    var n = 1024
+    @Option(name: [.short, .customLong("max-tokens")],
+            help: "Most tokens of one answer (default: 1024; with -f, \(QuestionAnswerer.defaultAnswerTokens), a grounded answer being a sentence or two).")
+    var n: Int?
 
     @Option(help: "Chat template override: \(ChatTemplate.names.joined(separator: ", ")).")
     var template: String?
 
     func validate() throws {
-        guard n >= 1 else { throw ValidationError("-n must be at least 1") }
+        if let n, n < 1 { throw ValidationError("-n must be at least 1") }
         if system != nil && !file.isEmpty { throw ValidationError("--system does not apply with -f: answers from articles use the grounded prompt of ask") }
     }
 
@@ -38,9 +39,10 @@ struct Chat: ParsableCommand {
         let session = try runtime.makeSession(contextSize: self.runtime.contextSize, threads: self.runtime.threadCount)
         let template = try ChatTemplate.resolve(for: runtime.gguf, override: template)
         let grounding = articles.isEmpty ? nil
-            : QuestionAnswerer(retriever: PassageRetriever(articles: articles), runtime: runtime, session: session, template: template)
+            : QuestionAnswerer(retriever: PassageRetriever(articles: articles), runtime: runtime, session: session, template: template,
+                               answerTokens: n ?? QuestionAnswerer.defaultAnswerTokens)
         let engine = ChatEngine(runtime: runtime, session: session, template: template, conversation: ChatConversation(systemPrompt: system),
-                                sampling: sampling.parameters, maxAnswerTokens: n, grounding: grounding)
+                                sampling: sampling.parameters, maxAnswerTokens: n ?? 1024, grounding: grounding)
         do { try engine.checkRoom() } catch {
             throw InputError(articles.isEmpty ? "system prompt: \(error)" : "\(error)")
         }
