@@ -27,11 +27,12 @@ serve: build
 TEST_BUILD_FLAGS = --explicit-target-dependency-import-check=error -Xswiftc -O -Xcc -O3
 SWIFT_TEST = $(SWIFT) test $(TEST_BUILD_FLAGS)
 TESTED = LLMRUN=.build/debug/llmrun LLMRUN_BUILD=
-# Suites that run a model for minutes (five-article summaries, the ask question set, the largest synthetic model):
-# `make test-all` runs them.
-SLOW_SUITES = ArticleSummaryTests|AskQuestionSetTests|SyntheticLargeModelTests
+# Suites that run a model for minutes (five-article summaries, the ask question set, the largest synthetic model, and
+# batched and speculative decoding equal to plain decoding on every catalog model, whose logic the tiny models of
+# the fast tier check in seconds): `make test-all` runs them.
+SLOW_SUITES = ArticleSummaryTests|AskQuestionSetTests|SyntheticLargeModelTests|BatchDecodingTests|BatchGeneratorTests|SpeculativeDecodingTests|DraftModelTests
 # Suites and tests that need a pulled model or the release binary; `make test-fast` runs the rest, with no download.
-MODEL_TESTS = $(SLOW_SUITES)|SpeculativeDecodingTests|DraftModelTests|BatchDecodingTests|BatchGeneratorTests|ForwardPassTests|PerplexityTests|ChatEngineTests|CLITests|AskCLITests|ChatCLITests|ExtractiveCLITests|chatTemplateMatchesJinjaRendering|messagesCannotInjectControlTokens|theOverrideNamesATemplateOrFailsClearly|preparedChatFitsTheContext|completionAndSummaryPreparationRefusals|chatPreparationRefusals
+MODEL_TESTS = $(SLOW_SUITES)|ForwardPassTests|PerplexityTests|ChatEngineTests|CLITests|AskCLITests|ChatCLITests|ExtractiveCLITests|chatTemplateMatchesJinjaRendering|messagesCannotInjectControlTokens|theOverrideNamesATemplateOrFailsClearly|preparedChatFitsTheContext|completionAndSummaryPreparationRefusals|chatPreparationRefusals
 
 # Every layer in minutes: unit tests, fixtures against llama.cpp, the CLI's bad inputs, the server with the
 # openai client, the chat REPL in a pty, and the example package that depends on this one.
@@ -44,19 +45,22 @@ test: test-build .venv/.pexpect
 	$(MAKE) test-batch $(TESTED)
 	$(MAKE) examples
 
-# The Swift tests, and the llmrun binary beside them.
+# The Swift tests, and the llmrun binary beside them: only what the tests run (`make test-all` also builds the
+# kernel benchmarks and the fuzz programs).
 test-build: deps
-	$(SWIFT) build --build-tests $(TEST_BUILD_FLAGS)
+	$(SWIFT) build --product llmrunPackageTests $(TEST_BUILD_FLAGS)
+	$(SWIFT) build --product llmrun $(TEST_BUILD_FLAGS)
 
 # No model, no network: the unit tests and the tiny random-weight models (under a minute of test time).
-test-fast:
-	$(SWIFT_TEST) --skip '$(MODEL_TESTS)'
+test-fast: test-build
+	$(SWIFT_TEST) --skip-build --skip '$(MODEL_TESTS)'
 
-# What `make test` leaves out: the five-article summaries and the question set with the default model, the browser,
-# nginx before two replicas, a batch killed and resumed, fuzz smoke.
+# What `make test` leaves out: the slow suites above, the kernel benchmarks' build, the browser, nginx before two
+# replicas, a batch killed and resumed, fuzz smoke.
 test-all: test-build
 	$(MAKE) models $(TESTED)
 	$(SWIFT_TEST) --skip-build --filter '$(SLOW_SUITES)'
+	$(SWIFT) build --product KernelBenchmarks $(TEST_BUILD_FLAGS)
 	$(MAKE) test-browser $(TESTED)
 	$(MAKE) test-cluster $(TESTED)
 	$(MAKE) test-batch-resume $(TESTED)

@@ -23,7 +23,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         // No default traits: llmrun configures the server from its own options, not swift-configuration.
@@ -66,7 +65,6 @@ let package = Package(
             name: "ModelStore",
             dependencies: [
                 "ModelCatalog",
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             exclude: ["README.md"]
@@ -118,7 +116,6 @@ let package = Package(
             name: "ModelStoreTests",
             dependencies: [
                 "ModelStore",
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),

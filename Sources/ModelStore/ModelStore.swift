@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import ZIPFoundation
 
@@ -65,7 +64,7 @@ public struct ModelStore: Sendable {
         guard fileManager.createFile(atPath: partial.path, contents: nil), let output = FileHandle(forWritingAtPath: partial.path) else {
             throw CatalogError("\(partial.path): cannot create")
         }
-        var hasher = SHA256()
+        let digester = BackgroundDigest()
         var written = 0
         do {
             defer { try? output.close() }
@@ -80,7 +79,7 @@ public struct ModelStore: Sendable {
                 var partBytes = 0
                 do {
                     _ = try archive.extract(member, bufferSize: 1 << 20, skipCRC32: false) { chunk in
-                        hasher.update(data: chunk)
+                        digester.update(chunk)
                         try output.write(contentsOf: chunk)
                         partBytes += chunk.count
                         written += chunk.count
@@ -94,7 +93,7 @@ public struct ModelStore: Sendable {
                 }
             }
             progress(.verifying)
-            let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+            let digest = digester.finalize()
             guard written == entry.size, digest == entry.sha256 else {
                 throw CatalogError("\(entry.name): assembled file has \(written) bytes and sha256 \(digest), expected \(entry.size) bytes and \(entry.sha256)")
             }
@@ -145,5 +144,26 @@ public struct ModelStore: Sendable {
             return URL(fileURLWithPath: nameOrPath)
         }
         throw CatalogError("\(nameOrPath): no such file, and not a catalog model (expected a .gguf path or one of: \(catalog.models.map(\.name).joined(separator: ", ")))")
+    }
+}
+
+/// SHA-256 on a queue of its own, so that hashing overlaps extraction instead of adding to it; a few chunks may wait,
+/// never the whole file.
+private final class BackgroundDigest: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "llmrun.pull.sha256")
+    private let room = DispatchSemaphore(value: 8)
+    private var hasher = SHA256()
+
+    func update(_ chunk: Data) {
+        room.wait()
+        queue.async {
+            self.hasher.update(data: chunk)
+            self.room.signal()
+        }
+    }
+
+    /// The digest in lowercase hex, once every chunk given is hashed.
+    func finalize() -> String {
+        queue.sync { hasher.finalize().map { String(format: "%02x", $0) }.joined() }
     }
 }

@@ -147,37 +147,6 @@ func repetitionPrompt() throws -> String {
     }
 }
 
-/// Timing of one verification pass against single decode steps (opt-in: LLMRUN_SPEC_TIMING=1).
-@Test(.enabled(if: ProcessInfo.processInfo.environment["LLMRUN_SPEC_TIMING"] != nil), arguments: ["qwen2.5-0.5b", "qwen2.5-1.5b"])
-func verificationPassTiming(model name: String) throws {
-    let runtime = try ModelRuntime(path: try TestSupport.modelPath(name))
-    let tokens = runtime.tokenize(try repetitionPrompt())
-    let prefix = Array(tokens.prefix(300))
-    let session = try runtime.makeSession(contextSize: 2048, threads: 2)
-    try session.evaluate(prefix)
-    func median(_ body: () throws -> Void) rethrows -> Double {
-        var times: [Double] = []
-        for _ in 0..<7 {
-            let start = Date()
-            try body()
-            times.append(Date().timeIntervalSince(start))
-            session.truncate(to: prefix.count)
-        }
-        return times.sorted()[3] * 1000
-    }
-    let single = try median { try session.append(tokens[300]) }
-    var line = "\(name): decode step \(String(format: "%.1f", single)) ms"
-    for rows in [2, 3, 5, 9] {
-        let batch = Array(tokens[300..<(300 + rows)])
-        let rowwise = try median { try session.appendVerifying(batch) }
-        let gemm = median {
-            batch.withUnsafeBufferPointer { session.model.forward($0, start: prefix.count, state: session.state, logits: .all) }
-        }
-        line += String(format: " | %d rows: rowwise %.1f ms, batched %.1f ms", rows, rowwise, gemm)
-    }
-    print(line)
-}
-
 /// A summary request over the head of a Chinese article (../shared/articles/003), as `summarize` puts one.
 func articleSummaryPrompt() throws -> String {
     let article = try String(contentsOf: try TestSupport.articles()[3], encoding: .utf8)
