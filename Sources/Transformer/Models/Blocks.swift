@@ -1,7 +1,8 @@
 import Tensor
 
-// The pieces every architecture here composes: attention with its projections, and the gated
-// feed-forward network. Architecture files arrange them (norm placement, scaling) and own the loop.
+// The pieces every architecture here composes: attention with its projections, the gated feed-forward network,
+// and the two ways the families here wrap them in norms and residuals. Architecture files choose the pieces and
+// their settings per layer (RoPE, scaling, window) and own the loop.
 
 /// Per-layer attention weights and geometry.
 public struct AttentionBlock: Sendable {
@@ -168,6 +169,77 @@ public struct FeedForwardBlock: Sendable {
         gatedActivation(activation, gate: state.gate, up: state.up, count: count * gate.rows, pool: state.pool)
         down.multiply(state.gate, count: count, into: out, pool: state.pool, workspace: state.workspace,
                       rowwise: state.rowwiseArithmetic)
+    }
+}
+
+/// Where a layer's attention and feed-forward network read and write (one layer's call, as the architecture sets it).
+struct LayerCall {
+    let count: Int
+    let placement: TokenPlacement
+    let layer: Int
+    let rope: AttentionBlock.Rope?
+    let scaling: AttentionBlock.Scaling
+    var softcap: Float = 0
+    var window: Int? = nil
+    let epsilon: Float
+}
+
+/// The pre-norm block of Llama, Qwen and Phi-3: x += attention(norm(x)); x += feedForward(norm(x)).
+struct PreNormLayer: Sendable {
+    let attentionNorm: [Float]
+    let attention: AttentionBlock
+    let feedForwardNorm: [Float]
+    let feedForward: FeedForwardBlock
+
+    init(weights: ModelWeights, layer: Int, embedding: Int, attention: AttentionBlock, feedForward: FeedForwardBlock) throws(GGUFError) {
+        attentionNorm = try weights.vector("blk.\(layer).attn_norm.weight", count: embedding)
+        self.attention = attention
+        feedForwardNorm = try weights.vector("blk.\(layer).ffn_norm.weight", count: embedding)
+        self.feedForward = feedForward
+    }
+
+    func callAsFunction(_ state: ForwardState, _ call: LayerCall) {
+        let (n, d) = (call.count, attentionNorm.count)
+        rmsNorm(state.x, weight: attentionNorm, into: state.xn, width: d, rows: n, epsilon: call.epsilon)
+        attention(state.xn, count: n, placement: call.placement, layer: call.layer, rope: call.rope, scaling: call.scaling,
+                  softcap: call.softcap, window: call.window, normEpsilon: call.epsilon, state: state, into: state.projection)
+        addInPlace(state.x, state.projection, count: n * d)
+        rmsNorm(state.x, weight: feedForwardNorm, into: state.xn, width: d, rows: n, epsilon: call.epsilon)
+        feedForward(state.xn, count: n, state: state, into: state.projection)
+        addInPlace(state.x, state.projection, count: n * d)
+    }
+}
+
+/// Gemma's block, normalized on both sides of each half: x += postNorm(attention(norm(x))); x += postNorm(feedForward(norm(x))).
+struct SandwichLayer: Sendable {
+    let attentionNorm: [Float]
+    let attention: AttentionBlock
+    let postAttentionNorm: [Float]
+    let feedForwardNorm: [Float]
+    let feedForward: FeedForwardBlock
+    let postFeedForwardNorm: [Float]
+
+    init(weights: ModelWeights, layer: Int, embedding: Int, attention: AttentionBlock, feedForward: FeedForwardBlock) throws(GGUFError) {
+        let prefix = "blk.\(layer)."
+        attentionNorm = try weights.vector(prefix + "attn_norm.weight", count: embedding)
+        self.attention = attention
+        postAttentionNorm = try weights.vector(prefix + "post_attention_norm.weight", count: embedding)
+        feedForwardNorm = try weights.vector(prefix + "ffn_norm.weight", count: embedding)
+        self.feedForward = feedForward
+        postFeedForwardNorm = try weights.vector(prefix + "post_ffw_norm.weight", count: embedding)
+    }
+
+    func callAsFunction(_ state: ForwardState, _ call: LayerCall) {
+        let (n, d) = (call.count, attentionNorm.count)
+        rmsNorm(state.x, weight: attentionNorm, into: state.xn, width: d, rows: n, epsilon: call.epsilon)
+        attention(state.xn, count: n, placement: call.placement, layer: call.layer, rope: call.rope, scaling: call.scaling,
+                  softcap: call.softcap, window: call.window, normEpsilon: call.epsilon, state: state, into: state.projection)
+        rmsNorm(state.projection, weight: postAttentionNorm, into: state.projection, width: d, rows: n, epsilon: call.epsilon)
+        addInPlace(state.x, state.projection, count: n * d)
+        rmsNorm(state.x, weight: feedForwardNorm, into: state.xn, width: d, rows: n, epsilon: call.epsilon)
+        feedForward(state.xn, count: n, state: state, into: state.projection)
+        rmsNorm(state.projection, weight: postFeedForwardNorm, into: state.projection, width: d, rows: n, epsilon: call.epsilon)
+        addInPlace(state.x, state.projection, count: n * d)
     }
 }
 

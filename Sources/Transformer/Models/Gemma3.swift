@@ -32,18 +32,9 @@ public final class Gemma3: LanguageModel {
         public func isSliding(layer: Int) -> Bool { (layer + 1) % slidingWindowPattern != 0 }
     }
 
-    struct Layer: Sendable {
-        let attentionNorm: [Float]
-        let attention: AttentionBlock
-        let postAttentionNorm: [Float]
-        let feedForwardNorm: [Float]
-        let feedForward: FeedForwardBlock
-        let postFeedForwardNorm: [Float]
-    }
-
     public let configuration: Configuration
     public var shape: ModelShape { configuration.shape }
-    let layers: [Layer]
+    let layers: [SandwichLayer]
     let head: EmbeddingAndHead
     let file: GGUFFile
 
@@ -54,17 +45,13 @@ public final class Gemma3: LanguageModel {
         let shape = configuration.shape
         let d = shape.embeddingSize
         head = try EmbeddingAndHead(weights: weights, shape: shape)
-        var layers: [Layer] = []
+        var layers: [SandwichLayer] = []
         for i in 0..<shape.layerCount {
-            let prefix = "blk.\(i)."
-            layers.append(Layer(
-                attentionNorm: try weights.vector(prefix + "attn_norm.weight", count: d),
-                attention: try AttentionBlock(weights: weights, layer: i, embedding: d, headCount: shape.headCount,
-                                              kvHeadCount: shape.kvHeadCount, headDim: shape.headDim, qkNorm: true),
-                postAttentionNorm: try weights.vector(prefix + "post_attention_norm.weight", count: d),
-                feedForwardNorm: try weights.vector(prefix + "ffn_norm.weight", count: d),
-                feedForward: try FeedForwardBlock(weights: weights, layer: i, embedding: d, hidden: shape.feedForwardSize, activation: .geluTanh),
-                postFeedForwardNorm: try weights.vector(prefix + "post_ffw_norm.weight", count: d)))
+            layers.append(try SandwichLayer(
+                weights: weights, layer: i, embedding: d,
+                attention: AttentionBlock(weights: weights, layer: i, embedding: d, headCount: shape.headCount,
+                                          kvHeadCount: shape.kvHeadCount, headDim: shape.headDim, qkNorm: true),
+                feedForward: FeedForwardBlock(weights: weights, layer: i, embedding: d, hidden: shape.feedForwardSize, activation: .geluTanh)))
         }
         self.layers = layers
         try weights.requireEveryTensorRead(architecture: "gemma3")
@@ -79,17 +66,9 @@ public final class Gemma3: LanguageModel {
         for (i, layer) in layers.enumerated() {
             let sliding = configuration.isSliding(layer: i)
             let rope = AttentionBlock.Rope(base: sliding ? configuration.slidingRopeBase : configuration.ropeBase, style: .neox)
-            // x += postNorm(attention(norm(x)))
-            rmsNorm(state.x, weight: layer.attentionNorm, into: state.xn, width: d, rows: n, epsilon: epsilon)
-            layer.attention(state.xn, count: n, placement: placement, layer: i, rope: rope, scaling: scaling,
-                            window: sliding ? configuration.slidingWindow : nil, normEpsilon: epsilon, state: state, into: state.projection)
-            rmsNorm(state.projection, weight: layer.postAttentionNorm, into: state.projection, width: d, rows: n, epsilon: epsilon)
-            addInPlace(state.x, state.projection, count: n * d)
-            // x += postNorm(feedForward(norm(x)))
-            rmsNorm(state.x, weight: layer.feedForwardNorm, into: state.xn, width: d, rows: n, epsilon: epsilon)
-            layer.feedForward(state.xn, count: n, state: state, into: state.projection)
-            rmsNorm(state.projection, weight: layer.postFeedForwardNorm, into: state.projection, width: d, rows: n, epsilon: epsilon)
-            addInPlace(state.x, state.projection, count: n * d)
+            // x += postNorm(attention(norm(x))); x += postNorm(feedForward(norm(x)))
+            layer(state, LayerCall(count: n, placement: placement, layer: i, rope: rope, scaling: scaling,
+                                   window: sliding ? configuration.slidingWindow : nil, epsilon: epsilon))
         }
         head.logits(state.x, count: n, rows: logits, epsilon: epsilon, state: state)
     }

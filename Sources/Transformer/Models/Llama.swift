@@ -45,16 +45,9 @@ public final class Llama: LanguageModel {
         public func usesRope(layer: Int) -> Bool { noRopeLayerInterval.map { (layer + 1) % $0 != 0 } ?? true }
     }
 
-    struct Layer: Sendable {
-        let attentionNorm: [Float]
-        let attention: AttentionBlock
-        let feedForwardNorm: [Float]
-        let feedForward: FeedForwardBlock
-    }
-
     public let configuration: Configuration
     public var shape: ModelShape { configuration.shape }
-    let layers: [Layer]
+    let layers: [PreNormLayer]
     let head: EmbeddingAndHead
     /// `rope_freqs.weight`: headDim / 2 divisors of the rotary angles (Llama 3).
     let ropeFrequencyFactors: [Float]?
@@ -69,16 +62,15 @@ public final class Llama: LanguageModel {
         head = try EmbeddingAndHead(weights: weights, shape: shape)
         ropeFrequencyFactors = configuration.readsRopeFrequencyFactors
             ? try weights.optionalVector("rope_freqs.weight", count: shape.headDim / 2) : nil
-        var layers: [Layer] = []
+        var layers: [PreNormLayer] = []
         for i in 0..<shape.layerCount {
-            layers.append(Layer(
-                attentionNorm: try weights.vector("blk.\(i).attn_norm.weight", count: shape.embeddingSize),
-                attention: try AttentionBlock(weights: weights, layer: i, embedding: shape.embeddingSize, headCount: shape.headCount,
-                                              kvHeadCount: shape.kvHeadCount, headDim: shape.headDim, biases: configuration.attentionBiases,
-                                              qkNorm: configuration.queryKeyNorm),
-                feedForwardNorm: try weights.vector("blk.\(i).ffn_norm.weight", count: shape.embeddingSize),
-                feedForward: try FeedForwardBlock(weights: weights, layer: i, embedding: shape.embeddingSize,
-                                                  hidden: shape.feedForwardSize, activation: .silu)))
+            layers.append(try PreNormLayer(
+                weights: weights, layer: i, embedding: shape.embeddingSize,
+                attention: AttentionBlock(weights: weights, layer: i, embedding: shape.embeddingSize, headCount: shape.headCount,
+                                          kvHeadCount: shape.kvHeadCount, headDim: shape.headDim, biases: configuration.attentionBiases,
+                                          qkNorm: configuration.queryKeyNorm),
+                feedForward: FeedForwardBlock(weights: weights, layer: i, embedding: shape.embeddingSize,
+                                              hidden: shape.feedForwardSize, activation: .silu)))
         }
         self.layers = layers
         try weights.requireEveryTensorRead(architecture: shape.architecture)
@@ -90,24 +82,15 @@ public final class Llama: LanguageModel {
 
     public func forward(_ tokens: UnsafeBufferPointer<Int32>, placement: TokenPlacement, state: ForwardState, logits: LogitRows) {
         let n = tokens.count
-        let d = shape.embeddingSize
-        let epsilon = shape.normEpsilon
         let rope = AttentionBlock.Rope(base: configuration.ropeBase, style: configuration.ropeStyle, frequencyFactors: ropeFrequencyFactors)
         let scaling = AttentionBlock.Scaling.scores(1 / Float(shape.headDim).squareRoot())
         head.embed(tokens, into: state.x)
         for (i, layer) in layers.enumerated() {
-            // x += attention(norm(x))
-            rmsNorm(state.x, weight: layer.attentionNorm, into: state.xn, width: d, rows: n, epsilon: epsilon)
-            layer.attention(state.xn, count: n, placement: placement, layer: i, rope: configuration.usesRope(layer: i) ? rope : nil,
-                            scaling: scaling, window: nil,
-                            normEpsilon: epsilon, state: state, into: state.projection)
-            addInPlace(state.x, state.projection, count: n * d)
-            // x += feedForward(norm(x))
-            rmsNorm(state.x, weight: layer.feedForwardNorm, into: state.xn, width: d, rows: n, epsilon: epsilon)
-            layer.feedForward(state.xn, count: n, state: state, into: state.projection)
-            addInPlace(state.x, state.projection, count: n * d)
+            // x += attention(norm(x)); x += feedForward(norm(x))
+            layer(state, LayerCall(count: n, placement: placement, layer: i, rope: configuration.usesRope(layer: i) ? rope : nil,
+                                   scaling: scaling, epsilon: shape.normEpsilon))
         }
-        head.logits(state.x, count: n, rows: logits, epsilon: epsilon, state: state)
+        head.logits(state.x, count: n, rows: logits, epsilon: shape.normEpsilon, state: state)
     }
 }
 

@@ -54,16 +54,9 @@ public final class Phi3: LanguageModel {
         }
     }
 
-    struct Layer: Sendable {
-        let attentionNorm: [Float]
-        let attention: AttentionBlock
-        let feedForwardNorm: [Float]
-        let feedForward: FeedForwardBlock
-    }
-
     public let configuration: Configuration
     public var shape: ModelShape { configuration.shape }
-    let layers: [Layer]
+    let layers: [PreNormLayer]
     let head: EmbeddingAndHead
     /// LongRoPE's divisors, rotaryDimensions / 2 each: for contexts up to the original length, and beyond it.
     let shortRopeFactors: [Float]?
@@ -79,16 +72,13 @@ public final class Phi3: LanguageModel {
         head = try EmbeddingAndHead(weights: weights, shape: shape)
         shortRopeFactors = try weights.optionalVector("rope_factors_short.weight", count: configuration.rotaryDimensions / 2)
         longRopeFactors = try weights.optionalVector("rope_factors_long.weight", count: configuration.rotaryDimensions / 2)
-        var layers: [Layer] = []
+        var layers: [PreNormLayer] = []
         for i in 0..<shape.layerCount {
-            let prefix = "blk.\(i)."
-            layers.append(Layer(
-                attentionNorm: try weights.vector(prefix + "attn_norm.weight", count: d),
-                attention: try AttentionBlock(weights: weights, layer: i, embedding: d, headCount: shape.headCount,
-                                              kvHeadCount: shape.kvHeadCount, headDim: shape.headDim, mayBeFused: true),
-                feedForwardNorm: try weights.vector(prefix + "ffn_norm.weight", count: d),
-                feedForward: try FeedForwardBlock(weights: weights, fusedLayer: i, embedding: d, hidden: shape.feedForwardSize,
-                                                  activation: .silu)))
+            layers.append(try PreNormLayer(
+                weights: weights, layer: i, embedding: d,
+                attention: AttentionBlock(weights: weights, layer: i, embedding: d, headCount: shape.headCount,
+                                          kvHeadCount: shape.kvHeadCount, headDim: shape.headDim, mayBeFused: true),
+                feedForward: FeedForwardBlock(weights: weights, fusedLayer: i, embedding: d, hidden: shape.feedForwardSize, activation: .silu)))
         }
         self.layers = layers
         try weights.requireEveryTensorRead(architecture: "phi3")
@@ -101,8 +91,6 @@ public final class Phi3: LanguageModel {
 
     public func forward(_ tokens: UnsafeBufferPointer<Int32>, placement: TokenPlacement, state: ForwardState, logits: LogitRows) {
         let n = tokens.count
-        let d = shape.embeddingSize
-        let epsilon = shape.normEpsilon
         // Sessions decoded together (BatchDecoder) are made with one context size, so the first one's decides.
         let contextSize = switch placement {
         case .consecutive: state.cache.capacity
@@ -113,16 +101,9 @@ public final class Phi3: LanguageModel {
         let scaling = AttentionBlock.Scaling.queries(1 / Float(shape.headDim).squareRoot())
         head.embed(tokens, into: state.x)
         for (i, layer) in layers.enumerated() {
-            // x += attention(norm(x))
-            rmsNorm(state.x, weight: layer.attentionNorm, into: state.xn, width: d, rows: n, epsilon: epsilon)
-            layer.attention(state.xn, count: n, placement: placement, layer: i, rope: rope, scaling: scaling, window: nil,
-                            normEpsilon: epsilon, state: state, into: state.projection)
-            addInPlace(state.x, state.projection, count: n * d)
-            // x += feedForward(norm(x)), SwiGLU over the fused gate-and-up product
-            rmsNorm(state.x, weight: layer.feedForwardNorm, into: state.xn, width: d, rows: n, epsilon: epsilon)
-            layer.feedForward(state.xn, count: n, state: state, into: state.projection)
-            addInPlace(state.x, state.projection, count: n * d)
+            // x += attention(norm(x)); x += feedForward(norm(x)), SwiGLU over the fused gate-and-up product
+            layer(state, LayerCall(count: n, placement: placement, layer: i, rope: rope, scaling: scaling, epsilon: shape.normEpsilon))
         }
-        head.logits(state.x, count: n, rows: logits, epsilon: epsilon, state: state)
+        head.logits(state.x, count: n, rows: logits, epsilon: shape.normEpsilon, state: state)
     }
 }
