@@ -165,6 +165,15 @@ def unit(z):
     return (z >> np.uint64(40)).astype(np.float32) * np.float32(2.0 ** -24)
 
 
+def drawn_blocks(seed, blocks, block_bytes, scale, scale_factors, byte):
+    """Quantized blocks drawn directly, one draw per f16 scale (u * (factor * scale)) and per other byte of a block."""
+    draws = block_bytes - len(scale_factors)
+    z = splitmix64(seed, blocks * draws).reshape(blocks, draws)
+    halves = [(unit(z[:, i]) * (np.float32(f) * scale)).astype(np.float16).view(np.uint8).reshape(blocks, 2)
+              for i, f in enumerate(scale_factors)]
+    return np.concatenate(halves + [byte(z[:, len(scale_factors):])], axis=1).tobytes()
+
+
 def tensor_bytes(t):
     count = int(np.prod(t["dims"]))
     if "values" in t:
@@ -175,25 +184,14 @@ def tensor_bytes(t):
         if offset != 0:
             v = v + offset
         return v.astype(np.float32 if t["type"] == "f32" else np.float16).tobytes()
-    if t["type"] == "q8_0":
-        blocks = count // 32
-        z = splitmix64(t["seed"], blocks * 33).reshape(blocks, 33)
-        d = (unit(z[:, 0]) * scale).astype(np.float16).view(np.uint8).reshape(blocks, 2)
-        qs = ((z[:, 1:] % np.uint64(255)).astype(np.int16) - 127).astype(np.int8).view(np.uint8)
-        return np.concatenate([d, qs], axis=1).tobytes()
-    if t["type"] == "q4_k":
-        blocks = count // 256
-        z = splitmix64(t["seed"], blocks * 142).reshape(blocks, 142)
-        d = (unit(z[:, 0]) * scale).astype(np.float16).view(np.uint8).reshape(blocks, 2)
-        dmin = (unit(z[:, 1]) * (np.float32(7.5) * scale)).astype(np.float16).view(np.uint8).reshape(blocks, 2)
-        packed = (z[:, 2:] >> np.uint64(56)).astype(np.uint8)
-        return np.concatenate([d, dmin, packed], axis=1).tobytes()
-    if t["type"] == "iq4_xs":
-        blocks = count // 256
-        z = splitmix64(t["seed"], blocks * 135).reshape(blocks, 135)
-        d = (unit(z[:, 0]) * scale).astype(np.float16).view(np.uint8).reshape(blocks, 2)
-        packed = (z[:, 1:] >> np.uint64(56)).astype(np.uint8)
-        return np.concatenate([d, packed], axis=1).tobytes()
+    top_byte = lambda z: (z >> np.uint64(56)).astype(np.uint8)
+    if t["type"] == "q8_0":  # d, then 32 quants in -127...127
+        return drawn_blocks(t["seed"], count // 32, 34, scale, [1],
+                            lambda z: ((z % np.uint64(255)).astype(np.int16) - 127).astype(np.int8).view(np.uint8))
+    if t["type"] == "q4_k":  # d and dmin, then 140 bytes of packed scales, minimums and quants
+        return drawn_blocks(t["seed"], count // 256, 144, scale, [1, 7.5], top_byte)
+    if t["type"] == "iq4_xs":  # d, then 134 bytes of packed 6-bit scales and 4-bit indices
+        return drawn_blocks(t["seed"], count // 256, 136, scale, [1], top_byte)
     raise ValueError(t["type"])
 
 

@@ -74,52 +74,34 @@ import TestSupport
             if offset != 0 { v = v + offset }
             return v
         }
+        /// Quantized blocks drawn directly, as the script draws them: each f16 scale u · (factor · scale), then the
+        /// block's other bytes.
+        func drawnBlocks(elements: Int, bytes blockBytes: Int, scaleFactors: [Float], byte: () -> UInt8) -> [UInt8] {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(count / elements * blockBytes)
+            for _ in 0..<count / elements {
+                for factor in scaleFactors {
+                    let half = Float16(generator.uniform() * (factor * scale)).bitPattern
+                    bytes += [UInt8(truncatingIfNeeded: half), UInt8(truncatingIfNeeded: half >> 8)]
+                }
+                for _ in 2 * scaleFactors.count..<blockBytes { bytes.append(byte()) }
+            }
+            return bytes
+        }
         switch tensor.type {
         case "f32":
             return [Float]((0..<count).map { _ in uniform() }).withUnsafeBytes { Array($0) }
         case "f16":
             return [Float16]((0..<count).map { _ in Float16(uniform()) }).withUnsafeBytes { Array($0) }
         case "q8_0":
-            // Blocks drawn directly: d = f16(u · scale), then 32 quants in -127...127.
-            let blockBytes = 34
-            return [UInt8](unsafeUninitializedCapacity: count / 32 * blockBytes) { buffer, initialized in
-                for block in 0..<count / 32 {
-                    let d = Float16(generator.uniform() * scale).bitPattern
-                    buffer[block * blockBytes] = UInt8(truncatingIfNeeded: d)
-                    buffer[block * blockBytes + 1] = UInt8(truncatingIfNeeded: d >> 8)
-                    for i in 0..<32 {
-                        buffer[block * blockBytes + 2 + i] = UInt8(bitPattern: Int8(Int(generator.next() % 255) - 127))
-                    }
-                }
-                initialized = count / 32 * blockBytes
-            }
+            // d, then 32 quants in -127...127.
+            return drawnBlocks(elements: 32, bytes: 34, scaleFactors: [1]) { UInt8(bitPattern: Int8(Int(generator.next() % 255) - 127)) }
         case "q4_k":
-            // d = f16(u · scale), dmin = f16(u · 7.5 · scale), then 140 bytes of packed scales, minimums and quants.
-            let blockBytes = 144
-            return [UInt8](unsafeUninitializedCapacity: count / 256 * blockBytes) { buffer, initialized in
-                for block in 0..<count / 256 {
-                    let d = Float16(generator.uniform() * scale).bitPattern
-                    let dmin = Float16(generator.uniform() * (7.5 * scale)).bitPattern
-                    for (i, half) in [d, dmin].enumerated() {
-                        buffer[block * blockBytes + 2 * i] = UInt8(truncatingIfNeeded: half)
-                        buffer[block * blockBytes + 2 * i + 1] = UInt8(truncatingIfNeeded: half >> 8)
-                    }
-                    for i in 4..<blockBytes { buffer[block * blockBytes + i] = UInt8(generator.next() >> 56) }
-                }
-                initialized = count / 256 * blockBytes
-            }
+            // d and dmin, then 140 bytes of packed scales, minimums and quants.
+            return drawnBlocks(elements: 256, bytes: 144, scaleFactors: [1, 7.5]) { UInt8(generator.next() >> 56) }
         case "iq4_xs":
-            // d = f16(u · scale), then 134 bytes of packed 6-bit scales and 4-bit indices.
-            let blockBytes = 136
-            return [UInt8](unsafeUninitializedCapacity: count / 256 * blockBytes) { buffer, initialized in
-                for block in 0..<count / 256 {
-                    let d = Float16(generator.uniform() * scale).bitPattern
-                    buffer[block * blockBytes] = UInt8(truncatingIfNeeded: d)
-                    buffer[block * blockBytes + 1] = UInt8(truncatingIfNeeded: d >> 8)
-                    for i in 2..<blockBytes { buffer[block * blockBytes + i] = UInt8(generator.next() >> 56) }
-                }
-                initialized = count / 256 * blockBytes
-            }
+            // d, then 134 bytes of packed 6-bit scales and 4-bit indices.
+            return drawnBlocks(elements: 256, bytes: 136, scaleFactors: [1]) { UInt8(generator.next() >> 56) }
         default:
             Issue.record("unknown tensor type \(tensor.type) in the recipe")
             return []
