@@ -23,8 +23,9 @@ public struct AttentionBlock: Sendable {
 
     /// Loads `blk.N.attn_*` tensors. `mayBeFused`: q, k and v may come as one `attn_qkv.weight` (Phi-3), their
     /// rows in that order, which is then read in place as three row ranges.
-    public init(weights: ModelWeights, layer: Int, embedding: Int, headCount: Int, kvHeadCount: Int, headDim: Int,
-                biases: Bool = false, qkNorm: Bool = false, mayBeFused: Bool = false) throws(GGUFError) {
+    public init(weights: ModelWeights, layer: Int, shape: ModelShape, biases: Bool = false, qkNorm: Bool = false,
+                mayBeFused: Bool = false) throws(GGUFError) {
+        let (embedding, headCount, kvHeadCount, headDim) = (shape.embeddingSize, shape.headCount, shape.kvHeadCount, shape.headDim)
         let prefix = "blk.\(layer)."
         let qDim = headCount * headDim
         let kvDim = kvHeadCount * headDim
@@ -140,7 +141,8 @@ public struct FeedForwardBlock: Sendable {
     public let down: WeightMatrix  // (embedding, hidden)
     public let activation: GatedActivation
 
-    public init(weights: ModelWeights, layer: Int, embedding: Int, hidden: Int, activation: GatedActivation) throws(GGUFError) {
+    public init(weights: ModelWeights, layer: Int, shape: ModelShape, activation: GatedActivation) throws(GGUFError) {
+        let (embedding, hidden) = (shape.embeddingSize, shape.feedForwardSize)
         let prefix = "blk.\(layer)."
         gate = try weights.matrix(prefix + "ffn_gate.weight", rows: hidden, columns: embedding)
         up = try weights.matrix(prefix + "ffn_up.weight", rows: hidden, columns: embedding)
@@ -150,7 +152,8 @@ public struct FeedForwardBlock: Sendable {
 
     /// Phi-3's layout: no `ffn_gate`; `ffn_up.weight` holds the gate's rows, then the up projection's (ggml_swiglu
     /// of the fused product takes its first half as the gate), read in place as two row ranges.
-    public init(weights: ModelWeights, fusedLayer layer: Int, embedding: Int, hidden: Int, activation: GatedActivation) throws(GGUFError) {
+    public init(weights: ModelWeights, fusedLayer layer: Int, shape: ModelShape, activation: GatedActivation) throws(GGUFError) {
+        let (embedding, hidden) = (shape.embeddingSize, shape.feedForwardSize)
         let prefix = "blk.\(layer)."
         let name = prefix + "ffn_up.weight"
         let fused = try weights.matrix(name, rows: 2 * hidden, columns: embedding)

@@ -84,9 +84,8 @@ public final class Gemma2: LanguageModel {
         for i in 0..<shape.layerCount {
             layers.append(try SandwichLayer(
                 weights: weights, layer: i, embedding: d,
-                attention: AttentionBlock(weights: weights, layer: i, embedding: d, headCount: shape.headCount,
-                                          kvHeadCount: shape.kvHeadCount, headDim: shape.headDim),
-                feedForward: FeedForwardBlock(weights: weights, layer: i, embedding: d, hidden: shape.feedForwardSize, activation: .geluTanh)))
+                attention: AttentionBlock(weights: weights, layer: i, shape: shape),
+                feedForward: FeedForwardBlock(weights: weights, layer: i, shape: shape, activation: .geluTanh)))
         }
         self.layers = layers
         try weights.requireEveryTensorRead(architecture: "gemma2")

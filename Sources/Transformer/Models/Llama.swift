@@ -66,11 +66,9 @@ public final class Llama: LanguageModel {
         for i in 0..<shape.layerCount {
             layers.append(try PreNormLayer(
                 weights: weights, layer: i, embedding: shape.embeddingSize,
-                attention: AttentionBlock(weights: weights, layer: i, embedding: shape.embeddingSize, headCount: shape.headCount,
-                                          kvHeadCount: shape.kvHeadCount, headDim: shape.headDim, biases: configuration.attentionBiases,
+                attention: AttentionBlock(weights: weights, layer: i, shape: shape, biases: configuration.attentionBiases,
                                           qkNorm: configuration.queryKeyNorm),
-                feedForward: FeedForwardBlock(weights: weights, layer: i, embedding: shape.embeddingSize,
-                                              hidden: shape.feedForwardSize, activation: .silu)))
+                feedForward: FeedForwardBlock(weights: weights, layer: i, shape: shape, activation: .silu)))
         }
         self.layers = layers
         try weights.requireEveryTensorRead(architecture: shape.architecture)

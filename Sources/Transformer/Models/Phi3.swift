@@ -76,9 +76,8 @@ public final class Phi3: LanguageModel {
         for i in 0..<shape.layerCount {
             layers.append(try PreNormLayer(
                 weights: weights, layer: i, embedding: d,
-                attention: AttentionBlock(weights: weights, layer: i, embedding: d, headCount: shape.headCount,
-                                          kvHeadCount: shape.kvHeadCount, headDim: shape.headDim, mayBeFused: true),
-                feedForward: FeedForwardBlock(weights: weights, fusedLayer: i, embedding: d, hidden: shape.feedForwardSize, activation: .silu)))
+                attention: AttentionBlock(weights: weights, layer: i, shape: shape, mayBeFused: true),
+                feedForward: FeedForwardBlock(weights: weights, fusedLayer: i, shape: shape, activation: .silu)))
         }
         self.layers = layers
         try weights.requireEveryTensorRead(architecture: "phi3")
