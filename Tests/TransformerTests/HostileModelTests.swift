@@ -128,8 +128,10 @@ import Tensor
     }
 
     @Test func unreadTensorIsRefusedByName() throws {
+        // Gemma 2's head is always the embedding (llama.cpp reads no output.weight for it).
         let extras: [(architecture: String, tensor: String, count: Int)] = [("llama", "blk.0.attn_output.bias", 64),
-                                                                            ("qwen2", "rope_freqs.weight", 8)]
+                                                                            ("qwen2", "rope_freqs.weight", 8),
+                                                                            ("gemma2", "output.weight", 64 * 256)]
         for (architecture, tensor, count) in extras {
             var builder = TinyModel.standard(architecture).builder()
             builder.tensors.append(GGUFBuilder.Tensor(name: tensor, dimensions: [count], type: .f32, data: [UInt8](repeating: 0, count: count * 4)))

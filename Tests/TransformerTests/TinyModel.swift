@@ -4,7 +4,7 @@ import Tensor
 
 /// Small random-weight models of each architecture, written as GGUF from a fixed seed: the same file on
 /// every run and machine, loaded through the same `loadModel` as a real one, in a few milliseconds.
-/// The tensor names, shapes and keys are those Llama.swift, Qwen2.swift and Gemma3.swift read.
+/// The tensor names, shapes and keys are those Llama.swift, Qwen2.swift, Gemma3.swift and Gemma2.swift read.
 struct TinyModel {
     var architecture: String
     var layers = 3
@@ -17,7 +17,7 @@ struct TinyModel {
     var vocabulary = 256
     var context = 256
     var weightType: GGMLType = .f32
-    /// Gemma 3's `attention.sliding_window`.
+    /// Gemma's `attention.sliding_window`.
     var slidingWindow = 8
     /// Whether the file has its own `output.weight` (otherwise the head is tied to the embedding).
     var separateOutput = false
@@ -25,17 +25,19 @@ struct TinyModel {
 
     /// The architectures `loadModel` runs, each with its usual layout: SmolLM2-like Llama (tied head,
     /// Q8_0 weights, so the integer kernels run), Qwen2 with its biases and its own output matrix (F32:
-    /// sgemm), Gemma 3 with 6 layers so that the last one is global, and head size 32 ≠ 64 / 4 (F16).
+    /// sgemm), Gemma 3 with 6 layers so that the last one is global, and head size 32 ≠ 64 / 4 (F16), Gemma 2
+    /// with sliding and global layers in turn and its scores and logits soft-capped (Q8_0).
     static func standard(_ architecture: String) -> TinyModel {
         switch architecture {
         case "llama": TinyModel(architecture: "llama", weightType: .q8_0)
         case "qwen2": TinyModel(architecture: "qwen2", weightType: .f32, separateOutput: true)
         case "gemma3": TinyModel(architecture: "gemma3", layers: 6, headDim: 32, weightType: .f16)
+        case "gemma2": TinyModel(architecture: "gemma2", layers: 4, weightType: .q8_0)
         default: preconditionFailure("no tiny model for \(architecture)")
         }
     }
 
-    static let architectures = ["llama", "qwen2", "gemma3"]
+    static let architectures = ["llama", "qwen2", "gemma3", "gemma2"]
 
     func builder() -> GGUFBuilder {
         let arch = architecture
@@ -57,7 +59,7 @@ struct TinyModel {
             builder.metadata += [("\(arch).attention.key_length", .uint32(UInt32(headDim))),
                                  ("\(arch).attention.value_length", .uint32(UInt32(headDim)))]
         }
-        if arch == "gemma3" { builder.metadata.append(("gemma3.attention.sliding_window", .uint32(UInt32(slidingWindow)))) }
+        if arch.hasPrefix("gemma") { builder.metadata.append(("\(arch).attention.sliding_window", .uint32(UInt32(slidingWindow)))) }
 
         var generator = SeededGenerator(seed: seed)
         // GGUF dimensions are [columns, rows]; matrices get uniform weights of variance 1/columns, so
@@ -87,8 +89,10 @@ struct TinyModel {
             }
             if arch == "gemma3" {
                 tensors += [vector(p + "attn_q_norm.weight", count: headDim, around: 1, spread: 0.2),
-                            vector(p + "attn_k_norm.weight", count: headDim, around: 1, spread: 0.2),
-                            vector(p + "post_attention_norm.weight", count: embedding, around: 1, spread: 0.2),
+                            vector(p + "attn_k_norm.weight", count: headDim, around: 1, spread: 0.2)]
+            }
+            if arch.hasPrefix("gemma") {
+                tensors += [vector(p + "post_attention_norm.weight", count: embedding, around: 1, spread: 0.2),
                             vector(p + "post_ffw_norm.weight", count: embedding, around: 1, spread: 0.2)]
             }
             tensors.append(vector(p + "ffn_norm.weight", count: embedding, around: 1, spread: 0.2))
