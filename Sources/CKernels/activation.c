@@ -23,6 +23,9 @@ act_layout llk_layout_of(int act, int64_t n) {
     } else if (act == LLK_Q8_K) {
         L.nb = n / QK_K;
         L.total = (size_t)L.nb * Q8_K_BYTES;
+    } else if (act == LLK_F16) {
+        L.nb = n;
+        L.total = align32((size_t)n * 2);
     }
     return L;
 }
@@ -67,7 +70,10 @@ void llk_quantize_activation(int t, const float *x, void *vxq, int64_t n) {
     if (!tt->activation) return;
     uint8_t *xq = (uint8_t *)vxq;
     act_layout L = llk_layout_of(tt->activation, n);
-    if (tt->activation == LLK_Q8_0) {
+    if (tt->activation == LLK_F16) {
+        uint16_t *h = (uint16_t *)vxq;
+        for (int64_t i = 0; i < n; i++) h[i] = f2h(x[i]);
+    } else if (tt->activation == LLK_Q8_0) {
         const int bias = tt->activation_bias;
         float *dd = (float *)(void *)(xq + L.off_d);
         for (int64_t b = 0; b < L.nb; b++) {

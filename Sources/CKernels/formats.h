@@ -64,7 +64,7 @@ enum { GEMM_UNPACKED_32 = 80, GEMM_UNPACKED_K = 384 };
 // then int32 corr[nb][8]: corr lane i = -bias * sum(q[4i..4i+3]) with the type's activation_bias (8 Q4_0,
 // 16 Q5_0, 128 Q8_0, VNNI form x+128), so that (unsigned weight codes) . q + corr == ggml's signed integer
 // dot product, lane by lane as vpmaddubsw+vpmaddwd and vpdpbusd group them.
-// Q8_1: nb blocks of 36 B, then f32 d[nb], then f32 s[nb]. Q8_K: nb blocks of 292 B.
+// Q8_1: nb blocks of 36 B, then f32 d[nb], then f32 s[nb]. Q8_K: nb blocks of 292 B. F16: n values (nb = n).
 typedef struct llk_act_layout { int64_t nb; size_t off_d, off_aux, total; } act_layout;
 act_layout llk_layout_of(int activation, int64_t n);
 
@@ -81,6 +81,7 @@ float llk_ref_q5_K(const uint8_t *w, const uint8_t *a, int64_t n);
 float llk_ref_q6_K(const uint8_t *w, const uint8_t *a, int64_t n);
 float llk_ref_iq4_nl(const uint8_t *w, const uint8_t *a, int64_t n);
 float llk_ref_iq4_xs(const uint8_t *w, const uint8_t *a, int64_t n);
+float llk_ref_f16(const uint8_t *w, const uint8_t *a, int64_t n);
 
 // Row kernels: _avx2 at the baseline, _vnni with AVX-512 VNNI (call only when the CPU has it).
 #define LLK_ROW_KERNEL(name) void name(const uint8_t *w, size_t rb, int64_t nr, const uint8_t *xq, size_t xs, \
@@ -104,6 +105,8 @@ LLK_ROW_KERNEL(llk_rows_iq4_nl_avx2);
 LLK_ROW_KERNEL(llk_rows_iq4_nl_vnni);
 LLK_ROW_KERNEL(llk_rows_iq4_xs_avx2);
 LLK_ROW_KERNEL(llk_rows_iq4_xs_vnni);
+LLK_ROW_KERNEL(llk_rows_f16_avx2);
+LLK_ROW_KERNEL(llk_rows_f16_avx512);
 LLK_GROUP_KERNEL(llk_rows8_q4_K_avx2);
 LLK_GROUP_KERNEL(llk_rows8_q6_K_avx2);
 LLK_GROUP_KERNEL(llk_rows8_q6_K_vnni);

@@ -11,7 +11,12 @@
 
 static const llk_type_traits table[LLK_TYPE_COUNT] = {
     [LLK_F32] = { GEOMETRY("F32", 1, 4) },
-    [LLK_F16] = { GEOMETRY("F16", 1, 2) },
+    // F16 weights multiply an F16 activation (float16.c); no GEMM: prefill runs the row kernels, four activations
+    // per pass over a row.
+    [LLK_F16] = {
+        GEOMETRY("F16", 1, 2), .activation = LLK_F16, .reference = llk_ref_f16,
+        .rows = { 0, llk_rows_f16_avx2, llk_rows_f16_avx512 },
+    },
     [LLK_BF16] = { GEOMETRY("BF16", 1, 2) },
     [LLK_I8] = { GEOMETRY("I8", 1, 1) },
     [LLK_I16] = { GEOMETRY("I16", 1, 2) },

@@ -4,8 +4,8 @@ import CKernels
 /// A weight matrix in its stored (usually quantized) form, read in place from the model's mapping:
 /// `rows` output features, each a row of `columns` input features (ggml's ne[1] × ne[0]).
 ///
-/// Products are computed the way ggml computes them: activations are quantized to 8-bit blocks and
-/// multiplied with integer kernels (CKernels) where a kernel exists; other types are dequantized
+/// Products are computed the way ggml computes them: activations are quantized to 8-bit blocks (F16 weights:
+/// rounded to f16) and multiplied with CKernels' kernels where a kernel exists; other types are dequantized
 /// tile by tile and multiplied with sgemm.
 public struct WeightMatrix: @unchecked Sendable {
     public let type: GGMLType

@@ -41,6 +41,8 @@ let allTypes: [QType] = [
     QType(id: 14, name: "Q6_K", blockSize: 256, blockBytes: 210, f16Fields: [208]),
     QType(id: 20, name: "IQ4_NL", blockSize: 32, blockBytes: 18, f16Fields: [0]),
     QType(id: 23, name: "IQ4_XS", blockSize: 256, blockBytes: 136, f16Fields: [0]),
+    // Each "block" one f16 weight (kept finite and small by f16Fields).
+    QType(id: 1, name: "F16", blockSize: 1, blockBytes: 2, f16Fields: [0]),
 ]
 
 /// The types whose row kernels compute the scalar reference's float steps too, so give its bits
@@ -54,7 +56,11 @@ let gemmBitExactTypes: Set<Int32> = [20]
 let iq4Values: [Float] = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113]
 
 func lengths(for t: QType) -> [Int] {
-    t.blockSize == 32 ? [32, 896, 1536, 4864, 8960] : [256, 1536, 4864, 8960]
+    switch t.blockSize {
+    case 1: [64, 100, 896, 1536, 4867]  // 100 and 4867: elements past the kernels' last whole step
+    case 32: [32, 896, 1536, 4864, 8960]
+    default: [256, 1536, 4864, 8960]
+    }
 }
 
 @inline(__always) func f16(_ p: UnsafePointer<UInt8>, _ o: Int) -> Float {
@@ -92,6 +98,8 @@ func dequantizeRow(_ t: QType, _ w: UnsafePointer<UInt8>, n: Int) -> [Float] {
         let p = w + b * t.blockBytes
         let o = b * t.blockSize
         switch t.id {
+        case 1:
+            y[o] = f16(p, 0)
         case 2, 3:
             let d = f16(p, 0), m: Float = t.id == 3 ? f16(p, 2) : -8 * d
             let qs = t.id == 3 ? 4 : 2
@@ -204,6 +212,8 @@ func dequantizeActivation(_ t: QType, _ a: UnsafePointer<UInt8>, n: Int) -> (x: 
     var x = [Float](repeating: 0, count: n)
     var s: [Float] = []
     switch llk_activation_type(t.id) {
+    case 1:
+        for i in 0..<n { x[i] = f16(a, 2 * i) }
     case 8:
         for b in 0..<(n / 32) {
             let d = f16(a, b * 34)
@@ -309,7 +319,7 @@ func absoluteDots(_ t: QType, w: [UInt8], rowBytes: Int, rows: Int, skip: Int, n
         for t in allTypes {
             #expect(llk_known(t.id) == 1)
             #expect(Int(llk_block_size(t.id)) == t.blockSize)
-            #expect(llk_activation_type(t.id) == (t.blockSize == 256 ? 15 : [3, 7].contains(t.id) ? 9 : 8))
+            #expect(llk_activation_type(t.id) == (t.id == 1 ? 1 : t.blockSize == 256 ? 15 : [3, 7].contains(t.id) ? 9 : 8))
         }
         #expect(llk_known(0) == 0)
         #expect(llk_supported(10) == 0 && llk_supported(12) == 1)
@@ -378,8 +388,8 @@ func absoluteDots(_ t: QType, w: [UInt8], rowBytes: Int, rows: Int, skip: Int, n
     func gemmMatchesScalar(_ t: QType) {
         llk_force_isa(-1)
         guard llk_gemm_available(t.id) != 0 else {
-            // The GEMM never runs Q2_K/Q3_K (llk_matmul serves them), nor Q8_0/IQ4_NL/IQ4_XS without VNNI.
-            #expect([10, 11].contains(t.id) || ([8, 20, 23].contains(t.id) && llk_best_isa() < 2) || llk_best_isa() == 0)
+            // The GEMM never runs F16, Q2_K or Q3_K (llk_matmul serves them), nor Q8_0/IQ4_NL/IQ4_XS without VNNI.
+            #expect([1, 10, 11].contains(t.id) || ([8, 20, 23].contains(t.id) && llk_best_isa() < 2) || llk_best_isa() == 0)
             return
         }
         var rng = SplitMix64(state: UInt64(t.id) * 7919 + 5)
@@ -544,8 +554,9 @@ func absoluteDots(_ t: QType, w: [UInt8], rowBytes: Int, rows: Int, skip: Int, n
         }
     }
 
-    /// Q8_0 / Q8_1 activation blocks as ggml's x86 backend makes them; Q8_K as quantize_row_q8_K_ref.
-    @Test(arguments: [allTypes[0], allTypes[1], allTypes[7]])
+    /// Q8_0 / Q8_1 activation blocks as ggml's x86 backend makes them; Q8_K as quantize_row_q8_K_ref; F16 as x
+    /// rounded to the nearest f16 (ties to even).
+    @Test(arguments: [allTypes[0], allTypes[1], allTypes[7], allTypes[12]])
     func activationQuantizationMatchesGGML(_ t: QType) {
         var rng = SplitMix64(state: 42)
         let n = 1536
@@ -555,7 +566,9 @@ func absoluteDots(_ t: QType, w: [UInt8], rowBytes: Int, rows: Int, skip: Int, n
         for i in 33..<64 { x[i] = Float(i - 48) + 0.5 } // ... x*id = k + 0.5: ties, to even
         let q = quantize(t, x)
         let act = llk_activation_type(t.id)
-        if act == 8 || act == 9 {
+        if act == 1 {
+            for i in 0..<n { #expect(UInt16(q[2 * i]) | UInt16(q[2 * i + 1]) << 8 == Float16(x[i]).bitPattern, "element \(i)") }
+        } else if act == 8 || act == 9 {
             let bb = act == 8 ? 34 : 36, qo = act == 8 ? 2 : 4
             for b in 0..<(n / 32) {
                 let blk = Array(x[(b * 32)..<(b * 32 + 32)])

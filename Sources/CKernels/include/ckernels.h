@@ -47,7 +47,7 @@ typedef struct llk_type_traits {
     int32_t block_size;             // elements per block (1 for scalar types)
     int32_t type_size;              // bytes per block
     // Integer kernels (all zero when the type has none).
-    int32_t activation;             // ggml id of the activation format: LLK_Q8_0, LLK_Q8_1 or LLK_Q8_K
+    int32_t activation;             // ggml id of the activation format: LLK_Q8_0, LLK_Q8_1, LLK_Q8_K or LLK_F16
     int32_t activation_bias;        // Q8_0 activations: the unsigned offset of the kernels' weight codes
     llk_ref_dot reference;          // the scalar reference (level 0, the tests' oracle)
     llk_row_kernel rows[LLK_ISA_LEVELS];     // per level; NULL: the reference runs
@@ -69,12 +69,12 @@ int llk_supported(int ggml_type);
 int llk_known(int ggml_type);
 /// Elements per weight block (32 or 256); 0 for unknown types.
 int llk_block_size(int ggml_type);
-/// ggml id of the activation format: 8 (Q8_0), 9 (Q8_1) or 15 (Q8_K); -1 for unknown types.
+/// ggml id of the activation format: 8 (Q8_0), 9 (Q8_1), 15 (Q8_K) or 1 (F16, for F16 weights); -1 for unknown types.
 int llk_activation_type(int ggml_type);
 /// Bytes of the quantized activation row of length n (ggml blocks + private trailer).
 size_t llk_activation_bytes(int ggml_type, int64_t n);
 /// Quantizes x (n floats, n a multiple of the block size) into xq, as ggml's x86 CPU backend does
-/// (Q8_0/Q8_1: round to nearest even of x*127/amax; Q8_K: quantize_row_q8_K_ref).
+/// (Q8_0/Q8_1: round to nearest even of x*127/amax; Q8_K: quantize_row_q8_K_ref; F16: x rounded to f16).
 void llk_quantize_activation(int ggml_type, const float *x, void *xq, int64_t n);
 /// 1 if llk_quantize_activation writes the same buffer for both weight types (Q4_K and Q6_K: Q8_K), so one
 /// quantized activation serves products with both.
