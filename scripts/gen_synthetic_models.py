@@ -137,13 +137,12 @@ SYNTHETIC = {
                              ("phi3.rope.scaling.original_context_length", "uint32", 4096)]),
 }
 # name-format pairs written; the format is the type of every matrix (norms and rope factors stay F32).
-# (F16 matrices run through the generic dequantize-and-sgemm path, far too slow for a decode loop over a
-# 151936-row head in a quick test.) Q4_K needs rows of a multiple of 256.
+# Q4_K needs rows of a multiple of 256.
 VARIANTS = [("llama3", "f32"), ("llama3", "q8_0"), ("qwen3", "f32"), ("qwen3", "q8_0"),
             ("smollm3", "f32"), ("smollm3", "q8_0"), ("llama3", "q4_k"), ("qwen3", "q4_k"), ("smollm3", "q4_k"),
             ("gemma2", "f32"), ("gemma2", "q8_0"), ("gemma2", "q4_k"),
             ("phi3", "f32"), ("phi3", "q8_0"), ("phi3", "q4_k"), ("phi4", "f32"), ("phi4", "q8_0"), ("phi4", "q4_k"),
-            ("llama3", "iq4_xs")]
+            ("llama3", "iq4_xs"), ("llama3", "f16"), ("qwen3", "f16"), ("gemma2", "f16")]
 
 
 # MARK: - the generator (mirrored by SyntheticModelTests.swift)
