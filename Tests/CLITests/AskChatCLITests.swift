@@ -135,6 +135,7 @@ private func expectCitationsPointIntoTheirFiles(_ citations: [[String: Any]]) th
         let noQuestion = try llmrun(["ask", try articlePath("000_")])
         #expect(noQuestion.status != 0)
         let binary = try temporaryFile([0x00, 0x01, 0x02, 0x00, 0xFF, 0x00, 0x10, 0x00], name: "binary.txt")
+        defer { try? FileManager.default.removeItem(atPath: binary) }
         let undecodable = try llmrun(["ask", binary, "What happened?"])
         #expect(undecodable.status == 1)
         #expect(undecodable.stderr.split(separator: "\n").count == 1, "\(undecodable.stderr)")

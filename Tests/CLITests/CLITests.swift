@@ -52,6 +52,7 @@ private func hugeTensorGGUF() -> [UInt8] {
 ])
 func badModelFileIsOneLineErrorWithStatus1(name: String, bytes: [UInt8]) throws {
     let path = try temporaryFile(bytes, name: name)
+    defer { try? FileManager.default.removeItem(atPath: path) }
     let result = try llmrun(["info", path])
     #expect(result.status == 1)
     let lines = result.stderr.split(separator: "\n")
@@ -105,6 +106,7 @@ func badModelFileIsOneLineErrorWithStatus1(name: String, bytes: [UInt8]) throws 
 
 @Test func tokenizeRejectsInvalidUTF8WithTheOffset() throws {
     let path = try temporaryFile(Array("abc".utf8) + [0xFF] + Array("def".utf8), name: "bad.txt")
+    defer { try? FileManager.default.removeItem(atPath: path) }
     let result = try llmrun(["tokenize", "-m", "smollm2-135m", "-f", path])
     #expect(result.status == 1)
     #expect(result.stderr.contains("offset 3"), "\(result.stderr)")
@@ -120,6 +122,7 @@ func badModelFileIsOneLineErrorWithStatus1(name: String, bytes: [UInt8]) throws 
 
 @Test func summarizeRefusesBinaryInput() throws {
     let path = try temporaryFile([0x00, 0x01, 0x02, 0x00, 0xFF, 0x00, 0x10, 0x00], name: "binary.txt")
+    defer { try? FileManager.default.removeItem(atPath: path) }
     let result = try llmrun(["summarize", path, "-m", "qwen2.5-0.5b"])
     #expect(result.status == 1)
     #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
@@ -136,6 +139,7 @@ func badModelFileIsOneLineErrorWithStatus1(name: String, bytes: [UInt8]) throws 
 ])
 func badTextFileIsOneLineErrorWithStatus1(name: String, bytes: [UInt8], expected: String) throws {
     let path = try temporaryFile(bytes, name: name)
+    defer { try? FileManager.default.removeItem(atPath: path) }
     let result = try llmrun(["summarize", path, "-m", "qwen2.5-0.5b"])
     #expect(result.status == 1)
     #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")

@@ -30,6 +30,7 @@ private func makeStore(parts: [[UInt8]], sha256: String? = nil) throws -> (Model
 @Test func pullAssemblesPartsInOrderAndVerifies() throws {
     let parts: [[UInt8]] = [Array(repeating: 1, count: 3000), Array(repeating: 2, count: 10), (0..<5000).map { UInt8($0 % 251) }]
     let (store, entry) = try makeStore(parts: parts)
+    defer { try? FileManager.default.removeItem(at: store.home) }
     #expect(!store.isPresent(entry))
     var events = 0
     let url = try store.pull(entry) { _ in events += 1 }
@@ -45,6 +46,7 @@ private func makeStore(parts: [[UInt8]], sha256: String? = nil) throws -> (Model
 
 @Test func checksumMismatchLeavesNoFile() throws {
     let (store, entry) = try makeStore(parts: [[1, 2, 3]], sha256: String(repeating: "0", count: 64))
+    defer { try? FileManager.default.removeItem(at: store.home) }
     #expect(throws: CatalogError.self) { try store.pull(entry) }
     let names = try FileManager.default.contentsOfDirectory(atPath: store.home.appendingPathComponent("models").path)
     #expect(names.isEmpty, "left behind: \(names)")
@@ -53,6 +55,7 @@ private func makeStore(parts: [[UInt8]], sha256: String? = nil) throws -> (Model
 
 @Test func unknownModelNameIsAnError() throws {
     let (store, _) = try makeStore(parts: [[1]])
+    defer { try? FileManager.default.removeItem(at: store.home) }
     #expect(throws: CatalogError.self) { try store.resolve("no-such-model") }
 }
 

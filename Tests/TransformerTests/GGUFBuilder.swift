@@ -140,4 +140,9 @@ struct GGUFBuilder {
         try Data(bytes).write(to: url)
         return url.path
     }
+
+    /// Removes a file `write` made, with its directory (a mapping of it stays valid until unmapped).
+    static func remove(_ path: String) {
+        try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent)
+    }
 }

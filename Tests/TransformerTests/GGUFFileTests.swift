@@ -6,6 +6,7 @@ import Tensor
 /// Opens `bytes` as a GGUF and returns the error it gives (nil when it loads).
 private func loadError(_ bytes: [UInt8]) throws -> GGUFError? {
     let path = try GGUFBuilder.write(bytes)
+    defer { GGUFBuilder.remove(path) }
     do {
         let file = try GGUFFile(path: path)
         _ = try ModelInfo(gguf: file)
@@ -26,6 +27,7 @@ private func offset(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
     builder.metadata.append(("test.floats", .floats([1.5, -2])))
     builder.metadata.append(("test.flag", .bool(true)))
     let path = try GGUFBuilder.write(builder.bytes())
+    defer { GGUFBuilder.remove(path) }
     let file = try GGUFFile(path: path)
     #expect(file.version == 3)
     #expect(try file.string("general.architecture") == "llama")
@@ -148,7 +150,9 @@ private func offset(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
 
 @Test func fileCopiedIntoMemoryParsesLikeTheMappedFile() throws {
     let bytes = GGUFBuilder.minimal().bytes()
-    let mapped = try GGUFFile(path: try GGUFBuilder.write(bytes))
+    let path = try GGUFBuilder.write(bytes)
+    defer { GGUFBuilder.remove(path) }
+    let mapped = try GGUFFile(path: path)
     let copied = try GGUFFile(file: bytes.withUnsafeBytes { MappedFile(copying: $0, path: "memory.gguf") })
     #expect(copied.path == "memory.gguf")
     #expect(copied.metadataKeys == mapped.metadataKeys)
