@@ -96,6 +96,8 @@ LLK_ROW_KERNEL(llk_rows_q5_0_vnni);
 LLK_ROW_KERNEL(llk_rows_q5_1_avx2);
 LLK_ROW_KERNEL(llk_rows_q8_0_avx2);
 LLK_ROW_KERNEL(llk_rows_q8_0_vnni);
+LLK_ROW_KERNEL(llk_rows_q2_K_avx2);
+LLK_ROW_KERNEL(llk_rows_q3_K_avx2);
 LLK_ROW_KERNEL(llk_rows_q4_K_avx2);
 LLK_ROW_KERNEL(llk_rows_q4_K_vnni);
 LLK_ROW_KERNEL(llk_rows_q5_K_avx2);

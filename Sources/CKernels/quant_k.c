@@ -56,6 +56,88 @@ float llk_ref_q3_K(const uint8_t *w, const uint8_t *a, int64_t n) {
     return s;
 }
 
+// Lane sums of 32-bit integers.
+INL int32_t hsum_i32x4(__m128i s) {
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+    return _mm_cvtsi128_si32(_mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1))));
+}
+INL int32_t hsum_i32x8(__m256i v) { return hsum_i32x4(_mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1))); }
+
+// Q2_K and Q3_K row kernels: the scalar references' integer sums, 32 weights per maddubs with the 16-element group
+// scales applied by madd, and the references' float steps per block, so the same bits as the references.
+INL __m256i k_group_scales(int lo_group, int hi_group) {
+    return _mm256_setr_m128i(_mm_set1_epi16((short)lo_group), _mm_set1_epi16((short)hi_group));
+}
+
+INL int q2_K_block_sum(const uint8_t *w, const int8_t *y) {
+    const uint8_t *sc = w, *qs = w + 16;
+    const __m256i m3 = _mm256_set1_epi8(3);
+    __m256i sum = _mm256_setzero_si256();
+    for (int hn = 0; hn < 2; hn++) {
+        const __m256i raw = ld256(qs + 32 * hn);
+        LLK_UNROLL for (int j = 0; j < 4; j++) {
+            const __m256i q = _mm256_and_si256(_mm256_srli_epi16(raw, 2 * j), m3);
+            const __m256i p = _mm256_maddubs_epi16(q, ld256(y + 128 * hn + 32 * j));
+            const int g = 8 * hn + 2 * j;
+            sum = _mm256_add_epi32(sum, _mm256_madd_epi16(p, k_group_scales(sc[g] & 0xF, sc[g + 1] & 0xF)));
+        }
+    }
+    return hsum_i32x8(sum);
+}
+
+INL int q3_K_block_sum(const uint8_t *w, const int8_t *y) {
+    const uint8_t *hm = w, *qs = w + 32, *sc = w + 96;
+    const __m256i m3 = _mm256_set1_epi8(3), one = _mm256_set1_epi8(1), hmask = ld256(hm);
+    __m256i sum = _mm256_setzero_si256();
+    for (int hn = 0; hn < 2; hn++) {
+        const __m256i raw = ld256(qs + 32 * hn);
+        LLK_UNROLL for (int j = 0; j < 4; j++) {
+            const __m256i q = _mm256_and_si256(_mm256_srli_epi16(raw, 2 * j), m3);
+            // 4 where the weight's high bit is clear: q3 = q2 - 4.
+            const __m256i high = _mm256_and_si256(_mm256_srli_epi16(hmask, 4 * hn + j), one);
+            const __m256i four = _mm256_slli_epi16(_mm256_xor_si256(high, one), 2);
+            const __m256i yv = ld256(y + 128 * hn + 32 * j);
+            const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q, yv), _mm256_maddubs_epi16(four, yv));
+            const int g = 8 * hn + 2 * j;
+            sum = _mm256_add_epi32(sum, _mm256_madd_epi16(p, k_group_scales(q3k_scale(sc, g), q3k_scale(sc, g + 1))));
+        }
+    }
+    return hsum_i32x8(sum);
+}
+
+INL void q2_K_avx2(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
+    (void)rb; (void)L;
+    LLK_UNROLL for (int c = 0; c < NC; c++) {
+        const uint8_t *a = xq + c * xs;
+        float s = 0;
+        for (int64_t b = 0; b < nb; b++, a += Q8_K_BYTES) {
+            const uint8_t *wb = w + b * Q2_K_BYTES;
+            const int sumi = q2_K_block_sum(wb, (const int8_t *)(a + 4));
+            int summ = 0;
+            for (int g = 0; g < 16; g++) summ += (wb[g] >> 4) * ld16s(a + Q8_K_BSUMS + 2 * g);
+            const float dy = ldf(a);
+            s += dy * ldh(wb + 80) * sumi - dy * ldh(wb + 82) * summ;
+        }
+        out[c] = s;
+    }
+}
+
+INL void q3_K_avx2(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
+    (void)rb; (void)L;
+    LLK_UNROLL for (int c = 0; c < NC; c++) {
+        const uint8_t *a = xq + c * xs;
+        float s = 0;
+        for (int64_t b = 0; b < nb; b++, a += Q8_K_BYTES) {
+            const uint8_t *wb = w + b * Q3_K_BYTES;
+            const int sumi = q3_K_block_sum(wb, (const int8_t *)(a + 4));
+            s += ldf(a) * ldh(wb + 108) * sumi;
+        }
+        out[c] = s;
+    }
+}
+GEN_ROWS(llk_rows_q2_K_avx2, q2_K_avx2, )
+GEN_ROWS(llk_rows_q3_K_avx2, q3_K_avx2, )
+
 float llk_ref_q4_K(const uint8_t *w, const uint8_t *a, int64_t n) {
     float s = 0;
     for (int64_t b = 0; b < n / QK_K; b++, w += Q4_K_BYTES, a += Q8_K_BYTES) {
@@ -143,11 +225,6 @@ static const uint8_t k_bcast16[8][32] __attribute__((aligned(32))) = {
 // S = sum_k sc_k * (codes_k . q_k) and M = sum_k min_k * bsum_k, then acc += S * (d_w * d_x) and
 // accm += M * (dmin_w * d_x), one FMA each, and the result acc - accm.
 // AVX2: maddubs + madd(scale) + add; VNNI: maddubs + dpwssd(scale).
-INL int32_t hsum_i32x4(__m128i s) {
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
-    return _mm_cvtsi128_si32(_mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1))));
-}
-INL int32_t hsum_i32x8(__m256i v) { return hsum_i32x4(_mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1))); }
 // R rows whose super-blocks are stored R by R: block b of row r at w + (b*R + r)*144 (R = 8: the layout of
 // llk_interleave_rows, one linear stream with eight independent dependency chains that share each activation
 // load; R = 1: ggml's layout, one row). out[r*4 + c] for activation column c. The prefetch reads AHEAD bytes

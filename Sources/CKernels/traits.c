@@ -53,12 +53,18 @@ static const llk_type_traits table[LLK_TYPE_COUNT] = {
     },
     [LLK_Q8_1] = { GEOMETRY("Q8_1", QK8_1, Q8_1_BYTES) },
 
-    // The K-quants (quant_k.c). Q2_K and Q3_K: the scalar reference only. The GEMM takes Q4_K in groups of 4
+    // The K-quants (quant_k.c). Q2_K and Q3_K: AVX2 row kernels at every level, no GEMM. The GEMM takes Q4_K in groups of 4
     // columns (llama.cpp's repacked Q4_K kernel, ggml_gemm_q4_K_8x8_q8_K), the others from 8 (its tiled
     // K-quant matmul). Q4_K's interleaved rows use the AVX2 group kernel on VNNI machines too: its VNNI build
     // (dpwssd, AVX-512 target) decoded slower (BENCHMARKS.md, "Speed vs llama.cpp, session 5").
-    [LLK_Q2_K] = { GEOMETRY("Q2_K", QK_K, Q2_K_BYTES), .activation = LLK_Q8_K, .reference = llk_ref_q2_K },
-    [LLK_Q3_K] = { GEOMETRY("Q3_K", QK_K, Q3_K_BYTES), .activation = LLK_Q8_K, .reference = llk_ref_q3_K },
+    [LLK_Q2_K] = {
+        GEOMETRY("Q2_K", QK_K, Q2_K_BYTES), .activation = LLK_Q8_K, .reference = llk_ref_q2_K,
+        .rows = { 0, llk_rows_q2_K_avx2, llk_rows_q2_K_avx2 },
+    },
+    [LLK_Q3_K] = {
+        GEOMETRY("Q3_K", QK_K, Q3_K_BYTES), .activation = LLK_Q8_K, .reference = llk_ref_q3_K,
+        .rows = { 0, llk_rows_q3_K_avx2, llk_rows_q3_K_avx2 },
+    },
     [LLK_Q4_K] = {
         GEOMETRY("Q4_K", QK_K, Q4_K_BYTES), .activation = LLK_Q8_K, .reference = llk_ref_q4_K,
         .rows = { 0, llk_rows_q4_K_avx2, llk_rows_q4_K_vnni },

@@ -46,8 +46,9 @@ let allTypes: [QType] = [
 ]
 
 /// The types whose row kernels compute the scalar reference's float steps too, so give its bits
-/// (quant_iq4.c: llama.cpp's IQ4_NL and IQ4_XS arithmetic on x86, written out in the references).
-let bitExactTypes: Set<Int32> = [20, 23]
+/// (quant_iq4.c: llama.cpp's IQ4_NL and IQ4_XS arithmetic on x86, written out in the references; quant_k.c: Q2_K
+/// and Q3_K, whose kernels vectorize the references' integer sums).
+let bitExactTypes: Set<Int32> = [10, 11, 20, 23]
 /// The types whose GEMM gives the scalar reference's bits too: IQ4_NL. (IQ4_XS's GEMM has the float steps of
 /// llama.cpp's tiled batch arithmetic, per super-block; SyntheticModelTests hold it to llama.cpp's logits.)
 let gemmBitExactTypes: Set<Int32> = [20]
@@ -322,7 +323,7 @@ func absoluteDots(_ t: QType, w: [UInt8], rowBytes: Int, rows: Int, skip: Int, n
             #expect(llk_activation_type(t.id) == (t.id == 1 ? 1 : t.blockSize == 256 ? 15 : [3, 7].contains(t.id) ? 9 : 8))
         }
         #expect(llk_known(0) == 0)
-        #expect(llk_supported(10) == 0 && llk_supported(12) == 1)
+        #expect(llk_supported(0) == 0 && llk_supported(10) == 1 && llk_supported(12) == 1)
     }
 
     @Test(arguments: allTypes)
