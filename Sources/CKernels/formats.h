@@ -105,5 +105,6 @@ LLK_ROW_KERNEL(llk_rows_iq4_nl_vnni);
 LLK_ROW_KERNEL(llk_rows_iq4_xs_avx2);
 LLK_ROW_KERNEL(llk_rows_iq4_xs_vnni);
 LLK_GROUP_KERNEL(llk_rows8_q4_K_avx2);
+LLK_GROUP_KERNEL(llk_rows8_q4_K_vnni);
 LLK_GROUP_KERNEL(llk_rows8_q6_K_avx2);
 LLK_GROUP_KERNEL(llk_rows8_q6_K_vnni);

@@ -263,6 +263,10 @@ INL void q4_K_x8_avx2(const uint8_t *w, const uint8_t *xq, size_t xs, const int 
     Q4K_BODY(MAC_AVX2, 8, X8_AHEAD * 8 * Q4_K_BYTES, )
 }
 GEN_ROWS_X8(llk_rows8_q4_K_avx2, q4_K_x8_avx2, )
+INL512 void q4_K_x8_vnni(const uint8_t *w, const uint8_t *xq, size_t xs, const int NC, int64_t nb, float *out) {
+    Q4K_BODY(MAC_VNNI, 8, X8_AHEAD * 8 * Q4_K_BYTES, )
+}
+GEN_ROWS_X8(llk_rows8_q4_K_vnni, q4_K_x8_vnni, T512)
 
 // Q5_K: Q4_K plus a fifth bit per element from qh (bit 2j for the low nibbles of pair j, 2j+1 for high).
 INL void q5_K_avx2(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {

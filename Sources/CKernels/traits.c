@@ -57,7 +57,7 @@ static const llk_type_traits table[LLK_TYPE_COUNT] = {
     [LLK_Q4_K] = {
         GEOMETRY("Q4_K", QK_K, Q4_K_BYTES), .activation = LLK_Q8_K, .reference = llk_ref_q4_K,
         .rows = { 0, llk_rows_q4_K_avx2, llk_rows_q4_K_vnni },
-        .rows8 = { 0, llk_rows8_q4_K_avx2, llk_rows8_q4_K_avx2 },
+        .rows8 = { 0, llk_rows8_q4_K_avx2, llk_rows8_q4_K_vnni },
         .gemm_isa = 1, .gemm_unpacked_size = GEMM_UNPACKED_K, .gemm_min_columns = 4, .gemm_column_multiple = 4,
     },
     [LLK_Q5_K] = {
