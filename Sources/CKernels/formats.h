@@ -110,5 +110,6 @@ LLK_ROW_KERNEL(llk_rows_iq4_xs_vnni);
 LLK_ROW_KERNEL(llk_rows_f16_avx2);
 LLK_ROW_KERNEL(llk_rows_f16_avx512);
 LLK_GROUP_KERNEL(llk_rows8_q4_K_avx2);
+LLK_GROUP_KERNEL(llk_rows8_q4_K_vnni);
 LLK_GROUP_KERNEL(llk_rows8_q6_K_avx2);
 LLK_GROUP_KERNEL(llk_rows8_q6_K_vnni);

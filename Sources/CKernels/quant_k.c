@@ -225,13 +225,25 @@ static const uint8_t k_bcast16[8][32] __attribute__((aligned(32))) = {
 // S = sum_k sc_k * (codes_k . q_k) and M = sum_k min_k * bsum_k, then acc += S * (d_w * d_x) and
 // accm += M * (dmin_w * d_x), one FMA each, and the result acc - accm.
 // AVX2: maddubs + madd(scale) + add; VNNI: maddubs + dpwssd(scale).
+// The integer sums of eight vectors, in order: [sum(p0), ..., sum(p7)]. Integer sums are exact, so the order
+// of the additions does not change the result.
+INL __m256i hsum_i32x8x8(__m256i p0, __m256i p1, __m256i p2, __m256i p3, __m256i p4, __m256i p5, __m256i p6, __m256i p7) {
+    const __m256i q0 = _mm256_hadd_epi32(_mm256_hadd_epi32(p0, p1), _mm256_hadd_epi32(p2, p3));
+    const __m256i q1 = _mm256_hadd_epi32(_mm256_hadd_epi32(p4, p5), _mm256_hadd_epi32(p6, p7));
+    return _mm256_add_epi32(_mm256_permute2x128_si256(q0, q1, 0x20), _mm256_permute2x128_si256(q0, q1, 0x31));
+}
 // R rows whose super-blocks are stored R by R: block b of row r at w + (b*R + r)*144 (R = 8: the layout of
 // llk_interleave_rows, one linear stream with eight independent dependency chains that share each activation
 // load; R = 1: ggml's layout, one row). out[r*4 + c] for activation column c. The prefetch reads AHEAD bytes
 // ahead: some groups further on, or for one row the same block of the next row.
+// With R = 8 the per-super-block sums and their FMAs run for the eight rows at once, one lane per row (the
+// same integer sums, and per lane the same float operations as one row's scalar fmaf), which makes further
+// activation columns cheap.
 #define Q4K_BODY(MAC, R, AHEAD, UJ)                                                                        \
     float acc[R][4], accm[R][4];                                                                      \
+    __m256 accv[4], accmv[4];                                                                         \
     LLK_UNROLL for (int r = 0; r < R; r++) LLK_UNROLL for (int c = 0; c < NC; c++) { acc[r][c] = 0.0f; accm[r][c] = 0.0f; } \
+    LLK_UNROLL for (int c = 0; c < NC; c++) { accv[c] = _mm256_setzero_ps(); accmv[c] = _mm256_setzero_ps(); } \
     const __m256i m4 = _mm256_set1_epi8(0x0F);                                                        \
     for (int64_t b = 0; b < nb; b++) {                                                                \
         const uint8_t *wg = w + b * R * Q4_K_BYTES;                                                   \
@@ -244,19 +256,21 @@ static const uint8_t k_bcast16[8][32] __attribute__((aligned(32))) = {
             bsp[c] = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1));     \
             dy[c] = ldf(a);                                                                           \
         }                                                                                             \
-        __m256i scl[R], sumi[R][4];                                                                   \
-        float dw[R];                                                                                  \
+        __m256i scl[R], smw[R], sumi[R][4];                                                           \
+        float dw[R], dmw[R];                                                                          \
         LLK_UNROLL for (int r = 0; r < R; r++) {                                                      \
             const uint8_t *wb = wg + r * Q4_K_BYTES;                                                  \
             uint8_t sm[16];                                                                           \
             k4_scales(wb + 4, sm, sm + 8);                                                            \
-            const __m256i smw = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)sm));           \
-            const __m128i mins = _mm256_extracti128_si256(smw, 1);                                    \
-            scl[r] = _mm256_broadcastsi128_si256(_mm256_castsi256_si128(smw));                        \
+            smw[r] = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)sm));                      \
+            scl[r] = _mm256_broadcastsi128_si256(_mm256_castsi256_si128(smw[r]));                     \
             dw[r] = ldh(wb);                                                                          \
-            const float dmw = ldh(wb + 2);                                                            \
+            dmw[r] = ldh(wb + 2);                                                                     \
             LLK_UNROLL for (int c = 0; c < NC; c++) {                                                 \
-                accm[r][c] = fmaf((float)hsum_i32x4(_mm_madd_epi16(mins, bsp[c])), dmw * dy[c], accm[r][c]); \
+                if (R != 8) {                                                                         \
+                    const __m128i mins = _mm256_extracti128_si256(smw[r], 1);                         \
+                    accm[r][c] = fmaf((float)hsum_i32x4(_mm_madd_epi16(mins, bsp[c])), dmw[r] * dy[c], accm[r][c]); \
+                }                                                                                     \
                 sumi[r][c] = _mm256_setzero_si256();                                                  \
             }                                                                                         \
         }                                                                                             \
@@ -279,10 +293,37 @@ static const uint8_t k_bcast16[8][32] __attribute__((aligned(32))) = {
                 }                                                                                     \
             }                                                                                         \
         }                                                                                             \
-        LLK_UNROLL for (int r = 0; r < R; r++)                                                        \
-            LLK_UNROLL for (int c = 0; c < NC; c++) acc[r][c] = fmaf((float)hsum_i32x8(sumi[r][c]), dw[r] * dy[c], acc[r][c]); \
+        if (R == 8) {                                                                                 \
+            /* Lane r: row r. The mins of rows a and a + 4 side by side, so that three hadds leave the  \
+               eight rows' sums in order. */                                                          \
+            const __m256 dwv = _mm256_loadu_ps(dw), dmwv = _mm256_loadu_ps(dmw);                      \
+            __m256i mp[4];                                                                            \
+            LLK_UNROLL for (int a = 0; a < 4; a++) mp[a] = _mm256_permute2x128_si256(smw[a], smw[(a + 4) % R], 0x31); \
+            LLK_UNROLL for (int c = 0; c < NC; c++) {                                                 \
+                const __m256 dyc = _mm256_set1_ps(dy[c]);                                             \
+                const __m256i bs2 = _mm256_broadcastsi128_si256(bsp[c]);                              \
+                const __m256i m = _mm256_hadd_epi32(                                                  \
+                    _mm256_hadd_epi32(_mm256_madd_epi16(mp[0], bs2), _mm256_madd_epi16(mp[1], bs2)),  \
+                    _mm256_hadd_epi32(_mm256_madd_epi16(mp[2], bs2), _mm256_madd_epi16(mp[3], bs2))); \
+                accmv[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(m), _mm256_mul_ps(dmwv, dyc), accmv[c]); \
+                const __m256i s = hsum_i32x8x8(sumi[0][c], sumi[1 % R][c], sumi[2 % R][c], sumi[3 % R][c], \
+                                               sumi[4 % R][c], sumi[5 % R][c], sumi[6 % R][c], sumi[7 % R][c]); \
+                accv[c] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dwv, dyc), accv[c]);   \
+            }                                                                                         \
+        } else {                                                                                      \
+            LLK_UNROLL for (int r = 0; r < R; r++)                                                    \
+                LLK_UNROLL for (int c = 0; c < NC; c++) acc[r][c] = fmaf((float)hsum_i32x8(sumi[r][c]), dw[r] * dy[c], acc[r][c]); \
+        }                                                                                             \
     }                                                                                                 \
-    LLK_UNROLL for (int r = 0; r < R; r++) LLK_UNROLL for (int c = 0; c < NC; c++) out[r * 4 + c] = acc[r][c] - accm[r][c];
+    if (R == 8) {                                                                                     \
+        LLK_UNROLL for (int c = 0; c < NC; c++) {                                                     \
+            float t[8];                                                                               \
+            _mm256_storeu_ps(t, _mm256_sub_ps(accv[c], accmv[c]));                                    \
+            LLK_UNROLL for (int r = 0; r < R; r++) out[r * 4 + c] = t[r % 8];                         \
+        }                                                                                             \
+    } else {                                                                                          \
+        LLK_UNROLL for (int r = 0; r < R; r++) LLK_UNROLL for (int c = 0; c < NC; c++) out[r * 4 + c] = acc[r][c] - accm[r][c]; \
+    }
 
 #define MAC_AVX2(s, p, sc) s = _mm256_add_epi32(s, _mm256_madd_epi16(p, sc))
 #define MAC_VNNI(s, p, sc) s = _mm256_dpwssd_epi32(s, p, sc)
@@ -299,6 +340,10 @@ INL void q4_K_x8_avx2(const uint8_t *w, const uint8_t *xq, size_t xs, const int 
     Q4K_BODY(MAC_AVX2, 8, X8_AHEAD * 8 * Q4_K_BYTES, )
 }
 GEN_ROWS_X8(llk_rows8_q4_K_avx2, q4_K_x8_avx2, )
+INL512 void q4_K_x8_vnni(const uint8_t *w, const uint8_t *xq, size_t xs, const int NC, int64_t nb, float *out) {
+    Q4K_BODY(MAC_VNNI, 8, X8_AHEAD * 8 * Q4_K_BYTES, )
+}
+GEN_ROWS_X8(llk_rows8_q4_K_vnni, q4_K_x8_vnni, T512)
 
 // Q5_K: Q4_K plus a fifth bit per element from qh (bit 2j for the low nibbles of pair j, 2j+1 for high).
 INL void q5_K_avx2(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {

@@ -55,8 +55,9 @@ static const llk_type_traits table[LLK_TYPE_COUNT] = {
 
     // The K-quants (quant_k.c). Q2_K and Q3_K: AVX2 row kernels at every level, no GEMM. The GEMM takes Q4_K in groups of 4
     // columns (llama.cpp's repacked Q4_K kernel, ggml_gemm_q4_K_8x8_q8_K), the others from 8 (its tiled
-    // K-quant matmul). Q4_K's interleaved rows use the AVX2 group kernel on VNNI machines too: its VNNI build
-    // (dpwssd, AVX-512 target) decoded slower (BENCHMARKS.md, "Speed vs llama.cpp, session 5").
+    // K-quant matmul). Q4_K's interleaved rows take the VNNI build (dpwssd) since the per-super-block sums run
+    // for eight rows at once; before that it decoded slower than the AVX2 build (BENCHMARKS.md, "Speed vs
+    // llama.cpp, session 5", and "Several activation rows per pass").
     [LLK_Q2_K] = {
         GEOMETRY("Q2_K", QK_K, Q2_K_BYTES), .activation = LLK_Q8_K, .reference = llk_ref_q2_K,
         .rows = { 0, llk_rows_q2_K_avx2, llk_rows_q2_K_avx2 },
@@ -68,7 +69,7 @@ static const llk_type_traits table[LLK_TYPE_COUNT] = {
     [LLK_Q4_K] = {
         GEOMETRY("Q4_K", QK_K, Q4_K_BYTES), .activation = LLK_Q8_K, .reference = llk_ref_q4_K,
         .rows = { 0, llk_rows_q4_K_avx2, llk_rows_q4_K_vnni },
-        .rows8 = { 0, llk_rows8_q4_K_avx2, llk_rows8_q4_K_avx2 },
+        .rows8 = { 0, llk_rows8_q4_K_avx2, llk_rows8_q4_K_vnni },
         .gemm_isa = 1, .gemm_unpacked_size = GEMM_UNPACKED_K, .gemm_min_columns = 4, .gemm_column_multiple = 4,
     },
     [LLK_Q5_K] = {

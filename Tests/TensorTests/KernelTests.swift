@@ -512,6 +512,37 @@ func absoluteDots(_ t: QType, w: [UInt8], rowBytes: Int, rows: Int, skip: Int, n
         }
     }
 
+    /// Each activation column of a batched product gets the bits of its product alone, as batched decoding needs:
+    /// at every SIMD level, for 2 to 8 columns (one or two passes of the kernels over the weights), in ggml's
+    /// layout and, where the type has it, in rows interleaved by 8.
+    @Test(arguments: allTypes.filter { llk_supported($0.id) != 0 })
+    func batchedColumnsKeepTheirSingleColumnBits(_ t: QType) {
+        var rng = SplitMix64(state: UInt64(t.id) * 4099 + 11)
+        let n = t.blockSize == 32 ? 896 : 1536
+        let rows = 24
+        let rowBytes = n / t.blockSize * t.blockBytes
+        let w = randomWeights(t, rows: rows, n: n, rng: &rng)
+        var layouts: [(weights: [UInt8], group: Int32)] = [(w, 1)]
+        if llk_interleave_supported(t.id) != 0 {
+            var wi = [UInt8](repeating: 0, count: w.count)
+            w.withUnsafeBytes { src in wi.withUnsafeMutableBytes { llk_interleave_rows(t.id, src.baseAddress, rowBytes, Int64(rows), $0.baseAddress) } }
+            layouts.append((wi, 8))
+        }
+        let xq = (0..<8).map { _ in quantize(t, randomActivation(n: n, rng: &rng)) }
+        for level in 1...max(1, llk_best_isa()) {
+            for (weights, group) in layouts {
+                let alone = xq.map { runMatmul(t, level: level, w: weights, rowBytes: rowBytes, rows: rows, n: n, xq: [$0], rowGroup: group) }
+                for ncols in [2, 3, 4, 5, 7, 8] {
+                    let y = runMatmul(t, level: level, w: weights, rowBytes: rowBytes, rows: rows, n: n, xq: Array(xq.prefix(ncols)), rowGroup: group)
+                    for c in 0..<ncols {
+                        #expect(Array(y[(c * rows)..<((c + 1) * rows)]) == alone[c],
+                                "\(t) level \(level) rows by \(group): column \(c) of \(ncols)")
+                    }
+                }
+            }
+        }
+    }
+
     /// Products that share one input (Q, K and V; gate and up: the input quantized once, one dispatch) give the
     /// bits of separate products: interleaved Q4_K; Q4_K and Q6_K (one Q8_K activation); plain Q8_0; Q4_K with
     /// Q8_0 (different activations: separate products); Q4_0 with Q8_0 (both Q8_0 activations, but with different
