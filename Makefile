@@ -32,7 +32,7 @@ TESTED = LLMRUN=.build/debug/llmrun LLMRUN_BUILD=
 # the fast tier check in seconds): `make test-all` runs them.
 SLOW_SUITES = ArticleSummaryTests|AskQuestionSetTests|SyntheticLargeModelTests|BatchDecodingTests|BatchGeneratorTests|SpeculativeDecodingTests|DraftModelTests
 # Suites and tests that need a pulled model or the release binary; `make test-fast` runs the rest, with no download.
-MODEL_TESTS = $(SLOW_SUITES)|ForwardPassTests|PerplexityTests|ChatEngineTests|CLITests|AskCLITests|ChatCLITests|ExtractiveCLITests|chatTemplateMatchesJinjaRendering|messagesCannotInjectControlTokens|theOverrideNamesATemplateOrFailsClearly|preparedChatFitsTheContext|completionAndSummaryPreparationRefusals|chatPreparationRefusals
+MODEL_TESTS = $(SLOW_SUITES)|logitsMatchLlamaCpp|greedyMatchesLlamaCpp|perplexityMatchesLlamaCpp|ChatEngineTests|CLITests|AskCLITests|ChatCLITests|ExtractiveCLITests|chatTemplateMatchesJinjaRendering|messagesCannotInjectControlTokens|theOverrideNamesATemplateOrFailsClearly|preparedChatFitsTheContext|completionAndSummaryPreparationRefusals|chatPreparationRefusals
 
 # Every layer in minutes: unit tests, fixtures against llama.cpp, the CLI's bad inputs, the server with the
 # openai client, the chat REPL in a pty, and the example package that depends on this one.

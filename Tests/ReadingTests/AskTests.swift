@@ -196,6 +196,11 @@ private func article(_ text: String, name: String = "test.txt") throws -> Articl
         let extracted = CitationMarkers.extract(from: "它在2016年创立[S12]，后来转型［S3，S5］。")
         #expect(extracted.citations == [12, 3, 5])
         #expect(extracted.text == "它在2016年创立，后来转型。")
+        // Another capital for the S, as a small model writes it, is a marker; a capital before a word is text.
+        #expect(CitationMarkers.extract(from: "[A30]") == ("", [30]))
+        #expect(CitationMarkers.extract(from: "[OK] [AI] [S] [B") == ("[OK] [AI]  [B", []))
+        var split = CitationMarkerFilter()
+        #expect(["投资 1 亿美元[", "A", "3", "0]。[A", "I]"].map { split.filter($0) }.joined() + split.flush() == "投资 1 亿美元。[AI]")
     }
 }
 
@@ -350,5 +355,28 @@ private func article(_ text: String, name: String = "test.txt") throws -> Articl
         #expect(released.contains { $0.contains("模型即服务") }, "\(released)")
         let service = retriever.candidates(for: "什么是模型即服务？").prefix(3).map(\.passage.text)
         #expect(service.contains { $0.contains("所谓“模型即服务”是指") }, "\(service)")
+    }
+}
+
+@Suite struct AnswerCheckTests {
+    @Test func theRequestHoldsThePassagesTheQuestionAndTheAnswerInTheirLanguage() {
+        let chinese = AnswerCheck.request(question: "谁负责？", answer: "张三负责。", passages: ["张三是中国区负责人。", "李四是创始人。"],
+                                          language: .simplifiedChinese)
+        for piece in ["张三是中国区负责人。\n\n李四是创始人。", "问题：谁负责？", "回答：张三负责。", "“是”或“否”"] {
+            #expect(chinese.contains(piece), "\(piece)")
+        }
+        let traditional = AnswerCheck.request(question: "誰負責？", answer: "張三。", passages: ["張三負責。"], language: .traditionalChinese)
+        #expect(traditional.contains("問題：誰負責？") && traditional.contains("片段"))
+        let english = AnswerCheck.request(question: "Who leads it?", answer: "Ann.", passages: ["Ann leads it."], language: .english)
+        for piece in ["Ann leads it.", "Question: Who leads it?", "Answer: Ann.", "Yes or No"] { #expect(english.contains(piece), "\(piece)") }
+        #expect(AnswerCheck.verdict(in: .english).yes == "Yes")
+        #expect(AnswerCheck.verdict(in: .traditionalChinese).no == "否")
+    }
+
+    @Test func theVerdictIsTheLikelierFirstToken() {
+        #expect(AnswerCheck.accepts(yesOverNo: 2.2, threshold: 0))
+        #expect(AnswerCheck.accepts(yesOverNo: 0, threshold: 0))
+        #expect(!AnswerCheck.accepts(yesOverNo: -1.5, threshold: 0))
+        #expect(!AnswerCheck.accepts(yesOverNo: 1.0, threshold: 1.5))
     }
 }

@@ -19,6 +19,12 @@ public struct Answer: Sendable {
     public var translatedQuestion: String?
     /// The model's text before cleaning (for diagnosis).
     public var rawText = ""
+    /// The check of the answer: how much likelier the model found "yes" than "no" (`AnswerCheck`).
+    public var checkMargin: Float?
+    /// When the model first refused and was asked again (for diagnosis): its refusal.
+    public var firstRefusal: String?
+    /// An answer the model wrote and then, checking it against the passages it cites, did not confirm (for diagnosis).
+    public var checkRejected: String?
     /// When the answer was translated into the question's language: the model's translation before cleaning.
     public var rawTranslation: String?
     public var language: TextLanguage
@@ -149,26 +155,44 @@ public final class QuestionAnswerer {
         let shown = choosePassages(passages)
         answer.shownSentences = shown.flatMap { $0.sentences.map(\.number) }
         let figures = AnswerFigures(shown: shown.map(\.text) + [question, asked] + history.flatMap { [$0.user, $0.assistant] })
-        // Answered in the articles' language, the text reaches the reader only once translated.
-        let draft = try draftAnswer(asked, passages: shown, language: promptLanguage(question: question, translated: translated),
-                                    history: history, figures: figures, shouldStop: shouldStop,
-                                    onText: translated == nil ? onText : { _ in true })
+        let draftLanguage = promptLanguage(question: question, translated: translated)
+        // Held back until checked: a reader must not see an answer that is then withdrawn.
+        var draft = try draftAnswer(asked, passages: shown, language: draftLanguage, history: history, figures: figures,
+                                    shouldStop: shouldStop, onText: { _ in true })
+        // A small model refuses questions in other words than the passages' even with the answer in front of it:
+        // told that the answer is there, it finds it, and the check below withdraws what it made up.
+        if Self.refuses(draft), !draft.stopped {
+            answer.firstRefusal = draft.raw
+            answer.promptTokens = draft.stats.evaluatedPromptTokens
+            answer.generatedTokens = draft.stats.generatedTokens
+            draft = try draftAnswer(asked, passages: shown, language: draftLanguage, history: history, figures: figures,
+                                    mayRefuse: false, shouldStop: shouldStop, onText: { _ in true })
+        }
         answer.text = draft.text
         answer.rawText = draft.raw
-        answer.promptTokens = draft.stats.evaluatedPromptTokens
-        answer.generatedTokens = draft.stats.generatedTokens
+        answer.promptTokens += draft.stats.evaluatedPromptTokens
+        answer.generatedTokens += draft.stats.generatedTokens
         answer.finishReason = draft.stats.finishReason
         answer.generation = draft.stats
+        if !Self.refuses(draft) {
+            answer.citations = Self.checkedCitations(draft.citations, answer: answer.text, question: asked, shown: answer.shownSentences, in: retriever)
+            answer.checkMargin = draft.stopped ? nil
+                : try checkMargin(question: asked, answer: answer.text, citations: answer.citations, shown: shown, language: draftLanguage)
+            if let margin = answer.checkMargin, !AnswerCheck.accepts(yesOverNo: margin) {
+                answer.checkRejected = answer.text
+                answer.text = ""
+                answer.citations = []
+            }
+        }
         if answer.text.isEmpty || Self.saysNotFound(answer.text) {
             answer.answered = false
             answer.text = Self.refusal(in: language)
-            if translated != nil, !draft.stopped { _ = onText(answer.text) }
             answer.closest = Self.closestSentence(to: asked, shown: answer.shownSentences, in: retriever)
-        } else {
-            answer.citations = Self.checkedCitations(draft.citations, answer: answer.text, question: asked, shown: answer.shownSentences, in: retriever)
-            if translated != nil, !draft.stopped {
-                try translateBack(&answer, question: question, figures: figures, shouldStop: shouldStop, onText: onText)
-            }
+            if !draft.stopped { _ = onText(answer.text) }
+        } else if translated != nil, !draft.stopped {
+            try translateBack(&answer, question: question, figures: figures, shouldStop: shouldStop, onText: onText)
+        } else if !draft.stopped {
+            _ = onText(answer.text)
         }
         answer.seconds = Date().timeIntervalSince(start)
         return answer
@@ -186,8 +210,8 @@ public final class QuestionAnswerer {
     }
 
     func draftAnswer(_ question: String, passages: [Passage], language: TextLanguage, history: [ChatTurn], figures: AnswerFigures,
-                     shouldStop: () -> Bool, onText: (String) -> Bool) throws -> Draft {
-        let prompt = promptTokens(question: question, passages: passages, language: language, history: history)
+                     mayRefuse: Bool = true, shouldStop: () -> Bool, onText: (String) -> Bool) throws -> Draft {
+        let prompt = promptTokens(question: question, passages: passages, language: language, history: history, mayRefuse: mayRefuse)
         guard prompt.count + 16 <= session.contextSize else {
             throw GenerationError.contextExceeded(needed: prompt.count + 16, contextSize: session.contextSize)
         }
@@ -240,6 +264,8 @@ public final class QuestionAnswerer {
         answer.generatedTokens += translation?.stats.generatedTokens ?? 0
     }
 
+    static func refuses(_ draft: Draft) -> Bool { draft.text.isEmpty || saysNotFound(draft.text) }
+
     /// The best passages that fit the prompt budget, best first; a passage far weaker than the best is left out.
     func choosePassages(_ scored: [ScoredPassage]) -> [Passage] {
         guard let best = scored.first?.score else { return [] }
@@ -279,7 +305,9 @@ public final class QuestionAnswerer {
     /// and room for the instructions and a question.
     public var minimumContextSize: Int { passageTokens + answerTokens + 256 }
 
-    func promptTokens(question: String, passages: [Passage], language: TextLanguage, history: [ChatTurn] = []) -> [Int32] {
+    /// With `mayRefuse` false the model is told that the answer is in the excerpts: the second try after a
+    /// refusal, whose answer only stands if the check (`passesCheck`) confirms it.
+    func promptTokens(question: String, passages: [Passage], language: TextLanguage, history: [ChatTurn] = [], mayRefuse: Bool = true) -> [Int32] {
         let articlesInChinese = retriever.articles.contains { $0.language.isChinese }
         // Asked in English about Chinese excerpts, the model is shown their amounts as English figures, so
         // that it copies them instead of converting 万 and 亿 itself.
@@ -300,7 +328,8 @@ public final class QuestionAnswerer {
                 问题：\(question)
 
                 请根据上面的片段回答问题：用中文一到两句话直接给出答案，在用到的内容后面标出句子编号，例如[S3]；数字照片段原样写出。\
-                片段中有相关内容时，就根据它回答；只有片段与问题完全无关时，才只回答：文章没有回答这个问题。
+                \(mayRefuse ? "片段中有相关内容时，就根据它回答；只有片段与问题完全无关时，才只回答：文章没有回答这个问题。"
+                             : "答案就在上面的片段中：找出说明它的句子，根据它回答。")
                 """
         } else {
             system = "You are a careful reading assistant. Answer only from the article excerpts given, never from other knowledge; do not invent."
@@ -313,7 +342,8 @@ public final class QuestionAnswerer {
                 Question: \(question)
 
                 Answer the question from the excerpts above, in English, in one or two sentences, putting the number of each sentence you use right after what it supports, e.g. [S3].\(numbers) \
-                When the excerpts say something relevant, answer from it; only when they have nothing to do with the question, reply only: The articles do not answer this question.
+                \(mayRefuse ? "When the excerpts say something relevant, answer from it; only when they have nothing to do with the question, reply only: The articles do not answer this question."
+                             : "The answer is in the excerpts above: find the sentence that states it and answer from it.")
                 """
         }
         // Earlier turns go before the excerpts as plain messages: they tell the model what "he" or "it" is,

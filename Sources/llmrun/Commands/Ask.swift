@@ -68,6 +68,15 @@ struct Ask: ParsableCommand {
         }
         lines.append("--- the model wrote:")
         lines.append(answer.rawText)
+        if let refusal = answer.firstRefusal {
+            lines.append("--- its first reply, before being told that the answer is in the excerpts:")
+            lines.append(refusal)
+        }
+        if let margin = answer.checkMargin { lines.append(String(format: "--- check: \"yes\" over \"no\" by %.2f logits", margin)) }
+        if let rejected = answer.checkRejected {
+            lines.append("--- not confirmed by the model's check against the cited passages:")
+            lines.append(rejected)
+        }
         if let translation = answer.rawTranslation {
             lines.append("--- its translation:")
             lines.append(translation)
