@@ -14,7 +14,7 @@ import TestSupport
     static let models = ["llama3-f32", "llama3-q8_0", "llama3-q4_k", "qwen3-f32", "qwen3-q8_0", "qwen3-q4_k",
                          "smollm3-f32", "smollm3-q8_0", "smollm3-q4_k", "gemma2-q8_0", "gemma2-q4_k",
                          "phi3-f32", "phi3-q8_0", "phi3-q4_k", "phi4-f32", "phi4-q8_0", "phi4-q4_k",
-                         "llama3-iq4_xs", "llama3-f16", "qwen3-f16", "gemma2-f16"]
+                         "llama3-iq4_xs", "llama3-f16", "qwen3-f16"]
 
     struct Fixture: Decodable {
         struct Recipe: Decodable {
@@ -243,10 +243,11 @@ import TestSupport
     }
 }
 
-/// gemma2-f32 is 288 MB with Gemma's 262k-token vocabulary and would take the fast tier's time several times over:
-/// it runs with the slow suites (`make test-all`).
+/// gemma2-f32 (288 MB) and gemma2-f16 (147 MB) carry Gemma's 262k-token vocabulary and would take the fast tier's time:
+/// they run with the slow suites (`make test-all`).
 @Suite struct SyntheticLargeModelTests {
-    @Test func gemma2F32MatchesLlamaCpp() throws {
-        try SyntheticModelTests().matchesLlamaCpp(model: "gemma2-f32")
+    @Test(arguments: ["gemma2-f32", "gemma2-f16"])
+    func gemma2MatchesLlamaCpp(model: String) throws {
+        try SyntheticModelTests().matchesLlamaCpp(model: model)
     }
 }
