@@ -75,7 +75,8 @@ private func expectCitationsPointIntoTheirFiles(_ citations: [[String: Any]]) th
     @Test func severalFilesAreSearchedTogether() throws {
         let first = try articlePath("000_")
         let second = try articlePath("003_")
-        let result = try llmrun(["ask", first, second, "纳德拉哪一年成为微软的首席执行官？", "-m", "qwen2.5-0.5b", "--json"])
+        // The default model: the answer check's threshold is set for it (0.5b's right answers score below it).
+        let result = try llmrun(["ask", first, second, "纳德拉哪一年成为微软的首席执行官？", "-m", "qwen2.5-1.5b", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try jsonObject(result.stdout)
         let citations = try #require(object["citations"] as? [[String: Any]])
