@@ -378,5 +378,8 @@ private func article(_ text: String, name: String = "test.txt") throws -> Articl
         #expect(AnswerCheck.accepts(yesOverNo: 0, threshold: 0))
         #expect(!AnswerCheck.accepts(yesOverNo: -1.5, threshold: 0))
         #expect(!AnswerCheck.accepts(yesOverNo: 1.0, threshold: 1.5))
+        // qwen2.5-1.5b's measured threshold from a billion weights; below, only a likelier "no" withdraws an answer.
+        #expect(AnswerCheck.threshold(parameters: 1_543_714_304) == AnswerCheck.threshold)
+        #expect(AnswerCheck.threshold(parameters: 494_032_768) == 0)
     }
 }

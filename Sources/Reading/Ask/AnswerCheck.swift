@@ -49,6 +49,12 @@ struct AnswerCheck {
     /// Measured with qwen2.5-1.5b on the question set (BENCHMARKS.md): right answers scored 1.84 to 3.4, answers
     /// to questions the articles do not answer −0.2 to 1.73: a thin gap, between the two.
     static let threshold: Float = 1.8
+    /// A model under a billion parameters judges less sharply (qwen2.5-0.5b scored right answers 0.2 and 1.2), so
+    /// its answer is withdrawn only when it finds "no" likelier than "yes".
+    static let smallModelThreshold: Float = 0
+
+    /// The threshold for a model of `parameters` weights.
+    static func threshold(parameters: Int) -> Float { parameters >= 1_000_000_000 ? threshold : smallModelThreshold }
 
     static func accepts(yesOverNo: Float, threshold: Float = AnswerCheck.threshold) -> Bool {
         yesOverNo >= threshold

@@ -50,6 +50,8 @@ public final class QuestionAnswerer {
     public let answerTokens: Int
     /// One or two sentences, and room for a long name or list.
     public static let defaultAnswerTokens = 200
+    /// How sure the model's check of an answer must be, by the model's size (`AnswerCheck`).
+    let checkThreshold: Float
 
     public init(retriever: PassageRetriever, runtime: ModelRuntime, session: Session, template: ChatTemplate,
                 answerTokens: Int = QuestionAnswerer.defaultAnswerTokens) {
@@ -58,6 +60,7 @@ public final class QuestionAnswerer {
         self.session = session
         self.template = template
         self.answerTokens = max(1, answerTokens)
+        checkThreshold = AnswerCheck.threshold(parameters: runtime.gguf.tensors.reduce(0) { $0 + $1.elementCount })
     }
 
     /// The reply when the articles do not answer `question`, in its language.
@@ -178,7 +181,7 @@ public final class QuestionAnswerer {
             answer.citations = Self.checkedCitations(draft.citations, answer: answer.text, question: asked, shown: answer.shownSentences, in: retriever)
             answer.checkMargin = draft.stopped ? nil
                 : try checkMargin(question: asked, answer: answer.text, citations: answer.citations, shown: shown, language: draftLanguage)
-            if let margin = answer.checkMargin, !AnswerCheck.accepts(yesOverNo: margin) {
+            if let margin = answer.checkMargin, !AnswerCheck.accepts(yesOverNo: margin, threshold: checkThreshold) {
                 answer.checkRejected = answer.text
                 answer.text = ""
                 answer.citations = []
