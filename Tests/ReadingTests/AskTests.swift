@@ -50,6 +50,16 @@ private func article(_ text: String, name: String = "test.txt") throws -> Articl
         #expect(SearchTerms.terms(of: "Model Scope") == ["model", "scope"])
     }
 
+    @Test func questionsAskingForAnAmountAreTold() {
+        for question in ["Hugging Face 上有多少个模型？", "AlphaGo用了几块GPU？", "How many models are there?", "How much did it cost?",
+                         "融資多少？"] {
+            #expect(SearchTerms.asksForAmount(question), "\(question)")
+        }
+        for question in ["技术栈分成哪几层？", "他几乎没说什么？", "Who leads it?", "腾讯的大模型叫什么？"] {
+            #expect(!SearchTerms.asksForAmount(question), "\(question)")
+        }
+    }
+
     @Test func questionWordsDoNotBecomeTerms() {
         let terms = SearchTerms.queryTerms(of: "Scale AI 创立于哪一年？")
         #expect(terms.contains("创立"))
@@ -309,6 +319,9 @@ private func article(_ text: String, name: String = "test.txt") throws -> Articl
         Case(article: "000_", question: "Scale AI 创立于哪一年？", evidence: "Scale AI 创立于 2016 年"),
         Case(article: "000_", question: "Hugging Face 的估值是多少？", evidence: "估值可达 40 亿美金"),
         Case(article: "000_", question: "亚马逊在云服务市场占有多少份额？", evidence: "48.9% 市场份额"),
+        // An English question and the model's translation, ask's query: the passages naming Hugging Face and models
+        // most often hold no figure.
+        Case(article: "000_", question: "How many models are hosted on Hugging Face?\nHugging Face 上有多少个模型？", evidence: "超过 27 万的模型"),
         Case(article: "000_", question: "微软研发的 AI 芯片代号是什么？", evidence: "代号为「雅典娜」"),
         Case(article: "001_", question: "De Freitas 和 Shazeer 离开谷歌后创办了什么公司？", evidence: "创办了 Character AI"),
         Case(article: "001_", question: "ChatGPT 的访问量 5 月环比增长了多少？", evidence: "5 月环比仅有 2.8%"),
@@ -365,8 +378,9 @@ private func article(_ text: String, name: String = "test.txt") throws -> Articl
         for piece in ["张三是中国区负责人。\n\n李四是创始人。", "问题：谁负责？", "回答：张三负责。", "“是”或“否”"] {
             #expect(chinese.contains(piece), "\(piece)")
         }
+        // The model reads Chinese in simplified script, whatever the article's.
         let traditional = AnswerCheck.request(question: "誰負責？", answer: "張三。", passages: ["張三負責。"], language: .traditionalChinese)
-        #expect(traditional.contains("問題：誰負責？") && traditional.contains("片段"))
+        #expect(traditional.contains("问题：谁负责？") && traditional.contains("张三负责。") && traditional.contains("片段"))
         let english = AnswerCheck.request(question: "Who leads it?", answer: "Ann.", passages: ["Ann leads it."], language: .english)
         for piece in ["Ann leads it.", "Question: Who leads it?", "Answer: Ann.", "Yes or No"] { #expect(english.contains(piece), "\(piece)") }
         #expect(AnswerCheck.verdict(in: .english).yes == "Yes")
@@ -381,5 +395,24 @@ private func article(_ text: String, name: String = "test.txt") throws -> Articl
         // qwen2.5-1.5b's measured threshold from a billion weights; below, only a likelier "no" withdraws an answer.
         #expect(AnswerCheck.threshold(parameters: 1_543_714_304) == AnswerCheck.threshold)
         #expect(AnswerCheck.threshold(parameters: 494_032_768) == 0)
+    }
+}
+
+@Suite struct AnswerPromptTests {
+    /// The model reads a traditional article, and the question, in simplified script; the passages the reader
+    /// is cited keep the article's.
+    @Test func traditionalExcerptsAreShownInSimplifiedScript() throws {
+        let runtime = try ModelRuntime(path: try TestSupport.modelPath("qwen2.5-0.5b"))
+        let session = try runtime.makeSession(contextSize: 1024, threads: 2)
+        let traditional = TextLanguage.traditionalChinese.enforceScript(PassageRetrieverTests.simplified)
+        let answerer = QuestionAnswerer(retriever: PassageRetriever(articles: [try article(traditional)]), runtime: runtime, session: session,
+                                        template: .chatML(defaultSystem: nil))
+        let passage = try #require(answerer.retriever.candidates(for: "腾讯的大模型叫什么？").first?.passage)
+        #expect(passage.text.contains("騰訊正在加速推進大模型混元"))
+        #expect(answerer.numbered(passage).contains("腾讯正在加速推进大模型混元"))
+        let prompt = runtime.tokenizer.decode(answerer.promptTokens(question: "騰訊的大模型叫什麼？", passages: [passage], language: .traditionalChinese),
+                                              renderSpecial: true)
+        #expect(prompt.contains("问题：腾讯的大模型叫什么？"), "\(prompt)")
+        #expect(!prompt.contains("騰訊"))
     }
 }

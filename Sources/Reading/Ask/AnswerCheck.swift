@@ -22,7 +22,7 @@ struct AnswerCheck {
     static func request(question: String, answer: String, passages: [String], language: TextLanguage) -> String {
         let excerpts = passages.joined(separator: "\n\n")
         if language.isChinese {
-            return language.enforceScript("""
+            return TextLanguage.asModelReads("""
                 文章片段：
 
                 \(excerpts)

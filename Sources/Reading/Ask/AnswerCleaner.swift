@@ -7,15 +7,18 @@ import Foundation
 struct AnswerCleaner {
     let question: String
     let figures: AnswerFigures?
+    /// Applied to each cleaned sentence (a translation's names romanized exactly, `ChineseNames`).
+    let rewrite: (String) -> String
     /// What has been released so far.
     private(set) var text = ""
     /// Sentences left out because they state a figure that the model was not shown.
     private(set) var ungroundedSentences: [String] = []
     private var pending = ""
 
-    init(question: String, figures: AnswerFigures? = nil) {
+    init(question: String, figures: AnswerFigures? = nil, rewrite: @escaping (String) -> String = { $0 }) {
         self.question = question.trimmingCharacters(in: .whitespacesAndNewlines)
         self.figures = figures
+        self.rewrite = rewrite
     }
 
     /// Takes a piece of the answer; returns the cleaned sentences that it completed.
@@ -36,7 +39,7 @@ struct AnswerCleaner {
     }
 
     private mutating func release(_ sentence: String) -> String {
-        var cleaned = Self.clean(sentence, question: question)
+        var cleaned = rewrite(Self.clean(sentence, question: question))
         if text.isEmpty { cleaned = String(cleaned.drop { $0.isWhitespace }) }
         // A lone closing punctuation mark after a dropped sentence would dangle.
         if cleaned.allSatisfy({ $0.isPunctuation || $0.isWhitespace }) { return "" }

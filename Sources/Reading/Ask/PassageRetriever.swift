@@ -37,6 +37,8 @@ public struct PassageRetriever: Sendable {
     private let passageLengths: [Int]
     private let documentFrequency: [String: Int]
     private let averageLength: Double
+    /// Passages holding a figure (digits, Chinese numerals folded): what answers a question asking for an amount.
+    private let holdsFigure: [Bool]
 
     /// BM25 term-frequency saturation and length normalization, the usual values.
     let k1 = 1.2
@@ -73,22 +75,31 @@ public struct PassageRetriever: Sendable {
         documentFrequency = passageTerms.reduce(into: [:]) { frequency, terms in
             for term in terms.keys { frequency[term, default: 0] += 1 }
         }
+        holdsFigure = passageTerms.map { terms in terms.keys.contains { $0.contains(where: \.isNumber) } }
         averageLength = passages.isEmpty ? 1 : max(1, Double(passageLengths.reduce(0, +)) / Double(passages.count))
     }
 
     /// Inverse document frequency (BM25's, never negative). A term found nowhere gets the highest weight,
     /// so a question about something the articles do not mention has little coverage.
     func idf(_ term: String) -> Double {
+        idf(frequency: documentFrequency[term] ?? 0)
+    }
+
+    /// The inverse document frequency of something found in `frequency` passages.
+    func idf(frequency: Int) -> Double {
         let count = Double(passages.count)
-        let frequency = Double(documentFrequency[term] ?? 0)
-        return log(1 + (count - frequency + 0.5) / (frequency + 0.5))
+        return log(1 + (count - Double(frequency) + 0.5) / (Double(frequency) + 0.5))
     }
 
     /// The passages that best match `question`, best first, at most `limit`; passages sharing no term are left out.
+    /// A question asking for an amount ("多少", "how many") counts a figure in a passage as one more term found,
+    /// weighted like a term in as many passages: its words name what is counted, which the passages around the
+    /// answer name too, and often more times.
     public func search(_ question: String, limit: Int = 8) -> [ScoredPassage] {
         let query = SearchTerms.queryTerms(of: question)
         guard !query.isEmpty else { return [] }
         let weights = query.map(idf)
+        let figureWeight = SearchTerms.asksForAmount(question) ? idf(frequency: holdsFigure.filter { $0 }.count) : 0
         let totalWeight = weights.reduce(0, +)
         var scored: [ScoredPassage] = []
         for (index, terms) in passageTerms.enumerated() {
@@ -102,6 +113,7 @@ public struct PassageRetriever: Sendable {
                 matchedWeight += weight
             }
             guard score > 0 else { continue }
+            if holdsFigure[index] { score += figureWeight * (k1 + 1) / (1 + lengthNorm) }
             scored.append(ScoredPassage(passage: passages[index], score: score, coverage: totalWeight > 0 ? matchedWeight / totalWeight : 0))
         }
         return Array(scored.sorted { $0.score > $1.score }.prefix(limit))

@@ -52,6 +52,8 @@ public final class QuestionAnswerer {
     public static let defaultAnswerTokens = 200
     /// How sure the model's check of an answer must be, by the model's size (`AnswerCheck`).
     let checkThreshold: Float
+    /// Speculative decoding of the answer and its translation: an answer copies names and figures from the excerpts.
+    public var speculation = Speculation.none
 
     public init(retriever: PassageRetriever, runtime: ModelRuntime, session: Session, template: ChatTemplate,
                 answerTokens: Int = QuestionAnswerer.defaultAnswerTokens) {
@@ -128,7 +130,7 @@ public final class QuestionAnswerer {
         let prompt = template.tokens([ChatMessage(role: .user, content: request)], tokenizer: runtime.tokenizer)
         let budget = isQuestion ? 64 : answerTokens
         guard prompt.count + budget <= session.contextSize else { return nil }
-        let options = GenerationOptions(maxTokens: budget, sampling: .greedy, stopStrings: ["\n"], loopWindow: 16)
+        let options = GenerationOptions(maxTokens: budget, sampling: .greedy, stopStrings: ["\n"], loopWindow: 16, speculation: speculation)
         let (translated, stats) = try TextGenerator(session: session, tokenizer: runtime.tokenizer)
             .generate(prompt: prompt, options: options, onText: { onText(language.enforceScript($0)) })
         return (language.enforceScript(translated).trimmingCharacters(in: .whitespacesAndNewlines), stats)
@@ -219,7 +221,8 @@ public final class QuestionAnswerer {
             throw GenerationError.contextExceeded(needed: prompt.count + 16, contextSize: session.contextSize)
         }
         let generator = TextGenerator(session: session, tokenizer: runtime.tokenizer)
-        let options = GenerationOptions.reply(atMost: answerTokens, promptTokens: prompt.count, contextSize: session.contextSize)
+        var options = GenerationOptions.reply(atMost: answerTokens, promptTokens: prompt.count, contextSize: session.contextSize)
+        options.speculation = speculation
         var markers = CitationMarkerFilter()
         var cleaner = AnswerCleaner(question: question, figures: figures)
         var stopped = false
@@ -252,7 +255,10 @@ public final class QuestionAnswerer {
     func translateBack(_ answer: inout Answer, question: String, figures: AnswerFigures,
                        shouldStop: () -> Bool, onText: (String) -> Bool) throws {
         let source = answer.language.isChinese ? answer.text : ChineseAmounts.inEnglishFigures(answer.text)
-        var cleaner = AnswerCleaner(question: question, figures: figures)
+        var introduced = Set<String>()
+        let names = answer.language.isChinese ? { $0 }
+            : { ChineseNames.correctingRomanization(in: $0, source: source, kept: question, introduced: &introduced) }
+        var cleaner = AnswerCleaner(question: question, figures: figures, rewrite: names)
         let translation = try modelTranslation(of: source, into: answer.language, answering: question, onText: { piece in
             let clean = cleaner.feed(piece)
             return (clean.isEmpty || onText(clean)) && !shouldStop()
@@ -283,8 +289,9 @@ public final class QuestionAnswerer {
         return chosen
     }
 
+    /// The passage as the model reads it: each sentence after its `[S#]`, in simplified script.
     func numbered(_ passage: Passage) -> String {
-        passage.sentences.map { "[S\($0.number)] \($0.text)" }.joined(separator: "\n")
+        passage.sentences.map { "[S\($0.number)] \(TextLanguage.asModelReads($0.text))" }.joined(separator: "\n")
     }
 
     /// The language an answer to `question` is written in.
@@ -328,7 +335,7 @@ public final class QuestionAnswerer {
 
                 \(excerpts)
 
-                问题：\(question)
+                问题：\(TextLanguage.asModelReads(question))
 
                 请根据上面的片段回答问题：用中文一到两句话直接给出答案，在用到的内容后面标出句子编号，例如[S3]；数字照片段原样写出。\
                 \(mayRefuse ? "片段中有相关内容时，就根据它回答；只有片段与问题完全无关时，才只回答：文章没有回答这个问题。"

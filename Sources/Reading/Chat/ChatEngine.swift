@@ -12,6 +12,9 @@ public struct ChatReplyStats: Sendable {
     /// From the message being sent to the first piece of answer text (prompt evaluation included).
     public var firstTextSeconds: Double?
     public var finishReason = FinishReason.length
+    /// Speculative decoding: draft tokens proposed and the ones the model confirmed.
+    public var draftedTokens = 0
+    public var acceptedDraftTokens = 0
     /// Oldest turns dropped to make room for this one.
     public var droppedTurns = 0
     /// In a chat about articles: the answer with its citations (nil when it was stopped).
@@ -26,6 +29,8 @@ public struct ChatReplyStats: Sendable {
         generatedTokens = stats.generatedTokens
         generationSeconds = stats.generationSeconds
         finishReason = stats.finishReason
+        draftedTokens = stats.draftedTokens
+        acceptedDraftTokens = stats.acceptedDraftTokens
     }
 }
 
@@ -43,6 +48,8 @@ public final class ChatEngine {
     public let grounding: QuestionAnswerer?
     let tokenizer: any Tokenizer
     public var sampling: SamplingParameters
+    /// Speculative decoding of free answers (a chat about articles drafts as its `grounding` does).
+    public var speculation = Speculation.none
     /// Most tokens of one answer.
     public let maxAnswerTokens: Int
     /// Room kept free for the answer when the history is trimmed.
@@ -90,7 +97,8 @@ public final class ChatEngine {
         reply.droppedTurns = try conversation.fit(budget: session.contextSize - answerReserve) { tokens($0.messages(pendingUser: user)).count }
         let prompt = tokens(conversation.messages(pendingUser: user))
         let generator = TextGenerator(session: session, tokenizer: tokenizer)
-        let options = GenerationOptions.reply(atMost: maxAnswerTokens, promptTokens: prompt.count, contextSize: session.contextSize, sampling: sampling)
+        var options = GenerationOptions.reply(atMost: maxAnswerTokens, promptTokens: prompt.count, contextSize: session.contextSize, sampling: sampling)
+        options.speculation = speculation
         let (text, stats) = try generator.generate(prompt: prompt, options: options,
             onPromptProgress: { _, _ in !shouldStop() },
             onText: { piece in
@@ -177,6 +185,9 @@ public final class ChatEngine {
                                 last.evaluatedPromptTokens, last.promptTokens, last.promptSeconds,
                                 last.firstTextSeconds.map { String(format: "%.2f s", $0) } ?? "-",
                                 last.generatedTokens, last.generationTokensPerSecond, last.finishReason.rawValue))
+            if last.draftedTokens > 0 {
+                lines.append("drafting: \(last.acceptedDraftTokens) of \(last.draftedTokens) draft tokens accepted")
+            }
         }
         return lines.joined(separator: "\n")
     }

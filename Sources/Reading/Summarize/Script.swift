@@ -23,6 +23,12 @@ public enum TextLanguage: String, Sendable, Codable {
 
     public var isChinese: Bool { self != .english }
 
+    /// Chinese text in simplified script, as the model is shown it. Small models read mostly simplified Chinese:
+    /// shown a traditional article beside a simplified question, qwen2.5-1.5b missed the answer (騰訊…混元 for
+    /// 腾讯) that it found in the same sentence in simplified script. The reader gets the article's script back
+    /// (`enforceScript`).
+    public static func asModelReads(_ text: String) -> String { SearchTerms.foldedToSimplified(text) }
+
     /// Rewrites `text` in this script. Small models answer in simplified Chinese whatever they are told;
     /// ICU's Hans→Hant conversion gives the reader back the article's own script.
     public func enforceScript(_ text: String) -> String {

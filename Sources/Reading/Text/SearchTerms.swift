@@ -91,6 +91,14 @@ public enum SearchTerms {
         return terms(of: text, joiningNames: false, foldingNumerals: true).filter { seen.insert($0).inserted }
     }
 
+    /// True when `question` asks for an amount: "多少", "几" (not "哪几", which asks which ones, nor "几乎"),
+    /// "how many", "how much", "what percentage".
+    public static func asksForAmount(_ question: String) -> Bool {
+        let text = normalized(question)
+        if ["多少", "how many", "how much", "what percentage", "what share"].contains(where: text.contains) { return true }
+        return text.replacingOccurrences(of: "哪几", with: "").replacingOccurrences(of: "几乎", with: "").contains("几")
+    }
+
     /// Chinese numerals written out as Arabic digits: "二〇二一" → "2021", "三百四十" → "340", "十五" → "15".
     /// A lone 一 or 两 stays (mostly a word: 一个, 统一, 两人), as do 万 and 亿, which articles write after
     /// digits too ("340万").

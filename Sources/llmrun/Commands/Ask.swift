@@ -15,6 +15,8 @@ struct Ask: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @OptionGroup var runtime: RuntimeOptions
 
+    @OptionGroup var speculation: SpeculationOptions
+
     @Option(help: "Chat template override: \(ChatTemplate.names.joined(separator: ", ")).")
     var template: String?
 
@@ -43,11 +45,15 @@ struct Ask: ParsableCommand {
         let runtime = try ModelRuntime(path: try model.resolvePath())
         let session = try runtime.makeSession(contextSize: self.runtime.contextSize, threads: self.runtime.threadCount)
         let answerer = QuestionAnswerer(retriever: retriever, runtime: runtime, session: session, template: try ChatTemplate.resolve(for: runtime.gguf, override: template))
+        answerer.speculation = try speculation.speculation(target: runtime, session: session)
         let answer = try answerer.ask(question, onText: { piece in
             if !json { Terminal.writeStdout(piece) }
             return true
         })
-        if verbose { Terminal.printError(diagnosis(of: answer, retriever: retriever)) }
+        if verbose {
+            Terminal.printError(diagnosis(of: answer, retriever: retriever))
+            if let acceptance = answer.generation.flatMap(speculation.acceptance) { Terminal.printError(acceptance) }
+        }
         let report = AnswerReport(answer, question: question, retriever: retriever)
         if json {
             try printJSON(report)

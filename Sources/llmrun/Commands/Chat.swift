@@ -25,6 +25,8 @@ struct Chat: ParsableCommand {
             help: "Most tokens of one answer (default: 1024; with -f, \(QuestionAnswerer.defaultAnswerTokens), a grounded answer being a sentence or two).")
     var n: Int?
 
+    @OptionGroup var speculation: SpeculationOptions
+
     @Option(help: "Chat template override: \(ChatTemplate.names.joined(separator: ", ")).")
     var template: String?
 
@@ -43,6 +45,8 @@ struct Chat: ParsableCommand {
                                answerTokens: n ?? QuestionAnswerer.defaultAnswerTokens)
         let engine = ChatEngine(runtime: runtime, session: session, template: template, conversation: ChatConversation(systemPrompt: system),
                                 sampling: sampling.parameters, maxAnswerTokens: n ?? 1024, grounding: grounding)
+        engine.speculation = try speculation.speculation(target: runtime, session: session)
+        grounding?.speculation = engine.speculation
         do { try engine.checkRoom() } catch {
             throw InputError(articles.isEmpty ? "system prompt: \(error)" : "\(error)")
         }
