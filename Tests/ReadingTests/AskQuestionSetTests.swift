@@ -58,12 +58,13 @@ import TestSupport
             let of = outcomes.filter { $0.question.kind == kind }
             return Double(of.filter { $0[keyPath: keyPath] }.count) / Double(max(1, of.count))
         }
-        // Measured with the answer check (session 13, quiet machine): 31/31, 26/30, 14/14 refused, evidence 31/31 and
-        // 26/30; the floors leave three or four questions for near-ties other machines break differently.
+        // Measured with the excerpts in simplified script and names romanized exactly (session 14): 31/31, 30/30,
+        // 14/14 refused, evidence 31/31 and 29/30; the floors leave three or four questions for near-ties other
+        // machines break differently.
         #expect(share(.verbatim, \.right) >= 0.87)
-        #expect(share(.paraphrase, \.right) >= 0.75)
+        #expect(share(.paraphrase, \.right) >= 0.86)
         #expect(share(.unanswerable, \.right) >= 0.78)
         #expect(share(.verbatim, \.citesEvidence) >= 0.87)
-        #expect(share(.paraphrase, \.citesEvidence) >= 0.75)
+        #expect(share(.paraphrase, \.citesEvidence) >= 0.83)
     }
 }
