@@ -30,12 +30,6 @@ float llk_ref_q2_K(const uint8_t *w, const uint8_t *a, int64_t n) {
     return s;
 }
 
-static int q3k_scale(const uint8_t *s, int j) {
-    int lo = j < 8 ? (s[j] & 0xF) : (s[j-8] >> 4);
-    int hi = (s[8 + j % 4] >> (2 * (j / 4))) & 3;
-    return (lo | (hi << 4)) - 32;
-}
-
 float llk_ref_q3_K(const uint8_t *w, const uint8_t *a, int64_t n) {
     float s = 0;
     for (int64_t b = 0; b < n / QK_K; b++, w += Q3_K_BYTES, a += Q8_K_BYTES) {
