@@ -11,8 +11,8 @@
 
 static const llk_type_traits table[LLK_TYPE_COUNT] = {
     [LLK_F32] = { GEOMETRY("F32", 1, 4) },
-    // F16 weights multiply an F16 activation (float16.c); no GEMM: prefill runs the row kernels, four activations
-    // per pass over a row.
+    // F16 weights multiply an F16 activation (float16.c); no GEMM: prefill runs the row kernels, which widen each weight
+    // vector once for two (AVX2) or four (AVX-512) activations, read as f32 from the activation's widened copy.
     [LLK_F16] = {
         GEOMETRY("F16", 1, 2), .activation = LLK_F16, .reference = llk_ref_f16,
         .rows = { 0, llk_rows_f16_avx2, llk_rows_f16_avx512 },

@@ -47,7 +47,7 @@ let allTypes: [QType] = [
 
 /// The types whose row kernels compute the scalar reference's float steps too, so give its bits
 /// (quant_iq4.c: llama.cpp's IQ4_NL and IQ4_XS arithmetic on x86, written out in the references; quant_k.c: Q2_K
-/// and Q3_K, whose kernels vectorize the references' integer sums).
+/// and Q3_K, whose kernels vectorize the references' integer sums; Q3_K's reference keeps llama.cpp's eight lanes).
 let bitExactTypes: Set<Int32> = [10, 11, 20, 23]
 /// The types whose GEMM gives the scalar reference's bits too: IQ4_NL. (IQ4_XS's and Q3_K's GEMMs have the float steps
 /// of llama.cpp's tiled batch arithmetic, per super-block; SyntheticModelTests hold IQ4_XS to llama.cpp's logits.)
