@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds scripts/crosscheck_ggml_dots.c against CKernels and llama.cpp's CPU backend (scripts/build-llama-cpp.sh
-# builds it) and runs it at every ISA level this machine has: CKernels' IQ4 kernels give the bits of llama.cpp's.
+# builds it) and runs it at every ISA level this machine has: CKernels' IQ4 and Q3_K kernels give the bits of llama.cpp's.
 set -e
 cd "$(dirname "$0")/.."
 LIB="${LLMRUN_REF:-/root/.cache/llmrun-ref}/llama.cpp/build/bin"

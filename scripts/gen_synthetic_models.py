@@ -61,7 +61,7 @@ VOCAB_DIR = os.path.join(ROOT, "Tests", "TransformerTests", "Fixtures", "vocab")
 OUT_DIR = os.path.join(ROOT, "Tests", "TransformerTests", "Fixtures", "synthetic")
 N_GEN = 32
 ALIGNMENT = 32
-GGML_TYPES = {"f32": 0, "f16": 1, "q8_0": 8, "q4_k": 12, "iq4_xs": 23}
+GGML_TYPES = {"f32": 0, "f16": 1, "q8_0": 8, "q3_k": 11, "q4_k": 12, "iq4_xs": 23}
 VALUE_TYPES = {"uint32": 4, "float32": 6, "bool": 7, "string": 8}
 
 EN_GREEDY = [("en", "Once upon a time, in a small village at the edge of a great forest,"),
@@ -142,7 +142,7 @@ VARIANTS = [("llama3", "f32"), ("llama3", "q8_0"), ("qwen3", "f32"), ("qwen3", "
             ("smollm3", "f32"), ("smollm3", "q8_0"), ("llama3", "q4_k"), ("qwen3", "q4_k"), ("smollm3", "q4_k"),
             ("gemma2", "f32"), ("gemma2", "q8_0"), ("gemma2", "q4_k"),
             ("phi3", "f32"), ("phi3", "q8_0"), ("phi3", "q4_k"), ("phi4", "f32"), ("phi4", "q8_0"), ("phi4", "q4_k"),
-            ("llama3", "iq4_xs"), ("llama3", "f16"), ("qwen3", "f16"), ("gemma2", "f16")]
+            ("llama3", "iq4_xs"), ("llama3", "f16"), ("qwen3", "f16"), ("gemma2", "f16"), ("llama3", "q3_k")]
 
 
 # MARK: - the generator (mirrored by SyntheticModelTests.swift)
@@ -164,13 +164,15 @@ def unit(z):
     return (z >> np.uint64(40)).astype(np.float32) * np.float32(2.0 ** -24)
 
 
-def drawn_blocks(seed, blocks, block_bytes, scale, scale_factors, byte):
-    """Quantized blocks drawn directly, one draw per f16 scale (u * (factor * scale)) and per other byte of a block."""
+def drawn_blocks(seed, blocks, block_bytes, scale, scale_factors, byte, scales_last=False):
+    """Quantized blocks drawn directly, one draw per f16 scale (u * (factor * scale)) and per other byte of a block;
+    the scales are drawn first and stored first or, with scales_last (Q3_K's layout), last."""
     draws = block_bytes - len(scale_factors)
     z = splitmix64(seed, blocks * draws).reshape(blocks, draws)
     halves = [(unit(z[:, i]) * (np.float32(f) * scale)).astype(np.float16).view(np.uint8).reshape(blocks, 2)
               for i, f in enumerate(scale_factors)]
-    return np.concatenate(halves + [byte(z[:, len(scale_factors):])], axis=1).tobytes()
+    rest = [byte(z[:, len(scale_factors):])]
+    return np.concatenate(rest + halves if scales_last else halves + rest, axis=1).tobytes()
 
 
 def tensor_bytes(t):
@@ -189,6 +191,8 @@ def tensor_bytes(t):
                             lambda z: ((z % np.uint64(255)).astype(np.int16) - 127).astype(np.int8).view(np.uint8))
     if t["type"] == "q4_k":  # d and dmin, then 140 bytes of packed scales, minimums and quants
         return drawn_blocks(t["seed"], count // 256, 144, scale, [1, 7.5], top_byte)
+    if t["type"] == "q3_k":  # 108 bytes of high bits, low bits and packed 6-bit scales, then d
+        return drawn_blocks(t["seed"], count // 256, 110, scale, [1], top_byte, scales_last=True)
     if t["type"] == "iq4_xs":  # d, then 134 bytes of packed 6-bit scales and 4-bit indices
         return drawn_blocks(t["seed"], count // 256, 136, scale, [1], top_byte)
     raise ValueError(t["type"])
@@ -224,8 +228,9 @@ def recipe(name, fmt, seed):
         # uniform on [-scale, scale] has std scale/sqrt(3); a Q8_0 block d*q with d ~ U(0, scale), q ~ U{-127..127}
         # has std scale/sqrt(3) * 73.6 (the rms of q), so the same std needs scale / 73.6.
         # A Q4_K weight d*sc*q - dmin*m (sc, m ~ U{0..63}, q ~ U{0..15}) has std about 190 * E[d]; an IQ4_XS
-        # weight d*(s - 32)*v[q] (s ~ U{0..63}, v the 16 non-linear values, rms 67.4) has rms 18.5 * 67.4 * rms(d).
-        scale = std * math.sqrt(3) / {"q8_0": 73.6, "q4_k": 190.0, "iq4_xs": 1247.0}.get(fmt, 1)
+        # weight d*(s - 32)*v[q] (s ~ U{0..63}, v the 16 non-linear values, rms 67.4) has rms 18.5 * 67.4 * rms(d); a Q3_K
+        # weight d*(s - 32)*q (q ~ U{-4..3}, rms 2.35) has rms 18.5 * 2.35 * rms(d).
+        scale = std * math.sqrt(3) / {"q8_0": 73.6, "q4_k": 190.0, "iq4_xs": 1247.0, "q3_k": 43.4}.get(fmt, 1)
         tensors.append(dict(name=tname, dims=[cols, rows], type=fmt, scale=float(np.float32(scale))))
 
     def norm(tname, count, offset=1.0):

@@ -1,6 +1,7 @@
 // Activation quantization, as ggml's x86 CPU backend quantizes the vectors it multiplies with weights:
 // Q8_0 and Q8_1 blocks of 32 (round to nearest even of x*127/amax) and Q8_K blocks of 256
-// (quantize_row_q8_K_ref), followed for Q8_0/Q8_1 by the kernels' private trailer (formats.h).
+// (quantize_row_q8_K_ref), followed for Q8_0/Q8_1 by the kernels' private trailer (formats.h); F16 (ggml's
+// vec_dot_type for F16 weights), followed by its f32 widening.
 #include <math.h>
 #include <string.h>
 #include "block_simd.h"
@@ -24,8 +25,11 @@ act_layout llk_layout_of(int act, int64_t n) {
         L.nb = n / QK_K;
         L.total = (size_t)L.nb * Q8_K_BYTES;
     } else if (act == LLK_F16) {
+        // The f16 values, then the same values widened to f32 for the SIMD kernels (exact, so the same products;
+        // converting once per activation instead of once per weight row).
         L.nb = n;
-        L.total = align32((size_t)n * 2);
+        L.off_aux = align32((size_t)n * 2);
+        L.total = L.off_aux + align32((size_t)n * 4);
     }
     return L;
 }
@@ -72,7 +76,11 @@ void llk_quantize_activation(int t, const float *x, void *vxq, int64_t n) {
     act_layout L = llk_layout_of(tt->activation, n);
     if (tt->activation == LLK_F16) {
         uint16_t *h = (uint16_t *)vxq;
-        for (int64_t i = 0; i < n; i++) h[i] = f2h(x[i]);
+        float *wide = (float *)(void *)(xq + L.off_aux);
+        for (int64_t i = 0; i < n; i++) {
+            h[i] = f2h(x[i]);
+            wide[i] = _cvtsh_ss(h[i]);
+        }
     } else if (tt->activation == LLK_Q8_0) {
         const int bias = tt->activation_bias;
         float *dd = (float *)(void *)(xq + L.off_d);

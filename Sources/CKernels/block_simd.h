@@ -63,6 +63,21 @@ static inline void k4_scales(const uint8_t *s, uint8_t sc[8], uint8_t mn[8]) {
     memcpy(mn, &m0, 4); memcpy(mn + 4, &m1, 4);
 }
 
+// Q3_K: the signed 6-bit scale of sub-block j (0..15), packed in 12 bytes.
+static inline int q3k_scale(const uint8_t *s, int j) {
+    int lo = j < 8 ? (s[j] & 0xF) : (s[j-8] >> 4);
+    int hi = (s[8 + j % 4] >> (2 * (j / 4))) & 3;
+    return (lo | (hi << 4)) - 32;
+}
+
+// Q3_K codes 0..7 (the weight plus 4) of elements 128h + 32j + 0..31 of the block at blk: two low bits from qs,
+// the high bit from hmask, as ggml lays them out.
+INL __m256i q3_codes(const uint8_t *blk, int h, int j) {
+    const __m256i low = _mm256_and_si256(_mm256_srli_epi16(ld256(blk + 32 + 32 * h), 2 * j), _mm256_set1_epi8(3));
+    const __m256i high = _mm256_and_si256(_mm256_srli_epi16(ld256(blk), 4 * h + j), _mm256_set1_epi8(1));
+    return _mm256_or_si256(low, _mm256_slli_epi16(high, 2));
+}
+
 // Q6_K codes 0..63 of elements 128h + 32k + 0..31 (k = 0..3) of the block at blk: low nibbles from
 // ql (64 bytes per half), the two high bits from qh (32 bytes per half), as ggml lays them out.
 INL void q6_codes(const uint8_t *blk, int h, __m256i v[4]) {

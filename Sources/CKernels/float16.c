@@ -20,45 +20,72 @@ INL float f16_tail(const uint8_t *w, const uint8_t *a, int64_t from, int64_t n, 
 
 INL __m256 ld8h(const uint8_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)p)); }
 
-INL float f16_dot_avx2(const uint8_t *w, const uint8_t *a, int64_t n) {
+// One weight row against NC activations (columns xs bytes apart, each with its f32 widening at `wide` bytes,
+// activation.c): the weights are widened once for all NC, and each column's four accumulators take the same
+// FMAs in the same order as alone, so every column gets its single-column bits.
+INL void f16_dots_avx2(const uint8_t *w, const uint8_t *xq, size_t xs, size_t wide, const int NC, int64_t n, float *out) {
     const int64_t np = n & ~(int64_t)31;
-    __m256 s[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    __m256 s[4][4];
+    LLK_UNROLL for (int c = 0; c < NC; c++) LLK_UNROLL for (int j = 0; j < 4; j++) s[c][j] = _mm256_setzero_ps();
     for (int64_t i = 0; i < np; i += 32)
-        LLK_UNROLL for (int j = 0; j < 4; j++) s[j] = _mm256_fmadd_ps(ld8h(w + 2 * (i + 8 * j)), ld8h(a + 2 * (i + 8 * j)), s[j]);
-    s[0] = _mm256_add_ps(s[0], s[2]);
-    s[1] = _mm256_add_ps(s[1], s[3]);
-    s[0] = _mm256_add_ps(s[0], s[1]);
-    const __m128 t0 = _mm_add_ps(_mm256_castps256_ps128(s[0]), _mm256_extractf128_ps(s[0], 1));
-    const __m128 t1 = _mm_hadd_ps(t0, t0);
-    return f16_tail(w, a, np, n, (double)_mm_cvtss_f32(_mm_hadd_ps(t1, t1)));
+        LLK_UNROLL for (int j = 0; j < 4; j++) {
+            const __m256 wv = ld8h(w + 2 * (i + 8 * j));
+            LLK_UNROLL for (int c = 0; c < NC; c++) {
+                const float *x = (const float *)(const void *)(xq + (size_t)c * xs + wide);
+                s[c][j] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x + i + 8 * j), s[c][j]);
+            }
+        }
+    LLK_UNROLL for (int c = 0; c < NC; c++) {
+        const __m256 h = _mm256_add_ps(_mm256_add_ps(s[c][0], s[c][2]), _mm256_add_ps(s[c][1], s[c][3]));
+        const __m128 t0 = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+        const __m128 t1 = _mm_hadd_ps(t0, t0);
+        out[c] = f16_tail(w, xq + (size_t)c * xs, np, n, (double)_mm_cvtss_f32(_mm_hadd_ps(t1, t1)));
+    }
 }
 
-T512 static float f16_dot_avx512(const uint8_t *w, const uint8_t *a, int64_t n) {
+INL512 void f16_dots_avx512(const uint8_t *w, const uint8_t *xq, size_t xs, size_t wide, const int NC, int64_t n, float *out) {
     const int64_t np = n & ~(int64_t)63;
-    __m512 s[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+    __m512 s[4][4];
+    LLK_UNROLL for (int c = 0; c < NC; c++) LLK_UNROLL for (int j = 0; j < 4; j++) s[c][j] = _mm512_setzero_ps();
     for (int64_t i = 0; i < np; i += 64)
         LLK_UNROLL for (int j = 0; j < 4; j++) {
-            const __m512 x = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)(w + 2 * (i + 16 * j))));
-            const __m512 y = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)(a + 2 * (i + 16 * j))));
-            s[j] = _mm512_fmadd_ps(x, y, s[j]);
+            const __m512 wv = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)(w + 2 * (i + 16 * j))));
+            LLK_UNROLL for (int c = 0; c < NC; c++) {
+                const float *x = (const float *)(const void *)(xq + (size_t)c * xs + wide);
+                s[c][j] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(x + i + 16 * j), s[c][j]);
+            }
         }
-    s[0] = _mm512_add_ps(s[0], s[2]);
-    s[1] = _mm512_add_ps(s[1], s[3]);
-    s[0] = _mm512_add_ps(s[0], s[1]);
-    return f16_tail(w, a, np, n, (double)_mm512_reduce_add_ps(s[0]));
+    LLK_UNROLL for (int c = 0; c < NC; c++) {
+        const __m512 h = _mm512_add_ps(_mm512_add_ps(s[c][0], s[c][2]), _mm512_add_ps(s[c][1], s[c][3]));
+        out[c] = f16_tail(w, xq + (size_t)c * xs, np, n, (double)_mm512_reduce_add_ps(h));
+    }
 }
 
-// Each row against each activation; a row (a few KiB) stays in L1 while the activations pass over it.
+// Each row against the activations, a few per pass (AVX2: two, whose eight accumulators stay in its sixteen
+// registers; AVX-512: up to four); a row (a few KiB) stays in L1 while the activations pass over it.
 LLK_ROW_KERNEL(llk_rows_f16_avx2) {
-    (void)L;
     for (int64_t r = 0; r < nr; r++)
-        for (int c = 0; c < nc; c++) y[(int64_t)c * ldy + r] = f16_dot_avx2(w + (size_t)r * rb, xq + (size_t)c * xs, nb);
+        for (int c = 0; c < nc; c += 2) {
+            float out[2];
+            if (nc - c >= 2) f16_dots_avx2(w + (size_t)r * rb, xq + (size_t)c * xs, xs, L->off_aux, 2, nb, out);
+            else f16_dots_avx2(w + (size_t)r * rb, xq + (size_t)c * xs, xs, L->off_aux, 1, nb, out);
+            for (int i = 0; i < 2 && c + i < nc; i++) y[(int64_t)(c + i) * ldy + r] = out[i];
+        }
 }
 
 T512 LLK_ROW_KERNEL(llk_rows_f16_avx512) {
-    (void)L;
     for (int64_t r = 0; r < nr; r++)
-        for (int c = 0; c < nc; c++) y[(int64_t)c * ldy + r] = f16_dot_avx512(w + (size_t)r * rb, xq + (size_t)c * xs, nb);
+        for (int c = 0; c < nc; c += 4) {
+            float out[4];
+            const uint8_t *wr = w + (size_t)r * rb, *x = xq + (size_t)c * xs;
+            switch (nc - c) {
+            case 1: f16_dots_avx512(wr, x, xs, L->off_aux, 1, nb, out); break;
+            case 2: f16_dots_avx512(wr, x, xs, L->off_aux, 2, nb, out); break;
+            case 3: f16_dots_avx512(wr, x, xs, L->off_aux, 3, nb, out); break;
+            default: f16_dots_avx512(wr, x, xs, L->off_aux, 4, nb, out); break;
+            }
+            for (int i = 0; i < 4 && c + i < nc; i++) y[(int64_t)(c + i) * ldy + r] = out[i];
+        }
 }
 
 LLK_BASELINE_END

@@ -64,7 +64,8 @@ enum { GEMM_UNPACKED_32 = 80, GEMM_UNPACKED_K = 384 };
 // then int32 corr[nb][8]: corr lane i = -bias * sum(q[4i..4i+3]) with the type's activation_bias (8 Q4_0,
 // 16 Q5_0, 128 Q8_0, VNNI form x+128), so that (unsigned weight codes) . q + corr == ggml's signed integer
 // dot product, lane by lane as vpmaddubsw+vpmaddwd and vpdpbusd group them.
-// Q8_1: nb blocks of 36 B, then f32 d[nb], then f32 s[nb]. Q8_K: nb blocks of 292 B. F16: n values (nb = n).
+// Q8_1: nb blocks of 36 B, then f32 d[nb], then f32 s[nb]. Q8_K: nb blocks of 292 B. F16: n values (nb = n), then
+// (at off_aux) the same n values as f32.
 typedef struct llk_act_layout { int64_t nb; size_t off_d, off_aux, total; } act_layout;
 act_layout llk_layout_of(int activation, int64_t n);
 

@@ -20,12 +20,12 @@
 // Unpacked weight rows, per block:
 //   Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 IQ4_NL (80 B): s8 w[32] | i32 corr[8] (per 4-element group) | f32 d | f32 m
 //                           | i32 corr of the whole block (IQ4_NL) | pad
-//   Q4_K Q5_K Q6_K IQ4_XS (384 B): s8 q[256] (K-quants: unsigned codes; IQ4_XS: the signed values)
-//                           | i32 sc[16] (Q6_K: 16 sub-block scales, else 8; IQ4_XS: s - 32)
+//   Q3_K Q4_K Q5_K Q6_K IQ4_XS (384 B): s8 q[256] (K-quants: unsigned codes; IQ4_XS: the signed values)
+//                           | i32 sc[16] (Q3_K, Q6_K: 16 sub-block scales, else 8; IQ4_XS: s - 32)
 //                           | i32 m[8] | i32 corr[4] (per 64 elements) | f32 d | f32 dmin | pad
 // The K-quant codes go through vpdpbusd too (4 products per lane); each sub-block's integer sum is
 // then multiplied by its scale, and corr = 128 * sum(sc * q) over 64 elements undoes the +128 of the
-// activations (Q6_K's -32 offset comes off through bsums, as ggml does). The integers are ggml's, exactly.
+// activations (Q6_K's -32 and Q3_K's -4 offsets come off through bsums, as ggml does). The integers are ggml's, exactly.
 #include <immintrin.h>
 #include <string.h>
 #include "block_simd.h"
@@ -205,6 +205,15 @@ static void unpack_row(int t, const uint8_t *src, size_t stride, int64_t nb, uin
             }
             for (int j = 0; j < 16; j++) sti(u + KU_SC + 4 * j, scales[j]);
             stf(u + KU_D, ldh(blk + 208));
+            store_corrections(u, 16, 0);
+            break;
+        }
+        case LLK_Q3_K: {
+            const uint8_t *blk = src + (size_t)b * stride;
+            for (int h = 0; h < 2; h++)
+                for (int j = 0; j < 4; j++) _mm256_storeu_si256((__m256i *)(void *)(u + 128 * h + 32 * j), q3_codes(blk, h, j));
+            for (int j = 0; j < 16; j++) sti(u + KU_SC + 4 * j, q3k_scale(blk + 96, j));
+            stf(u + KU_D, ldh(blk + 108));
             store_corrections(u, 16, 0);
             break;
         }

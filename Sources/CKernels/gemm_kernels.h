@@ -64,19 +64,20 @@ ISA_INL void NAME(mk_iq4_nl)(const uint8_t *wt, size_t ws, const int NR, const u
     LLK_UNROLL for (int r = 0; r < NR; r++) out[r] = acc[r];
 }
 
-// Q4_K Q5_K Q6_K IQ4_XS, in the arithmetic llama.cpp's x86 build uses for batches: exact integer sums
+// Q3_K Q4_K Q5_K Q6_K IQ4_XS, in the arithmetic llama.cpp's x86 build uses for batches: exact integer sums
 // S = sum sc * q * y (per sub-block, vpdpbusd of the codes against y + 128, times the sub-block's
-// scale, less corr), Q6_K's -32 offset as 32 * sum_j sc_j * bsum16_j and, with mins,
+// scale, less corr), Q6_K's -32 and Q3_K's -4 offsets as 32 (4) * sum_j sc_j * bsum16_j and, with mins,
 // M = sum_j min_j * bsum32_j; then float steps. Q4_K, whose weights llama.cpp repacks
 // (ggml_gemm_q4_K_8x8_q8_K, groups of 4 activation rows): per 64 elements, acc += S * (d_w d_x) and
 // accm += M * (dmin_w d_x), result acc - accm. Q5_K, Q6_K and IQ4_XS (ggml's tiled K-quant matmul, 8 or
-// more activation rows): per super-block, acc += (S d_w - dmin_w M) * d_x.
+// more activation rows, Q3_K too): per super-block, acc += (S d_w - dmin_w M) * d_x.
 // One integer vector per row, so eight rows share each activation load.
 ISA_INL void NAME(mk_kquant)(int t, const uint8_t *wt, size_t ws, const int NR, const uint8_t *pn, int64_t nb, VF *out) {
     const int with_mins = t == LLK_Q4_K || t == LLK_Q5_K;
     const int parts = t == LLK_Q4_K ? 4 : 1;               // float steps per super-block
-    const int sub = t == LLK_Q6_K ? 16 : 32;               // elements per sub-block (one scale)
-    const int sides = with_mins ? 8 / parts : t == LLK_Q6_K ? 16 : 0;   // bsum terms per step
+    const int offset_shift = t == LLK_Q6_K ? 5 : 2;        // log2 of the codes' offset: Q6_K 32, Q3_K 4
+    const int sub = t == LLK_Q6_K || t == LLK_Q3_K ? 16 : 32;              // elements per sub-block (one scale)
+    const int sides = with_mins ? 8 / parts : sub == 16 ? 16 : 0;          // bsum terms per step
     VF acc[KQ_ROWS], accm[KQ_ROWS];
     for (int r = 0; r < NR; r++) { acc[r] = ZEROF(); accm[r] = ZEROF(); }
     for (int64_t b = 0; b < nb; b++) {
@@ -101,7 +102,7 @@ ISA_INL void NAME(mk_kquant)(int t, const uint8_t *wt, size_t ws, const int NR, 
                 sum[r] = SUBI(sum[r], corr);
                 side[r] = ZEROI();
             }
-            // Q6_K: sc_j * bsum16_j over 16 sub-blocks; Q4_K/Q5_K: min_j * bsum32_j over this step's sub-blocks.
+            // Q3_K, Q6_K: sc_j * bsum16_j over 16 sub-blocks; Q4_K/Q5_K: min_j * bsum32_j over this step's sub-blocks.
             const uint8_t *bsums = pb + (with_mins ? KP_BSUM32 : KP_BSUM16);
             const int side_scales = with_mins ? KU_M : KU_SC;
             for (int j = part * sides; j < (part + 1) * sides; j++) {
@@ -110,8 +111,8 @@ ISA_INL void NAME(mk_kquant)(int t, const uint8_t *wt, size_t ws, const int NR, 
             }
             for (int r = 0; r < NR; r++) {
                 const uint8_t *ur = u + r * ws;
-                if (t == LLK_Q6_K) {
-                    acc[r] = FMA(MULF(CVT(SUBI(sum[r], SLLI(side[r], 5))), SETF(ldf(ur + KU_D))), dy, acc[r]);
+                if (t == LLK_Q6_K || t == LLK_Q3_K) {
+                    acc[r] = FMA(MULF(CVT(SUBI(sum[r], SLLI(side[r], offset_shift))), SETF(ldf(ur + KU_D))), dy, acc[r]);
                 } else if (t == LLK_IQ4_XS) {
                     acc[r] = FMA(MULF(CVT(sum[r]), SETF(ldf(ur + KU_D))), dy, acc[r]);
                 } else if (t == LLK_Q4_K) {
@@ -134,6 +135,7 @@ ISA_INL void NAME(mk_kquant)(int t, const uint8_t *wt, size_t ws, const int NR, 
     } while (0)
 ISA_ATTR static void NAME(kquant_rows)(int t, const uint8_t *wt, size_t ws, int rows, const uint8_t *pn, int64_t nb, VF *acc) {
     switch (t) {
+    case LLK_Q3_K: KQ_CALL(LLK_Q3_K); break;
     case LLK_Q4_K: KQ_CALL(LLK_Q4_K); break;
     case LLK_Q5_K: KQ_CALL(LLK_Q5_K); break;
     case LLK_IQ4_XS: KQ_CALL(LLK_IQ4_XS); break;
@@ -145,7 +147,7 @@ ISA_ATTR static void NAME(kquant_rows)(int t, const uint8_t *wt, size_t ws, int 
 ISA_ATTR static void NAME(panel)(int t, const uint8_t *tile, size_t ws, int64_t nr, const uint8_t *pn, int64_t nb,
                                  int lanes, float *y, int64_t ldy) {
     float out[KQ_ROWS][LANES] __attribute__((aligned(64)));
-    const int kquant = t == LLK_Q4_K || t == LLK_Q5_K || t == LLK_Q6_K || t == LLK_IQ4_XS;
+    const int kquant = t == LLK_Q3_K || t == LLK_Q4_K || t == LLK_Q5_K || t == LLK_Q6_K || t == LLK_IQ4_XS;
     const int group = kquant ? KQ_ROWS : 2;   // rows per call (the byte kernels hold 8 float lanes per row in registers)
     const int mins = t == LLK_Q4_1 || t == LLK_Q5_1;
     for (int64_t r0 = 0; r0 < nr; r0 += group) {

@@ -30,30 +30,26 @@ float llk_ref_q2_K(const uint8_t *w, const uint8_t *a, int64_t n) {
     return s;
 }
 
-static int q3k_scale(const uint8_t *s, int j) {
-    int lo = j < 8 ? (s[j] & 0xF) : (s[j-8] >> 4);
-    int hi = (s[8 + j % 4] >> (2 * (j / 4))) & 3;
-    return (lo | (hi << 4)) - 32;
-}
-
+// Q3_K in llama.cpp's x86 arithmetic (ggml_vec_dot_q3_K_q8_K, AVX2 at every level): eight int32 lanes, lane L
+// holding elements 4(L % 4)..4(L % 4)+3 of the first (L < 4) or second 16 of every 32, each times its group's
+// scale; per block lane L's float accumulator += (d_x d_w) * lane sum (one fma); the lanes summed as hsum_float_8.
 float llk_ref_q3_K(const uint8_t *w, const uint8_t *a, int64_t n) {
-    float s = 0;
+    float acc[8] = {0};
     for (int64_t b = 0; b < n / QK_K; b++, w += Q3_K_BYTES, a += Q8_K_BYTES) {
         const uint8_t *hm = w, *qs = w + 32, *sc = w + 96;
         const int8_t *y = (const int8_t *)(a + 4);
-        int sumi = 0;
+        int lane[8] = {0};
         for (int g = 0; g < 16; g++) {
             const int hn = g / 8, j = (g % 8) / 2, lo = 16 * (g % 2);
-            int dot = 0;
             LLK_UNROLL for (int l = 0; l < 16; l++) {
                 int q = ((qs[32*hn + lo + l] >> (2*j)) & 3) - ((hm[lo + l] >> (4*hn + j)) & 1 ? 0 : 4);
-                dot += q * y[g*16 + l];
+                lane[4 * (g % 2) + l / 4] += q3k_scale(sc, g) * q * y[g*16 + l];
             }
-            sumi += q3k_scale(sc, g) * dot;
         }
-        s += ldf(a) * ldh(w + 108) * sumi;
+        const float d = ldf(a) * ldh(w + 108);
+        for (int l = 0; l < 8; l++) acc[l] = fmaf(d, (float)lane[l], acc[l]);
     }
-    return s;
+    return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
 }
 
 // Lane sums of 32-bit integers.
@@ -64,7 +60,8 @@ INL int32_t hsum_i32x4(__m128i s) {
 INL int32_t hsum_i32x8(__m256i v) { return hsum_i32x4(_mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1))); }
 
 // Q2_K and Q3_K row kernels: the scalar references' integer sums, 32 weights per maddubs with the 16-element group
-// scales applied by madd, and the references' float steps per block, so the same bits as the references.
+// scales applied by madd, and the references' float steps per block (Q3_K: per int32 lane), so the same bits as the
+// references.
 INL __m256i k_group_scales(int lo_group, int hi_group) {
     return _mm256_setr_m128i(_mm_set1_epi16((short)lo_group), _mm_set1_epi16((short)hi_group));
 }
@@ -85,7 +82,7 @@ INL int q2_K_block_sum(const uint8_t *w, const int8_t *y) {
     return hsum_i32x8(sum);
 }
 
-INL int q3_K_block_sum(const uint8_t *w, const int8_t *y) {
+INL __m256i q3_K_block_lanes(const uint8_t *w, const int8_t *y) {
     const uint8_t *hm = w, *qs = w + 32, *sc = w + 96;
     const __m256i m3 = _mm256_set1_epi8(3), one = _mm256_set1_epi8(1), hmask = ld256(hm);
     __m256i sum = _mm256_setzero_si256();
@@ -102,7 +99,7 @@ INL int q3_K_block_sum(const uint8_t *w, const int8_t *y) {
             sum = _mm256_add_epi32(sum, _mm256_madd_epi16(p, k_group_scales(q3k_scale(sc, g), q3k_scale(sc, g + 1))));
         }
     }
-    return hsum_i32x8(sum);
+    return sum;
 }
 
 INL void q2_K_avx2(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
@@ -126,13 +123,13 @@ INL void q3_K_avx2(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, co
     (void)rb; (void)L;
     LLK_UNROLL for (int c = 0; c < NC; c++) {
         const uint8_t *a = xq + c * xs;
-        float s = 0;
+        __m256 acc = _mm256_setzero_ps();
         for (int64_t b = 0; b < nb; b++, a += Q8_K_BYTES) {
             const uint8_t *wb = w + b * Q3_K_BYTES;
-            const int sumi = q3_K_block_sum(wb, (const int8_t *)(a + 4));
-            s += ldf(a) * ldh(wb + 108) * sumi;
+            const __m256i lanes = q3_K_block_lanes(wb, (const int8_t *)(a + 4));
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(ldf(a) * ldh(wb + 108)), _mm256_cvtepi32_ps(lanes), acc);
         }
-        out[c] = s;
+        out[c] = hsum8(acc);
     }
 }
 GEN_ROWS(llk_rows_q2_K_avx2, q2_K_avx2, )

@@ -11,8 +11,8 @@
 
 static const llk_type_traits table[LLK_TYPE_COUNT] = {
     [LLK_F32] = { GEOMETRY("F32", 1, 4) },
-    // F16 weights multiply an F16 activation (float16.c); no GEMM: prefill runs the row kernels, four activations
-    // per pass over a row.
+    // F16 weights multiply an F16 activation (float16.c); no GEMM: prefill runs the row kernels, which widen each weight
+    // vector once for two (AVX2) or four (AVX-512) activations, read as f32 from the activation's widened copy.
     [LLK_F16] = {
         GEOMETRY("F16", 1, 2), .activation = LLK_F16, .reference = llk_ref_f16,
         .rows = { 0, llk_rows_f16_avx2, llk_rows_f16_avx512 },
@@ -53,8 +53,8 @@ static const llk_type_traits table[LLK_TYPE_COUNT] = {
     },
     [LLK_Q8_1] = { GEOMETRY("Q8_1", QK8_1, Q8_1_BYTES) },
 
-    // The K-quants (quant_k.c). Q2_K and Q3_K: AVX2 row kernels at every level, no GEMM. The GEMM takes Q4_K in groups of 4
-    // columns (llama.cpp's repacked Q4_K kernel, ggml_gemm_q4_K_8x8_q8_K), the others from 8 (its tiled
+    // The K-quants (quant_k.c). Q2_K and Q3_K: AVX2 row kernels at every level; Q2_K has no GEMM. The GEMM takes Q4_K in
+    // groups of 4 columns (llama.cpp's repacked Q4_K kernel, ggml_gemm_q4_K_8x8_q8_K), the others from 8 (its tiled
     // K-quant matmul). Q4_K's interleaved rows take the VNNI build (dpwssd) since the per-super-block sums run
     // for eight rows at once; before that it decoded slower than the AVX2 build (BENCHMARKS.md, "Speed vs
     // llama.cpp, session 5", and "Several activation rows per pass").
@@ -65,6 +65,7 @@ static const llk_type_traits table[LLK_TYPE_COUNT] = {
     [LLK_Q3_K] = {
         GEOMETRY("Q3_K", QK_K, Q3_K_BYTES), .activation = LLK_Q8_K, .reference = llk_ref_q3_K,
         .rows = { 0, llk_rows_q3_K_avx2, llk_rows_q3_K_avx2 },
+        .gemm_isa = 1, .gemm_unpacked_size = GEMM_UNPACKED_K, .gemm_min_columns = 8, .gemm_column_multiple = 1,
     },
     [LLK_Q4_K] = {
         GEOMETRY("Q4_K", QK_K, Q4_K_BYTES), .activation = LLK_Q8_K, .reference = llk_ref_q4_K,

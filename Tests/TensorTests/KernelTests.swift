@@ -47,10 +47,10 @@ let allTypes: [QType] = [
 
 /// The types whose row kernels compute the scalar reference's float steps too, so give its bits
 /// (quant_iq4.c: llama.cpp's IQ4_NL and IQ4_XS arithmetic on x86, written out in the references; quant_k.c: Q2_K
-/// and Q3_K, whose kernels vectorize the references' integer sums).
+/// and Q3_K, whose kernels vectorize the references' integer sums; Q3_K's reference keeps llama.cpp's eight lanes).
 let bitExactTypes: Set<Int32> = [10, 11, 20, 23]
-/// The types whose GEMM gives the scalar reference's bits too: IQ4_NL. (IQ4_XS's GEMM has the float steps of
-/// llama.cpp's tiled batch arithmetic, per super-block; SyntheticModelTests hold it to llama.cpp's logits.)
+/// The types whose GEMM gives the scalar reference's bits too: IQ4_NL. (IQ4_XS's and Q3_K's GEMMs have the float steps
+/// of llama.cpp's tiled batch arithmetic, per super-block; SyntheticModelTests hold IQ4_XS to llama.cpp's logits.)
 let gemmBitExactTypes: Set<Int32> = [20]
 
 /// IQ4_NL's and IQ4_XS's 16 values (ggml `kvalues_iq4nl`).
@@ -389,8 +389,8 @@ func absoluteDots(_ t: QType, w: [UInt8], rowBytes: Int, rows: Int, skip: Int, n
     func gemmMatchesScalar(_ t: QType) {
         llk_force_isa(-1)
         guard llk_gemm_available(t.id) != 0 else {
-            // The GEMM never runs F16, Q2_K or Q3_K (llk_matmul serves them), nor Q8_0/IQ4_NL/IQ4_XS without VNNI.
-            #expect([1, 10, 11].contains(t.id) || ([8, 20, 23].contains(t.id) && llk_best_isa() < 2) || llk_best_isa() == 0)
+            // The GEMM never runs F16 or Q2_K (llk_matmul serves them), nor Q8_0/IQ4_NL/IQ4_XS without VNNI.
+            #expect([1, 10].contains(t.id) || ([8, 20, 23].contains(t.id) && llk_best_isa() < 2) || llk_best_isa() == 0)
             return
         }
         var rng = SplitMix64(state: UInt64(t.id) * 7919 + 5)

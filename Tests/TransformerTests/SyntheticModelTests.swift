@@ -14,7 +14,7 @@ import TestSupport
     static let models = ["llama3-f32", "llama3-q8_0", "llama3-q4_k", "qwen3-f32", "qwen3-q8_0", "qwen3-q4_k",
                          "smollm3-f32", "smollm3-q8_0", "smollm3-q4_k", "gemma2-q8_0", "gemma2-q4_k",
                          "phi3-f32", "phi3-q8_0", "phi3-q4_k", "phi4-f32", "phi4-q8_0", "phi4-q4_k",
-                         "llama3-iq4_xs", "llama3-f16", "qwen3-f16"]
+                         "llama3-iq4_xs", "llama3-f16", "qwen3-f16", "llama3-q3_k"]
 
     struct Fixture: Decodable {
         struct Recipe: Decodable {
@@ -75,16 +75,20 @@ import TestSupport
             return v
         }
         /// Quantized blocks drawn directly, as the script draws them: each f16 scale u · (factor · scale), then the
-        /// block's other bytes.
-        func drawnBlocks(elements: Int, bytes blockBytes: Int, scaleFactors: [Float], byte: () -> UInt8) -> [UInt8] {
+        /// block's other bytes; the scales are stored first or, with `scalesLast` (Q3_K's layout), last.
+        func drawnBlocks(elements: Int, bytes blockBytes: Int, scaleFactors: [Float], scalesLast: Bool = false,
+                         byte: () -> UInt8) -> [UInt8] {
             var bytes: [UInt8] = []
             bytes.reserveCapacity(count / elements * blockBytes)
             for _ in 0..<count / elements {
+                var scales: [UInt8] = []
                 for factor in scaleFactors {
                     let half = Float16(generator.uniform() * (factor * scale)).bitPattern
-                    bytes += [UInt8(truncatingIfNeeded: half), UInt8(truncatingIfNeeded: half >> 8)]
+                    scales += [UInt8(truncatingIfNeeded: half), UInt8(truncatingIfNeeded: half >> 8)]
                 }
+                if !scalesLast { bytes += scales }
                 for _ in 2 * scaleFactors.count..<blockBytes { bytes.append(byte()) }
+                if scalesLast { bytes += scales }
             }
             return bytes
         }
@@ -99,6 +103,9 @@ import TestSupport
         case "q4_k":
             // d and dmin, then 140 bytes of packed scales, minimums and quants.
             return drawnBlocks(elements: 256, bytes: 144, scaleFactors: [1, 7.5]) { UInt8(generator.next() >> 56) }
+        case "q3_k":
+            // 108 bytes of high bits, low bits and packed 6-bit scales, then d.
+            return drawnBlocks(elements: 256, bytes: 110, scaleFactors: [1], scalesLast: true) { UInt8(generator.next() >> 56) }
         case "iq4_xs":
             // d, then 134 bytes of packed 6-bit scales and 4-bit indices.
             return drawnBlocks(elements: 256, bytes: 136, scaleFactors: [1]) { UInt8(generator.next() >> 56) }
@@ -144,6 +151,7 @@ import TestSupport
             let type: GGMLType = switch tensor.type {
             case "f32": .f32
             case "f16": .f16
+            case "q3_k": .q3_K
             case "q4_k": .q4_K
             case "iq4_xs": .iq4_xs
             default: .q8_0
