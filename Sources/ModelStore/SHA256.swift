@@ -9,7 +9,7 @@ struct SHA256 {
     private var length: UInt64 = 0
 
     mutating func update<Bytes: Sequence>(data: Bytes) where Bytes.Element == UInt8 {
-        let handled = data.withContiguousStorageIfAvailable { update(bytes: UnsafeRawBufferPointer($0)) }
+        let handled: Void? = data.withContiguousStorageIfAvailable { update(bytes: UnsafeRawBufferPointer($0)) }
         if handled == nil { Array(data).withUnsafeBytes { update(bytes: $0) } }
     }
 
