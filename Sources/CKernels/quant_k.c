@@ -83,18 +83,14 @@ INL int q2_K_block_sum(const uint8_t *w, const int8_t *y) {
 }
 
 INL __m256i q3_K_block_lanes(const uint8_t *w, const int8_t *y) {
-    const uint8_t *hm = w, *qs = w + 32, *sc = w + 96;
-    const __m256i m3 = _mm256_set1_epi8(3), one = _mm256_set1_epi8(1), hmask = ld256(hm);
+    const uint8_t *sc = w + 96;
+    const __m256i four = _mm256_set1_epi8(4);
     __m256i sum = _mm256_setzero_si256();
     for (int hn = 0; hn < 2; hn++) {
-        const __m256i raw = ld256(qs + 32 * hn);
         LLK_UNROLL for (int j = 0; j < 4; j++) {
-            const __m256i q = _mm256_and_si256(_mm256_srli_epi16(raw, 2 * j), m3);
-            // 4 where the weight's high bit is clear: q3 = q2 - 4.
-            const __m256i high = _mm256_and_si256(_mm256_srli_epi16(hmask, 4 * hn + j), one);
-            const __m256i four = _mm256_slli_epi16(_mm256_xor_si256(high, one), 2);
+            // The weight is its code (0..7) less 4.
             const __m256i yv = ld256(y + 128 * hn + 32 * j);
-            const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q, yv), _mm256_maddubs_epi16(four, yv));
+            const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q3_codes(w, hn, j), yv), _mm256_maddubs_epi16(four, yv));
             const int g = 8 * hn + 2 * j;
             sum = _mm256_add_epi32(sum, _mm256_madd_epi16(p, k_group_scales(q3k_scale(sc, g), q3k_scale(sc, g + 1))));
         }

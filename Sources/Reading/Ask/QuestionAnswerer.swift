@@ -256,8 +256,8 @@ public final class QuestionAnswerer {
                        shouldStop: () -> Bool, onText: (String) -> Bool) throws {
         let source = answer.language.isChinese ? answer.text : ChineseAmounts.inEnglishFigures(answer.text)
         var introduced = Set<String>()
-        let names = answer.language.isChinese ? { $0 }
-            : { ChineseNames.correctingRomanization(in: $0, source: source, kept: question, introduced: &introduced) }
+        let sourceNames = answer.language.isChinese ? [] : ChineseNames.candidateNames(in: source)
+        let names = { ChineseNames.correctingRomanization(in: $0, names: sourceNames, kept: question, introduced: &introduced) }
         var cleaner = AnswerCleaner(question: question, figures: figures, rewrite: names)
         let translation = try modelTranslation(of: source, into: answer.language, answering: question, onText: { piece in
             let clean = cleaner.feed(piece)

@@ -11,7 +11,11 @@ public enum ChineseNames {
     /// it where it first appears: `introduced` holds those already given (the text may come in several pieces).
     public static func correctingRomanization(in translation: String, source: String, kept: String = "",
                                               introduced: inout Set<String>) -> String {
-        let names = candidateNames(in: source)
+        correctingRomanization(in: translation, names: candidateNames(in: source), kept: kept, introduced: &introduced)
+    }
+
+    /// The same for the names of a source found once (`candidateNames(in:)`), for a text corrected piece by piece.
+    static func correctingRomanization(in translation: String, names: [Name], kept: String, introduced: inout Set<String>) -> String {
         guard !names.isEmpty else { return translation }
         let keptWords = Set(kept.lowercased().split { !$0.isLetter }.map(String.init))
         var out = ""
