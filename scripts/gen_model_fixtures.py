@@ -90,6 +90,16 @@ def cpu_name():
     return platform.processor()
 
 
+def attention_native_f16():
+    """Whether llama.cpp sums attention's values in native f16 lanes here: its build is native
+    (scripts/build-llama-cpp.sh), so it does on a CPU with AVX512-FP16 (llmrun's attention.c follows)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            return any(line.startswith("flags") and "avx512_fp16" in line.split() for line in f)
+    except OSError:
+        return False
+
+
 def sha256(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -197,6 +207,7 @@ def generate(name):
         llama_cpp_commit=LLAMA_CPP_COMMIT,
         machine=platform.machine(),
         cpu=cpu_name(),
+        attention_native_f16=attention_native_f16(),
         llama_system_info=llama_cpp.llama_print_system_info().decode().strip(),
         model=dict(
             name=name,

@@ -142,7 +142,9 @@ VARIANTS = [("llama3", "f32"), ("llama3", "q8_0"), ("qwen3", "f32"), ("qwen3", "
             ("smollm3", "f32"), ("smollm3", "q8_0"), ("llama3", "q4_k"), ("qwen3", "q4_k"), ("smollm3", "q4_k"),
             ("gemma2", "f32"), ("gemma2", "q8_0"), ("gemma2", "q4_k"),
             ("phi3", "f32"), ("phi3", "q8_0"), ("phi3", "q4_k"), ("phi4", "f32"), ("phi4", "q8_0"), ("phi4", "q4_k"),
-            ("llama3", "iq4_xs"), ("llama3", "f16"), ("qwen3", "f16"), ("gemma2", "f16"), ("llama3", "q3_k")]
+            ("llama3", "iq4_xs"), ("llama3", "f16"), ("qwen3", "f16"), ("gemma2", "f16"), ("llama3", "q3_k"),
+            ("qwen3", "iq4_xs"), ("smollm3", "iq4_xs"), ("gemma2", "iq4_xs"), ("phi3", "iq4_xs"), ("phi4", "iq4_xs"),
+            ("smollm3", "f16"), ("phi3", "f16"), ("phi4", "f16")]
 
 
 # MARK: - the generator (mirrored by SyntheticModelTests.swift)
@@ -385,6 +387,7 @@ def generate(name, fmt, seed):
         llama_cpp_python=ref.llama_cpp.__version__,
         llama_cpp_commit=ref.LLAMA_CPP_COMMIT,
         cpu=ref.cpu_name(),
+        attention_native_f16=ref.attention_native_f16(),
         settings=dict(**ref.SETTINGS, greedy=f"argmax of the raw logits, {N_GEN} tokens, no chat template"),
         model=dict(name=f"{name}-{fmt}", architecture=spec["arch"], format=fmt, n_vocab=n_vocab, size=size),
         recipe=rec,

@@ -5,9 +5,14 @@
 // gives the same per-lane arithmetic, hence the same bits.
 // Logit soft-capping (Gemma 2; softcap 0 = off): as ggml does it, the scale is divided by the cap once, and each
 // scaled score s becomes softcap * tanhf(s) before the mask and the softmax.
+// A llama.cpp built for an AVX512-FP16 CPU does the accumulator's updates in native f16 lanes instead: the weight is
+// rounded to f16 and each product-and-add rounds once, in f16 (ggml_vec_mad_f16 and ggml_vec_scale_f16 with 32-lane
+// f16 vectors, 128 elements per step; the elements past the last full step stay in f32 lanes). The caller says
+// which arithmetic to reproduce (llk_cpu_has_avx512_fp16() tells this machine's llama.cpp's).
 #include "ckernels.h"
 #include <immintrin.h>
 #include <math.h>
+#include <string.h>
 #include "block_simd.h"
 
 LLK_BASELINE_BEGIN
@@ -43,15 +48,69 @@ static inline void widen(const uint16_t *h, float *f, int64_t n) {
 }
 static inline __m256 round_f16(__m256 x) { return _mm256_cvtph_ps(_mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT)); }
 
+// The f16 accumulator a (held as f32) times r, and plus v times w, as `arithmetic` says (ckernels.h): in native f16
+// lanes for the first `native` elements, in f32 lanes rounded to f16 for the rest.
+#define FP16_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512fp16")))
+static inline __m256h FP16_TARGET to_ph(const float *x) { return _mm256_castsi256_ph(_mm512_cvtps_ph(_mm512_loadu_ps(x), _MM_FROUND_TO_NEAREST_INT)); }
+static inline void FP16_TARGET from_ph(float *x, __m256h h) { _mm512_storeu_ps(x, _mm512_cvtph_ps(_mm256_castph_si256(h))); }
+static void FP16_TARGET scale_native_f16(float *a, int64_t native, float r) {
+    const __m256h rh = _mm256_set1_ph((_Float16)r);
+    for (int64_t i = 0; i < native; i += 16) from_ph(a + i, _mm256_mul_ph(to_ph(a + i), rh));
+}
+static void FP16_TARGET accumulate_native_f16(float *a, const float *v, int64_t native, float w) {
+    const __m256h wh = _mm256_set1_ph((_Float16)w);
+    for (int64_t i = 0; i < native; i += 16) from_ph(a + i, _mm256_fmadd_ph(to_ph(v + i), wh, to_ph(a + i)));
+}
+
+// The same operations without AVX512-FP16. A product of two f16 values is exact in f32, so a * r rounds once. For
+// v * w + a the sum is exact in double (f16 values span too few binades to lose a bit), and rounding it to f32 "to
+// odd" (toward zero, then the last bit set when inexact) before rounding to f16 keeps that one rounding correct.
+static inline float f16_value(float x) { return _cvtsh_ss(_cvtss_sh(x, _MM_FROUND_TO_NEAREST_INT)); }
+static float f16_of_exact(double r) {
+    float t = (float)r;
+    if ((double)t != r) {
+        if (fabs((double)t) > fabs(r)) t = nextafterf(t, 0.0f);
+        uint32_t bits;
+        memcpy(&bits, &t, 4);
+        bits |= 1;
+        memcpy(&t, &bits, 4);
+    }
+    return f16_value(t);
+}
+static void scale_emulated_f16(float *a, int64_t native, float r) {
+    const float rh = f16_value(r);
+    for (int64_t i = 0; i < native; i++) a[i] = f16_value(a[i] * rh);
+}
+static void accumulate_emulated_f16(float *a, const float *v, int64_t native, float w) {
+    const double wh = f16_value(w);
+    for (int64_t i = 0; i < native; i++) a[i] = f16_of_exact((double)v[i] * wh + (double)a[i]);
+}
+
+static inline void scale_accumulator(float *a, int arithmetic, int64_t native, int64_t n, float r) {
+    if (arithmetic == LLK_ATTENTION_NATIVE_F16) scale_native_f16(a, native, r);
+    else if (arithmetic == LLK_ATTENTION_NATIVE_F16_EMULATED) scale_emulated_f16(a, native, r);
+    const __m256 rv = _mm256_set1_ps(r);
+    for (int64_t i = native; i < n; i += 8) _mm256_storeu_ps(a + i, round_f16(_mm256_mul_ps(_mm256_loadu_ps(a + i), rv)));
+}
+static inline void accumulate(float *a, const float *v, int arithmetic, int64_t native, int64_t n, float w) {
+    if (arithmetic == LLK_ATTENTION_NATIVE_F16) accumulate_native_f16(a, v, native, w);
+    else if (arithmetic == LLK_ATTENTION_NATIVE_F16_EMULATED) accumulate_emulated_f16(a, v, native, w);
+    const __m256 wv = _mm256_set1_ps(w);
+    for (int64_t i = native; i < n; i += 8) _mm256_storeu_ps(a + i, round_f16(_mm256_fmadd_ps(_mm256_loadu_ps(v + i), wv, _mm256_loadu_ps(a + i))));
+}
+
 void llk_attention_heads(const float *q, int64_t heads, int64_t head_dim, const uint16_t *keys, const uint16_t *values,
-                         int64_t kv_stride, int64_t first, int64_t last, float scale, float softcap, float *out,
-                         float *scratch) {
+                         int64_t kv_stride, int64_t first, int64_t last, float scale, float softcap, int arithmetic,
+                         float *out, float *scratch) {
     if (softcap != 0.0f) scale /= softcap;
+    // Native f16 needs the instructions; without them, the emulation gives the same bits.
+    if (arithmetic == LLK_ATTENTION_NATIVE_F16 && !llk_cpu_has_avx512_fp16()) arithmetic = LLK_ATTENTION_NATIVE_F16_EMULATED;
     // Scratch: the queries rounded to f16 (heads × head_dim), the f16-valued accumulators held as f32
     // (heads × head_dim), then the current key and value widened to f32 (head_dim each), the running
     // maxima and sums (heads each). Each key and value is converted once for all heads that read it.
     float *q16 = scratch, *acc = q16 + heads * head_dim, *k = acc + heads * head_dim, *v = k + head_dim;
     float *maximum = v + head_dim, *sum = maximum + heads;
+    const int64_t native = arithmetic == LLK_ATTENTION_F32_LANES ? 0 : head_dim / 128 * 128;
     int64_t i = 0;
     for (; i + 8 <= heads * head_dim; i += 8) _mm256_storeu_ps(q16 + i, round_f16(_mm256_loadu_ps(q + i)));
     for (; i < heads * head_dim; i++) q16[i] = _cvtsh_ss(_cvtss_sh(q[i], 0));
@@ -69,14 +128,11 @@ void llk_attention_heads(const float *q, int64_t heads, int64_t head_dim, const 
             if (s > maximum[h]) {
                 rescale = expf(maximum[h] - s);
                 maximum[h] = s;
-                const __m256 r = _mm256_set1_ps(rescale);
-                for (i = 0; i < head_dim; i += 8) _mm256_storeu_ps(a + i, round_f16(_mm256_mul_ps(_mm256_loadu_ps(a + i), r)));
+                scale_accumulator(a, arithmetic, native, head_dim, rescale);
             } else {
                 weight = expf(s - maximum[h]);
             }
-            const __m256 w = _mm256_set1_ps(weight);
-            for (i = 0; i < head_dim; i += 8)
-                _mm256_storeu_ps(a + i, round_f16(_mm256_fmadd_ps(_mm256_loadu_ps(v + i), w, _mm256_loadu_ps(a + i))));
+            accumulate(a, v, arithmetic, native, head_dim, weight);
             sum[h] = fmaf(sum[h], rescale, weight);
         }
     }

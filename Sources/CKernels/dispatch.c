@@ -48,6 +48,23 @@ void llk_force_isa(int level) {
     const int best = llk_best_isa();
     t_forced = level < 0 || level > best ? -1 : level;
 }
+// AVX512-FP16 (CPUID.7.0:EDX[23]): a llama.cpp built natively for such a CPU does the f16 vector arithmetic of
+// its flash attention (ggml_vec_mad_f16, ggml_vec_scale_f16) in native f16 lanes, see attention.c.
+static int cpu_has_avx512_fp16(void) {
+    unsigned a, b, c, d;
+    if (llk_best_isa() < 2 || __get_cpuid_max(0, 0) < 7) return 0;
+    __cpuid_count(7, 0, a, b, c, d);
+    return (d >> 23) & 1;
+}
+
+static atomic_int g_fp16 = -1;
+
+int llk_cpu_has_avx512_fp16(void) {
+    int f = atomic_load_explicit(&g_fp16, memory_order_relaxed);
+    if (f < 0) { f = cpu_has_avx512_fp16(); atomic_store(&g_fp16, f); }
+    return f;
+}
+
 const char *llk_kernel_name(void) {
     switch (llk_current_isa()) {
     case 2: return "avx512-vnni";

@@ -1,6 +1,28 @@
 import CKernels
 import Foundation
 
+/// How the one-token form of attention (below) keeps its f16 sum of weighted values, as one of llama.cpp's builds
+/// does: rounding f32 lanes to f16 after each step (its x86 builds), or in native f16 lanes from head size 128 (its
+/// build for a CPU with AVX512-FP16, whose ggml_vec_mad_f16 rounds the weight to f16 and each step once).
+public enum AttentionArithmetic: Sendable {
+    case f32Lanes
+    /// With the AVX512-FP16 instructions where the CPU has them, else emulated to the same bits.
+    case nativeF16
+    /// The emulation, on any CPU (tests check it against the instructions).
+    case nativeF16Emulated
+
+    /// What llama.cpp built for this machine does.
+    public static let machine: AttentionArithmetic = llk_cpu_has_avx512_fp16() != 0 ? .nativeF16 : .f32Lanes
+
+    var code: Int32 {
+        switch self {
+        case .f32Lanes: Int32(LLK_ATTENTION_F32_LANES)
+        case .nativeF16: Int32(LLK_ATTENTION_NATIVE_F16)
+        case .nativeF16Emulated: Int32(LLK_ATTENTION_NATIVE_F16_EMULATED)
+        }
+    }
+}
+
 /// Causal grouped-query attention of `count` new tokens over a cache of f16 keys and values.
 ///
 /// Token t sits at position `start + t` and sees cache positions `first...start + t`, where `first`
@@ -10,7 +32,7 @@ import Foundation
 /// The arithmetic follows llama.cpp's CPU flash attention (`ggml_compute_forward_flash_attn_ext_f16`),
 /// the reference we are measured against, which has two forms: for fewer than 64 new tokens an online
 /// softmax over the keys in order, the query rounded to f16, and the weighted sum of values accumulated in
-/// f16, rescaled whenever a new maximum appears; for batches of 64 or more, its tiled form, all in f32
+/// f16 (see `AttentionArithmetic`), rescaled whenever a new maximum appears; for batches of 64 or more, its tiled form, all in f32
 /// with the softmax maximum updated per tile of 64 cache positions.
 /// `softcap` (Gemma 2's attention logit soft-capping; 0 = off) turns each scaled score s into
 /// softcap · tanh(s / softcap) before the softmax, inside the kernels as llama.cpp does it.
@@ -20,6 +42,7 @@ public func causalAttention(
     queries q: UnsafePointer<Float>, count: Int, start: Int,
     keys: UnsafePointer<Float16>, values: UnsafePointer<Float16>,
     headCount: Int, kvHeadCount: Int, headDim: Int, scale: Float, softcap: Float = 0, window: Int?,
+    arithmetic: AttentionArithmetic = .machine,
     into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool
 ) {
     let kvDim = kvHeadCount * headDim
@@ -49,7 +72,7 @@ public func causalAttention(
     }
     attendTokenByToken(queries: q, count: count, keys: { _ in keys }, values: { _ in values }, position: { start + $0 },
                        headCount: headCount, kvHeadCount: kvHeadCount, headDim: headDim, scale: scale, softcap: softcap, window: window,
-                       into: out, scratch: scratch, pool: pool)
+                       arithmetic: arithmetic, into: out, scratch: scratch, pool: pool)
 }
 
 /// Attention of one new token for each of `count` sequences, token t over its own sequence's cache
@@ -58,12 +81,13 @@ public func causalAttention(
 public func sequenceAttention(
     queries q: UnsafePointer<Float>, keys: [UnsafePointer<Float16>], values: [UnsafePointer<Float16>], positions: [Int],
     headCount: Int, kvHeadCount: Int, headDim: Int, scale: Float, softcap: Float = 0, window: Int?,
+    arithmetic: AttentionArithmetic = .machine,
     into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool
 ) {
     precondition(keys.count == positions.count && values.count == positions.count, "one cache and position per sequence")
     attendTokenByToken(queries: q, count: positions.count, keys: { keys[$0] }, values: { values[$0] }, position: { positions[$0] },
                        headCount: headCount, kvHeadCount: kvHeadCount, headDim: headDim, scale: scale, softcap: softcap, window: window,
-                       into: out, scratch: scratch, pool: pool)
+                       arithmetic: arithmetic, into: out, scratch: scratch, pool: pool)
 }
 
 /// llama.cpp's online-softmax form (see `causalAttention`) for each token on its own: token t reads the cache
@@ -71,7 +95,7 @@ public func sequenceAttention(
 private func attendTokenByToken(
     queries q: UnsafePointer<Float>, count: Int, keys: (Int) -> UnsafePointer<Float16>, values: (Int) -> UnsafePointer<Float16>,
     position: (Int) -> Int, headCount: Int, kvHeadCount: Int, headDim: Int, scale: Float, softcap: Float, window: Int?,
-    into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool
+    arithmetic: AttentionArithmetic, into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool
 ) {
     let kvDim = kvHeadCount * headDim
     let group = headCount / kvHeadCount
@@ -92,7 +116,7 @@ private func attendTokenByToken(
             let keyBase = UnsafeRawPointer(keys(t) + kvHead * headDim).assumingMemoryBound(to: UInt16.self)
             let valueBase = UnsafeRawPointer(values(t) + kvHead * headDim).assumingMemoryBound(to: UInt16.self)
             llk_attention_heads(q + firstHead * headDim, Int64(headsPerItem), Int64(headDim), keyBase, valueBase,
-                                Int64(kvDim), Int64(first), Int64(tokenPosition), scale, softcap, out + firstHead * headDim,
+                                Int64(kvDim), Int64(first), Int64(tokenPosition), scale, softcap, arithmetic.code, out + firstHead * headDim,
                                 scratch + part * scratchFloats)
         }
     }

@@ -22,6 +22,8 @@ struct ModelFixture: Decodable {
     }
     let logits: Logits
     let greedy: [Greedy]
+    let cpu: String
+    let attention_native_f16: Bool?
 
     static func load(_ model: String) throws -> ModelFixture {
         try JSONDecoder().decode(ModelFixture.self, from: try TestSupport.fixture("model/\(model).json"))
@@ -70,12 +72,22 @@ func compareLogits(_ ours: [Float], _ reference: ModelFixture.Logits.Position, t
 /// there), whose sums round differently; these bounds hold for them.
 let maxLogitError: Float = 1.6
 let meanLogitError: Float = 0.65
+
 let sameArithmeticAsFixtures = kernelISAName() == "avx512-vnni"
+
+/// The attention arithmetic of the llama.cpp that made a fixture: on AVX512-FP16 CPUs it sums attention's values in
+/// native f16 lanes (`AttentionArithmetic`), which llmrun reproduces on any machine. A fixture says whether its
+/// machine did (`attention_native_f16`); those made before they said so name their CPU: the AMD EPYC machines had
+/// no AVX512-FP16, the Intel Xeons (Sapphire Rapids) had it.
+func attentionArithmetic(ofFixtureFrom cpu: String, nativeF16 recorded: Bool?) -> AttentionArithmetic {
+    recorded ?? cpu.hasPrefix("Intel") ? .nativeF16 : .f32Lanes
+}
 
 @Test(arguments: ["smollm2-135m", "qwen2.5-0.5b", "gemma3-270m", "qwen2.5-1.5b"])
 func logitsMatchLlamaCpp(model name: String) throws {
     let fixture = try ModelFixture.load(name)
     let model = try LoadedModel(name)
+    model.state.attentionArithmetic = attentionArithmetic(ofFixtureFrom: fixture.cpu, nativeF16: fixture.attention_native_f16)
     let logits = model.allLogits(fixture.logits.prompt_ids)
     #expect(fixture.logits.positions.count == fixture.logits.prompt_ids.count)
     var worst: Float = 0
@@ -109,9 +121,10 @@ let nearTieMargin: Float = 0.2
 /// Greedy decoding of each case's prompt against llama.cpp's tokens, step by step; stops a case at its first
 /// difference (recorded as a failure) or, on other arithmetic than the fixtures', at a near-tie. Returns the
 /// tokens found identical.
-func compareGreedy(_ model: any LanguageModel, with cases: [ModelFixture.Greedy], name: String) throws -> Int {
+func compareGreedy(_ model: any LanguageModel, with cases: [ModelFixture.Greedy], name: String, attention: AttentionArithmetic) throws -> Int {
     // One batch for each prompt, as llama.cpp's n_batch of 512 gives it.
     let session = try Session(model: model, contextSize: 256, threads: 2, batchSize: 256)
+    session.state.attentionArithmetic = attention
     var compared = 0
     for case_ in cases {
         try session.evaluate(case_.prompt_ids)
@@ -135,6 +148,7 @@ func greedyMatchesLlamaCpp(model name: String) throws {
     let gguf = try GGUFFile(path: try TestSupport.modelPath(name))
     let vocabulary = try gguf.stringArray("tokenizer.ggml.tokens").count
     let model = try loadModel(gguf: gguf, vocabularySize: vocabulary)
-    let compared = try compareGreedy(model, with: fixture.greedy, name: name)
+    let compared = try compareGreedy(model, with: fixture.greedy, name: name,
+                                     attention: attentionArithmetic(ofFixtureFrom: fixture.cpu, nativeF16: fixture.attention_native_f16))
     #expect(compared >= (sameArithmeticAsFixtures ? fixture.greedy.reduce(0) { $0 + $1.ids.count } : 25))
 }

@@ -14,7 +14,9 @@ import TestSupport
     static let models = ["llama3-f32", "llama3-q8_0", "llama3-q4_k", "qwen3-f32", "qwen3-q8_0", "qwen3-q4_k",
                          "smollm3-f32", "smollm3-q8_0", "smollm3-q4_k", "gemma2-q8_0", "gemma2-q4_k",
                          "phi3-f32", "phi3-q8_0", "phi3-q4_k", "phi4-f32", "phi4-q8_0", "phi4-q4_k",
-                         "llama3-iq4_xs", "llama3-f16", "qwen3-f16", "llama3-q3_k"]
+                         "llama3-iq4_xs", "llama3-f16", "qwen3-f16", "llama3-q3_k",
+                         "qwen3-iq4_xs", "smollm3-iq4_xs", "gemma2-iq4_xs", "phi3-iq4_xs", "phi4-iq4_xs",
+                         "smollm3-f16", "phi3-f16", "phi4-f16"]
 
     struct Fixture: Decodable {
         struct Recipe: Decodable {
@@ -51,6 +53,8 @@ import TestSupport
             let value: Double
         }
         let recipe: Recipe
+        let cpu: String
+        let attention_native_f16: Bool?
         let logits: ModelFixture.Logits
         let greedy: [ModelFixture.Greedy]
         let perplexity: Perplexity
@@ -172,6 +176,7 @@ import TestSupport
         let fixture = try Fixture.load(name)
         let gguf = try Self.build(fixture)
         let model = try loadModel(gguf: gguf, vocabularySize: try gguf.stringArray("tokenizer.ggml.tokens").count)
+        let attention = attentionArithmetic(ofFixtureFrom: fixture.cpu, nativeF16: fixture.attention_native_f16)
 
         // `llmrun info` reads the family's hyperparameters as the model does.
         let info = try ModelInfo(gguf: gguf)
@@ -188,6 +193,7 @@ import TestSupport
         let prompt = fixture.logits.prompt_ids
         let state = try ForwardState(shape: model.shape, contextSize: 256, batchCapacity: prompt.count, logitCapacity: prompt.count,
                                      pool: ThreadPool(threadCount: 2))
+        state.attentionArithmetic = attention
         prompt.withUnsafeBufferPointer { model.forward($0, start: 0, state: state, logits: .all) }
         let logits = (0..<prompt.count).map { Array(state.logitsRow($0)) }
         var worst: Float = 0
@@ -219,7 +225,7 @@ import TestSupport
         #expect(abs(perplexity / fixture.perplexity.value - 1) < 0.005, "\(name): perplexity \(perplexity), llama.cpp \(fixture.perplexity.value)")
 
         // Greedy continuations, identical token for token.
-        let compared = try compareGreedy(model, with: fixture.greedy, name: name)
+        let compared = try compareGreedy(model, with: fixture.greedy, name: name, attention: attention)
         if sameArithmeticAsFixtures { #expect(compared == fixture.greedy.reduce(0) { $0 + $1.ids.count }) }
     }
 

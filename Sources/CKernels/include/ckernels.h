@@ -122,6 +122,9 @@ void llk_force_isa(int level);
 int llk_best_isa(void);
 /// Level in use now on the calling thread.
 int llk_current_isa(void);
+/// 1 when the CPU (and OS) have AVX512-FP16: llama.cpp built for it sums attention's values in native f16 lanes
+/// (LLK_ATTENTION_NATIVE_F16 below).
+int llk_cpu_has_avx512_fp16(void);
 
 #ifdef __cplusplus
 }
@@ -132,9 +135,13 @@ int llk_current_isa(void);
 /// keys + j*kv_stride), with llama.cpp's CPU flash-attention arithmetic. head_dim: a multiple of 8.
 /// softcap: Gemma 2's attention logit soft-capping, scores become softcap * tanh(score / softcap); 0 = off.
 /// scratch: llk_attention_scratch_floats(heads, head_dim) floats.
+/// arithmetic: how the f16 sum of weighted values is kept, as one of llama.cpp's builds does it: in f32 lanes rounded
+/// to f16 after each step (its x86 builds), or in native f16 lanes from head size 128 (its build for an AVX512-FP16
+/// CPU; without those instructions, emulated to the same bits). _EMULATED forces the emulation (tests).
+enum { LLK_ATTENTION_F32_LANES = 0, LLK_ATTENTION_NATIVE_F16 = 1, LLK_ATTENTION_NATIVE_F16_EMULATED = 2 };
 void llk_attention_heads(const float *q, int64_t heads, int64_t head_dim, const uint16_t *keys, const uint16_t *values,
-                         int64_t kv_stride, int64_t first, int64_t last, float scale, float softcap, float *out,
-                         float *scratch);
+                         int64_t kv_stride, int64_t first, int64_t last, float scale, float softcap, int arithmetic,
+                         float *out, float *scratch);
 static inline int64_t llk_attention_scratch_floats(int64_t heads, int64_t head_dim) { return 2 * heads * head_dim + 2 * head_dim + 2 * heads; }
 /// Attention with the arithmetic llama.cpp uses for batches of at least 64 queries (its tiled flash attention:
 /// all f32, 64 cache positions per tile), for `tokens` consecutive tokens at positions position... and the

@@ -119,7 +119,8 @@ public struct AttentionBlock: Sendable {
             state.cache.store(layer: layer, position: start, count: count, keys: k, values: v)
             causalAttention(queries: q, count: count, start: start, keys: state.cache.keys(layer: layer),
                             values: state.cache.values(layer: layer), headCount: headCount, kvHeadCount: kvHeadCount, headDim: headDim,
-                            scale: scoreScale, softcap: softcap, window: window, into: state.attention, scratch: state.scores, pool: state.pool)
+                            scale: scoreScale, softcap: softcap, window: window, arithmetic: state.attentionArithmetic, into: state.attention,
+                            scratch: state.scores, pool: state.pool)
         case .sequences(let sequences):
             for (t, sequence) in sequences.enumerated() {
                 sequence.cache.store(layer: layer, position: sequence.position, count: 1, keys: k + t * kvDim, values: v + t * kvDim)
@@ -127,7 +128,8 @@ public struct AttentionBlock: Sendable {
             sequenceAttention(queries: q, keys: sequences.map { UnsafePointer($0.cache.keys(layer: layer)) },
                               values: sequences.map { UnsafePointer($0.cache.values(layer: layer)) }, positions: sequences.map(\.position),
                               headCount: headCount, kvHeadCount: kvHeadCount, headDim: headDim, scale: scoreScale, softcap: softcap,
-                              window: window, into: state.attention, scratch: state.scores, pool: state.pool)
+                              window: window, arithmetic: state.attentionArithmetic, into: state.attention, scratch: state.scores,
+                              pool: state.pool)
         }
         output.multiply(state.attention, count: count, into: out, pool: state.pool, workspace: state.workspace,
                         rowwise: state.rowwiseArithmetic)

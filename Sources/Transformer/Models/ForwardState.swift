@@ -13,6 +13,8 @@ public final class ForwardState: @unchecked Sendable {
     /// `WeightMatrix.multiply(_:count:into:pool:workspace:rowwise:)`), so that each of its positions gets the
     /// logits a forward call of that token alone would give. Speculative decoding verifies drafts this way.
     public var rowwiseArithmetic = false
+    /// How attention keeps its f16 sums: as llama.cpp built for this machine does, unless a test compares with another's.
+    public var attentionArithmetic = AttentionArithmetic.machine
     public let vocabularySize: Int
 
     let x: UnsafeMutablePointer<Float>  // (batch, embedding) residual stream
