@@ -67,6 +67,9 @@ VALUE_TYPES = {"uint32": 4, "float32": 6, "bool": 7, "string": 8}
 EN_GREEDY = [("en", "Once upon a time, in a small village at the edge of a great forest,"),
              ("code", "def fibonacci(n):\n    \"\"\"Return the n-th Fibonacci number.\"\"\"\n")]
 ZH_GREEDY = [("zh", "人工智能的发展"), ("en", "Once upon a time, in a small village at the edge of a great forest,")]
+# A prompt of about 280 tokens: decoding after it attends over 512 cache slots of the 512-token context, where
+# llama.cpp splits each query's keys among its threads and combines the parts (its split form).
+LONG_GREEDY = ("long", " ".join([ref.EN_LOGITS] * 10))
 # Over 64 tokens, so that the prompt's batch takes llama.cpp's tiled flash attention as well as the one-token form.
 LONG_EN_LOGITS = (ref.EN_LOGITS + " On stormy nights he counted them twice, and when the last light rounded the harbour "
                   "wall he wrote its name in a worn leather book that had belonged to his grandfather, who had kept the "
@@ -375,7 +378,7 @@ def generate(name, fmt, seed):
             top = ref.top_k(row, ref.TOP_K)
             positions.append(dict(top_ids=top, top_logits=[ref.f32(row[i]) for i in top]))
         greedy = []
-        for tag, text in spec["greedy"]:
+        for tag, text in spec["greedy"] + [LONG_GREEDY]:
             g = ref.run_greedy(llm, text)
             greedy.append(dict(name=tag, prompt=text, prompt_ids=g["prompt_ids"], ids=g["ids"], margins=g["margins"],
                                min_margin=g["min_margin"], text=g["text"]))

@@ -166,7 +166,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("attention softmax 1 token x \(positions) positions, \(headCount)/\(kvHeadCount) heads x \(headDim)",
               configuration: kernelConfiguration) { benchmark in
         for _ in benchmark.scaledIterations {
-            causalAttention(queries: query.pointer, count: 1, start: positions - 1, keys: keys.pointer, values: values.pointer,
+            causalAttention(queries: query.pointer, count: 1, start: positions - 1, keys: keys.pointer, values: values.pointer, cacheCapacity: positions,
                             headCount: headCount, kvHeadCount: kvHeadCount, headDim: headDim, scale: 1 / Float(headDim).squareRoot(),
                             window: nil, into: output.pointer, scratch: scratch.pointer, pool: pool)
         }

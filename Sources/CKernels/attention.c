@@ -99,25 +99,13 @@ static inline void accumulate(float *a, const float *v, int arithmetic, int64_t 
     for (int64_t i = native; i < n; i += 8) _mm256_storeu_ps(a + i, round_f16(_mm256_fmadd_ps(_mm256_loadu_ps(v + i), wv, _mm256_loadu_ps(a + i))));
 }
 
-void llk_attention_heads(const float *q, int64_t heads, int64_t head_dim, const uint16_t *keys, const uint16_t *values,
-                         int64_t kv_stride, int64_t first, int64_t last, float scale, float softcap, int arithmetic,
-                         float *out, float *scratch) {
-    if (softcap != 0.0f) scale /= softcap;
-    // Native f16 needs the instructions; without them, the emulation gives the same bits.
-    if (arithmetic == LLK_ATTENTION_NATIVE_F16 && !llk_cpu_has_avx512_fp16()) arithmetic = LLK_ATTENTION_NATIVE_F16_EMULATED;
-    // Scratch: the queries rounded to f16 (heads × head_dim), the f16-valued accumulators held as f32
-    // (heads × head_dim), then the current key and value widened to f32 (head_dim each), the running
-    // maxima and sums (heads each). Each key and value is converted once for all heads that read it.
-    float *q16 = scratch, *acc = q16 + heads * head_dim, *k = acc + heads * head_dim, *v = k + head_dim;
-    float *maximum = v + head_dim, *sum = maximum + heads;
-    const int64_t native = arithmetic == LLK_ATTENTION_F32_LANES ? 0 : head_dim / 128 * 128;
-    int64_t i = 0;
-    for (; i + 8 <= heads * head_dim; i += 8) _mm256_storeu_ps(q16 + i, round_f16(_mm256_loadu_ps(q + i)));
-    for (; i < heads * head_dim; i++) q16[i] = _cvtsh_ss(_cvtss_sh(q[i], 0));
-    for (i = 0; i < heads * head_dim; i++) acc[i] = 0.0f;
+// One online-softmax pass over cache positions from...to (inclusive) for every head, from a fresh state.
+static void online_pass(const float *q16, int64_t heads, int64_t head_dim, const uint16_t *keys, const uint16_t *values,
+                        int64_t kv_stride, int64_t from, int64_t to, float scale, float softcap, int arithmetic, int64_t native,
+                        float *acc, float *maximum, float *sum, float *k, float *v) {
+    for (int64_t i = 0; i < heads * head_dim; i++) acc[i] = 0.0f;
     for (int64_t h = 0; h < heads; h++) { maximum[h] = -INFINITY; sum[h] = 0.0f; }
-
-    for (int64_t j = first; j <= last; j++) {
+    for (int64_t j = from; j <= to; j++) {
         widen(keys + j * kv_stride, k, head_dim);
         widen(values + j * kv_stride, v, head_dim);
         for (int64_t h = 0; h < heads; h++) {
@@ -136,9 +124,62 @@ void llk_attention_heads(const float *q, int64_t heads, int64_t head_dim, const 
             sum[h] = fmaf(sum[h], rescale, weight);
         }
     }
+}
+
+void llk_attention_heads(const float *q, int64_t heads, int64_t head_dim, const uint16_t *keys, const uint16_t *values,
+                         int64_t kv_stride, int64_t first, int64_t last, int64_t chunk, float scale, float softcap,
+                         int arithmetic, float *out, float *scratch) {
+    if (softcap != 0.0f) scale /= softcap;
+    // Native f16 needs the instructions; without them, the emulation gives the same bits.
+    if (arithmetic == LLK_ATTENTION_NATIVE_F16 && !llk_cpu_has_avx512_fp16()) arithmetic = LLK_ATTENTION_NATIVE_F16_EMULATED;
+    // Scratch: the queries rounded to f16 (heads × head_dim), the f16-valued accumulators held as f32
+    // (heads × head_dim), then the current key and value widened to f32 (head_dim each), the running
+    // maxima and sums (heads each); with chunks, the combined accumulators, maxima and sums after them. Each key
+    // and value is converted once for all heads that read it.
+    float *q16 = scratch, *acc = q16 + heads * head_dim, *k = acc + heads * head_dim, *v = k + head_dim;
+    float *maximum = v + head_dim, *sum = maximum + heads;
+    const int64_t native = arithmetic == LLK_ATTENTION_F32_LANES ? 0 : head_dim / 128 * 128;
+    int64_t i = 0;
+    for (; i + 8 <= heads * head_dim; i += 8) _mm256_storeu_ps(q16 + i, round_f16(_mm256_loadu_ps(q + i)));
+    for (; i < heads * head_dim; i++) q16[i] = _cvtsh_ss(_cvtss_sh(q[i], 0));
+
+    if (chunk <= 0) {
+        online_pass(q16, heads, head_dim, keys, values, kv_stride, first, last, scale, softcap, arithmetic, native, acc, maximum,
+                    sum, k, v);
+        for (int64_t h = 0; h < heads; h++) {
+            const float inverse = 1.0f / sum[h];
+            for (i = 0; i < head_dim; i++) out[h * head_dim + i] = acc[h * head_dim + i] * inverse;
+        }
+        return;
+    }
+    // llama.cpp's split form (one query over 512 cache slots or more): each chunk of slots gets a pass of its own,
+    // then the chunks' f16 sums are combined in f32, in order (ggml_flash_attn_ext_reduce_partials, whose
+    // a * scale_old + b * scale_new GCC contracts to fma(a, scale_old, b * scale_new)).
+    float *total = sum + heads, *total_max = total + heads * head_dim, *total_sum = total_max + heads;
+    for (i = 0; i < heads * head_dim; i++) total[i] = 0.0f;
+    for (int64_t h = 0; h < heads; h++) { total_max[h] = -INFINITY; total_sum[h] = 0.0f; }
+    for (int64_t start = first / chunk * chunk; start <= last; start += chunk) {
+        const int64_t from = start > first ? start : first, to = start + chunk - 1 < last ? start + chunk - 1 : last;
+        online_pass(q16, heads, head_dim, keys, values, kv_stride, from, to, scale, softcap, arithmetic, native, acc, maximum,
+                    sum, k, v);
+        for (int64_t h = 0; h < heads; h++) {
+            if (sum[h] == 0.0f) continue;
+            const float new_max = fmaxf(total_max[h], maximum[h]);
+            const float scale_old = expf(total_max[h] - new_max), scale_new = expf(maximum[h] - new_max);
+            float *t = total + h * head_dim;
+            const float *a = acc + h * head_dim;
+            for (i = 0; i < head_dim; i++) {
+                const float added = a[i] * scale_new;
+                t[i] = fmaf(t[i], scale_old, added);
+            }
+            const float added = sum[h] * scale_new;
+            total_sum[h] = fmaf(total_sum[h], scale_old, added);
+            total_max[h] = new_max;
+        }
+    }
     for (int64_t h = 0; h < heads; h++) {
-        const float inverse = 1.0f / sum[h];
-        for (i = 0; i < head_dim; i++) out[h * head_dim + i] = acc[h * head_dim + i] * inverse;
+        const float inverse = total_sum[h] != 0.0f ? 1.0f / total_sum[h] : 1.0f;
+        for (i = 0; i < head_dim; i++) out[h * head_dim + i] = total[h * head_dim + i] * inverse;
     }
 }
 

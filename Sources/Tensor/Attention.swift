@@ -33,14 +33,15 @@ public enum AttentionArithmetic: Sendable {
 /// the reference we are measured against, which has two forms: for fewer than 64 new tokens an online
 /// softmax over the keys in order, the query rounded to f16, and the weighted sum of values accumulated in
 /// f16 (see `AttentionArithmetic`), rescaled whenever a new maximum appears; for batches of 64 or more, its tiled form, all in f32
-/// with the softmax maximum updated per tile of 64 cache positions.
+/// with the softmax maximum updated per tile of 64 cache positions. A lone query over 512 cache slots or more
+/// takes its split form (`splitChunk`): the slots are divided among the threads and the parts combined in f32.
 /// `softcap` (Gemma 2's attention logit soft-capping; 0 = off) turns each scaled score s into
 /// softcap · tanh(s / softcap) before the softmax, inside the kernels as llama.cpp does it.
 /// Shapes: queries (count, headCount, headDim); keys, values (positions, kvHeadCount, headDim);
 /// out (count, headCount, headDim); scratch: `attentionScratchCount(headDim:group:threads:)` floats.
 public func causalAttention(
     queries q: UnsafePointer<Float>, count: Int, start: Int,
-    keys: UnsafePointer<Float16>, values: UnsafePointer<Float16>,
+    keys: UnsafePointer<Float16>, values: UnsafePointer<Float16>, cacheCapacity: Int,
     headCount: Int, kvHeadCount: Int, headDim: Int, scale: Float, softcap: Float = 0, window: Int?,
     arithmetic: AttentionArithmetic = .machine,
     into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool
@@ -71,6 +72,7 @@ public func causalAttention(
         return
     }
     attendTokenByToken(queries: q, count: count, keys: { _ in keys }, values: { _ in values }, position: { start + $0 },
+                       chunk: { count == 1 ? splitChunk(position: start + $0, cacheCapacity: cacheCapacity, threads: pool.threadCount) : 0 },
                        headCount: headCount, kvHeadCount: kvHeadCount, headDim: headDim, scale: scale, softcap: softcap, window: window,
                        arithmetic: arithmetic, into: out, scratch: scratch, pool: pool)
 }
@@ -80,12 +82,14 @@ public func causalAttention(
 /// `causalAttention` gives it decoded alone.
 public func sequenceAttention(
     queries q: UnsafePointer<Float>, keys: [UnsafePointer<Float16>], values: [UnsafePointer<Float16>], positions: [Int],
+    cacheCapacities: [Int],
     headCount: Int, kvHeadCount: Int, headDim: Int, scale: Float, softcap: Float = 0, window: Int?,
     arithmetic: AttentionArithmetic = .machine,
     into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool
 ) {
     precondition(keys.count == positions.count && values.count == positions.count, "one cache and position per sequence")
     attendTokenByToken(queries: q, count: positions.count, keys: { keys[$0] }, values: { values[$0] }, position: { positions[$0] },
+                       chunk: { splitChunk(position: positions[$0], cacheCapacity: cacheCapacities[$0], threads: pool.threadCount) },
                        headCount: headCount, kvHeadCount: kvHeadCount, headDim: headDim, scale: scale, softcap: softcap, window: window,
                        arithmetic: arithmetic, into: out, scratch: scratch, pool: pool)
 }
@@ -94,7 +98,7 @@ public func sequenceAttention(
 /// `keys(t)`, `values(t)` up to `position(t)`.
 private func attendTokenByToken(
     queries q: UnsafePointer<Float>, count: Int, keys: (Int) -> UnsafePointer<Float16>, values: (Int) -> UnsafePointer<Float16>,
-    position: (Int) -> Int, headCount: Int, kvHeadCount: Int, headDim: Int, scale: Float, softcap: Float, window: Int?,
+    position: (Int) -> Int, chunk: (Int) -> Int, headCount: Int, kvHeadCount: Int, headDim: Int, scale: Float, softcap: Float, window: Int?,
     arithmetic: AttentionArithmetic, into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool
 ) {
     let kvDim = kvHeadCount * headDim
@@ -116,10 +120,20 @@ private func attendTokenByToken(
             let keyBase = UnsafeRawPointer(keys(t) + kvHead * headDim).assumingMemoryBound(to: UInt16.self)
             let valueBase = UnsafeRawPointer(values(t) + kvHead * headDim).assumingMemoryBound(to: UInt16.self)
             llk_attention_heads(q + firstHead * headDim, Int64(headsPerItem), Int64(headDim), keyBase, valueBase,
-                                Int64(kvDim), Int64(first), Int64(tokenPosition), scale, softcap, arithmetic.code, out + firstHead * headDim,
+                                Int64(kvDim), Int64(first), Int64(tokenPosition), Int64(chunk(t)), scale, softcap, arithmetic.code,
+                                out + firstHead * headDim,
                                 scratch + part * scratchFloats)
         }
     }
+}
+
+/// llama.cpp attends a lone query over 512 cache slots or more in chunks of slots, one per thread, and combines
+/// them (its split form). Its slots: the filled ones rounded up to 256 (at least 256), at most the cache's size
+/// rounded up to 256. The chunk for the query at `position`, or 0 for one pass.
+func splitChunk(position: Int, cacheCapacity: Int, threads: Int) -> Int {
+    func roundedUp(_ n: Int) -> Int { (n + 255) / 256 * 256 }
+    let slots = min(roundedUp(cacheCapacity), max(256, roundedUp(position + 1)))
+    return slots >= 512 ? (slots + threads - 1) / threads : 0
 }
 
 /// Floats of scratch `causalAttention` needs.

@@ -1,9 +1,10 @@
 import CKernels
-import Tensor
+@testable import Tensor
 import Testing
 import TestSupport
 
-/// The two ways the one-token form of attention keeps its f16 sum of weighted values (`AttentionArithmetic`).
+/// The one-token form of attention: its two ways of keeping the f16 sum of weighted values (`AttentionArithmetic`),
+/// and where llama.cpp splits it among threads.
 struct AttentionArithmeticTests {
     /// The last of 40 tokens attending over the cache: 4 query heads over 2 kv heads, random queries, keys and values.
     static func attend(headDim: Int, arithmetic: AttentionArithmetic) -> [Float] {
@@ -16,7 +17,7 @@ struct AttentionArithmeticTests {
         let pool = ThreadPool(threadCount: 1)
         var scratch = [Float](repeating: 0, count: attentionScratchCount(headDim: headDim, group: heads / kvHeads, threads: 1))
         var out = [Float](repeating: 0, count: heads * headDim)
-        causalAttention(queries: queries, count: 1, start: positions - 1, keys: keys, values: values, headCount: heads,
+        causalAttention(queries: queries, count: 1, start: positions - 1, keys: keys, values: values, cacheCapacity: positions, headCount: heads,
                         kvHeadCount: kvHeads, headDim: headDim, scale: 1 / Float(headDim).squareRoot(), window: nil,
                         arithmetic: arithmetic, into: &out, scratch: &scratch, pool: pool)
         return out
@@ -41,5 +42,16 @@ struct AttentionArithmeticTests {
     @Test func headsUnder128KeepTheF32Lanes() {
         #expect(Self.attend(headDim: 64, arithmetic: .nativeF16) == Self.attend(headDim: 64, arithmetic: .f32Lanes))
         #expect(Self.attend(headDim: 64, arithmetic: .nativeF16Emulated) == Self.attend(headDim: 64, arithmetic: .f32Lanes))
+    }
+
+    /// llama.cpp's split form starts once the filled slots, rounded up to 256, reach 512 (within a context that holds
+    /// them, itself rounded up to 256), and divides those slots among its threads.
+    @Test func theSplitFormStartsAt512Slots() {
+        #expect(splitChunk(position: 255, cacheCapacity: 4096, threads: 2) == 0)
+        #expect(splitChunk(position: 256, cacheCapacity: 4096, threads: 2) == 256)
+        #expect(splitChunk(position: 600, cacheCapacity: 4096, threads: 2) == 384)
+        #expect(splitChunk(position: 600, cacheCapacity: 4096, threads: 3) == 256)
+        #expect(splitChunk(position: 300, cacheCapacity: 300, threads: 2) == 256)
+        #expect(splitChunk(position: 200, cacheCapacity: 256, threads: 2) == 0)
     }
 }

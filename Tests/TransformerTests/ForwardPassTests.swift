@@ -119,17 +119,19 @@ func logitsMatchLlamaCpp(model name: String) throws {
 let nearTieMargin: Float = 0.2
 
 /// Greedy decoding of each case's prompt against llama.cpp's tokens, step by step; stops a case at its first
-/// difference (recorded as a failure) or, on other arithmetic than the fixtures', at a near-tie. Returns the
+/// difference (recorded as a failure) or, unless the arithmetic is `exact`ly the fixtures', at a near-tie. Returns the
 /// tokens found identical.
-func compareGreedy(_ model: any LanguageModel, with cases: [ModelFixture.Greedy], name: String, attention: AttentionArithmetic) throws -> Int {
-    // One batch for each prompt, as llama.cpp's n_batch of 512 gives it.
-    let session = try Session(model: model, contextSize: 256, threads: 2, batchSize: 256)
+func compareGreedy(_ model: any LanguageModel, with cases: [ModelFixture.Greedy], name: String, attention: AttentionArithmetic,
+                   exact: Bool = sameArithmeticAsFixtures) throws -> Int {
+    // The fixtures' context and batch (n_ctx and n_batch 512): one batch for each prompt, and decoding past 256 tokens
+    // over 512 cache slots, where llama.cpp's attention takes its split form.
+    let session = try Session(model: model, contextSize: 512, threads: 2, batchSize: 512)
     session.state.attentionArithmetic = attention
     var compared = 0
     for case_ in cases {
         try session.evaluate(case_.prompt_ids)
         for (step, expected) in case_.ids.enumerated() {
-            if !sameArithmeticAsFixtures && case_.margins[step] < nearTieMargin { break }
+            if !exact && case_.margins[step] < nearTieMargin { break }
             let ours = Int32(argmax(session.lastLogits))
             #expect(ours == expected, "\(name) \(case_.name): step \(step) chose \(ours), llama.cpp \(expected) (margin \(case_.margins[step]))")
             if ours != expected { break }

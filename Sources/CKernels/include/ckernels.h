@@ -139,10 +139,12 @@ int llk_cpu_has_avx512_fp16(void);
 /// to f16 after each step (its x86 builds), or in native f16 lanes from head size 128 (its build for an AVX512-FP16
 /// CPU; without those instructions, emulated to the same bits). _EMULATED forces the emulation (tests).
 enum { LLK_ATTENTION_F32_LANES = 0, LLK_ATTENTION_NATIVE_F16 = 1, LLK_ATTENTION_NATIVE_F16_EMULATED = 2 };
+/// chunk > 0: llama.cpp's split form for one query over n_kv >= 512 cache slots, with slots [c*chunk, (c+1)*chunk)
+/// attended apart and combined (chunk: n_kv divided among its threads, rounded up); 0: one pass.
 void llk_attention_heads(const float *q, int64_t heads, int64_t head_dim, const uint16_t *keys, const uint16_t *values,
-                         int64_t kv_stride, int64_t first, int64_t last, float scale, float softcap, int arithmetic,
-                         float *out, float *scratch);
-static inline int64_t llk_attention_scratch_floats(int64_t heads, int64_t head_dim) { return 2 * heads * head_dim + 2 * head_dim + 2 * heads; }
+                         int64_t kv_stride, int64_t first, int64_t last, int64_t chunk, float scale, float softcap,
+                         int arithmetic, float *out, float *scratch);
+static inline int64_t llk_attention_scratch_floats(int64_t heads, int64_t head_dim) { return 3 * heads * head_dim + 2 * head_dim + 4 * heads; }
 /// Attention with the arithmetic llama.cpp uses for batches of at least 64 queries (its tiled flash attention:
 /// all f32, 64 cache positions per tile), for `tokens` consecutive tokens at positions position... and the
 /// `heads` query heads of each that read one kv head: q and out hold token t's heads at t*row_stride floats.

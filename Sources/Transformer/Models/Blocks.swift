@@ -118,7 +118,7 @@ public struct AttentionBlock: Sendable {
         case .consecutive(let start):
             state.cache.store(layer: layer, position: start, count: count, keys: k, values: v)
             causalAttention(queries: q, count: count, start: start, keys: state.cache.keys(layer: layer),
-                            values: state.cache.values(layer: layer), headCount: headCount, kvHeadCount: kvHeadCount, headDim: headDim,
+                            values: state.cache.values(layer: layer), cacheCapacity: state.cache.capacity, headCount: headCount, kvHeadCount: kvHeadCount, headDim: headDim,
                             scale: scoreScale, softcap: softcap, window: window, arithmetic: state.attentionArithmetic, into: state.attention,
                             scratch: state.scores, pool: state.pool)
         case .sequences(let sequences):
@@ -127,6 +127,7 @@ public struct AttentionBlock: Sendable {
             }
             sequenceAttention(queries: q, keys: sequences.map { UnsafePointer($0.cache.keys(layer: layer)) },
                               values: sequences.map { UnsafePointer($0.cache.values(layer: layer)) }, positions: sequences.map(\.position),
+                              cacheCapacities: sequences.map(\.cache.capacity),
                               headCount: headCount, kvHeadCount: kvHeadCount, headDim: headDim, scale: scoreScale, softcap: softcap,
                               window: window, arithmetic: state.attentionArithmetic, into: state.attention, scratch: state.scores,
                               pool: state.pool)
