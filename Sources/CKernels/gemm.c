@@ -141,6 +141,11 @@ static void store_corrections(uint8_t *u, int sub, int is_signed) {
     }
 }
 
+// n int32 values at p, rewritten as floats in place.
+static void to_float(uint8_t *p, int n) {
+    for (int i = 0; i < n; i++) stf(p + 4 * i, (float)(int32_t)ld32(p + 4 * i));
+}
+
 // src: the row's first block; its blocks are `stride` bytes apart.
 static void unpack_row(int t, const uint8_t *src, size_t stride, int64_t nb, uint8_t *dst, size_t ubytes) {
     for (int64_t b = 0; b < nb; b++) {
@@ -193,6 +198,10 @@ static void unpack_row(int t, const uint8_t *src, size_t stride, int64_t nb, uin
             stf(u + KU_D, ldh(blk));
             stf(u + KU_DMIN, ldh(blk + 2));
             store_corrections(u, 32, 0);
+            if (t == LLK_Q4_K) {   // mk_q4_K reads its scales, mins and corrections as floats
+                to_float(u + KU_SC, 8);
+                to_float(u + KU_M, 8 + 4);
+            }
             break;
         }
         case LLK_Q6_K: {
