@@ -73,7 +73,7 @@ ISA_INL void NAME(mk_kquant)(int t, const uint8_t *wt, size_t ws, const int NR, 
     const int with_mins = t == LLK_Q5_K;
     const int offset_shift = t == LLK_Q6_K ? 5 : 2;        // log2 of the codes' offset: Q6_K 32, Q3_K 4
     const int sub = t == LLK_Q6_K || t == LLK_Q3_K ? 16 : 32;              // elements per sub-block (one scale)
-    const int sides = with_mins ? 8 : sub == 16 ? 16 : 0;                  // bsum terms per super-block
+    const int sides = with_mins || sub == 16 ? 8 : 0;                      // bsum terms (Q3_K, Q6_K: pairs) per super-block
     VF acc[KQ_ROWS];
     for (int r = 0; r < NR; r++) acc[r] = ZEROF();
     for (int64_t b = 0; b < nb; b++) {
@@ -97,12 +97,15 @@ ISA_INL void NAME(mk_kquant)(int t, const uint8_t *wt, size_t ws, const int NR, 
             sum[r] = SUBI(sum[r], corr);
             side[r] = ZEROI();
         }
-        // Q3_K, Q6_K: sc_j * bsum16_j over 16 sub-blocks; Q5_K: min_j * bsum32_j over 8.
-        const uint8_t *bsums = pb + (with_mins ? KP_BSUM32 : KP_BSUM16);
-        const int side_scales = with_mins ? KU_M : KU_SC;
+        // Q3_K, Q6_K: sc_j * bsum16_j over 16 sub-blocks, two per vpdpwssd; Q5_K: min_j * bsum32_j over 8.
         for (int j = 0; j < sides; j++) {
-            const VI bj = LOADI((bsums + 64 * j));
-            for (int r = 0; r < NR; r++) side[r] = ADDI(side[r], MULLO(bj, BCAST(u + r * ws + side_scales + 4 * j)));
+            if (with_mins) {
+                const VI bj = LOADI((pb + KP_BSUM32 + 64 * j));
+                for (int r = 0; r < NR; r++) side[r] = ADDI(side[r], MULLO(bj, BCAST(u + r * ws + KU_M + 4 * j)));
+            } else {
+                const VI bj = LOADI((pb + KP_BSUM16 + 64 * j));
+                for (int r = 0; r < NR; r++) side[r] = DOTW(side[r], bj, BCAST(u + r * ws + KU_M + 4 * j));
+            }
         }
         for (int r = 0; r < NR; r++) {
             const uint8_t *ur = u + r * ws;
