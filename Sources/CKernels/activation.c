@@ -114,10 +114,17 @@ void llk_quantize_activation(int t, const float *x, void *vxq, int64_t n) {
         for (int64_t b = 0; b < L.nb; b++) {
             const float *xb = x + b * QK_K;
             uint8_t *blk = xq + b * Q8_K_BYTES;
-            float amax = 0, max = 0;
-            for (int j = 0; j < QK_K; j++) {
-                float ax = fabsf(xb[j]);
-                if (ax > amax) { amax = ax; max = xb[j]; }
+            // ggml's max: the first element of the largest magnitude (NaNs never win), found as the vector
+            // maximum of |x| and then the first element that has it.
+            __m256 m = _mm256_setzero_ps();
+            for (int j = 0; j < QK_K; j += 8) m = _mm256_max_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), _mm256_loadu_ps(xb + j)), m);
+            m = _mm256_max_ps(m, _mm256_permute2f128_ps(m, m, 1));
+            m = _mm256_max_ps(m, _mm256_shuffle_ps(m, m, 0x4E));
+            m = _mm256_max_ps(m, _mm256_shuffle_ps(m, m, 0xB1));
+            const float amax = _mm256_cvtss_f32(m);
+            float max = 0;
+            for (int j = 0; amax > 0 && j < QK_K; j++) {
+                if (fabsf(xb[j]) == amax) { max = xb[j]; break; }
             }
             int8_t q[QK_K];
             int16_t bs[16];

@@ -133,8 +133,14 @@ static void store_corrections(uint8_t *u, int sub, int is_signed) {
     for (int c = 0; c < 4; c++) {
         int32_t corr = 0;
         for (int j = 64 * c / sub; j < 64 * (c + 1) / sub; j++) {
+            // Byte sums by psadbw, 16 at a time; signed codes are flipped to unsigned and the flip taken back off.
             int32_t sum = 0;
-            for (int e = 0; e < sub; e++) sum += is_signed ? (int8_t)u[j * sub + e] : u[j * sub + e];
+            for (int e = 0; e < sub; e += 16) {
+                __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(u + j * sub + e));
+                if (is_signed) v = _mm_xor_si128(v, _mm_set1_epi8((char)0x80));
+                const __m128i s = _mm_sad_epu8(v, _mm_setzero_si128());
+                sum += _mm_cvtsi128_si32(s) + _mm_extract_epi32(s, 2) - (is_signed ? 128 * 16 : 0);
+            }
             corr += (int32_t)ld32(u + KU_SC + 4 * j) * sum;
         }
         sti(u + KU_CORR + 4 * c, 128 * corr);
