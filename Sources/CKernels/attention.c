@@ -169,7 +169,19 @@ void llk_attention_tokens_tiled(const float *q, int64_t tokens, int64_t row_stri
                     _mm256_storeu_ps(s + 8 * x, exp_ggml(_mm256_sub_ps(_mm256_loadu_ps(s + 8 * x), _mm256_set1_ps(new_max))));
                 for (int x = 0; x < kTile / 16; x++) tile_sum += (double)reduce16(s + 16 * x);
                 sum[row] = (float)((double)sum[row] + tile_sum);
-                for (int64_t i = 0; i < head_dim; i += 8) {
+                // Four independent accumulators per pass over the keys, so that the fma chains overlap; each
+                // lane still adds its keys in order.
+                int64_t i = 0;
+                for (; i + 32 <= head_dim; i += 32) {
+                    __m256 y[4];
+                    for (int c = 0; c < 4; c++) y[c] = _mm256_loadu_ps(a + i + 8 * c);
+                    for (int64_t t = lo; t < hi; t++) {
+                        const __m256 st = _mm256_set1_ps(s[t]);
+                        for (int c = 0; c < 4; c++) y[c] = _mm256_fmadd_ps(_mm256_loadu_ps(vt + t * head_dim + i + 8 * c), st, y[c]);
+                    }
+                    for (int c = 0; c < 4; c++) _mm256_storeu_ps(a + i + 8 * c, y[c]);
+                }
+                for (; i < head_dim; i += 8) {
                     __m256 y = _mm256_loadu_ps(a + i);
                     for (int64_t t = lo; t < hi; t++) y = _mm256_fmadd_ps(_mm256_loadu_ps(vt + t * head_dim + i), _mm256_set1_ps(s[t]), y);
                     _mm256_storeu_ps(a + i, y);
