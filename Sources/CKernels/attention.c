@@ -151,11 +151,20 @@ void llk_attention_tokens_tiled(const float *q, int64_t tokens, int64_t row_stri
                 for (int x = 0; x < kTile / 8; x++) _mm256_storeu_ps(s + 8 * x, _mm256_mul_ps(dot[x], _mm256_set1_ps(scale)));
                 if (softcap != 0.0f)
                     for (int64_t t = lo; t < hi; t++) s[t] = softcap * tanhf(s[t]);
-                float tile_max = -INFINITY;
-                for (int64_t t = 0; t < kTile; t++) {
-                    if (t < lo || t >= hi) s[t] = -INFINITY;
-                    tile_max = fmaxf(tile_max, s[t]);
+                // Slots outside lo..<hi masked, and the tile's maximum (max_ps, like fmaxf, passes over NaNs).
+                __m256 top = _mm256_set1_ps(-INFINITY);
+                for (int x = 0; x < kTile / 8; x++) {
+                    const __m256 slot = _mm256_add_ps(_mm256_set1_ps((float)(8 * x)), _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7));
+                    const __m256 outside = _mm256_or_ps(_mm256_cmp_ps(slot, _mm256_set1_ps((float)lo), _CMP_LT_OQ),
+                                                        _mm256_cmp_ps(slot, _mm256_set1_ps((float)hi), _CMP_GE_OQ));
+                    const __m256 v = _mm256_blendv_ps(_mm256_loadu_ps(s + 8 * x), _mm256_set1_ps(-INFINITY), outside);
+                    _mm256_storeu_ps(s + 8 * x, v);
+                    top = _mm256_max_ps(v, top);
                 }
+                top = _mm256_max_ps(top, _mm256_permute2f128_ps(top, top, 1));
+                top = _mm256_max_ps(top, _mm256_shuffle_ps(top, top, 0x4E));
+                top = _mm256_max_ps(top, _mm256_shuffle_ps(top, top, 0xB1));
+                const float tile_max = _mm256_cvtss_f32(top);
                 const float new_max = fmaxf(maximum[row], tile_max);
                 float *a = acc + row * head_dim;
                 if (new_max > maximum[row]) {
