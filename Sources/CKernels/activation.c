@@ -46,21 +46,30 @@ int llk_activation_shared(int a, int b) {
 }
 
 // Q8_0 / Q8_1 block: d = amax/127 (stored f16), q = round_half_even(x * (127/amax)).
+// In vectors: max_ps passes over NaNs as fmaxf does, and vcvtps2dq rounds in the default mode (to nearest, ties
+// to even) as nearbyintf does, giving INT_MIN for NaN and out-of-range values, which the clamp makes -128.
 static int quant_block32(const float *x, int8_t *q, float *dout) {
-    float amax = 0.0f;
-    for (int j = 0; j < QK8_0; j++) amax = fmaxf(amax, fabsf(x[j]));
+    __m256 m = _mm256_setzero_ps();
+    for (int j = 0; j < QK8_0; j += 8) m = _mm256_max_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), _mm256_loadu_ps(x + j)), m);
+    m = _mm256_max_ps(m, _mm256_permute2f128_ps(m, m, 1));
+    m = _mm256_max_ps(m, _mm256_shuffle_ps(m, m, 0x4E));
+    m = _mm256_max_ps(m, _mm256_shuffle_ps(m, m, 0xB1));
+    const float amax = _mm256_cvtss_f32(m);
     const float d = amax / 127.f;
     const float id = amax != 0.0f ? 127.f / amax : 0.0f;
-    int sum = 0;
-    for (int j = 0; j < QK8_0; j++) {
-        int v = (int)nearbyintf(x[j] * id);   // default rounding mode: to nearest, ties to even
-        if (v > 127) v = 127;
-        if (v < -128) v = -128;
-        q[j] = (int8_t)v;
-        sum += v;
+    int32_t v[QK8_0];
+    __m256i sums = _mm256_setzero_si256();
+    for (int j = 0; j < QK8_0; j += 8) {
+        const __m256i r = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + j), _mm256_set1_ps(id)));
+        const __m256i c = _mm256_max_epi32(_mm256_min_epi32(r, _mm256_set1_epi32(127)), _mm256_set1_epi32(-128));
+        _mm256_storeu_si256((__m256i *)(void *)(v + j), c);
+        sums = _mm256_add_epi32(sums, c);
     }
+    for (int j = 0; j < QK8_0; j++) q[j] = (int8_t)v[j];
+    int32_t lanes[8];
+    _mm256_storeu_si256((__m256i *)(void *)lanes, sums);
     *dout = d;
-    return sum;
+    return lanes[0] + lanes[1] + lanes[2] + lanes[3] + lanes[4] + lanes[5] + lanes[6] + lanes[7];
 }
 
 INL int nearest_int_magic(float f) {
