@@ -46,15 +46,10 @@ int llk_activation_shared(int a, int b) {
 }
 
 // Q8_0 / Q8_1 block: d = amax/127 (stored f16), q = round_half_even(x * (127/amax)).
-// In vectors: max_ps passes over NaNs as fmaxf does, and vcvtps2dq rounds in the default mode (to nearest, ties
+// In vectors: vcvtps2dq rounds in the default mode (to nearest, ties
 // to even) as nearbyintf does, giving INT_MIN for NaN and out-of-range values, which the clamp makes -128.
 static int quant_block32(const float *x, int8_t *q, float *dout) {
-    __m256 m = _mm256_setzero_ps();
-    for (int j = 0; j < QK8_0; j += 8) m = _mm256_max_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), _mm256_loadu_ps(x + j)), m);
-    m = _mm256_max_ps(m, _mm256_permute2f128_ps(m, m, 1));
-    m = _mm256_max_ps(m, _mm256_shuffle_ps(m, m, 0x4E));
-    m = _mm256_max_ps(m, _mm256_shuffle_ps(m, m, 0xB1));
-    const float amax = _mm256_cvtss_f32(m);
+    const float amax = max_magnitude(x, QK8_0);
     const float d = amax / 127.f;
     const float id = amax != 0.0f ? 127.f / amax : 0.0f;
     int32_t v[QK8_0];
@@ -123,14 +118,8 @@ void llk_quantize_activation(int t, const float *x, void *vxq, int64_t n) {
         for (int64_t b = 0; b < L.nb; b++) {
             const float *xb = x + b * QK_K;
             uint8_t *blk = xq + b * Q8_K_BYTES;
-            // ggml's max: the first element of the largest magnitude (NaNs never win), found as the vector
-            // maximum of |x| and then the first element that has it.
-            __m256 m = _mm256_setzero_ps();
-            for (int j = 0; j < QK_K; j += 8) m = _mm256_max_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), _mm256_loadu_ps(xb + j)), m);
-            m = _mm256_max_ps(m, _mm256_permute2f128_ps(m, m, 1));
-            m = _mm256_max_ps(m, _mm256_shuffle_ps(m, m, 0x4E));
-            m = _mm256_max_ps(m, _mm256_shuffle_ps(m, m, 0xB1));
-            const float amax = _mm256_cvtss_f32(m);
+            // ggml's max: the first element of the largest magnitude (NaNs never win).
+            const float amax = max_magnitude(xb, QK_K);
             float max = 0;
             for (int j = 0; amax > 0 && j < QK_K; j++) {
                 if (fabsf(xb[j]) == amax) { max = xb[j]; break; }

@@ -205,10 +205,7 @@ void llk_attention_tokens_tiled(const float *q, int64_t tokens, int64_t row_stri
                     _mm256_storeu_ps(s + 8 * x, v);
                     top = _mm256_max_ps(v, top);
                 }
-                top = _mm256_max_ps(top, _mm256_permute2f128_ps(top, top, 1));
-                top = _mm256_max_ps(top, _mm256_shuffle_ps(top, top, 0x4E));
-                top = _mm256_max_ps(top, _mm256_shuffle_ps(top, top, 0xB1));
-                const float tile_max = _mm256_cvtss_f32(top);
+                const float tile_max = max8(top);
                 const float new_max = fmaxf(maximum[row], tile_max);
                 float *a = acc + row * head_dim;
                 if (new_max > maximum[row]) {
