@@ -339,9 +339,14 @@ void llk_gemm(int t, const void *w, size_t row_bytes, int row_group, const void 
     uint8_t *tile = (uint8_t *)scratch;
     for (int64_t r0 = row_begin; r0 < row_end; r0 += tile_rows) {
         const int64_t nr = row_end - r0 < tile_rows ? row_end - r0 : tile_rows;
-        for (int64_t r = 0; r < nr; r++)
-            unpack_row(t, row_start((const uint8_t *)w, row_bytes, row_group, r0 + r, g.wbytes), (size_t)row_group * g.wbytes,
-                       nb, tile + (size_t)r * ws, g.ubytes);
+        // Rows interleaved by row_group are unpacked block by block across the rows, in the weights' memory order (row by
+        // row they would be row_group strided streams); plain rows row by row.
+        const size_t stride = (size_t)row_group * g.wbytes;
+        const int64_t blocks_per_call = row_group > 1 ? 1 : nb;
+        for (int64_t b = 0; b < nb; b += blocks_per_call)
+            for (int64_t r = 0; r < nr; r++)
+                unpack_row(t, row_start((const uint8_t *)w, row_bytes, row_group, r0 + r, g.wbytes) + (size_t)b * stride, stride,
+                           blocks_per_call, tile + (size_t)r * ws + (size_t)b * g.ubytes, g.ubytes);
         for (int64_t p = 0; p < panel_count; p++) {
             const int lanes = (int)(ncols - p * PW < PW ? ncols - p * PW : PW);
             const uint8_t *pn = (const uint8_t *)panels + (size_t)p * pstride;
