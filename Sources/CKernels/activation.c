@@ -46,21 +46,25 @@ int llk_activation_shared(int a, int b) {
 }
 
 // Q8_0 / Q8_1 block: d = amax/127 (stored f16), q = round_half_even(x * (127/amax)).
+// In vectors: vcvtps2dq rounds in the default mode (to nearest, ties
+// to even) as nearbyintf does, giving INT_MIN for NaN and out-of-range values, which the clamp makes -128.
 static int quant_block32(const float *x, int8_t *q, float *dout) {
-    float amax = 0.0f;
-    for (int j = 0; j < QK8_0; j++) amax = fmaxf(amax, fabsf(x[j]));
+    const float amax = max_magnitude(x, QK8_0);
     const float d = amax / 127.f;
     const float id = amax != 0.0f ? 127.f / amax : 0.0f;
-    int sum = 0;
-    for (int j = 0; j < QK8_0; j++) {
-        int v = (int)nearbyintf(x[j] * id);   // default rounding mode: to nearest, ties to even
-        if (v > 127) v = 127;
-        if (v < -128) v = -128;
-        q[j] = (int8_t)v;
-        sum += v;
+    int32_t v[QK8_0];
+    __m256i sums = _mm256_setzero_si256();
+    for (int j = 0; j < QK8_0; j += 8) {
+        const __m256i r = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + j), _mm256_set1_ps(id)));
+        const __m256i c = _mm256_max_epi32(_mm256_min_epi32(r, _mm256_set1_epi32(127)), _mm256_set1_epi32(-128));
+        _mm256_storeu_si256((__m256i *)(void *)(v + j), c);
+        sums = _mm256_add_epi32(sums, c);
     }
+    for (int j = 0; j < QK8_0; j++) q[j] = (int8_t)v[j];
+    int32_t lanes[8];
+    _mm256_storeu_si256((__m256i *)(void *)lanes, sums);
     *dout = d;
-    return sum;
+    return lanes[0] + lanes[1] + lanes[2] + lanes[3] + lanes[4] + lanes[5] + lanes[6] + lanes[7];
 }
 
 INL int nearest_int_magic(float f) {
@@ -114,10 +118,11 @@ void llk_quantize_activation(int t, const float *x, void *vxq, int64_t n) {
         for (int64_t b = 0; b < L.nb; b++) {
             const float *xb = x + b * QK_K;
             uint8_t *blk = xq + b * Q8_K_BYTES;
-            float amax = 0, max = 0;
-            for (int j = 0; j < QK_K; j++) {
-                float ax = fabsf(xb[j]);
-                if (ax > amax) { amax = ax; max = xb[j]; }
+            // ggml's max: the first element of the largest magnitude (NaNs never win).
+            const float amax = max_magnitude(xb, QK_K);
+            float max = 0;
+            for (int j = 0; amax > 0 && j < QK_K; j++) {
+                if (fabsf(xb[j]) == amax) { max = xb[j]; break; }
             }
             int8_t q[QK_K];
             int16_t bs[16];

@@ -201,6 +201,41 @@ static inline float reduce16(const float *p) {
     return _mm_cvtss_f32(c) + _mm_cvtss_f32(_mm_shuffle_ps(c, c, 1));
 }
 
+// AVX-512 forms of the two products of a tile; every lane does the same fmas in the same order as with 8 lanes,
+// so the bits are the same. Scores of two heads at once (8 chains of fmas hide their latency):
+// s0/s1[t] = scale * (q0/q1 · key t).
+T512 static void tile_scores_512(const float *q0, const float *q1, const float *kt, int64_t head_dim, float scale, float *s0, float *s1) {
+    __m512 d0[kTile / 16], d1[kTile / 16];
+    for (int x = 0; x < kTile / 16; x++) { d0[x] = _mm512_setzero_ps(); d1[x] = _mm512_setzero_ps(); }
+    for (int64_t d = 0; d < head_dim; d++) {
+        const __m512 a = _mm512_set1_ps(q0[d]), b = _mm512_set1_ps(q1[d]);
+        for (int x = 0; x < kTile / 16; x++) {
+            const __m512 k = _mm512_loadu_ps(kt + d * kTile + 16 * x);
+            d0[x] = _mm512_fmadd_ps(k, a, d0[x]);
+            d1[x] = _mm512_fmadd_ps(k, b, d1[x]);
+        }
+    }
+    for (int x = 0; x < kTile / 16; x++) {
+        _mm512_storeu_ps(s0 + 16 * x, _mm512_mul_ps(d0[x], _mm512_set1_ps(scale)));
+        _mm512_storeu_ps(s1 + 16 * x, _mm512_mul_ps(d1[x], _mm512_set1_ps(scale)));
+    }
+}
+
+// a[i] += sum over t in lo..<hi of s[t] * v[t][i], for i below the returned bound (a multiple of 64).
+T512 static int64_t accumulate_values_512(float *a, const float *vt, const float *s, int64_t lo, int64_t hi, int64_t head_dim) {
+    int64_t i = 0;
+    for (; i + 64 <= head_dim; i += 64) {
+        __m512 y[4];
+        for (int c = 0; c < 4; c++) y[c] = _mm512_loadu_ps(a + i + 16 * c);
+        for (int64_t t = lo; t < hi; t++) {
+            const __m512 st = _mm512_set1_ps(s[t]);
+            for (int c = 0; c < 4; c++) y[c] = _mm512_fmadd_ps(_mm512_loadu_ps(vt + t * head_dim + i + 16 * c), st, y[c]);
+        }
+        for (int c = 0; c < 4; c++) _mm512_storeu_ps(a + i + 16 * c, y[c]);
+    }
+    return i;
+}
+
 void llk_attention_tokens_tiled(const float *q, int64_t tokens, int64_t row_stride, int64_t heads, int64_t head_dim,
                                 const uint16_t *keys, const uint16_t *values, int64_t kv_stride, int64_t position,
                                 int64_t window, float scale, float softcap, float *out, float *scratch) {
@@ -214,6 +249,7 @@ void llk_attention_tokens_tiled(const float *q, int64_t tokens, int64_t row_stri
     for (int64_t i = 0; i < rows * head_dim; i++) acc[i] = 0.0f;
     for (int64_t r = 0; r < rows; r++) { maximum[r] = -INFINITY; sum[r] = 0.0f; }
 
+    const int wide = llk_current_isa() >= 2;   // AVX-512 (the VNNI level)
     const int64_t last_position = position + tokens - 1;
     const int64_t first_visible = window > 0 && position - window + 1 > 0 ? position - window + 1 : 0;
     for (int64_t tile = first_visible / kTile * kTile; tile <= last_position; tile += kTile) {
@@ -235,24 +271,38 @@ void llk_attention_tokens_tiled(const float *q, int64_t tokens, int64_t row_stri
             const int64_t lo = first > tile ? first - tile : 0;  // visible slots lo..<hi of this tile
             const int64_t hi = p + 1 - tile < kTile ? p + 1 - tile : kTile;
             if (hi <= lo) continue;  // all masked: llama.cpp skips the row for this tile
+            const float *qt = q + token * row_stride;
+            int64_t scored = 0;   // heads whose scores are in `score`
+            if (wide)
+                for (; scored + 2 <= heads; scored += 2)
+                    tile_scores_512(qt + scored * head_dim, qt + (scored + 1) * head_dim, kt, head_dim, scale, score + scored * kTile,
+                                    score + (scored + 1) * kTile);
             for (int64_t h = 0; h < heads; h++) {
                 const int64_t row = token * heads + h;
-                const float *qh = q + token * row_stride + h * head_dim;
                 float *s = score + h * kTile;
-                __m256 dot[kTile / 8];
-                for (int x = 0; x < kTile / 8; x++) dot[x] = _mm256_setzero_ps();
-                for (int64_t d = 0; d < head_dim; d++) {
-                    const __m256 qd = _mm256_set1_ps(qh[d]);
-                    for (int x = 0; x < kTile / 8; x++) dot[x] = _mm256_fmadd_ps(_mm256_loadu_ps(kt + d * kTile + 8 * x), qd, dot[x]);
+                if (h >= scored) {
+                    const float *qh = qt + h * head_dim;
+                    __m256 dot[kTile / 8];
+                    for (int x = 0; x < kTile / 8; x++) dot[x] = _mm256_setzero_ps();
+                    for (int64_t d = 0; d < head_dim; d++) {
+                        const __m256 qd = _mm256_set1_ps(qh[d]);
+                        for (int x = 0; x < kTile / 8; x++) dot[x] = _mm256_fmadd_ps(_mm256_loadu_ps(kt + d * kTile + 8 * x), qd, dot[x]);
+                    }
+                    for (int x = 0; x < kTile / 8; x++) _mm256_storeu_ps(s + 8 * x, _mm256_mul_ps(dot[x], _mm256_set1_ps(scale)));
                 }
-                for (int x = 0; x < kTile / 8; x++) _mm256_storeu_ps(s + 8 * x, _mm256_mul_ps(dot[x], _mm256_set1_ps(scale)));
                 if (softcap != 0.0f)
                     for (int64_t t = lo; t < hi; t++) s[t] = softcap * tanhf(s[t]);
-                float tile_max = -INFINITY;
-                for (int64_t t = 0; t < kTile; t++) {
-                    if (t < lo || t >= hi) s[t] = -INFINITY;
-                    tile_max = fmaxf(tile_max, s[t]);
+                // Slots outside lo..<hi masked, and the tile's maximum (max_ps, like fmaxf, passes over NaNs).
+                __m256 top = _mm256_set1_ps(-INFINITY);
+                for (int x = 0; x < kTile / 8; x++) {
+                    const __m256 slot = _mm256_add_ps(_mm256_set1_ps((float)(8 * x)), _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7));
+                    const __m256 outside = _mm256_or_ps(_mm256_cmp_ps(slot, _mm256_set1_ps((float)lo), _CMP_LT_OQ),
+                                                        _mm256_cmp_ps(slot, _mm256_set1_ps((float)hi), _CMP_GE_OQ));
+                    const __m256 v = _mm256_blendv_ps(_mm256_loadu_ps(s + 8 * x), _mm256_set1_ps(-INFINITY), outside);
+                    _mm256_storeu_ps(s + 8 * x, v);
+                    top = _mm256_max_ps(v, top);
                 }
+                const float tile_max = max8(top);
                 const float new_max = fmaxf(maximum[row], tile_max);
                 float *a = acc + row * head_dim;
                 if (new_max > maximum[row]) {
@@ -266,7 +316,19 @@ void llk_attention_tokens_tiled(const float *q, int64_t tokens, int64_t row_stri
                     _mm256_storeu_ps(s + 8 * x, exp_ggml(_mm256_sub_ps(_mm256_loadu_ps(s + 8 * x), _mm256_set1_ps(new_max))));
                 for (int x = 0; x < kTile / 16; x++) tile_sum += (double)reduce16(s + 16 * x);
                 sum[row] = (float)((double)sum[row] + tile_sum);
-                for (int64_t i = 0; i < head_dim; i += 8) {
+                // Four independent accumulators per pass over the keys, so that the fma chains overlap; each
+                // lane still adds its keys in order.
+                int64_t i = wide ? accumulate_values_512(a, vt, s, lo, hi, head_dim) : 0;
+                for (; i + 32 <= head_dim; i += 32) {
+                    __m256 y[4];
+                    for (int c = 0; c < 4; c++) y[c] = _mm256_loadu_ps(a + i + 8 * c);
+                    for (int64_t t = lo; t < hi; t++) {
+                        const __m256 st = _mm256_set1_ps(s[t]);
+                        for (int c = 0; c < 4; c++) y[c] = _mm256_fmadd_ps(_mm256_loadu_ps(vt + t * head_dim + i + 8 * c), st, y[c]);
+                    }
+                    for (int c = 0; c < 4; c++) _mm256_storeu_ps(a + i + 8 * c, y[c]);
+                }
+                for (; i < head_dim; i += 8) {
                     __m256 y = _mm256_loadu_ps(a + i);
                     for (int64_t t = lo; t < hi; t++) y = _mm256_fmadd_ps(_mm256_loadu_ps(vt + t * head_dim + i), _mm256_set1_ps(s[t]), y);
                     _mm256_storeu_ps(a + i, y);

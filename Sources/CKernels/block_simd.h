@@ -26,6 +26,21 @@
 
 LLK_BASELINE_BEGIN
 
+// The largest of the eight lanes.
+INL float max8(__m256 m) {
+    m = _mm256_max_ps(m, _mm256_permute2f128_ps(m, m, 1));
+    m = _mm256_max_ps(m, _mm256_shuffle_ps(m, m, 0x4E));
+    m = _mm256_max_ps(m, _mm256_shuffle_ps(m, m, 0xB1));
+    return _mm256_cvtss_f32(m);
+}
+// The largest |x[j]| of n (a multiple of 8) floats; like fabsf and fmaxf in a loop, it passes over NaNs (max_ps
+// returns its second operand when the first is NaN).
+INL float max_magnitude(const float *x, int n) {
+    __m256 m = _mm256_setzero_ps();
+    for (int j = 0; j < n; j += 8) m = _mm256_max_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), _mm256_loadu_ps(x + j)), m);
+    return max8(m);
+}
+
 INL float ldh(const uint8_t *p) { uint16_t h; memcpy(&h, p, 2); return _cvtsh_ss(h); }
 INL uint16_t f2h(float f) { return _cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT); }
 INL uint32_t ld32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }

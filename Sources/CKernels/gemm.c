@@ -16,13 +16,14 @@
 // Panels (PW = 16 columns; columns past ncols are zero, stored as 128):
 //   Q8_0/Q8_1 activations, per 32-block: u8 q+128 [8 groups][16 cols][4] | f32 d[16] | (Q8_1) f32 s[16]
 //   Q8_K activations, per 256-block:     u8 q+128 [64 groups][16 cols][4] | f32 d[16] | i32 bsum32[8][16]
-//                                        | i32 bsum16[16][16]
+//                                        | i16 bsum16[8][16][2] (sub-blocks 2j and 2j+1 side by side)
 // Unpacked weight rows, per block:
 //   Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 IQ4_NL (80 B): s8 w[32] | i32 corr[8] (per 4-element group) | f32 d | f32 m
 //                           | i32 corr of the whole block (IQ4_NL) | pad
 //   Q3_K Q4_K Q5_K Q6_K IQ4_XS (384 B): s8 q[256] (K-quants: unsigned codes; IQ4_XS: the signed values)
 //                           | i32 sc[16] (Q3_K, Q6_K: 16 sub-block scales, else 8; IQ4_XS: s - 32)
-//                           | i32 m[8] | i32 corr[4] (per 64 elements) | f32 d | f32 dmin | pad
+//                           | i32 m[8] (Q3_K, Q6_K: the scales as int16 pairs, sub-blocks 2j and 2j+1)
+//                           | i32 corr[4] (per 64 elements) | f32 d | f32 dmin | pad
 // The K-quant codes go through vpdpbusd too (4 products per lane); each sub-block's integer sum is
 // then multiplied by its scale, and corr = 128 * sum(sc * q) over 64 elements undoes the +128 of the
 // activations (Q6_K's -32 and Q3_K's -4 offsets come off through bsums, as ggml does). The integers are ggml's, exactly.
@@ -38,7 +39,7 @@ enum { PW = 16 };
 // Weight rows the K-quant micro-kernel runs at once (one integer accumulator each).
 enum { KQ_ROWS = 8 };
 // Byte offsets in a Q8_K panel block and in an unpacked K-quant weight block (see the layouts above).
-enum { KP_D = 4096, KP_BSUM32 = KP_D + 64, KP_BSUM16 = KP_BSUM32 + 512, KP_BYTES = KP_BSUM16 + 1024 };
+enum { KP_D = 4096, KP_BSUM32 = KP_D + 64, KP_BSUM16 = KP_BSUM32 + 512, KP_BYTES = KP_BSUM16 + 512 };
 enum { KU_SC = 256, KU_M = KU_SC + 64, KU_CORR = KU_M + 32, KU_D = KU_CORR + 16, KU_DMIN = KU_D + 4, KU_BYTES = GEMM_UNPACKED_K };
 
 INL void sti(uint8_t *p, int32_t v) { memcpy(p, &v, 4); }
@@ -109,8 +110,7 @@ void llk_gemm_pack(int t, const void *vxq, size_t xq_stride, int64_t ncols, int6
                 LLK_UNROLL for (int j = 0; j < 8; j++) {
                     const int16_t s0 = ld16s(blk + Q8_K_BSUMS + 4 * j), s1 = ld16s(blk + Q8_K_BSUMS + 2 + 4 * j);
                     sti(pb + KP_BSUM32 + 64 * j + 4 * lane, s0 + s1);
-                    sti(pb + KP_BSUM16 + 128 * j + 4 * lane, s0);
-                    sti(pb + KP_BSUM16 + 128 * j + 64 + 4 * lane, s1);
+                    memcpy(pb + KP_BSUM16 + 64 * j + 4 * lane, blk + Q8_K_BSUMS + 4 * j, 4);
                 }
                 for (int e = 0; e < QK_K; e++) pb[(e / 4) * 64 + lane * 4 + (e % 4)] = (uint8_t)(q[e] + 128);
             } else {
@@ -133,11 +133,30 @@ static void store_corrections(uint8_t *u, int sub, int is_signed) {
     for (int c = 0; c < 4; c++) {
         int32_t corr = 0;
         for (int j = 64 * c / sub; j < 64 * (c + 1) / sub; j++) {
+            // Byte sums by psadbw, 16 at a time; signed codes are flipped to unsigned and the flip taken back off.
             int32_t sum = 0;
-            for (int e = 0; e < sub; e++) sum += is_signed ? (int8_t)u[j * sub + e] : u[j * sub + e];
+            for (int e = 0; e < sub; e += 16) {
+                __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(u + j * sub + e));
+                if (is_signed) v = _mm_xor_si128(v, _mm_set1_epi8((char)0x80));
+                const __m128i s = _mm_sad_epu8(v, _mm_setzero_si128());
+                sum += _mm_cvtsi128_si32(s) + _mm_extract_epi32(s, 2) - (is_signed ? 128 * 16 : 0);
+            }
             corr += (int32_t)ld32(u + KU_SC + 4 * j) * sum;
         }
         sti(u + KU_CORR + 4 * c, 128 * corr);
+    }
+}
+
+// n int32 values at p, rewritten as floats in place.
+static void to_float(uint8_t *p, int n) {
+    for (int i = 0; i < n; i++) stf(p + 4 * i, (float)(int32_t)ld32(p + 4 * i));
+}
+
+// Q3_K, Q6_K: the 16 sub-block scales again as int16 pairs at KU_M, for the bsum16 term's vpdpwssd.
+static void store_scale_pairs(uint8_t *u) {
+    for (int j = 0; j < 8; j++) {
+        const uint16_t lo = (uint16_t)(int16_t)(int32_t)ld32(u + KU_SC + 8 * j), hi = (uint16_t)(int16_t)(int32_t)ld32(u + KU_SC + 8 * j + 4);
+        sti(u + KU_M + 4 * j, (int32_t)((uint32_t)hi << 16 | lo));
     }
 }
 
@@ -193,6 +212,10 @@ static void unpack_row(int t, const uint8_t *src, size_t stride, int64_t nb, uin
             stf(u + KU_D, ldh(blk));
             stf(u + KU_DMIN, ldh(blk + 2));
             store_corrections(u, 32, 0);
+            if (t == LLK_Q4_K) {   // mk_q4_K reads its scales, mins and corrections as floats
+                to_float(u + KU_SC, 8);
+                to_float(u + KU_M, 8 + 4);
+            }
             break;
         }
         case LLK_Q6_K: {
@@ -206,6 +229,7 @@ static void unpack_row(int t, const uint8_t *src, size_t stride, int64_t nb, uin
             for (int j = 0; j < 16; j++) sti(u + KU_SC + 4 * j, scales[j]);
             stf(u + KU_D, ldh(blk + 208));
             store_corrections(u, 16, 0);
+            store_scale_pairs(u);
             break;
         }
         case LLK_Q3_K: {
@@ -215,6 +239,7 @@ static void unpack_row(int t, const uint8_t *src, size_t stride, int64_t nb, uin
             for (int j = 0; j < 16; j++) sti(u + KU_SC + 4 * j, q3k_scale(blk + 96, j));
             stf(u + KU_D, ldh(blk + 108));
             store_corrections(u, 16, 0);
+            store_scale_pairs(u);
             break;
         }
         case LLK_IQ4_XS: {
@@ -314,9 +339,14 @@ void llk_gemm(int t, const void *w, size_t row_bytes, int row_group, const void 
     uint8_t *tile = (uint8_t *)scratch;
     for (int64_t r0 = row_begin; r0 < row_end; r0 += tile_rows) {
         const int64_t nr = row_end - r0 < tile_rows ? row_end - r0 : tile_rows;
-        for (int64_t r = 0; r < nr; r++)
-            unpack_row(t, row_start((const uint8_t *)w, row_bytes, row_group, r0 + r, g.wbytes), (size_t)row_group * g.wbytes,
-                       nb, tile + (size_t)r * ws, g.ubytes);
+        // Rows interleaved by row_group are unpacked block by block across the rows, in the weights' memory order (row by
+        // row they would be row_group strided streams); plain rows row by row.
+        const size_t stride = (size_t)row_group * g.wbytes;
+        const int64_t blocks_per_call = row_group > 1 ? 1 : nb;
+        for (int64_t b = 0; b < nb; b += blocks_per_call)
+            for (int64_t r = 0; r < nr; r++)
+                unpack_row(t, row_start((const uint8_t *)w, row_bytes, row_group, r0 + r, g.wbytes) + (size_t)b * stride, stride,
+                           blocks_per_call, tile + (size_t)r * ws + (size_t)b * g.ubytes, g.ubytes);
         for (int64_t p = 0; p < panel_count; p++) {
             const int lanes = (int)(ncols - p * PW < PW ? ncols - p * PW : PW);
             const uint8_t *pn = (const uint8_t *)panels + (size_t)p * pstride;

@@ -64,67 +64,100 @@ ISA_INL void NAME(mk_iq4_nl)(const uint8_t *wt, size_t ws, const int NR, const u
     LLK_UNROLL for (int r = 0; r < NR; r++) out[r] = acc[r];
 }
 
-// Q3_K Q4_K Q5_K Q6_K IQ4_XS, in the arithmetic llama.cpp's x86 build uses for batches: exact integer sums
-// S = sum sc * q * y (per sub-block, vpdpbusd of the codes against y + 128, times the sub-block's
-// scale, less corr), Q6_K's -32 and Q3_K's -4 offsets as 32 (4) * sum_j sc_j * bsum16_j and, with mins,
-// M = sum_j min_j * bsum32_j; then float steps. Q4_K, whose weights llama.cpp repacks
-// (ggml_gemm_q4_K_8x8_q8_K, groups of 4 activation rows): per 64 elements, acc += S * (d_w d_x) and
-// accm += M * (dmin_w d_x), result acc - accm. Q5_K, Q6_K and IQ4_XS (ggml's tiled K-quant matmul, 8 or
-// more activation rows, Q3_K too): per super-block, acc += (S d_w - dmin_w M) * d_x.
-// One integer vector per row, so eight rows share each activation load.
+// Q3_K Q5_K Q6_K IQ4_XS, in the arithmetic of ggml's tiled K-quant matmul (llama.cpp's x86 build, 8 or more
+// activation rows): exact integer sums S = sum sc * q * y (per sub-block, vpdpbusd of the codes against
+// y + 128, times the sub-block's scale, less corr), Q6_K's -32 and Q3_K's -4 offsets as 32 (4) * sum_j
+// sc_j * bsum16_j and, with mins (Q5_K), M = sum_j min_j * bsum32_j; then per super-block
+// acc += (S d_w - dmin_w M) * d_x. One integer vector per row, so eight rows share each activation load.
 ISA_INL void NAME(mk_kquant)(int t, const uint8_t *wt, size_t ws, const int NR, const uint8_t *pn, int64_t nb, VF *out) {
-    const int with_mins = t == LLK_Q4_K || t == LLK_Q5_K;
-    const int parts = t == LLK_Q4_K ? 4 : 1;               // float steps per super-block
+    const int with_mins = t == LLK_Q5_K;
     const int offset_shift = t == LLK_Q6_K ? 5 : 2;        // log2 of the codes' offset: Q6_K 32, Q3_K 4
     const int sub = t == LLK_Q6_K || t == LLK_Q3_K ? 16 : 32;              // elements per sub-block (one scale)
-    const int sides = with_mins ? 8 / parts : sub == 16 ? 16 : 0;          // bsum terms per step
+    const int sides = with_mins || sub == 16 ? 8 : 0;                      // bsum terms (Q3_K, Q6_K: pairs) per super-block
+    VF acc[KQ_ROWS];
+    for (int r = 0; r < NR; r++) acc[r] = ZEROF();
+    for (int64_t b = 0; b < nb; b++) {
+        const uint8_t *pb = pn + (size_t)b * KP_BYTES;
+        const uint8_t *u = wt + (size_t)b * KU_BYTES;
+        const VF dy = LOADF((pb + KP_D));
+        VI sum[KQ_ROWS], side[KQ_ROWS];
+        for (int r = 0; r < NR; r++) sum[r] = ZEROI();
+        for (int j = 0; j < 256 / sub; j++) {
+            VI dot[KQ_ROWS];
+            for (int r = 0; r < NR; r++) dot[r] = ZEROI();
+            for (int g = j * sub / 4; g < (j + 1) * sub / 4; g++) {
+                const VI a = LOADI((pb + 64 * g));
+                for (int r = 0; r < NR; r++) dot[r] = DOT(dot[r], a, BCAST(u + r * ws + 4 * g));
+            }
+            for (int r = 0; r < NR; r++) sum[r] = ADDI(sum[r], MULLO(dot[r], BCAST(u + r * ws + KU_SC + 4 * j)));
+        }
+        for (int r = 0; r < NR; r++) {
+            VI corr = BCAST(u + r * ws + KU_CORR);
+            for (int c = 1; c < 4; c++) corr = ADDI(corr, BCAST(u + r * ws + KU_CORR + 4 * c));
+            sum[r] = SUBI(sum[r], corr);
+            side[r] = ZEROI();
+        }
+        // Q3_K, Q6_K: sc_j * bsum16_j over 16 sub-blocks, two per vpdpwssd; Q5_K: min_j * bsum32_j over 8.
+        for (int j = 0; j < sides; j++) {
+            if (with_mins) {
+                const VI bj = LOADI((pb + KP_BSUM32 + 64 * j));
+                for (int r = 0; r < NR; r++) side[r] = ADDI(side[r], MULLO(bj, BCAST(u + r * ws + KU_M + 4 * j)));
+            } else {
+                const VI bj = LOADI((pb + KP_BSUM16 + 64 * j));
+                for (int r = 0; r < NR; r++) side[r] = DOTW(side[r], bj, BCAST(u + r * ws + KU_M + 4 * j));
+            }
+        }
+        for (int r = 0; r < NR; r++) {
+            const uint8_t *ur = u + r * ws;
+            if (t == LLK_Q6_K || t == LLK_Q3_K) {
+                acc[r] = FMA(MULF(CVT(SUBI(sum[r], SLLI(side[r], offset_shift))), SETF(ldf(ur + KU_D))), dy, acc[r]);
+            } else if (t == LLK_IQ4_XS) {
+                acc[r] = FMA(MULF(CVT(sum[r]), SETF(ldf(ur + KU_D))), dy, acc[r]);
+            } else {
+                acc[r] = FMA(FNMA(SETF(ldf(ur + KU_DMIN)), CVT(side[r]), MULF(CVT(sum[r]), SETF(ldf(ur + KU_D)))), dy, acc[r]);
+            }
+        }
+    }
+    for (int r = 0; r < NR; r++) out[r] = acc[r];
+}
+
+// Q4_K, whose weights llama.cpp repacks (ggml_gemm_q4_K_8x8_q8_K, groups of 4 activation rows), in its
+// arithmetic: S and M as in mk_kquant, per 64 elements acc += S * (d_w d_x) and accm += M * (dmin_w d_x),
+// result acc - accm. The integer scaling is done in float: every value on the way to S and M
+// is an integer below 2^24 in magnitude (a sub-block's dot of codes 0..15 with y + 128 <= 255 is at most
+// 122,400, times a scale <= 63, two sub-blocks per step: 15.4M; M <= 2 * 63 * 32 * 128), so each float
+// step is exact and S and M come out as the integers ggml converts. vcvtdq2ps and one fma per sub-block
+// cost less than vpmulld, which runs at under half of vpdpbusd's rate on this Xeon. Unpacked scales, mins and
+// corrections are floats for Q4_K (unpack_row).
+ISA_INL void NAME(mk_q4_K)(const uint8_t *wt, size_t ws, const int NR, const uint8_t *pn, int64_t nb, VF *out) {
     VF acc[KQ_ROWS], accm[KQ_ROWS];
     for (int r = 0; r < NR; r++) { acc[r] = ZEROF(); accm[r] = ZEROF(); }
     for (int64_t b = 0; b < nb; b++) {
         const uint8_t *pb = pn + (size_t)b * KP_BYTES;
         const uint8_t *u = wt + (size_t)b * KU_BYTES;
         const VF dy = LOADF((pb + KP_D));
-        for (int part = 0; part < parts; part++) {
-            VI sum[KQ_ROWS], side[KQ_ROWS];
-            for (int r = 0; r < NR; r++) sum[r] = ZEROI();
-            for (int j = part * (256 / parts) / sub; j < (part + 1) * (256 / parts) / sub; j++) {
+        for (int part = 0; part < 4; part++) {
+            VF sum[KQ_ROWS];
+            for (int r = 0; r < NR; r++) sum[r] = SETF(-ldf(u + r * ws + KU_CORR + 4 * part));
+            for (int j = 2 * part; j < 2 * part + 2; j++) {
                 VI dot[KQ_ROWS];
                 for (int r = 0; r < NR; r++) dot[r] = ZEROI();
-                for (int g = j * sub / 4; g < (j + 1) * sub / 4; g++) {
+                for (int g = 8 * j; g < 8 * j + 8; g++) {
                     const VI a = LOADI((pb + 64 * g));
                     for (int r = 0; r < NR; r++) dot[r] = DOT(dot[r], a, BCAST(u + r * ws + 4 * g));
                 }
-                for (int r = 0; r < NR; r++) sum[r] = ADDI(sum[r], MULLO(dot[r], BCAST(u + r * ws + KU_SC + 4 * j)));
+                for (int r = 0; r < NR; r++) sum[r] = FMA(CVT(dot[r]), SETF(ldf(u + r * ws + KU_SC + 4 * j)), sum[r]);
             }
-            for (int r = 0; r < NR; r++) {
-                VI corr = BCAST(u + r * ws + KU_CORR + 4 * part * 4 / parts);
-                for (int c = part * 4 / parts + 1; c < (part + 1) * 4 / parts; c++) corr = ADDI(corr, BCAST(u + r * ws + KU_CORR + 4 * c));
-                sum[r] = SUBI(sum[r], corr);
-                side[r] = ZEROI();
-            }
-            // Q3_K, Q6_K: sc_j * bsum16_j over 16 sub-blocks; Q4_K/Q5_K: min_j * bsum32_j over this step's sub-blocks.
-            const uint8_t *bsums = pb + (with_mins ? KP_BSUM32 : KP_BSUM16);
-            const int side_scales = with_mins ? KU_M : KU_SC;
-            for (int j = part * sides; j < (part + 1) * sides; j++) {
-                const VI bj = LOADI((bsums + 64 * j));
-                for (int r = 0; r < NR; r++) side[r] = ADDI(side[r], MULLO(bj, BCAST(u + r * ws + side_scales + 4 * j)));
-            }
+            const VF b0 = CVT(LOADI((pb + KP_BSUM32 + 64 * 2 * part))), b1 = CVT(LOADI((pb + KP_BSUM32 + 64 * (2 * part + 1))));
             for (int r = 0; r < NR; r++) {
                 const uint8_t *ur = u + r * ws;
-                if (t == LLK_Q6_K || t == LLK_Q3_K) {
-                    acc[r] = FMA(MULF(CVT(SUBI(sum[r], SLLI(side[r], offset_shift))), SETF(ldf(ur + KU_D))), dy, acc[r]);
-                } else if (t == LLK_IQ4_XS) {
-                    acc[r] = FMA(MULF(CVT(sum[r]), SETF(ldf(ur + KU_D))), dy, acc[r]);
-                } else if (t == LLK_Q4_K) {
-                    acc[r] = FMA(CVT(sum[r]), MULF(SETF(ldf(ur + KU_D)), dy), acc[r]);
-                    accm[r] = FMA(CVT(side[r]), MULF(SETF(ldf(ur + KU_DMIN)), dy), accm[r]);
-                } else {
-                    acc[r] = FMA(FNMA(SETF(ldf(ur + KU_DMIN)), CVT(side[r]), MULF(CVT(sum[r]), SETF(ldf(ur + KU_D)))), dy, acc[r]);
-                }
+                const VF side = FMA(b1, SETF(ldf(ur + KU_M + 4 * (2 * part + 1))), MULF(b0, SETF(ldf(ur + KU_M + 4 * 2 * part))));
+                acc[r] = FMA(sum[r], MULF(SETF(ldf(ur + KU_D)), dy), acc[r]);
+                accm[r] = FMA(side, MULF(SETF(ldf(ur + KU_DMIN)), dy), accm[r]);
             }
         }
     }
-    for (int r = 0; r < NR; r++) out[r] = t == LLK_Q4_K ? SUBF(acc[r], accm[r]) : acc[r];
+    for (int r = 0; r < NR; r++) out[r] = SUBF(acc[r], accm[r]);
 }
 
 // mk_kquant specialized for each type and for full groups of rows (constant bounds keep the accumulators in
@@ -136,7 +169,10 @@ ISA_INL void NAME(mk_kquant)(int t, const uint8_t *wt, size_t ws, const int NR, 
 ISA_ATTR static void NAME(kquant_rows)(int t, const uint8_t *wt, size_t ws, int rows, const uint8_t *pn, int64_t nb, VF *acc) {
     switch (t) {
     case LLK_Q3_K: KQ_CALL(LLK_Q3_K); break;
-    case LLK_Q4_K: KQ_CALL(LLK_Q4_K); break;
+    case LLK_Q4_K:
+        if (rows == KQ_ROWS) NAME(mk_q4_K)(wt, ws, KQ_ROWS, pn, nb, acc);
+        else for (int r = 0; r < rows; r++) NAME(mk_q4_K)(wt + (size_t)r * ws, ws, 1, pn, nb, acc + r);
+        break;
     case LLK_Q5_K: KQ_CALL(LLK_Q5_K); break;
     case LLK_IQ4_XS: KQ_CALL(LLK_IQ4_XS); break;
     default: KQ_CALL(LLK_Q6_K); break;

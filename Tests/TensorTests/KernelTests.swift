@@ -596,17 +596,26 @@ func absoluteDots(_ t: QType, w: [UInt8], rowBytes: Int, rows: Int, skip: Int, n
         for i in 0..<32 { x[i] = 0 }                  // an all-zero block
         x[32] = 127                                     // amax 127: id = 1 exactly, so ...
         for i in 33..<64 { x[i] = Float(i - 48) + 0.5 } // ... x*id = k + 0.5: ties, to even
-        let q = quantize(t, x)
+        x[300] = -200; x[301] = 200                     // the largest magnitude with both signs: Q8_K takes the
+        x[520] = 200; x[521] = -200                     // first one's sign (the vector search must find it)
         let act = llk_activation_type(t.id)
+        if act == 8 {                                   // x86's conversion makes NaN and ±inf (x * 0) INT_MIN: -128
+            x[640] = .nan; x[700] = .infinity; x[760] = -.infinity
+        }
+        let q = quantize(t, x)
         if act == 1 {
             for i in 0..<n { #expect(UInt16(q[2 * i]) | UInt16(q[2 * i + 1]) << 8 == Float16(x[i]).bitPattern, "element \(i)") }
         } else if act == 8 || act == 9 {
             let bb = act == 8 ? 34 : 36, qo = act == 8 ? 2 : 4
             for b in 0..<(n / 32) {
                 let blk = Array(x[(b * 32)..<(b * 32 + 32)])
-                let amax = blk.map { abs($0) }.max()!
+                var amax: Float = 0
+                for v in blk where abs(v) > amax { amax = abs(v) }   // as fmaxf: NaN never wins
                 let d = amax / 127, id: Float = amax != 0 ? 127 / amax : 0
-                let qs = blk.map { Int(($0 * id).rounded(.toNearestOrEven)) }
+                let qs = blk.map { v -> Int in
+                    let r = (v * id).rounded(.toNearestOrEven)
+                    return r.isFinite ? Int(r) : -128
+                }
                 #expect(q[b * bb] == UInt8(Float16(d).bitPattern & 0xFF) && q[b * bb + 1] == UInt8(Float16(d).bitPattern >> 8))
                 for j in 0..<32 { #expect(Int(Int8(bitPattern: q[b * bb + qo + j])) == qs[j], "block \(b) elem \(j)") }
                 if act == 9 {
