@@ -105,18 +105,40 @@ public final class Session: @unchecked Sendable {
         // The last prompt token is always evaluated again, so that its logits are fresh.
         common = min(common, prompt.count - 1)
         tokens.removeLast(tokens.count - common)
-        var position = common
-        while position < prompt.count {
-            let end = min(prompt.count, position + state.batchCapacity)
+        for batch in Self.promptBatches(count: prompt.count - common, capacity: state.batchCapacity) {
+            let (position, end) = (common + batch.lowerBound, common + batch.upperBound)
             prompt[position..<end].withUnsafeBufferPointer { batch in
                 model.forward(batch, start: position, state: state, logits: end == prompt.count ? .last : .none)
             }
             (lastRow, rowPositions) = end == prompt.count ? (0, end - 1..<end) : (0, 0..<0)
             tokens.append(contentsOf: prompt[position..<end])
-            position = end
-            if !progress(position - common, prompt.count - common) && position < prompt.count { return false }
+            if !progress(end - common, prompt.count - common) && end < prompt.count { return false }
         }
         return true
+    }
+
+    /// llama.cpp evaluates new prompt tokens in ubatches of 512 (its default n_ubatch).
+    static let referenceMicroBatch = 512
+
+    /// The batches (ranges of `count` new tokens, each at most `capacity`) that give every token the bits llama.cpp
+    /// gives it: a batch under 64 tokens takes the one-token form of attention, 64 or more the tiled form (whose
+    /// results do not depend on where a batch starts). So each of llama.cpp's ubatches is cut into batches of 64
+    /// tokens or more, and only a ubatch under 64 makes a batch under 64.
+    static func promptBatches(count: Int, capacity: Int) -> [Range<Int>] {
+        let smallest = tiledAttentionMinimumTokens
+        var batches: [Range<Int>] = []
+        for ubatch in stride(from: 0, to: count, by: referenceMicroBatch) {
+            let end = min(count, ubatch + referenceMicroBatch)
+            var start = ubatch
+            while start < end {
+                var stop = min(end, start + capacity)
+                // Leave the last batch of this ubatch at least `smallest` tokens when the capacity allows it.
+                if stop < end, end - stop < smallest, capacity >= 2 * smallest { stop = end - smallest }
+                batches.append(start..<stop)
+                start = stop
+            }
+        }
+        return batches
     }
 
     /// Appends one token and evaluates it (decode).
