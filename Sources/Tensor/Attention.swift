@@ -36,14 +36,15 @@ public enum AttentionArithmetic: Sendable {
 /// with the softmax maximum updated per tile of 64 cache positions. A lone query over 512 cache slots or more
 /// takes its split form (`splitChunk`): the slots are divided among the threads and the parts combined in f32.
 /// `softcap` (Gemma 2's attention logit soft-capping; 0 = off) turns each scaled score s into
-/// softcap · tanh(s / softcap) before the softmax, inside the kernels as llama.cpp does it.
+/// softcap · tanh(s / softcap) before the softmax, inside the kernels as llama.cpp does it. `eachTokenAlone`: every
+/// token gets the bits it gets attended alone, as in decoding (speculative decoding verifies drafts so).
 /// Shapes: queries (count, headCount, headDim); keys, values (positions, kvHeadCount, headDim);
 /// out (count, headCount, headDim); scratch: `attentionScratchCount(headDim:group:threads:)` floats.
 public func causalAttention(
     queries q: UnsafePointer<Float>, count: Int, start: Int,
     keys: UnsafePointer<Float16>, values: UnsafePointer<Float16>, cacheCapacity: Int,
     headCount: Int, kvHeadCount: Int, headDim: Int, scale: Float, softcap: Float = 0, window: Int?,
-    arithmetic: AttentionArithmetic = .machine,
+    arithmetic: AttentionArithmetic = .machine, eachTokenAlone: Bool = false,
     into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: ThreadPool
 ) {
     let kvDim = kvHeadCount * headDim
@@ -51,7 +52,7 @@ public func causalAttention(
     let kBase = { (kvHead: Int) in UnsafeRawPointer(keys + kvHead * headDim).assumingMemoryBound(to: UInt16.self) }
     let vBase = { (kvHead: Int) in UnsafeRawPointer(values + kvHead * headDim).assumingMemoryBound(to: UInt16.self) }
     let scratchFloats = attentionScratchCount(headDim: headDim, group: group, threads: 1)
-    if count >= tiledAttentionMinimumTokens {
+    if count >= tiledAttentionMinimumTokens && !eachTokenAlone {
         // One item: a block of consecutive tokens and the query heads that read one kv head, so that each tile of
         // keys and values is widened once for all of them. Block order 0, n-1, 1, n-2, ...: a causal block's cost
         // grows with its position, and parts are contiguous ranges of items.
@@ -72,7 +73,8 @@ public func causalAttention(
         return
     }
     attendTokenByToken(queries: q, count: count, keys: { _ in keys }, values: { _ in values }, position: { start + $0 },
-                       chunk: { count == 1 ? splitChunk(position: start + $0, cacheCapacity: cacheCapacity, threads: pool.threadCount) : 0 },
+                       chunk: { count == 1 || eachTokenAlone
+                           ? splitChunk(position: start + $0, cacheCapacity: cacheCapacity, threads: pool.threadCount) : 0 },
                        headCount: headCount, kvHeadCount: kvHeadCount, headDim: headDim, scale: scale, softcap: softcap, window: window,
                        arithmetic: arithmetic, into: out, scratch: scratch, pool: pool)
 }

@@ -119,8 +119,8 @@ public struct AttentionBlock: Sendable {
             state.cache.store(layer: layer, position: start, count: count, keys: k, values: v)
             causalAttention(queries: q, count: count, start: start, keys: state.cache.keys(layer: layer),
                             values: state.cache.values(layer: layer), cacheCapacity: state.cache.capacity, headCount: headCount, kvHeadCount: kvHeadCount, headDim: headDim,
-                            scale: scoreScale, softcap: softcap, window: window, arithmetic: state.attentionArithmetic, into: state.attention,
-                            scratch: state.scores, pool: state.pool)
+                            scale: scoreScale, softcap: softcap, window: window, arithmetic: state.attentionArithmetic,
+                            eachTokenAlone: state.rowwiseArithmetic, into: state.attention, scratch: state.scores, pool: state.pool)
         case .sequences(let sequences):
             for (t, sequence) in sequences.enumerated() {
                 sequence.cache.store(layer: layer, position: sequence.position, count: 1, keys: k + t * kvDim, values: v + t * kvDim)
