@@ -65,7 +65,7 @@ static void FP16_TARGET accumulate_native_f16(float *a, const float *v, int64_t 
 // The same operations without AVX512-FP16. A product of two f16 values is exact in f32, so a * r rounds once. For
 // v * w + a the sum is exact in double (f16 values span too few binades to lose a bit), and rounding it to f32 "to
 // odd" (toward zero, then the last bit set when inexact) before rounding to f16 keeps that one rounding correct.
-static inline float f16_value(float x) { return _cvtsh_ss(_cvtss_sh(x, _MM_FROUND_TO_NEAREST_INT)); }
+static inline float f16_value(float x) { return _cvtsh_ss(f2h(x)); }
 static float f16_of_exact(double r) {
     float t = (float)r;
     if ((double)t != r) {
@@ -141,7 +141,7 @@ void llk_attention_heads(const float *q, int64_t heads, int64_t head_dim, const 
     const int64_t native = arithmetic == LLK_ATTENTION_F32_LANES ? 0 : head_dim / 128 * 128;
     int64_t i = 0;
     for (; i + 8 <= heads * head_dim; i += 8) _mm256_storeu_ps(q16 + i, round_f16(_mm256_loadu_ps(q + i)));
-    for (; i < heads * head_dim; i++) q16[i] = _cvtsh_ss(_cvtss_sh(q[i], 0));
+    for (; i < heads * head_dim; i++) q16[i] = f16_value(q[i]);
 
     if (chunk <= 0) {
         online_pass(q16, heads, head_dim, keys, values, kv_stride, first, last, scale, softcap, arithmetic, native, acc, maximum,
