@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Build the llama.cpp reference tools (llama-perplexity, llama-bench, llama-tokenize, llama-quantize,
-# llama-batched-bench, llama-simple, llama-cli, llama-server) from the llama-cpp-python 0.3.36 sdist's vendor/llama.cpp
+# llama-batched-bench, llama-simple, llama-cli, llama-server, llama-lookup, llama-speculative) from the llama-cpp-python 0.3.36 sdist's vendor/llama.cpp
 # (llama.cpp commit 0c1e57098), outside the repo. Idempotent: skips when the binaries exist.
 #
 #   REF=/root/.cache/llmrun-ref   (override with LLMRUN_REF)
-#   -> $REF/llama.cpp/build/bin/llama-{perplexity,bench,batched-bench,tokenize,simple,cli,server,quantize}
+#   -> $REF/llama.cpp/build/bin/llama-{perplexity,bench,batched-bench,tokenize,simple,cli,server,quantize,lookup,speculative}
 set -euo pipefail
 
 REF="${LLMRUN_REF:-/root/.cache/llmrun-ref}"
@@ -13,7 +13,8 @@ VERSION=0.3.36
 SDIST_DIR="$REF/sdist"
 SRC="$REF/llama.cpp"
 BUILD="$SRC/build"
-TARGETS=(llama-perplexity llama-bench llama-batched-bench llama-tokenize llama-simple llama-cli llama-server llama-quantize)
+TARGETS=(llama-perplexity llama-bench llama-batched-bench llama-tokenize llama-simple llama-cli llama-server llama-quantize
+         llama-lookup llama-speculative)
 
 all_built=1
 for t in "${TARGETS[@]}"; do

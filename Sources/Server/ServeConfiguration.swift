@@ -17,6 +17,8 @@ public struct ServeConfiguration: Sendable {
     public var threads: Int
     /// Requests generating at once, each in its own slot (KV cache).
     public var parallel = 1
+    /// Draft tokens by prompt lookup a generation verifies at most per decode step (`--lookup`); 0 drafts nothing.
+    public var lookupDraft = 0
     /// Requests that may wait for a slot; more get 503.
     public var maxQueued = 64
     /// Largest request body, in bytes (413 above).

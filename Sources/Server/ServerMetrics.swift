@@ -11,6 +11,10 @@ final class ServerMetrics: Sendable {
     let generatedTokens: Counter
     let promptSeconds: Counter
     let generationSeconds: Counter
+    /// Speculative decoding (`llmrun serve --lookup`): draft tokens proposed, the ones accepted, verifying steps.
+    let draftedTokens: Counter
+    let acceptedDraftTokens: Counter
+    let verificationSteps: Counter
     /// Requests holding a slot (generating).
     let requestsInFlight: Gauge
     /// Requests waiting for a slot.
@@ -26,6 +30,9 @@ final class ServerMetrics: Sendable {
         generatedTokens = registry.makeCounter(descriptor: name("generated_tokens", "total", "Tokens generated"))
         promptSeconds = registry.makeCounter(descriptor: name("prompt_seconds", "total", "Seconds spent evaluating prompts"))
         generationSeconds = registry.makeCounter(descriptor: name("generation_seconds", "total", "Seconds spent generating tokens"))
+        draftedTokens = registry.makeCounter(descriptor: name("draft_tokens", "total", "Draft tokens proposed by prompt lookup"))
+        acceptedDraftTokens = registry.makeCounter(descriptor: name("draft_tokens_accepted", "total", "Draft tokens the model accepted"))
+        verificationSteps = registry.makeCounter(descriptor: name("draft_verifications", "total", "Decode steps that verified a draft"))
         requestsInFlight = registry.makeGauge(descriptor: name("requests_in_flight", "", "Requests holding a slot"))
         requestsQueued = registry.makeGauge(descriptor: name("requests_queued", "", "Requests waiting for a slot"))
         timeToFirstToken = registry.makeDurationHistogram(
@@ -40,6 +47,9 @@ final class ServerMetrics: Sendable {
         generatedTokens.increment(by: Int64(stats.generatedTokens))
         promptSeconds.increment(by: stats.promptSeconds)
         generationSeconds.increment(by: stats.generationSeconds)
+        draftedTokens.increment(by: Int64(stats.draftedTokens))
+        acceptedDraftTokens.increment(by: Int64(stats.acceptedDraftTokens))
+        verificationSteps.increment(by: Int64(stats.verificationSteps))
     }
 
     /// Counts a finished HTTP request by route (the matched pattern, so the label set stays bounded) and status.

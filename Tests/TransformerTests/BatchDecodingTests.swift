@@ -104,10 +104,10 @@ func decodedAloneAndBatched(_ model: any LanguageModel, prompts: [[Int32]], step
 
 @Suite(.serialized) struct BatchGeneratorTests {
     /// Five requests on two sessions (each session takes the next request when its answer ends): every answer's
-    /// text and finish reason equal `TextGenerator`'s for that prompt alone, whatever ends it (budget, stop
-    /// string, end of generation, the caller).
-    @Test(arguments: speculationModels)
-    func answersEqualGeneratingEachAlone(model name: String) throws {
+    /// text and finish reason equal `TextGenerator`'s for that prompt alone without drafts, whatever ends it
+    /// (budget, stop string, end of generation, the caller), also when the batched answers draft by prompt lookup.
+    @Test(arguments: speculationModels, [false, true])
+    func answersEqualGeneratingEachAlone(model name: String, lookup: Bool) throws {
         let runtime = try ModelRuntime(path: try TestSupport.modelPath(name))
         // Different first tokens: a session's cache shares no prefix with the next prompt it takes, so each prompt
         // is evaluated whole, as on a fresh session.
@@ -131,23 +131,33 @@ func decodedAloneAndBatched(_ model: any LanguageModel, prompts: [[Int32]], step
         }
         let pool = ThreadPool(threadCount: 2)
         let sessions = try (0..<2).map { _ in try Session(model: runtime.model, contextSize: 2048, threads: 2, pool: pool) }
-        let generator = try BatchGenerator(sessions: sessions, tokenizer: runtime.tokenizer)
-        var queue = Array(requests.enumerated())
+        let generator = try BatchGenerator(sessions: sessions, tokenizer: runtime.tokenizer, draftCapacity: lookup ? 6 : 0)
+        var queue = Array(requests.enumerated().map { id, request in
+            var request = request
+            if lookup { request.options.speculation = .promptLookup(maxDraft: 6) }
+            return (id, request)
+        })
         var texts = [String](repeating: "", count: requests.count)
         var pieces = [Int](repeating: 0, count: requests.count)
         var reasons = [FinishReason?](repeating: nil, count: requests.count)
+        var accepted = 0
         try generator.run(next: { _ in queue.isEmpty ? nil : { let (id, request) = queue.removeFirst(); return (id, request) }() },
                           onText: { id, text in
                               texts[id] += text
                               pieces[id] += 1
                               return id != 4 || pieces[id] < 5
                           },
-                          onFinish: { id, result in reasons[id] = try result.get().finishReason })
+                          onFinish: { id, result in
+                              let stats = try result.get()
+                              reasons[id] = stats.finishReason
+                              accepted += stats.acceptedDraftTokens
+                          })
         for (index, (text, reason)) in alone.enumerated() {
             #expect(texts[index] == text, "request \(index)")
             #expect(reasons[index] == reason, "request \(index)")
         }
         #expect(Set(alone.map(\.1)).count >= 3, "the requests end for different reasons: \(alone.map(\.1))")
+        #expect(lookup == (accepted > 0), "draft tokens accepted: \(accepted)")
     }
 
     /// An answer stopped during its prompt (its client left) ends at once as `cancelled`, its prompt not evaluated

@@ -89,6 +89,9 @@ public final class Summarizer {
     let sentencesPerPoint: Int
     /// Points written at once.
     let parallelPoints: Int
+    /// Draft tokens by prompt lookup each point verifies at most per step (0: no drafting): a point condenses
+    /// sentences that are in its prompt, and copies their names, numbers and phrases.
+    let maxDraft: Int
     /// Generation budget per sentence condensed (a condensed sentence is about 50 characters).
     let tokensPerSentence = 70
     /// Characters after which an unfinished sentence is no longer a point.
@@ -109,12 +112,13 @@ public final class Summarizer {
     /// - Parameters:
     ///   - session: the first of the sessions the points are written on; the others share its threads.
     public init(runtime: ModelRuntime, session: Session, template: ChatTemplate, sentencesPerPoint: Int = defaultSentencesPerPoint,
-                parallelPoints: Int = defaultParallelPoints) {
+                parallelPoints: Int = defaultParallelPoints, maxDraft: Int = 0) {
         self.runtime = runtime
         self.session = session
         self.template = template
         self.sentencesPerPoint = max(1, sentencesPerPoint)
         self.parallelPoints = max(1, parallelPoints)
+        self.maxDraft = max(0, maxDraft)
     }
 
     /// Positions of each session's context.
@@ -129,7 +133,7 @@ public final class Summarizer {
             sessions.append(try Session(model: session.model, contextSize: session.contextSize, threads: session.state.pool.threadCount,
                                         pool: session.state.pool))
         }
-        let made = try BatchGenerator(sessions: sessions, tokenizer: runtime.tokenizer)
+        let made = try BatchGenerator(sessions: sessions, tokenizer: runtime.tokenizer, draftCapacity: maxDraft)
         generator = made
         return made
     }

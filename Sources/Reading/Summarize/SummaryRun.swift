@@ -140,7 +140,8 @@ final class SummaryRun {
         steps.append(step)
         texts.append(Summarizer.StepText(wanted: wanted))
         summary.largestPromptTokens = max(summary.largestPromptTokens, prompt.count)
-        let options = GenerationOptions.reply(atMost: maxTokens, promptTokens: prompt.count, contextSize: summarizer.contextSize)
+        var options = GenerationOptions.reply(atMost: maxTokens, promptTokens: prompt.count, contextSize: summarizer.contextSize)
+        if summarizer.maxDraft > 0 { options.speculation = .promptLookup(maxDraft: summarizer.maxDraft) }
         return (steps.count - 1, BatchGenerator.Request(prompt: prompt, options: options))
     }
 

@@ -29,8 +29,8 @@ final class BatchScheduler: @unchecked Sendable {
     private var draining = false
 
     /// `sessions[i]` is slot i's; they share one thread pool.
-    init(sessions: [Session], tokenizer: any Tokenizer) throws(GenerationError) {
-        generator = try BatchGenerator(sessions: sessions, tokenizer: tokenizer)
+    init(sessions: [Session], tokenizer: any Tokenizer, draftCapacity: Int = 0) throws(GenerationError) {
+        generator = try BatchGenerator(sessions: sessions, tokenizer: tokenizer, draftCapacity: draftCapacity)
     }
 
     /// Generates `generation` on slot `slot`'s session, which the caller holds (`SlotPool`).

@@ -58,15 +58,18 @@ final class LoadedModel: Sendable {
     let pool: SlotPool
     /// Runs the slots' generations together, and summaries alone.
     private let scheduler: BatchScheduler
+    /// Draft tokens by prompt lookup per step of each generation (`ServeConfiguration.lookupDraft`).
+    private let lookupDraft: Int
     /// What turns request bodies into prompts and settings for this model.
     let requests: RequestPreparer
     private let metrics: ServerMetrics
     private let lifecycle: ServerLifecycle
 
     init(id: String, runtime: ModelRuntime, template: ChatTemplate, contextSize: Int, pool: SlotPool, scheduler: BatchScheduler,
-         metrics: ServerMetrics, lifecycle: ServerLifecycle) {
+         lookupDraft: Int, metrics: ServerMetrics, lifecycle: ServerLifecycle) {
         self.id = id
         self.scheduler = scheduler
+        self.lookupDraft = lookupDraft
         self.lifecycle = lifecycle
         self.runtime = runtime
         self.template = template
@@ -86,8 +89,8 @@ final class LoadedModel: Sendable {
         let contextSize = slots[0].session.contextSize
         return LoadedModel(id: configuration.modelID, runtime: runtime, template: template, contextSize: contextSize,
                            pool: SlotPool(slots: slots, maxQueued: configuration.maxQueued, metrics: metrics),
-                           scheduler: try BatchScheduler(sessions: sessions, tokenizer: runtime.tokenizer), metrics: metrics,
-                           lifecycle: lifecycle)
+                           scheduler: try BatchScheduler(sessions: sessions, tokenizer: runtime.tokenizer, draftCapacity: configuration.lookupDraft),
+                           lookupDraft: configuration.lookupDraft, metrics: metrics, lifecycle: lifecycle)
     }
 
     /// Waits for a slot (throws a 503 when the queue is full or the deadline passes), then generates on
@@ -102,6 +105,8 @@ final class LoadedModel: Sendable {
         let (pool, metrics, lifecycle) = (pool, metrics, lifecycle)
         let keepGoing = { !cancellation.isCancelled && ContinuousClock.now < deadline && !lifecycle.isAborting }
         var sentText = false
+        var options = options
+        if lookupDraft > 0 { options.speculation = .promptLookup(maxDraft: lookupDraft) }
         scheduler.generate(on: slot.index, BatchScheduler.Generation(
             request: BatchGenerator.Request(prompt: prompt, options: options),
             onText: { text in

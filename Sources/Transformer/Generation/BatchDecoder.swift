@@ -24,17 +24,33 @@ public final class BatchDecoder {
     /// `lastLogits` are the logits after its token. The sessions must be distinct, run this decoder's model and
     /// share its threads.
     public func append(_ tokens: [Int32], to sessions: [Session]) throws(GenerationError) {
-        precondition(tokens.count == sessions.count && sessions.count <= capacity, "\(tokens.count) tokens for \(sessions.count) sessions, capacity \(capacity)")
+        try append(tokens.map { [$0] }, to: sessions)
+    }
+
+    /// Appends the tokens `rows[i]` (at most `sessions[i].verificationCapacity`: a decoded token and its draft)
+    /// to `sessions[i]` for every i, in one forward call, with the logits after each token (`Session.logits(after:)`),
+    /// as `Session.appendVerifying` gives them; `lastLogits` are those after the last token of each row.
+    public func append(_ rows: [[Int32]], to sessions: [Session]) throws(GenerationError) {
+        precondition(rows.count == sessions.count && rows.reduce(0, { $0 + $1.count }) <= capacity,
+                     "\(rows.map(\.count)) tokens for \(sessions.count) sessions, capacity \(capacity)")
         precondition(sessions.allSatisfy { $0.model === model && $0.state.pool === state.pool }, "sessions of another model or pool")
         precondition(Set(sessions.map(ObjectIdentifier.init)).count == sessions.count, "a session twice in one batch")
-        guard !tokens.isEmpty else { return }
-        for (token, session) in zip(tokens, sessions) { try session.checkAppendable(token) }
-        let placement = TokenPlacement.sequences(sessions.map { SequencePosition(cache: $0.state.cache, position: $0.tokens.count) })
-        tokens.withUnsafeBufferPointer { batch in
-            model.forward(batch, placement: placement, state: state, logits: .all)
+        var positions: [SequencePosition] = []
+        for (row, session) in zip(rows, sessions) {
+            precondition(row.count <= session.verificationCapacity, "\(row.count) tokens for a session that verifies \(session.verificationCapacity)")
+            for (offset, token) in row.enumerated() {
+                try session.checkAppendable(token, at: session.tokens.count + offset)
+                positions.append(SequencePosition(cache: session.state.cache, position: session.tokens.count + offset))
+            }
         }
-        for (row, (token, session)) in zip(tokens, sessions).enumerated() {
-            session.recordAppended(token, logits: state.logitsRow(row))
+        guard !positions.isEmpty else { return }
+        rows.joined().map { $0 }.withUnsafeBufferPointer { batch in
+            model.forward(batch, placement: .sequences(positions), state: state, logits: .all)
+        }
+        var first = 0
+        for (row, session) in zip(rows, sessions) where !row.isEmpty {
+            session.recordAppended(row, logits: state.logitsRows(first..<first + row.count))
+            first += row.count
         }
     }
 }

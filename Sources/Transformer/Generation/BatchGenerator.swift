@@ -6,7 +6,9 @@ import Tensor
 /// decodes together with the others, one `BatchDecoder` call per step for all of them; a session whose answer
 /// ends takes the next prompt at once. Each answer is token for token
 /// what `TextGenerator` gives for its prompt alone (greedy), because batched rows keep the decode arithmetic.
-/// Speculative decoding is not used here: the batch already reads the weights once for several tokens.
+/// A request may draft by prompt lookup (`Speculation.promptLookup`): its row of a step is then its token and
+/// a draft, verified in the same call as the other sessions' rows (a draft model would need a session of its
+/// own per answer, so a request that asks for one decodes without drafts here).
 public final class BatchGenerator {
     public struct Request: Sendable {
         public var prompt: [Int32]
@@ -20,16 +22,19 @@ public final class BatchGenerator {
 
     public let sessions: [Session]
     public let tokenizer: any Tokenizer
+    /// Draft tokens an answer verifies at most per step; a request that asks for more gets this many.
+    public let draftCapacity: Int
     private let decoder: BatchDecoder
 
     /// `sessions` run one model on one thread pool (see `Session.init(pool:)`); there are as many answers in
-    /// flight at once as sessions.
-    public init(sessions: [Session], tokenizer: any Tokenizer) throws(GenerationError) {
+    /// flight at once as sessions. `draftCapacity` 0 leaves out the room drafts would take.
+    public init(sessions: [Session], tokenizer: any Tokenizer, draftCapacity: Int = 0) throws(GenerationError) {
         precondition(!sessions.isEmpty, "a batch generator needs a session")
         let model = sessions[0].model
         self.sessions = sessions
         self.tokenizer = tokenizer
-        decoder = try BatchDecoder(model: model, capacity: sessions.count, pool: sessions[0].state.pool)
+        self.draftCapacity = max(0, min(draftCapacity, (sessions.map(\.verificationCapacity).min() ?? 1) - 1))
+        decoder = try BatchDecoder(model: model, capacity: sessions.count * (1 + self.draftCapacity), pool: sessions[0].state.pool)
     }
 
     /// One answer in flight: its request's id, sampler, output so far and statistics.
@@ -41,6 +46,17 @@ public final class BatchGenerator {
         var stats: GenerationStats
         /// Set when the prompt is in the cache and decoding starts.
         var generationStart: Date?
+        /// Prompt-lookup drafting, when the request asks for it.
+        var drafting: Drafting?
+    }
+
+    /// An answer's drafting: the draft length that follows what the model accepts, and the tokens the last
+    /// verification decided that are not yet output (accepted draft tokens, already in the cache, and at a
+    /// temperature perhaps the model's own token after them).
+    private struct Drafting {
+        let lookup = PromptLookup()
+        var length: DraftLength
+        var decided: ArraySlice<Int32> = []
     }
 
     /// Runs the requests `next(session)` hands out (asked whenever a session is free, so requests may be added
@@ -75,8 +91,9 @@ public final class BatchGenerator {
             }
             if answers.allSatisfy({ $0 == nil }) { return }
             if isCancelled() { throw CancellationError() }
-            var tokens: [Int32] = []
+            var rows: [[Int32]] = []
             var batch: [Session] = []
+            var drafts: [(slot: Int, draft: Draft)] = []
             for slot in answers.indices {
                 guard var answer = answers[slot] else { continue }
                 let session = sessions[slot]
@@ -103,21 +120,46 @@ public final class BatchGenerator {
                     guard complete else { continue }
                     answer.generationStart = Date()
                 }
-                if answer.output.hasRoom() {
-                    let token = answer.sampler.sample(session.lastLogits, history: session.tokens[...])
+                while answer.output.hasRoom() {
+                    let token = answer.drafting?.decided.popFirst() ?? answer.sampler.sample(session.lastLogits, history: session.tokens[...])
                     let text = answer.output.take(token)
                     if !text.isEmpty, !onText(answer.id, text), answer.output.finishReason != .stopString {
                         answer.output.finishReason = .cancelled
                     }
-                    if answer.output.finishReason == nil {
-                        tokens.append(token)
-                        batch.append(session)
+                    if answer.output.finishReason != nil { break }
+                    // An accepted draft token is already in the cache.
+                    if session.tokens.count >= answer.prompt.count + answer.output.tokens.count { continue }
+                    var row = [token]
+                    if let drafting = answer.drafting {
+                        let limit = min(answer.output.options.maxTokens - answer.output.tokens.count, session.contextSize - session.tokens.count - 1)
+                        let draft = Draft(proposedOutright: drafting.lookup.draft((answer.prompt + answer.output.tokens)[...],
+                                                                                  count: min(drafting.length.current, limit)))
+                        if !draft.tokens.isEmpty {
+                            row += draft.tokens
+                            drafts.append((slot, draft))
+                        }
                     }
+                    rows.append(row)
+                    batch.append(session)
+                    break
                 }
                 answers[slot] = answer
                 if answer.output.finishReason != nil { try finish(slot) }
             }
-            if !batch.isEmpty { try decoder.append(tokens, to: batch) }
+            if !batch.isEmpty { try decoder.append(rows, to: batch) }
+            for (slot, draft) in drafts {
+                guard var answer = answers[slot], var drafting = answer.drafting else { continue }
+                let session = sessions[slot]
+                let (accepted, correction) = Speculator.accept(draft, after: session.tokens.count - 1 - draft.tokens.count, session: session,
+                                                               sampler: &answer.sampler)
+                drafting.length.update(drafted: draft.tokens.count, accepted: accepted)
+                drafting.decided = (draft.tokens[..<accepted] + (correction.map { [$0] } ?? []))[...]
+                answer.drafting = drafting
+                answer.stats.draftedTokens += draft.tokens.count
+                answer.stats.acceptedDraftTokens += accepted
+                answer.stats.verificationSteps += 1
+                answers[slot] = answer
+            }
         }
     }
 
@@ -129,9 +171,13 @@ public final class BatchGenerator {
         stats.promptTokens = prompt.count
         let reused = zip(session.tokens, prompt).prefix { $0 == $1 }.count
         stats.evaluatedPromptTokens = prompt.count - min(reused, max(0, prompt.count - 1))
+        var drafting: Drafting?
+        if case .promptLookup(let maxDraft) = request.options.speculation, min(maxDraft, draftCapacity) > 0 {
+            drafting = Drafting(length: DraftLength(maximum: min(maxDraft, draftCapacity)))
+        }
         return Answer(id: id, prompt: prompt, sampler: Sampler(request.options.sampling),
                       output: GeneratedOutput(options: request.options, tokenizer: tokenizer, promptCount: prompt.count,
                                               contextSize: session.contextSize),
-                      stats: stats)
+                      stats: stats, drafting: drafting)
     }
 }

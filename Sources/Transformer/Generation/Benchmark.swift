@@ -161,6 +161,57 @@ public enum Benchmark {
         return Result(test: test, threads: configuration.threads, batchSize: batchSize, sequences: sessions.count, samplesNanoseconds: samples)
     }
 
+    /// Generation after a real prompt (`llmrun bench --article`: an article and a request for its key points),
+    /// where drafting has something to copy from: per repetition, greedy generation of up to `tokens` tokens,
+    /// timed from the first decode step to the last (the prompt is evaluated before; after the first
+    /// repetition it comes from the cache), as llama.cpp's `llama-lookup` and `llama-speculative` time theirs.
+    public struct Workload: Sendable {
+        public let prompt: [Int32]
+        public let tokens: Int
+
+        public init(prompt: [Int32], tokens: Int) {
+            self.prompt = prompt
+            self.tokens = tokens
+        }
+    }
+
+    public struct WorkloadResult: Sendable {
+        public let speculation: Speculation
+        public let promptTokens: Int
+        /// Generation statistics of each timed repetition (the same tokens every time: greedy).
+        public let samples: [GenerationStats]
+
+        public var generatedTokens: Int { samples.first?.generatedTokens ?? 0 }
+        public var samplesTokensPerSecond: [Double] { samples.map(\.generationTokensPerSecond) }
+        public var averageTokensPerSecond: Double { Benchmark.mean(samplesTokensPerSecond) }
+        public var standardDeviationTokensPerSecond: Double { Benchmark.standardDeviation(samplesTokensPerSecond) }
+        /// `tg128 @ 2270` (plain), `tg128 @ 2270 lookup 31 %` (drafted, with the share of draft tokens accepted).
+        public var testName: String {
+            let base = "tg\(generatedTokens) @ \(promptTokens)"
+            guard let stats = samples.first else { return base }
+            switch speculation {
+            case .none: return base
+            case .promptLookup: return base + String(format: " lookup %.0f %%", 100 * stats.draftAcceptanceRate)
+            case .draftModel: return base + String(format: " draft %.0f %%", 100 * stats.draftAcceptanceRate)
+            }
+        }
+    }
+
+    /// Runs `workload` on `session` (whose context must hold the prompt and the tokens) with `speculation`.
+    public static func run(_ workload: Workload, speculation: Speculation, session: Session, tokenizer: any Tokenizer,
+                           configuration: Configuration, progress: (String) -> Void = { _ in }) throws -> WorkloadResult {
+        guard configuration.repetitions >= 1 else { throw Failure.badRepetitions(configuration.repetitions) }
+        let generator = TextGenerator(session: session, tokenizer: tokenizer)
+        let options = GenerationOptions(maxTokens: workload.tokens, sampling: .greedy, speculation: speculation)
+        var samples: [GenerationStats] = []
+        for repetition in (configuration.warmup ? 0 : 1)...configuration.repetitions {
+            progress(repetition == 0 ? "warm-up generation run" : "run \(repetition)/\(configuration.repetitions)")
+            let (_, stats) = try generator.generate(prompt: workload.prompt, options: options)
+            if repetition > 0 { samples.append(stats) }
+        }
+        return WorkloadResult(speculation: speculation, promptTokens: workload.prompt.count, samples: samples)
+    }
+
     /// `count` decode steps continuing the cache: BOS (when the model adds one) at an empty cache, else random.
     private static func generate(_ count: Int, session: Session, random: inout TokenSource) throws {
         var token = session.tokens.isEmpty ? random.first() : random.next()
@@ -178,7 +229,7 @@ public enum Benchmark {
     }
 
     /// The sample standard deviation (n − 1), 0 for fewer than two values, as llama-bench reports it.
-    static func standardDeviation(_ values: [Double]) -> Double {
+    public static func standardDeviation(_ values: [Double]) -> Double {
         guard values.count > 1 else { return 0 }
         let m = mean(values)
         let squares = values.reduce(0) { $0 + ($1 - m) * ($1 - m) }

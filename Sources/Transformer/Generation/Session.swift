@@ -151,17 +151,19 @@ public final class Session: @unchecked Sendable {
         tokens.append(token)
     }
 
-    /// Records `token` as appended by a batched forward call (`BatchDecoder`), which stored its keys and values
-    /// in this session's cache and computed `logits` after it.
-    func recordAppended(_ token: Int32, logits: UnsafeBufferPointer<Float>) {
+    /// Records `newTokens` as appended by a batched forward call (`BatchDecoder`), which stored their keys and
+    /// values in this session's cache and computed `logits`, one row after each of them.
+    func recordAppended(_ newTokens: [Int32], logits: UnsafeBufferPointer<Float>) {
         state.logits.update(from: logits.baseAddress.unsafelyUnwrapped, count: logits.count)
-        (lastRow, rowPositions) = (0, tokens.count..<tokens.count + 1)
-        tokens.append(token)
+        (lastRow, rowPositions) = (newTokens.count - 1, tokens.count..<tokens.count + newTokens.count)
+        tokens.append(contentsOf: newTokens)
     }
 
-    /// Checks that `token` may be appended: room in the context, an id in the vocabulary.
-    func checkAppendable(_ token: Int32) throws(GenerationError) {
-        guard tokens.count < contextSize else { throw .contextExceeded(needed: tokens.count + 1, contextSize: contextSize) }
+    /// Checks that `token` may be appended at `position` (by default after the cache): room in the context, an
+    /// id in the vocabulary.
+    func checkAppendable(_ token: Int32, at position: Int? = nil) throws(GenerationError) {
+        let position = position ?? tokens.count
+        guard position < contextSize else { throw .contextExceeded(needed: position + 1, contextSize: contextSize) }
         guard token >= 0, Int(token) < model.shape.vocabularySize else {
             throw .invalidToken(token, vocabularySize: model.shape.vocabularySize)
         }

@@ -121,6 +121,12 @@ final class Speculator {
                        sampler: inout Sampler) throws(GenerationError) -> (accepted: Int, correction: Int32?) {
         let base = session.tokens.count
         try session.appendVerifying([token] + draft.tokens)
+        return accept(draft, after: base, session: session, sampler: &sampler)
+    }
+
+    /// The acceptance of `verify`, once the token at `base` and `draft` after it are in `session`'s cache with
+    /// the logits after each (`Session.appendVerifying`, or `BatchDecoder` for several sessions at once).
+    static func accept(_ draft: Draft, after base: Int, session: Session, sampler: inout Sampler) -> (accepted: Int, correction: Int32?) {
         var accepted = 0
         var correction: Int32?
         while accepted < draft.tokens.count, let logits = session.logits(after: base + accepted) {

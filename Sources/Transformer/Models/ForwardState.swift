@@ -109,6 +109,11 @@ public final class ForwardState: @unchecked Sendable {
 
     /// The logits row `row` of the last forward pass.
     public func logitsRow(_ row: Int) -> UnsafeBufferPointer<Float> {
-        UnsafeBufferPointer(start: logits + row * vocabularySize, count: vocabularySize)
+        logitsRows(row..<row + 1)
+    }
+
+    /// The logits rows `rows`, one after another.
+    public func logitsRows(_ rows: Range<Int>) -> UnsafeBufferPointer<Float> {
+        UnsafeBufferPointer(start: logits + rows.lowerBound * vocabularySize, count: rows.count * vocabularySize)
     }
 }

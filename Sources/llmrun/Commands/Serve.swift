@@ -20,6 +20,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Requests generating at once, each with its own KV cache of -c tokens, decoded together (one read of the weights per step for all).")
     var parallel = 1
 
+    @OptionGroup var speculation: SpeculationOptions
+
     @Option(help: "Requests that may wait for a slot; more are refused with 503.")
     var queue = 64
 
@@ -41,6 +43,9 @@ struct Serve: AsyncParsableCommand {
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
         guard (1...64).contains(parallel) else { throw ValidationError("--parallel must be between 1 and 64") }
+        guard speculation.draft == nil else {
+            throw ValidationError("the server decodes its requests together, and there drafts by --lookup only, not by a draft model")
+        }
         guard queue >= 0, timeout > 0, maxBody > 0 else { throw ValidationError("--queue must be 0 or more; --timeout and --max-body positive") }
         guard (0...86_400).contains(drainSeconds) else { throw ValidationError("--drain-seconds must be between 0 and 86400") }
         // Before the server starts listening; the model's own template is checked when it loads.
@@ -54,6 +59,7 @@ struct Serve: AsyncParsableCommand {
         settings.host = host
         settings.port = port
         settings.parallel = parallel
+        settings.lookupDraft = speculation.lookup ? speculation.maxDraft : 0
         settings.maxQueued = queue
         settings.requestTimeout = .seconds(timeout)
         settings.drainTime = .seconds(drainSeconds)

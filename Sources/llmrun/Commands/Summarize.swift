@@ -31,6 +31,8 @@ struct Summarize: ParsableCommand {
     @Option(help: "Points written at once: their tokens share each read of the weights (default \(Summarizer.defaultParallelPoints); 1 writes one at a time).")
     var parallelPoints = Summarizer.defaultParallelPoints
 
+    @OptionGroup var speculation: SpeculationOptions
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -54,6 +56,9 @@ struct Summarize: ParsableCommand {
         guard servers.isEmpty || out != nil else { throw ValidationError("--server needs --out FILE") }
         guard sentencesPerPoint.map({ (1...6).contains($0) }) ?? true else { throw ValidationError("--sentences-per-point must be between 1 and 6") }
         guard (1...16).contains(parallelPoints) else { throw ValidationError("--parallel-points must be between 1 and 16") }
+        guard speculation.draft == nil else {
+            throw ValidationError("summarize writes several points at once, and there drafts by --lookup only, not by a draft model")
+        }
         guard (1...256).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 256") }
         guard out != nil || files.count == 1 else {
             throw ValidationError(files.isEmpty ? "Missing the article: a file, or - for stdin" : "Several articles need --out FILE (one JSON line each)")
@@ -96,6 +101,7 @@ struct Summarize: ParsableCommand {
                         Terminal.printError(String(format: "  step %d (point %d): %d prompt tokens at %.0f t/s, %d generated at %.1f t/s (%@)", steps, point,
                                                    stats.evaluatedPromptTokens, stats.promptTokensPerSecond, stats.generatedTokens,
                                                    stats.generationTokensPerSecond, stats.finishReason.rawValue))
+                        if let acceptance = speculation.acceptance(stats) { Terminal.printError("  " + acceptance) }
                         Terminal.printError("  the model wrote: " + text.replacingOccurrences(of: "\n", with: "\n  | "))
                     }
                 }

@@ -185,7 +185,8 @@ extension Summarize {
         let template = try ChatTemplate.resolve(for: runtime.gguf, override: template)
         let session = try runtime.makeSession(contextSize: self.runtime.contextSize, threads: self.runtime.threadCount)
         return Summarizer(runtime: runtime, session: session, template: template,
-                          sentencesPerPoint: sentencesPerPoint ?? Summarizer.defaultSentencesPerPoint, parallelPoints: parallelPoints)
+                          sentencesPerPoint: sentencesPerPoint ?? Summarizer.defaultSentencesPerPoint, parallelPoints: parallelPoints,
+                          maxDraft: speculation.lookup ? speculation.maxDraft : 0)
     }
 }
 
