@@ -198,6 +198,7 @@ enum SummaryChecks {
         for point in summary.points {
             #expect(point.citations.allSatisfy { article.sentences.indices.contains($0 - 1) })
         }
+
         // Points in the summary's own words, covering the article's key points (its checklist).
         let copied = summary.points.filter { SummaryChecks.copies($0.text, sentences: article.sentenceTexts) }
         #expect(copied.count * Self.copyLimit.points <= summary.points.count * Self.copyLimit.copied,
@@ -211,6 +212,11 @@ enum SummaryChecks {
         // Not the opening copied: at most half of the points rest on the article's first five sentences only.
         let opening = summary.points.filter { !$0.citations.isEmpty && $0.citations.allSatisfy { $0 <= 5 } }
         #expect(opening.count * 2 <= summary.points.count, "copies the opening:\n\(text)")
+
+        // Drafting by prompt lookup changes the speed, not the summary (greedy).
+        let drafted = try Summarizer(runtime: runtime, session: session, template: template, maxDraft: 8)
+            .summarize(sentences: article.sentenceTexts, length: .medium, language: article.language)
+        #expect(drafted.points.map(\.line) == summary.points.map(\.line))
     }
 }
 

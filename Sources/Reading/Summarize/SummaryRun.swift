@@ -142,7 +142,9 @@ final class SummaryRun {
         summary.largestPromptTokens = max(summary.largestPromptTokens, prompt.count)
         var options = GenerationOptions.reply(atMost: maxTokens, promptTokens: prompt.count, contextSize: summarizer.contextSize)
         if summarizer.maxDraft > 0 { options.speculation = .promptLookup(maxDraft: summarizer.maxDraft) }
-        return (steps.count - 1, BatchGenerator.Request(prompt: prompt, options: options))
+        // Points and rewordings go to whichever session is free first, which drafting changes: each prompt is
+        // evaluated from an empty cache, so that the summary is the same with and without drafting.
+        return (steps.count - 1, BatchGenerator.Request(prompt: prompt, options: options, reusesCache: false))
     }
 
     /// Passes on the points that are final, in order.

@@ -13,10 +13,17 @@ public final class BatchGenerator {
     public struct Request: Sendable {
         public var prompt: [Int32]
         public var options: GenerationOptions
+        /// Whether the prompt may start from what its session's cache shares with it. A prompt evaluated from
+        /// an empty cache gets the same bits whichever session takes it and whatever that session held; one
+        /// continued from a shared prefix is cut into other batches, whose arithmetic can differ. So answers whose
+        /// sessions are handed out in an order that drafting changes (a summary's points) are reproducible only
+        /// without reuse.
+        public var reusesCache: Bool
 
-        public init(prompt: [Int32], options: GenerationOptions) {
+        public init(prompt: [Int32], options: GenerationOptions, reusesCache: Bool = true) {
             self.prompt = prompt
             self.options = options
+            self.reusesCache = reusesCache
         }
     }
 
@@ -167,6 +174,7 @@ public final class BatchGenerator {
     /// is reused).
     private func answer(for request: Request, id: Int, on session: Session) -> Answer {
         let prompt = request.prompt
+        if !request.reusesCache { session.reset() }
         var stats = GenerationStats()
         stats.promptTokens = prompt.count
         let reused = zip(session.tokens, prompt).prefix { $0 == $1 }.count
