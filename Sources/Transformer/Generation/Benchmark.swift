@@ -224,7 +224,7 @@ public enum Benchmark {
     /// The kernel level the quantized products use (`avx512-vnni`, `avx2` or `scalar`).
     public static var kernelName: String { kernelISAName() }
 
-    static func mean(_ values: [Double]) -> Double {
+    public static func mean(_ values: [Double]) -> Double {
         values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
     }
 

@@ -180,27 +180,17 @@ private struct BenchRecord: Encodable {
     var n_accept: Int?
     var n_verify: Int?
 
+    init(description: BenchmarkModelDescription, result: Benchmark.Result) {
+        self.init(description: description, threads: result.threads, batchSize: result.batchSize, prompt: result.test.promptTokens,
+                  generated: result.test.generatedTokens, sequences: result.sequences, samplesNanoseconds: result.samplesNanoseconds,
+                  samplesTokensPerSecond: result.samplesTokensPerSecond)
+    }
+
     init(description: BenchmarkModelDescription, workload result: Benchmark.WorkloadResult, threads: Int, batchSize: Int) {
-        model_filename = description.filename
-        model_type = description.type
-        model_size = description.size
-        model_n_params = description.parameters
-        backends = "CPU"
-        kernels = Benchmark.kernelName
-        n_threads = threads
-        n_batch = batchSize
-        n_ubatch = batchSize
-        n_prompt = result.promptTokens
-        n_gen = result.generatedTokens
-        n_seq = 1
-        test_time = ISO8601DateFormatter().string(from: Date())
-        samples_ns = result.samples.map { UInt64(($0.generationSeconds * 1e9).rounded()) }
-        let nanoseconds = samples_ns.map(Double.init)
-        avg_ns = UInt64((nanoseconds.reduce(0, +) / Double(max(1, nanoseconds.count))).rounded())
-        stddev_ns = UInt64(Benchmark.standardDeviation(nanoseconds).rounded())
-        avg_ts = result.averageTokensPerSecond
-        stddev_ts = result.standardDeviationTokensPerSecond
-        samples_ts = result.samplesTokensPerSecond
+        self.init(description: description, threads: threads, batchSize: batchSize, prompt: result.promptTokens,
+                  generated: result.generatedTokens, sequences: 1,
+                  samplesNanoseconds: result.samples.map { UInt64(($0.generationSeconds * 1e9).rounded()) },
+                  samplesTokensPerSecond: result.samplesTokensPerSecond)
         speculation = switch result.speculation {
         case .none: "none"
         case .promptLookup: "lookup"
@@ -211,25 +201,27 @@ private struct BenchRecord: Encodable {
         n_verify = result.samples.last?.verificationSteps
     }
 
-    init(description: BenchmarkModelDescription, result: Benchmark.Result) {
+    private init(description: BenchmarkModelDescription, threads: Int, batchSize: Int, prompt: Int, generated: Int, sequences: Int,
+                 samplesNanoseconds: [UInt64], samplesTokensPerSecond: [Double]) {
         model_filename = description.filename
         model_type = description.type
         model_size = description.size
         model_n_params = description.parameters
         backends = "CPU"
         kernels = Benchmark.kernelName
-        n_threads = result.threads
-        n_batch = result.batchSize
-        n_ubatch = result.batchSize
-        n_prompt = result.test.promptTokens
-        n_gen = result.test.generatedTokens
-        n_seq = result.sequences
+        n_threads = threads
+        n_batch = batchSize
+        n_ubatch = batchSize
+        n_prompt = prompt
+        n_gen = generated
+        n_seq = sequences
         test_time = ISO8601DateFormatter().string(from: Date())
-        avg_ns = UInt64(result.averageNanoseconds.rounded())
-        stddev_ns = UInt64(result.standardDeviationNanoseconds.rounded())
-        avg_ts = result.averageTokensPerSecond
-        stddev_ts = result.standardDeviationTokensPerSecond
-        samples_ns = result.samplesNanoseconds
-        samples_ts = result.samplesTokensPerSecond
+        let nanoseconds = samplesNanoseconds.map(Double.init)
+        avg_ns = UInt64(Benchmark.mean(nanoseconds).rounded())
+        stddev_ns = UInt64(Benchmark.standardDeviation(nanoseconds).rounded())
+        avg_ts = Benchmark.mean(samplesTokensPerSecond)
+        stddev_ts = Benchmark.standardDeviation(samplesTokensPerSecond)
+        samples_ns = samplesNanoseconds
+        samples_ts = samplesTokensPerSecond
     }
 }
