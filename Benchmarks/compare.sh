@@ -8,6 +8,7 @@
 #   env: P=512 N=128 THREADS=2 REPS=3      the benchmark settings
 #        OUT=.build/compare                where the raw JSON and time logs go
 #        LLMRUN_REF=/root/.cache/llmrun-ref   where scripts/build-llama-cpp.sh keeps llama.cpp
+#        LLAMA_PRELOAD=/tmp/no_amx_preload.so the AMX shim llama.cpp runs under (built when missing)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -26,10 +27,14 @@ if [ "$#" -gt 0 ]; then models=("$@"); else models=(qwen2.5-1.5b qwen2.5-0.5b sm
 [ -x "$TIME" ] || { echo "compare.sh: $TIME is missing (apt-get install -y time)" >&2; exit 1; }
 
 echo "== building llmrun (release)" >&2
-swift build -c release --product llmrun >&2
+swift build -c release -Xcc -O3 --product llmrun >&2
 echo "== llama.cpp tools" >&2
 scripts/build-llama-cpp.sh >&2
 [ -x "$LLAMA_BENCH" ] || { echo "compare.sh: $LLAMA_BENCH was not built" >&2; exit 1; }
+# On a CPU with AMX, llama.cpp's AMX kernels die of SIGILL in some containers; the shim makes it run its
+# AVX-512 kernels (scripts/no_amx_preload.c), as Benchmarks/speculative_compare.py does.
+PRELOAD="${LLAMA_PRELOAD:-/tmp/no_amx_preload.so}"
+[ -f "$PRELOAD" ] || gcc -O2 -shared -fPIC -o "$PRELOAD" scripts/no_amx_preload.c -ldl
 
 mkdir -p "$OUT"
 rm -f "$OUT"/*.json "$OUT"/*.time "$OUT"/runs.tsv
@@ -47,7 +52,7 @@ for model in "${models[@]}"; do
     json="$OUT/$name.$engine.json"
     timelog="$OUT/$name.$engine.time"
     if [ "$engine" = llama.cpp ]; then
-      "$TIME" -v -o "$timelog" "$LLAMA_BENCH" -m "$path" "${args[@]}" -o json > "$json" 2> "$OUT/$name.$engine.log"
+      LD_PRELOAD="$PRELOAD" "$TIME" -v -o "$timelog" "$LLAMA_BENCH" -m "$path" "${args[@]}" -o json > "$json" 2> "$OUT/$name.$engine.log"
     else
       "$TIME" -v -o "$timelog" "$LLMRUN" bench -m "$path" "${args[@]}" --json > "$json" 2> "$OUT/$name.$engine.log"
     fi

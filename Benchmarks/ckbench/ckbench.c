@@ -2,7 +2,8 @@
 //   Benchmarks/ckbench/run.sh
 // (-O3, as `make test` builds the CKernels target; the ISA targets are in the code).
 // matvec: GB/s of weights streamed, "hot" (one matrix, re-read: L2/L3 resident) and "cold" (rotating over
-// copies totalling > 100 MB, so weights come from DRAM). matmul: GOP/s (2 * rows * n * ncols / time).
+// copies totalling > 100 MB, so weights come from DRAM); for the types with rows interleaved by 8, the same in
+// that layout and its GOP/s at 1..16 activation columns (decode batches). matmul: GOP/s (2 * rows * n * ncols / time).
 // gemm (prefill, where the ISA level has it): GOP/s including the activation repacking, best of 5.
 // Arguments: type names to run (default all).
 #include "ckernels.h"
@@ -78,6 +79,24 @@ static void bench(int type, int64_t rows, int64_t n) {
             }
             qsort(t, reps, sizeof(double), cmpd);
             printf(", rows by 8: hot %6.1f cold %6.1f GB/s", hot8, mb / t[reps / 2] / 1e9);
+            // Decode batches: the interleaved rows times 2..16 activation columns, weights from DRAM, in tiles of
+            // 64 rows as WeightMatrix passes them (each tile stays in cache while every group of four columns
+            // passes over it). GOP/s.
+            printf(", by 8 x cols GOP/s:");
+            const int bcols[] = {1, 2, 4, 8, 16};
+            for (int ci = 0; ci < 5; ci++) {
+                const int nc = bcols[ci];
+                const int br = 9;
+                for (int i = 0; i < br; i++) {
+                    const uint8_t *wc = wi + mb * (size_t)(i % copies);
+                    double t0 = now();
+                    for (int64_t r0 = 0; r0 < rows; r0 += 64)
+                        llk_matmul(type, wc, rb, 8, xq, ab, nc, n, y + r0, rows, r0, r0 + 64 < rows ? r0 + 64 : rows);
+                    t[i] = now() - t0;
+                }
+                qsort(t, br, sizeof(double), cmpd);
+                printf(" %d:%.0f", nc, 2.0 * rows * n * nc / t[br / 2] / 1e9);
+            }
             free(wi);
         }
         printf("   matmul GOP/s:");

@@ -113,4 +113,4 @@ LLK_ROW_KERNEL(llk_rows_f16_avx512);
 LLK_GROUP_KERNEL(llk_rows8_q4_K_avx2);
 LLK_GROUP_KERNEL(llk_rows8_q4_K_vnni);
 LLK_GROUP_KERNEL(llk_rows8_q6_K_avx2);
-LLK_GROUP_KERNEL(llk_rows8_q6_K_vnni);
+LLK_GROUP_KERNEL(llk_rows8_q6_K_zmm);

@@ -1,6 +1,7 @@
 // The K-quants, Q2_K ... Q6_K (256-element super-blocks, Q8_K activations): their scalar reference dot
 // products and the AVX2 and AVX-512 VNNI row kernels of Q4_K, Q5_K and Q6_K, with the kernels for rows
-// interleaved by 8 (Q4_K, Q6_K). Their entries in the type table: traits.c. Layouts: formats.h.
+// interleaved by 8 (Q4_K, Q6_K; Q6_K's AVX-512 one 512 bits wide). Their entries in the type table: traits.c.
+// Layouts: formats.h.
 #include <immintrin.h>
 #include <math.h>
 #include <string.h>
@@ -438,10 +439,69 @@ GEN_ROWS(llk_rows_q6_K_vnni, q6_K_vnni, T512)
 INL void q6_K_x8_avx2(const uint8_t *w, const uint8_t *xq, size_t xs, const int NC, int64_t nb, float *out) {
     Q6K_BODY(MAC_AVX2, SCALEPAIR_AVX2, 8, X8_AHEAD * 8 * Q6_K_BYTES)
 }
-INL512 void q6_K_x8_vnni(const uint8_t *w, const uint8_t *xq, size_t xs, const int NC, int64_t nb, float *out) {
-    Q6K_BODY(MAC_VNNI, SCALEPAIR_VNNI, 8, X8_AHEAD * 8 * Q6_K_BYTES)
-}
 GEN_ROWS_X8(llk_rows8_q6_K_avx2, q6_K_x8_avx2, )
-GEN_ROWS_X8(llk_rows8_q6_K_vnni, q6_K_x8_vnni, T512)
+
+// Q6_K over rows interleaved by 8, 512 bits wide: rows k and k + 4 share a vector (row k in the low 256 bits), so
+// that one unpacking of the 6-bit codes and one maddubs/dpwssd serve two rows against an activation broadcast to
+// both halves. Each int32 lane gathers the products it gathers in Q6K_BODY (integer sums are exact in any order)
+// and the float steps per lane are Q6K_BODY's, so the bits are the same. (The same pairing gains nothing for
+// Q4_K, whose cheaper unpacking leaves its 256-bit kernel bound by the multiplies: BENCHMARKS.md, session 17.)
+// Two 256-bit halves, row k's then row k + 4's.
+INL512 __m512i pair256(const uint8_t *lo, const uint8_t *hi) {
+    return _mm512_inserti64x4(_mm512_castsi256_si512(ld256(lo)), ld256(hi), 1);
+}
+// The int16 lanes of scales 0 and 1 of row k (lanes 0..15 of sc16) and of row k + 4 (16..31), for permutexvar.
+static const uint16_t k_q6pair_rows[32] __attribute__((aligned(64))) = {
+    0,0,0,0,0,0,0,0, 1,1,1,1,1,1,1,1, 16,16,16,16,16,16,16,16, 17,17,17,17,17,17,17,17 };
+// Pair by pair through the super-block, each pair's float accumulators per int32 lane as Q6K_BODY's.
+INL512 void q6_K_x8_zmm(const uint8_t *w, const uint8_t *xq, size_t xs, const int NC, int64_t nb, float *out) {
+    __m512 acc[4][4];
+    LLK_UNROLL for (int k = 0; k < 4; k++) LLK_UNROLL for (int c = 0; c < NC; c++) acc[k][c] = _mm512_setzero_ps();
+    const __m512i m4 = _mm512_set1_epi8(0x0F), m30 = _mm512_set1_epi8(0x30);
+    const __m512i scale_pairs = _mm512_loadu_si512(k_q6pair_rows);
+    for (int64_t b = 0; b < nb; b++) {
+        const uint8_t *wg = w + b * 8 * Q6_K_BYTES;
+        for (int k = 0; k < 8 * Q6_K_BYTES; k += 64) _mm_prefetch((const char *)wg + X8_AHEAD * 8 * Q6_K_BYTES + k, _MM_HINT_T0);
+        LLK_UNROLL for (int k = 0; k < 4; k++) {
+            const uint8_t *w0 = wg + k * Q6_K_BYTES, *w1 = wg + (k + 4) * Q6_K_BYTES;
+            const __m512i sc16 = _mm512_cvtepi8_epi16(_mm256_setr_m128i(_mm_loadu_si128((const __m128i *)(w0 + 192)),
+                                                                        _mm_loadu_si128((const __m128i *)(w1 + 192))));
+            __m512i sumi[4];
+            LLK_UNROLL for (int c = 0; c < NC; c++) {
+                const __m512i bs = _mm512_broadcast_i64x4(ld256(xq + c * xs + b * Q8_K_BYTES + Q8_K_BSUMS));
+                sumi[c] = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_slli_epi32(_mm512_madd_epi16(sc16, bs), 5));
+            }
+            LLK_UNROLL for (int h = 0; h < 2; h++) {
+                const __m512i l0 = pair256(w0 + 64 * h, w1 + 64 * h), l1 = pair256(w0 + 64 * h + 32, w1 + 64 * h + 32);
+                const __m512i hb = pair256(w0 + 128 + 32 * h, w1 + 128 + 32 * h);
+                __m512i v[4];
+                v[0] = _mm512_or_si512(_mm512_and_si512(l0, m4), _mm512_and_si512(_mm512_slli_epi16(hb, 4), m30));
+                v[1] = _mm512_or_si512(_mm512_and_si512(l1, m4), _mm512_and_si512(_mm512_slli_epi16(hb, 2), m30));
+                v[2] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l0, 4), m4), _mm512_and_si512(hb, m30));
+                v[3] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l1, 4), m4), _mm512_and_si512(_mm512_srli_epi16(hb, 2), m30));
+                LLK_UNROLL for (int q = 0; q < 4; q++) {
+                    // Sub-blocks 2p and 2p + 1 (p = 4h + q) of each row: its 16-element halves' scales.
+                    const int p = 4 * h + q;
+                    const __m512i sp = _mm512_permutexvar_epi16(_mm512_add_epi16(scale_pairs, _mm512_set1_epi16((short)(2 * p))), sc16);
+                    LLK_UNROLL for (int c = 0; c < NC; c++) {
+                        const __m512i a = _mm512_broadcast_i64x4(ld256(xq + c * xs + b * Q8_K_BYTES + Q8_K_QS + 128 * h + 32 * q));
+                        sumi[c] = _mm512_dpwssd_epi32(sumi[c], _mm512_maddubs_epi16(v[q], a), sp);
+                    }
+                }
+            }
+            const float dw0 = ldh(w0 + 208), dw1 = ldh(w1 + 208);
+            LLK_UNROLL for (int c = 0; c < NC; c++) {
+                const float dy = ldf(xq + c * xs + b * Q8_K_BYTES);
+                const __m512 d = _mm512_mask_blend_ps(0xFF00, _mm512_set1_ps(dw0 * dy), _mm512_set1_ps(dw1 * dy));
+                acc[k][c] = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sumi[c]), acc[k][c]);
+            }
+        }
+    }
+    LLK_UNROLL for (int k = 0; k < 4; k++) LLK_UNROLL for (int c = 0; c < NC; c++) {
+        out[k * 4 + c] = hsum8(_mm512_castps512_ps256(acc[k][c]));
+        out[(k + 4) * 4 + c] = hsum8(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc[k][c]), 1)));
+    }
+}
+GEN_ROWS_X8(llk_rows8_q6_K_zmm, q6_K_x8_zmm, T512)
 
 LLK_BASELINE_END

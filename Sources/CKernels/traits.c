@@ -81,7 +81,7 @@ static const llk_type_traits table[LLK_TYPE_COUNT] = {
     [LLK_Q6_K] = {
         GEOMETRY("Q6_K", QK_K, Q6_K_BYTES), .activation = LLK_Q8_K, .reference = llk_ref_q6_K,
         .rows = { 0, llk_rows_q6_K_avx2, llk_rows_q6_K_vnni },
-        .rows8 = { 0, llk_rows8_q6_K_avx2, llk_rows8_q6_K_vnni },
+        .rows8 = { 0, llk_rows8_q6_K_avx2, llk_rows8_q6_K_zmm },
         .gemm_isa = 1, .gemm_unpacked_size = GEMM_UNPACKED_K, .gemm_min_columns = 8, .gemm_column_multiple = 1,
     },
     [LLK_Q8_K] = { GEOMETRY("Q8_K", QK_K, Q8_K_BYTES) },

@@ -31,6 +31,11 @@ public final class BatchGenerator {
     public let tokenizer: any Tokenizer
     /// Draft tokens an answer verifies at most per step; a request that asks for more gets this many.
     public let draftCapacity: Int
+    /// Rows a step takes at most once drafts are added: the answers' own tokens first, then drafts, in session
+    /// order, while rows remain. Beyond a few rows the decode arithmetic is bound by its multiplies rather than
+    /// by reading the weights, so a draft row costs about what an accepted draft token saves: several answers
+    /// decoding together gain nothing from drafts (BENCHMARKS.md, "Drafting in a batch").
+    public static let draftingRowLimit = 4
     private let decoder: BatchDecoder
 
     /// `sessions` run one model on one thread pool (see `Session.init(pool:)`); there are as many answers in
@@ -57,13 +62,15 @@ public final class BatchGenerator {
         var drafting: Drafting?
     }
 
-    /// An answer's drafting: the draft length that follows what the model accepts, and the tokens the last
+    /// An answer's drafting: the draft length that follows what the model accepts, the tokens the last
     /// verification decided that are not yet output (accepted draft tokens, already in the cache, and at a
-    /// temperature perhaps the model's own token after them).
+    /// temperature perhaps the model's own token after them), and the prompt and output so far, where the
+    /// lookup searches.
     private struct Drafting {
         let lookup = PromptLookup()
         var length: DraftLength
         var decided: ArraySlice<Int32> = []
+        var sequence: [Int32]
     }
 
     /// Runs the requests `next(session)` hands out (asked whenever a session is free, so requests may be added
@@ -101,6 +108,7 @@ public final class BatchGenerator {
             var rows: [[Int32]] = []
             var batch: [Session] = []
             var drafts: [(slot: Int, draft: Draft)] = []
+            var draftRows = Self.draftingRowLimit - answers.count { $0?.generationStart != nil }
             for slot in answers.indices {
                 guard var answer = answers[slot] else { continue }
                 let session = sessions[slot]
@@ -130,6 +138,7 @@ public final class BatchGenerator {
                 while answer.output.hasRoom() {
                     let token = answer.drafting?.decided.popFirst() ?? answer.sampler.sample(session.lastLogits, history: session.tokens[...])
                     let text = answer.output.take(token)
+                    answer.drafting?.sequence.append(token)
                     if !text.isEmpty, !onText(answer.id, text), answer.output.finishReason != .stopString {
                         answer.output.finishReason = .cancelled
                     }
@@ -137,11 +146,11 @@ public final class BatchGenerator {
                     // An accepted draft token is already in the cache.
                     if session.tokens.count >= answer.prompt.count + answer.output.tokens.count { continue }
                     var row = [token]
-                    if let drafting = answer.drafting {
+                    if let drafting = answer.drafting, draftRows > 0 {
                         let limit = min(answer.output.options.maxTokens - answer.output.tokens.count, session.contextSize - session.tokens.count - 1)
-                        let draft = Draft(proposedOutright: drafting.lookup.draft((answer.prompt + answer.output.tokens)[...],
-                                                                                  count: min(drafting.length.current, limit)))
+                        let draft = drafting.lookup.draft(after: drafting.sequence[...], count: min(drafting.length.current, limit, draftRows))
                         if !draft.tokens.isEmpty {
+                            draftRows -= draft.tokens.count
                             row += draft.tokens
                             drafts.append((slot, draft))
                         }
@@ -159,12 +168,9 @@ public final class BatchGenerator {
                 let session = sessions[slot]
                 let (accepted, correction) = Speculator.accept(draft, after: session.tokens.count - 1 - draft.tokens.count, session: session,
                                                                sampler: &answer.sampler)
-                drafting.length.update(drafted: draft.tokens.count, accepted: accepted)
-                drafting.decided = (draft.tokens[..<accepted] + (correction.map { [$0] } ?? []))[...]
+                drafting.decided = Speculator.record(draft, accepted: accepted, correction: correction, length: &drafting.length,
+                                                     stats: &answer.stats)[...]
                 answer.drafting = drafting
-                answer.stats.draftedTokens += draft.tokens.count
-                answer.stats.acceptedDraftTokens += accepted
-                answer.stats.verificationSteps += 1
                 answers[slot] = answer
             }
         }
@@ -181,7 +187,7 @@ public final class BatchGenerator {
         stats.evaluatedPromptTokens = prompt.count - min(reused, max(0, prompt.count - 1))
         var drafting: Drafting?
         if case .promptLookup(let maxDraft) = request.options.speculation, min(maxDraft, draftCapacity) > 0 {
-            drafting = Drafting(length: DraftLength(maximum: min(maxDraft, draftCapacity)))
+            drafting = Drafting(length: DraftLength(maximum: min(maxDraft, draftCapacity)), sequence: prompt)
         }
         return Answer(id: id, prompt: prompt, sampler: Sampler(request.options.sampling),
                       output: GeneratedOutput(options: request.options, tokenizer: tokenizer, promptCount: prompt.count,

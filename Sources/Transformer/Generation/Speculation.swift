@@ -103,7 +103,14 @@ final class Speculator {
             return []
         }
         let (accepted, correction) = try Self.verify(draft, after: token, session: session, sampler: &sampler)
-        draftLength.update(drafted: draft.tokens.count, accepted: accepted)
+        return Self.record(draft, accepted: accepted, correction: correction, length: &draftLength, stats: &stats)
+    }
+
+    /// What a verification leaves after `accept`: the next draft length, the counts in `stats`, and the tokens
+    /// decided (the accepted draft tokens, then the correction if any).
+    static func record(_ draft: Draft, accepted: Int, correction: Int32?, length: inout DraftLength,
+                       stats: inout GenerationStats) -> [Int32] {
+        length.update(drafted: draft.tokens.count, accepted: accepted)
         stats.draftedTokens += draft.tokens.count
         stats.acceptedDraftTokens += accepted
         stats.verificationSteps += 1
