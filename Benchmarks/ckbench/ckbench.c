@@ -24,7 +24,7 @@ static void fill_weights(uint8_t *w, size_t bytes, int type) {
     int off[2] = {-1, -1};
     switch (type) {
     case LLK_Q5_0: case LLK_Q4_0: case LLK_Q8_0: case LLK_IQ4_NL: case LLK_IQ4_XS: off[0] = 0; break;
-    case LLK_Q4_K: off[0] = 0; off[1] = 2; break;
+    case LLK_Q4_K: case LLK_Q4_1: off[0] = 0; off[1] = 2; break;
     case LLK_Q6_K: off[0] = 208; break;
     }
     for (size_t b = 0; b + bb <= bytes; b += bb)
@@ -146,7 +146,7 @@ static void bench(int type, int64_t rows, int64_t n) {
 int main(int argc, char **argv) {
     static const struct { int type; int64_t rows, n; } shapes[] = {
         {LLK_Q5_0, 4864, 896}, {LLK_Q4_K, 8960, 1536}, {LLK_Q4_0, 4864, 896}, {LLK_Q8_0, 4864, 896},
-        {LLK_Q6_K, 8960, 1536}, {LLK_IQ4_NL, 4864, 896}, {LLK_IQ4_XS, 8960, 1536},
+        {LLK_Q6_K, 8960, 1536}, {LLK_IQ4_NL, 4864, 896}, {LLK_IQ4_XS, 8960, 1536}, {LLK_Q4_1, 4864, 896},
     };
     printf("best ISA: %d\n", llk_best_isa());
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {

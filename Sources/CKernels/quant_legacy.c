@@ -142,34 +142,40 @@ GEN_ROWS_MR(llk_rows_q5_0_vnni, q5_0_vnni, T512)
 GEN_ROWS_MR(llk_rows_q8_0_vnni, q8_0_vnni, T512)
 
 // ---- Q8_1-activation families: Q4_1, Q5_1 ----
+// NR rows at a time as Q80_LOOP (independent accumulation chains that share each activation load).
 #define Q81_LOOP(BLK, CODES)                                                                          \
-    __m256 acc[4]; float accm[4];                                                                     \
-    for (int c = 0; c < NC; c++) { acc[c] = _mm256_setzero_ps(); accm[c] = 0; }                       \
+    __m256 acc[NR][NC]; float accm[NR][NC];                                                           \
+    for (int r = 0; r < NR; r++) for (int c = 0; c < NC; c++) { acc[r][c] = _mm256_setzero_ps(); accm[r][c] = 0; } \
     for (int64_t b = 0; b < nb; b++) {                                                                \
-        const uint8_t *wb = w + b * BLK;                                                              \
-        _mm_prefetch((const char *)wb + rb, _MM_HINT_T0);                                             \
-        CODES                                                                                         \
-        const float dx = ldh(wb), mx = ldh(wb + 2);                                                   \
-        for (int c = 0; c < NC; c++) {                                                                \
-            const uint8_t *a = xq + c * xs;                                                           \
-            const __m256i y = ld256(a + b * Q8_1_BYTES + 4);                                          \
-            DOT                                                                                       \
-            const float d = dx * ((const float *)(const void *)(a + L->off_d))[b];                    \
-            acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(p), acc[c]);               \
-            accm[c] += mx * ((const float *)(const void *)(a + L->off_aux))[b];                       \
+        {   /* the next row group, streamed at the pace of this one */                                \
+            const char *pf = (const char *)w + NR * rb + b * NR * BLK;                                \
+            for (int k = 0; k < NR * BLK; k += 64) _mm_prefetch(pf + k, _MM_HINT_T0);                 \
+        }                                                                                             \
+        for (int r = 0; r < NR; r++) {                                                                \
+            const uint8_t *wb = w + r * rb + b * BLK;                                                 \
+            CODES                                                                                     \
+            const float dx = ldh(wb), mx = ldh(wb + 2);                                               \
+            for (int c = 0; c < NC; c++) {                                                            \
+                const uint8_t *a = xq + c * xs;                                                       \
+                const __m256i y = ld256(a + b * Q8_1_BYTES + 4);                                      \
+                DOT                                                                                   \
+                const float d = dx * ((const float *)(const void *)(a + L->off_d))[b];                \
+                acc[r][c] = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(p), acc[r][c]);     \
+                accm[r][c] += mx * ((const float *)(const void *)(a + L->off_aux))[b];                \
+            }                                                                                         \
         }                                                                                             \
     }                                                                                                 \
-    for (int c = 0; c < NC; c++) out[c] = hsum8(acc[c]) + accm[c];
+    for (int r = 0; r < NR; r++) for (int c = 0; c < NC; c++) out[r * 4 + c] = hsum8(acc[r][c]) + accm[r][c];
 
 #define DOT __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(q, y), _mm256_set1_epi16(1));
-INL void q4_1_avx2(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
+INL void q4_1_avx2(const uint8_t *w, size_t rb, const int NR, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
     Q81_LOOP(Q4_1_BYTES, const __m256i q = nibbles32(wb + 4);)
 }
-INL void q5_1_avx2(const uint8_t *w, size_t rb, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
+INL void q5_1_avx2(const uint8_t *w, size_t rb, const int NR, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
     Q81_LOOP(Q5_1_BYTES, const __m256i q = _mm256_or_si256(nibbles32(wb + 8), bits32_x10(ld32(wb + 4)));)
 }
 #undef DOT
-GEN_ROWS(llk_rows_q4_1_avx2, q4_1_avx2, )
-GEN_ROWS(llk_rows_q5_1_avx2, q5_1_avx2, )
+GEN_ROWS_MR(llk_rows_q4_1_avx2, q4_1_avx2, )
+GEN_ROWS_MR(llk_rows_q5_1_avx2, q5_1_avx2, )
 
 LLK_BASELINE_END
