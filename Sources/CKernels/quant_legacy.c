@@ -84,14 +84,17 @@ float llk_ref_q8_0(const uint8_t *w, const uint8_t *a, int64_t n) {
 // ---- Q8_0-activation families: Q4_0, Q5_0, Q8_0 ----
 // ISA 1 (AVX2): maddubs(u8 codes, q) -> madd(ones) -> + corr.  ISA 2: dpbusd(corr, u8 codes, q).
 
+// Block b's share of the next group of NR rows: the next group streams in at the pace this one is read.
+INL void prefetch_next_group(const uint8_t *w, size_t rb, int NR, int BLK, int64_t b) {
+    const char *pf = (const char *)w + NR * rb + b * NR * BLK;
+    for (int k = 0; k < NR * BLK; k += 64) _mm_prefetch(pf + k, _MM_HINT_T0);
+}
+
 #define Q80_LOOP(BLK, CODES)                                                                          \
     __m256 acc[NR][NC];                                                                               \
     for (int r = 0; r < NR; r++) for (int c = 0; c < NC; c++) acc[r][c] = _mm256_setzero_ps();        \
     for (int64_t b = 0; b < nb; b++) {                                                                \
-        {   /* the next row group, streamed at the pace of this one */                                \
-            const char *pf = (const char *)w + NR * rb + b * NR * BLK;                                \
-            for (int k = 0; k < NR * BLK; k += 64) _mm_prefetch(pf + k, _MM_HINT_T0);                 \
-        }                                                                                             \
+        prefetch_next_group(w, rb, NR, BLK, b);                                                       \
         for (int r = 0; r < NR; r++) {                                                                \
             const uint8_t *wb = w + r * rb + b * BLK;                                                 \
             CODES                                                                                     \
@@ -147,10 +150,7 @@ GEN_ROWS_MR(llk_rows_q8_0_vnni, q8_0_vnni, T512)
     __m256 acc[NR][NC]; float accm[NR][NC];                                                           \
     for (int r = 0; r < NR; r++) for (int c = 0; c < NC; c++) { acc[r][c] = _mm256_setzero_ps(); accm[r][c] = 0; } \
     for (int64_t b = 0; b < nb; b++) {                                                                \
-        {   /* the next row group, streamed at the pace of this one */                                \
-            const char *pf = (const char *)w + NR * rb + b * NR * BLK;                                \
-            for (int k = 0; k < NR * BLK; k += 64) _mm_prefetch(pf + k, _MM_HINT_T0);                 \
-        }                                                                                             \
+        prefetch_next_group(w, rb, NR, BLK, b);                                                       \
         for (int r = 0; r < NR; r++) {                                                                \
             const uint8_t *wb = w + r * rb + b * BLK;                                                 \
             CODES                                                                                     \
