@@ -92,6 +92,7 @@ float llk_ref_f16(const uint8_t *w, const uint8_t *a, int64_t n);
 LLK_ROW_KERNEL(llk_rows_q4_0_avx2);
 LLK_ROW_KERNEL(llk_rows_q4_0_vnni);
 LLK_ROW_KERNEL(llk_rows_q4_1_avx2);
+LLK_ROW_KERNEL(llk_rows_q4_1_vnni);
 LLK_ROW_KERNEL(llk_rows_q5_0_avx2);
 LLK_ROW_KERNEL(llk_rows_q5_0_vnni);
 LLK_ROW_KERNEL(llk_rows_q5_1_avx2);

@@ -154,7 +154,8 @@ GEN_ROWS_MR(llk_rows_q8_0_vnni, q8_0_vnni, T512)
         for (int r = 0; r < NR; r++) {                                                                \
             const uint8_t *wb = w + r * rb + b * BLK;                                                 \
             CODES                                                                                     \
-            const float dx = ldh(wb), mx = ldh(wb + 2);                                               \
+            const __m128 dm = _mm_cvtph_ps(_mm_cvtsi32_si128((int)ld32(wb)));  /* d and m at once */ \
+            const float dx = _mm_cvtss_f32(dm), mx = _mm_cvtss_f32(_mm_movehdup_ps(dm));               \
             for (int c = 0; c < NC; c++) {                                                            \
                 const uint8_t *a = xq + c * xs;                                                       \
                 const __m256i y = ld256(a + b * Q8_1_BYTES + 4);                                      \
@@ -175,7 +176,14 @@ INL void q5_1_avx2(const uint8_t *w, size_t rb, const int NR, const uint8_t *xq,
     Q81_LOOP(Q5_1_BYTES, const __m256i q = _mm256_or_si256(nibbles32(wb + 8), bits32_x10(ld32(wb + 4)));)
 }
 #undef DOT
+// VNNI: dpbusd sums the same four products per int32 lane as maddubs and madd(ones) do.
+#define DOT __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), q, y);
+INL512 void q4_1_vnni(const uint8_t *w, size_t rb, const int NR, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
+    Q81_LOOP(Q4_1_BYTES, const __m256i q = nibbles32(wb + 4);)
+}
+#undef DOT
 GEN_ROWS_MR(llk_rows_q4_1_avx2, q4_1_avx2, )
 GEN_ROWS_MR(llk_rows_q5_1_avx2, q5_1_avx2, )
+GEN_ROWS_MR(llk_rows_q4_1_vnni, q4_1_vnni, T512)
 
 LLK_BASELINE_END

@@ -33,7 +33,7 @@ static const llk_type_traits table[LLK_TYPE_COUNT] = {
     },
     [LLK_Q4_1] = {
         GEOMETRY("Q4_1", QK4_1, Q4_1_BYTES), .activation = LLK_Q8_1, .reference = llk_ref_q4_1,
-        .rows = { 0, llk_rows_q4_1_avx2, llk_rows_q4_1_avx2 },
+        .rows = { 0, llk_rows_q4_1_avx2, llk_rows_q4_1_vnni },
         .gemm_isa = 1, .gemm_unpacked_size = GEMM_UNPACKED_32, .gemm_min_columns = 8, .gemm_column_multiple = 1,
     },
     [LLK_Q5_0] = {
