@@ -81,14 +81,14 @@ float llk_ref_q8_0(const uint8_t *w, const uint8_t *a, int64_t n) {
 // ---------------------------------------------------------------------------------------------
 // SIMD kernels
 
-// ---- Q8_0-activation families: Q4_0, Q5_0, Q8_0 ----
-// ISA 1 (AVX2): maddubs(u8 codes, q) -> madd(ones) -> + corr.  ISA 2: dpbusd(corr, u8 codes, q).
-
 // Block b's share of the next group of NR rows: the next group streams in at the pace this one is read.
 INL void prefetch_next_group(const uint8_t *w, size_t rb, int NR, int BLK, int64_t b) {
     const char *pf = (const char *)w + NR * rb + b * NR * BLK;
     for (int k = 0; k < NR * BLK; k += 64) _mm_prefetch(pf + k, _MM_HINT_T0);
 }
+
+// ---- Q8_0-activation families: Q4_0, Q5_0, Q8_0 ----
+// ISA 1 (AVX2): maddubs(u8 codes, q) -> madd(ones) -> + corr.  ISA 2: dpbusd(corr, u8 codes, q).
 
 #define Q80_LOOP(BLK, CODES)                                                                          \
     __m256 acc[NR][NC];                                                                               \
