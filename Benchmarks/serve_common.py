@@ -7,23 +7,42 @@ import subprocess
 import time
 
 
-def start_server(binary, model, *options):
-    """Starts `binary serve -m model options…` on a free port; returns (process, port) once it is ready."""
+def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([binary, "serve", "-m", model, "--port", str(port), *map(str, options)],
-                              stderr=subprocess.DEVNULL)
+        return s.getsockname()[1]
+
+
+def wait_until_ready(server, port):
+    """Returns once the server on `port` answers /health with 200."""
     while True:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             connection.request("GET", "/health")
             if connection.getresponse().status == 200:
-                return server, port
+                return
         except OSError:
             pass
         assert server.poll() is None, "server exited"
         time.sleep(0.1)
+
+
+def start_server(binary, model, *options):
+    """Starts `binary serve -m model options…` on a free port; returns (process, port) once it is ready."""
+    port = free_port()
+    server = subprocess.Popen([binary, "serve", "-m", model, "--port", str(port), *map(str, options)],
+                              stderr=subprocess.DEVNULL)
+    wait_until_ready(server, port)
+    return server, port
+
+
+def start_llama_server(binary, model_path, *options, env=None):
+    """Starts llama.cpp's `llama-server -m model_path options…` on a free port; returns (process, port) once ready."""
+    port = free_port()
+    server = subprocess.Popen([binary, "-m", model_path, "--port", str(port), *map(str, options)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    wait_until_ready(server, port)
+    return server, port
 
 
 def open_stream(port, body):
