@@ -11,11 +11,11 @@ env: LLMRUN_REF=/root/.cache/llmrun-ref  LLAMA_PRELOAD=/tmp/no_amx_preload.so
 import argparse
 import json
 import os
-import subprocess
 import threading
 import time
 from pathlib import Path
 
+from llama_reference import BIN, llama_env, model_path
 from serve_common import open_stream, start_llama_server, start_server
 
 REPO = Path(__file__).resolve().parent.parent
@@ -36,14 +36,8 @@ def stream(port, topic, tokens):
 
 def start_llama(model, parallel, tokens):
     """llama-server on the GGUF `llmrun pull` gives for `model`, `parallel` slots of the context one stream needs."""
-    path = subprocess.run([str(REPO / ".build/release/llmrun"), "pull", model], capture_output=True, text=True,
-                          check=True).stdout.strip()
-    binary = os.path.join(os.environ.get("LLMRUN_REF", "/root/.cache/llmrun-ref"), "llama.cpp/build/bin/llama-server")
-    env = dict(os.environ)
-    preload = os.environ.get("LLAMA_PRELOAD", "/tmp/no_amx_preload.so")
-    if os.path.exists(preload):
-        env["LD_PRELOAD"] = preload  # llama.cpp's AMX path traps in some containers
-    return start_llama_server(binary, path, "-np", parallel, "-c", parallel * (tokens + 512), "-t", 2, env=env)
+    return start_llama_server(os.path.join(BIN, "llama-server"), model_path(model), "-np", parallel,
+                              "-c", parallel * (tokens + 512), "-t", 2, env=llama_env())
 
 
 def main():

@@ -21,24 +21,7 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-LLMRUN = os.environ.get("LLMRUN", os.path.join(ROOT, ".build/release/llmrun"))
-BIN = os.path.join(os.environ.get("LLMRUN_REF", "/root/.cache/llmrun-ref"), "llama.cpp/build/bin")
-
-
-def llama_env():
-    env = dict(os.environ)
-    preload = os.environ.get("LLAMA_PRELOAD", "/tmp/no_amx_preload.so")
-    if os.path.exists(preload):
-        env["LD_PRELOAD"] = preload  # llama.cpp's AMX path traps in some containers
-    return env
-
-
-def model_path(name):
-    if os.path.isfile(name):
-        return name
-    return subprocess.run([LLMRUN, "pull", name], check=True, capture_output=True, text=True).stdout.strip()
+from llama_reference import BIN, LLMRUN, ROOT, llama_env, model_path
 
 
 def llmrun_workload(model, article, args, prompt_file):
