@@ -45,8 +45,11 @@ public final class BatchGenerator {
         let model = sessions[0].model
         self.sessions = sessions
         self.tokenizer = tokenizer
-        self.draftCapacity = max(0, min(draftCapacity, (sessions.map(\.verificationCapacity).min() ?? 1) - 1))
-        decoder = try BatchDecoder(model: model, capacity: sessions.count * (1 + self.draftCapacity), pool: sessions[0].state.pool)
+        self.draftCapacity = max(0, min(draftCapacity, Self.draftingRowLimit - 1, (sessions.map(\.verificationCapacity).min() ?? 1) - 1))
+        // A step's drafts total at most `draftingRowLimit` rows (fewer once answers are decoding; an answer whose
+        // prompt completes during the step adds its own row after the drafts were counted), beside a row per session.
+        let rows = sessions.count + (self.draftCapacity > 0 ? Self.draftingRowLimit : 0)
+        decoder = try BatchDecoder(model: model, capacity: rows, pool: sessions[0].state.pool)
     }
 
     /// One answer in flight: its request's id, sampler, output so far and statistics.
