@@ -27,19 +27,48 @@ import TestSupport
         #expect(drafter.draft(tail, count: 2) == [7, 5])
     }
 
-    @Test func draftLengthGrowsOnFullAcceptanceAndShrinksOnMisses() {
+    @Test func draftLengthFollowsAcceptanceByEvidence() {
         var length = DraftLength(maximum: 8)
-        #expect(length.current == 4)
-        length.update(drafted: 4, accepted: 4)
-        #expect(length.current == 8)
-        length.update(drafted: 8, accepted: 8)
-        #expect(length.current == 8)
-        length.update(drafted: 8, accepted: 2)
-        #expect(length.current == 3)
-        length.update(drafted: 3, accepted: 0)
-        #expect(length.current == 1)
-        length.update(drafted: 0, accepted: 0)
-        #expect(length.current == 1)
+        // Before anything is measured: an even chance for a first token, rows at a quarter of a step.
+        #expect(length.length(evidence: 1) == 2)
+        for _ in 0..<30 { length.update(evidence: 1, drafted: 2, accepted: 0) }
+        #expect(length.length(evidence: 1) == 0)
+        // Drafts from longer matches keep their own estimate.
+        #expect(length.length(evidence: 3) == 2)
+        for _ in 0..<30 { length.update(evidence: 3, drafted: 8, accepted: 8) }
+        #expect(length.length(evidence: 3) == 8)
+        // Steps that decoded one token show whether a first token would have stood.
+        for _ in 0..<30 { length.observeUnverified(evidence: 1, wouldStand: true) }
+        #expect(length.length(evidence: 1) == 8)
+    }
+
+    @Test func draftLengthFollowsTheMeasuredCostOfARow() {
+        var length = DraftLength(maximum: 8)
+        for _ in 0..<30 { length.update(evidence: 2, drafted: 4, accepted: 3) }
+        // Rows nearly free (decode waits for memory): long drafts.
+        for _ in 0..<10 {
+            length.recordCall(rows: 1, seconds: 0.100)
+            length.recordCall(rows: 5, seconds: 0.104)
+        }
+        let cheap = length.length(evidence: 2)
+        // Each row as dear as a step (decode computes): nothing is worth verifying.
+        for _ in 0..<30 {
+            length.recordCall(rows: 1, seconds: 0.100)
+            length.recordCall(rows: 5, seconds: 0.600)
+        }
+        #expect(cheap >= 4)
+        #expect(length.length(evidence: 2) == 0)
+        // Drafting's own time counts as a row's: a draft model as dear as the target is not worth it either.
+        var drafted = DraftLength(maximum: 8)
+        for _ in 0..<30 { drafted.update(evidence: 0, drafted: 4, accepted: 3) }
+        for _ in 0..<30 {
+            drafted.recordCall(rows: 1, seconds: 0.100)
+            drafted.recordCall(rows: 5, seconds: 0.104, draftSeconds: 0.400)
+        }
+        #expect(drafted.length(evidence: 0) == 0)
+        #expect(drafted.lengthExploring(evidence: 0) == 0)
+        for _ in 0..<DraftLength.exploreAfterSteps { drafted.recordCall(rows: 1, seconds: 0.100) }
+        #expect(drafted.lengthExploring(evidence: 0) == 1)
     }
 }
 

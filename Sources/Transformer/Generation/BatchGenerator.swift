@@ -151,7 +151,8 @@ public final class BatchGenerator {
                     var row = [token]
                     if let drafting = answer.drafting, draftRows > 0 {
                         let limit = min(answer.output.options.maxTokens - answer.output.tokens.count, session.contextSize - session.tokens.count - 1)
-                        let draft = drafting.lookup.draft(after: drafting.sequence[...], count: min(drafting.length.current, limit, draftRows))
+                        var draft = drafting.lookup.draft(after: drafting.sequence[...], count: min(drafting.length.maximum, limit, draftRows))
+                        draft.truncate(to: drafting.length.length(evidence: draft.evidence))
                         if !draft.tokens.isEmpty {
                             draftRows -= draft.tokens.count
                             row += draft.tokens

@@ -44,6 +44,8 @@ struct DraftModelDrafter: Drafter {
     private var sampler: Sampler
     let minimumConfidence: Float
 
+    var draftsForFree: Bool { false }
+
     init(session: Session, sampling: SamplingParameters, minimumConfidence: Float = 0.5) {
         self.session = session
         self.minimumConfidence = minimumConfidence

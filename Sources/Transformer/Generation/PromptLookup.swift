@@ -16,7 +16,13 @@ public struct PromptLookup: Sendable {
     /// Up to `count` tokens that followed the latest earlier occurrence of the longest matching suffix of
     /// `sequence`; empty when no suffix of `minNgram` tokens or more occurred before.
     public func draft(_ sequence: ArraySlice<Int32>, count: Int) -> [Int32] {
-        guard count > 0 else { return [] }
+        match(sequence, count: count).tokens
+    }
+
+    /// `draft`'s tokens and the length of the suffix that matched (0 when none did): a longer match is likelier
+    /// to continue the same way.
+    public func match(_ sequence: ArraySlice<Int32>, count: Int) -> (tokens: [Int32], ngram: Int) {
+        guard count > 0 else { return ([], 0) }
         let end = sequence.endIndex
         for n in stride(from: min(maxNgram, sequence.count - 1), through: minNgram, by: -1) {
             let suffix = sequence[(end - n)...]
@@ -25,11 +31,11 @@ public struct PromptLookup: Sendable {
             while start >= sequence.startIndex {
                 if sequence[start] == suffix.first, sequence[start..<(start + n)].elementsEqual(suffix) {
                     let continuation = start + n
-                    return Array(sequence[continuation..<min(end, continuation + count)])
+                    return (Array(sequence[continuation..<min(end, continuation + count)]), n)
                 }
                 start -= 1
             }
         }
-        return []
+        return ([], 0)
     }
 }
