@@ -48,18 +48,22 @@ static inline void widen(const uint16_t *h, float *f, int64_t n) {
 }
 static inline __m256 round_f16(__m256 x) { return _mm256_cvtph_ps(_mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT)); }
 
-// The f16 accumulator a (held as f32) times r, and plus v times w, as `arithmetic` says (ckernels.h): in native f16
-// lanes for the first `native` elements, in f32 lanes rounded to f16 for the rest.
+// The f16 accumulator a times r, and plus v times w, as `arithmetic` says (ckernels.h): in native f16 lanes for the
+// first `native` elements, in f32 lanes rounded to f16 for the rest. In native lanes those elements live as f16 during
+// a pass (a16; every update rounds to f16, so nothing is lost) and the values are read as f16 straight from the cache
+// (v16); elsewhere the accumulator is held as f32 (a) and the values widened (v).
 #define FP16_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512fp16")))
-static inline __m256h FP16_TARGET to_ph(const float *x) { return _mm256_castsi256_ph(_mm512_cvtps_ph(_mm512_loadu_ps(x), _MM_FROUND_TO_NEAREST_INT)); }
-static inline void FP16_TARGET from_ph(float *x, __m256h h) { _mm512_storeu_ps(x, _mm512_cvtph_ps(_mm256_castph_si256(h))); }
-static void FP16_TARGET scale_native_f16(float *a, int64_t native, float r) {
-    const __m256h rh = _mm256_set1_ph((_Float16)r);
-    for (int64_t i = 0; i < native; i += 16) from_ph(a + i, _mm256_mul_ph(to_ph(a + i), rh));
+static void FP16_TARGET scale_native_f16(_Float16 *a, int64_t native, float r) {
+    const __m512h rh = _mm512_set1_ph((_Float16)r);
+    for (int64_t i = 0; i < native; i += 32) _mm512_storeu_ph(a + i, _mm512_mul_ph(_mm512_loadu_ph(a + i), rh));
 }
-static void FP16_TARGET accumulate_native_f16(float *a, const float *v, int64_t native, float w) {
-    const __m256h wh = _mm256_set1_ph((_Float16)w);
-    for (int64_t i = 0; i < native; i += 16) from_ph(a + i, _mm256_fmadd_ph(to_ph(v + i), wh, to_ph(a + i)));
+static void FP16_TARGET accumulate_native_f16(_Float16 *a, const uint16_t *v, int64_t native, float w) {
+    const __m512h wh = _mm512_set1_ph((_Float16)w);
+    for (int64_t i = 0; i < native; i += 32) _mm512_storeu_ph(a + i, _mm512_fmadd_ph(_mm512_loadu_ph(v + i), wh, _mm512_loadu_ph(a + i)));
+}
+// The native accumulator's f16 values into the f32 one, exactly.
+static void FP16_TARGET widen_native_f16(const _Float16 *a16, float *a, int64_t native) {
+    for (int64_t i = 0; i < native; i += 16) _mm512_storeu_ps(a + i, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)(a16 + i))));
 }
 
 // The same operations without AVX512-FP16. A product of two f16 values is exact in f32, so a * r rounds once. For
@@ -86,14 +90,15 @@ static void accumulate_emulated_f16(float *a, const float *v, int64_t native, fl
     for (int64_t i = 0; i < native; i++) a[i] = f16_of_exact((double)v[i] * wh + (double)a[i]);
 }
 
-static inline void scale_accumulator(float *a, int arithmetic, int64_t native, int64_t n, float r) {
-    if (arithmetic == LLK_ATTENTION_NATIVE_F16) scale_native_f16(a, native, r);
+static inline void scale_accumulator(float *a, _Float16 *a16, int arithmetic, int64_t native, int64_t n, float r) {
+    if (arithmetic == LLK_ATTENTION_NATIVE_F16) scale_native_f16(a16, native, r);
     else if (arithmetic == LLK_ATTENTION_NATIVE_F16_EMULATED) scale_emulated_f16(a, native, r);
     const __m256 rv = _mm256_set1_ps(r);
     for (int64_t i = native; i < n; i += 8) _mm256_storeu_ps(a + i, round_f16(_mm256_mul_ps(_mm256_loadu_ps(a + i), rv)));
 }
-static inline void accumulate(float *a, const float *v, int arithmetic, int64_t native, int64_t n, float w) {
-    if (arithmetic == LLK_ATTENTION_NATIVE_F16) accumulate_native_f16(a, v, native, w);
+static inline void accumulate(float *a, _Float16 *a16, const float *v, const uint16_t *v16, int arithmetic, int64_t native, int64_t n,
+                              float w) {
+    if (arithmetic == LLK_ATTENTION_NATIVE_F16) accumulate_native_f16(a16, v16, native, w);
     else if (arithmetic == LLK_ATTENTION_NATIVE_F16_EMULATED) accumulate_emulated_f16(a, v, native, w);
     const __m256 wv = _mm256_set1_ps(w);
     for (int64_t i = native; i < n; i += 8) _mm256_storeu_ps(a + i, round_f16(_mm256_fmadd_ps(_mm256_loadu_ps(v + i), wv, _mm256_loadu_ps(a + i))));
@@ -102,28 +107,35 @@ static inline void accumulate(float *a, const float *v, int arithmetic, int64_t 
 // One online-softmax pass over cache positions from...to (inclusive) for every head, from a fresh state.
 static void online_pass(const float *q16, int64_t heads, int64_t head_dim, const uint16_t *keys, const uint16_t *values,
                         int64_t kv_stride, int64_t from, int64_t to, float scale, float softcap, int arithmetic, int64_t native,
-                        float *acc, float *maximum, float *sum, float *k, float *v) {
+                        float *acc, _Float16 *acc16, float *maximum, float *sum, float *k, float *v) {
+    // Native lanes read the values as f16: only the rest are widened.
+    const int64_t widened = arithmetic == LLK_ATTENTION_NATIVE_F16 ? native : 0;
     for (int64_t i = 0; i < heads * head_dim; i++) acc[i] = 0.0f;
+    if (widened) memset(acc16, 0, (size_t)(heads * native) * sizeof *acc16);
     for (int64_t h = 0; h < heads; h++) { maximum[h] = -INFINITY; sum[h] = 0.0f; }
     for (int64_t j = from; j <= to; j++) {
+        const uint16_t *v16 = values + j * kv_stride;
         widen(keys + j * kv_stride, k, head_dim);
-        widen(values + j * kv_stride, v, head_dim);
+        widen(v16 + widened, v + widened, head_dim - widened);
         for (int64_t h = 0; h < heads; h++) {
             float *a = acc + h * head_dim;
+            _Float16 *a16 = acc16 + h * native;
             float s = dot_ggml_order(q16 + h * head_dim, k, head_dim) * scale;
             if (softcap != 0.0f) s = softcap * tanhf(s);
             float rescale = 1.0f, weight = 1.0f;
             if (s > maximum[h]) {
                 rescale = expf(maximum[h] - s);
                 maximum[h] = s;
-                scale_accumulator(a, arithmetic, native, head_dim, rescale);
+                scale_accumulator(a, a16, arithmetic, native, head_dim, rescale);
             } else {
                 weight = expf(s - maximum[h]);
             }
-            accumulate(a, v, arithmetic, native, head_dim, weight);
+            accumulate(a, a16, v, v16, arithmetic, native, head_dim, weight);
             sum[h] = fmaf(sum[h], rescale, weight);
         }
     }
+    if (widened)
+        for (int64_t h = 0; h < heads; h++) widen_native_f16(acc16 + h * native, acc + h * head_dim, native);
 }
 
 void llk_attention_heads(const float *q, int64_t heads, int64_t head_dim, const uint16_t *keys, const uint16_t *values,
@@ -138,14 +150,16 @@ void llk_attention_heads(const float *q, int64_t heads, int64_t head_dim, const 
     // and value is converted once for all heads that read it.
     float *q16 = scratch, *acc = q16 + heads * head_dim, *k = acc + heads * head_dim, *v = k + head_dim;
     float *maximum = v + head_dim, *sum = maximum + heads;
+    // After the chunks' combined state (below): the native f16 accumulators, heads × head_dim halves.
+    _Float16 *acc16 = (_Float16 *)(void *)(sum + heads + heads * head_dim + 2 * heads);
     const int64_t native = arithmetic == LLK_ATTENTION_F32_LANES ? 0 : head_dim / 128 * 128;
     int64_t i = 0;
     for (; i + 8 <= heads * head_dim; i += 8) _mm256_storeu_ps(q16 + i, round_f16(_mm256_loadu_ps(q + i)));
     for (; i < heads * head_dim; i++) q16[i] = f16_value(q[i]);
 
     if (chunk <= 0) {
-        online_pass(q16, heads, head_dim, keys, values, kv_stride, first, last, scale, softcap, arithmetic, native, acc, maximum,
-                    sum, k, v);
+        online_pass(q16, heads, head_dim, keys, values, kv_stride, first, last, scale, softcap, arithmetic, native, acc, acc16,
+                    maximum, sum, k, v);
         for (int64_t h = 0; h < heads; h++) {
             const float inverse = 1.0f / sum[h];
             for (i = 0; i < head_dim; i++) out[h * head_dim + i] = acc[h * head_dim + i] * inverse;
@@ -160,8 +174,8 @@ void llk_attention_heads(const float *q, int64_t heads, int64_t head_dim, const 
     for (int64_t h = 0; h < heads; h++) { total_max[h] = -INFINITY; total_sum[h] = 0.0f; }
     for (int64_t start = first / chunk * chunk; start <= last; start += chunk) {
         const int64_t from = start > first ? start : first, to = start + chunk - 1 < last ? start + chunk - 1 : last;
-        online_pass(q16, heads, head_dim, keys, values, kv_stride, from, to, scale, softcap, arithmetic, native, acc, maximum,
-                    sum, k, v);
+        online_pass(q16, heads, head_dim, keys, values, kv_stride, from, to, scale, softcap, arithmetic, native, acc, acc16,
+                    maximum, sum, k, v);
         for (int64_t h = 0; h < heads; h++) {
             if (sum[h] == 0.0f) continue;
             const float new_max = fmaxf(total_max[h], maximum[h]);
