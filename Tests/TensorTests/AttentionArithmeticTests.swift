@@ -1,3 +1,4 @@
+import Foundation
 import CKernels
 @testable import Tensor
 import Testing
@@ -21,6 +22,29 @@ struct AttentionArithmeticTests {
                         kvHeadCount: kvHeads, headDim: headDim, scale: 1 / Float(headDim).squareRoot(), window: nil,
                         arithmetic: arithmetic, into: &out, scratch: &scratch, pool: pool)
         return out
+    }
+
+    /// The attention's four-at-a-time expf gives libm's (glibc's) bits on floats x <= 0: every 61st bit pattern from -0
+    /// to -inf (35 million), the ends of the range where the result is subnormal or 0, and odd counts (the tail).
+    @Test func expfOfNonpositiveValuesHasLibmsBits() {
+        var inputs: [Float] = [-0.0, -.infinity, -0x1.9fe368p6, -0x1.9fe36ap6, -0x1.9fe366p6, -87.33655, -88.0, -103.0, -1e-45, -.ulpOfOne]
+        var pattern: UInt32 = 0x8000_0000
+        while pattern < 0xFF80_0000 {
+            inputs.append(Float(bitPattern: pattern))
+            pattern += 61
+        }
+        var mismatches = 0
+        var outputs = [Float](repeating: 0, count: 4096)
+        var start = 0
+        while start < inputs.count {
+            // 4093: the last call of each batch takes the tail.
+            let count = min(4093, inputs.count - start)
+            inputs.withUnsafeBufferPointer { llk_expf_nonpositive($0.baseAddress! + start, &outputs, Int64(count)) }
+            for i in 0..<count where outputs[i].bitPattern != expf(inputs[start + i]).bitPattern { mismatches += 1 }
+            start += count
+        }
+        #expect(inputs.count > 35_000_000)
+        #expect(mismatches == 0)
     }
 
     /// Head size 128 is one step of llama.cpp's native-f16 loop; 192 adds 64 elements that its leftover loop keeps

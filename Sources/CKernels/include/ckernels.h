@@ -144,6 +144,8 @@ enum { LLK_ATTENTION_F32_LANES = 0, LLK_ATTENTION_NATIVE_F16 = 1, LLK_ATTENTION_
 void llk_attention_heads(const float *q, int64_t heads, int64_t head_dim, const uint16_t *keys, const uint16_t *values,
                          int64_t kv_stride, int64_t first, int64_t last, int64_t chunk, float scale, float softcap,
                          int arithmetic, float *out, float *scratch);
+/// expf of n values, each <= 0 or -inf, with the bits of glibc's expf (which llama.cpp's attention calls), four at a time.
+void llk_expf_nonpositive(const float *x, float *y, int64_t n);
 static inline int64_t llk_attention_scratch_floats(int64_t heads, int64_t head_dim) { return 3 * heads * head_dim + (heads * head_dim + 1) / 2 + 2 * head_dim + 4 * heads; }
 /// Attention with the arithmetic llama.cpp uses for batches of at least 64 queries (its tiled flash attention:
 /// all f32, 64 cache positions per tile), for `tokens` consecutive tokens at positions position... and the
