@@ -24,10 +24,10 @@ struct AttentionArithmeticTests {
         return out
     }
 
-    /// The attention's four-at-a-time expf gives libm's (glibc's) bits on floats x <= 0: every 61st bit pattern from -0
+    /// The attention's four-at-a-time expf gives libm's (glibc's) bits on floats x <= 0: +0, every 61st bit pattern from -0
     /// to -inf (35 million), the ends of the range where the result is subnormal or 0, and odd counts (the tail).
     @Test func expfOfNonpositiveValuesHasLibmsBits() {
-        var inputs: [Float] = [-0.0, -.infinity, -0x1.9fe368p6, -0x1.9fe36ap6, -0x1.9fe366p6, -87.33655, -88.0, -103.0, -1e-45, -.ulpOfOne]
+        var inputs: [Float] = [0.0, -0.0, -.infinity, -0x1.9fe368p6, -0x1.9fe36ap6, -0x1.9fe366p6, -87.33655, -88.0, -103.0, -1e-45, -.ulpOfOne]
         var pattern: UInt32 = 0x8000_0000
         while pattern < 0xFF80_0000 {
             inputs.append(Float(bitPattern: pattern))
