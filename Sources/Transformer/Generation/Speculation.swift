@@ -76,8 +76,8 @@ struct DraftLength {
     private var stepSeconds: Double?
     private var rowSeconds: Double?
     private var draftTokenSeconds = 0.0
-    /// Plain steps since a draft was last verified: a drafter that is not free drafts again after a while, so that
-    /// its acceptance is measured anew.
+    /// Plain steps since a draft was last verified: after a while one token is drafted anyway, so that the cost of a
+    /// row (and a draft model's acceptance, which no free guess shows) is measured anew.
     private var stepsWithoutDraft = 0
 
     static let evidenceClasses = 5
