@@ -326,6 +326,14 @@ int llk_gemm_available(int t) {
     return from > 0 && llk_current_isa() >= from;
 }
 
+// The 32-element formats give the same bits in the GEMM and the integer kernels, so there the choice is speed: below 16
+// columns the eight-column kernels beat the GEMM, whose weight unpacking costs the same for 8 columns as for 16
+// (BENCHMARKS.md, "Session 19").
+int llk_gemm_min_columns(int t) {
+    const llk_type_traits *tt = llk_type_traits_of(t);
+    return tt->wide[llk_current_isa()] && tt->gemm_min_columns < 16 ? 16 : tt->gemm_min_columns;
+}
+
 void llk_gemm(int t, const void *w, size_t row_bytes, int row_group, const void *panels, int64_t ncols, int64_t n,
               float *y, int64_t ldy, int64_t row_begin, int64_t row_end, void *scratch, size_t scratch_bytes) {
     gemm_type g;

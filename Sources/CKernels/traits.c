@@ -29,6 +29,7 @@ static const llk_type_traits table[LLK_TYPE_COUNT] = {
     [LLK_Q4_0] = {
         GEOMETRY("Q4_0", QK4_0, Q4_0_BYTES), .activation = LLK_Q8_0, .activation_bias = 8, .reference = llk_ref_q4_0,
         .rows = { 0, llk_rows_q4_0_avx2, llk_rows_q4_0_vnni },
+        .wide = { 0, 0, llk_wide_q4_0_vnni },
         .gemm_isa = 1, .gemm_unpacked_size = GEMM_UNPACKED_32, .gemm_min_columns = 8, .gemm_column_multiple = 1,
     },
     [LLK_Q4_1] = {
@@ -39,6 +40,7 @@ static const llk_type_traits table[LLK_TYPE_COUNT] = {
     [LLK_Q5_0] = {
         GEOMETRY("Q5_0", QK5_0, Q5_0_BYTES), .activation = LLK_Q8_0, .activation_bias = 16, .reference = llk_ref_q5_0,
         .rows = { 0, llk_rows_q5_0_avx2, llk_rows_q5_0_vnni },
+        .wide = { 0, 0, llk_wide_q5_0_vnni },
         .gemm_isa = 1, .gemm_unpacked_size = GEMM_UNPACKED_32, .gemm_min_columns = 8, .gemm_column_multiple = 1,
     },
     [LLK_Q5_1] = {
@@ -49,6 +51,7 @@ static const llk_type_traits table[LLK_TYPE_COUNT] = {
     [LLK_Q8_0] = {
         GEOMETRY("Q8_0", QK8_0, Q8_0_BYTES), .activation = LLK_Q8_0, .activation_bias = 128, .reference = llk_ref_q8_0,
         .rows = { 0, llk_rows_q8_0_avx2, llk_rows_q8_0_vnni },
+        .wide = { 0, 0, llk_wide_q8_0_vnni },
         .gemm_isa = 2, .gemm_unpacked_size = GEMM_UNPACKED_32, .gemm_min_columns = 8, .gemm_column_multiple = 1,
     },
     [LLK_Q8_1] = { GEOMETRY("Q8_1", QK8_1, Q8_1_BYTES) },

@@ -168,8 +168,8 @@ public struct WeightMatrix: @unchecked Sendable {
 
     /// From this many activation rows on, the panel GEMM runs, because llama.cpp's batched arithmetic (which
     /// the GEMM reproduces) starts there: its repacked Q4_K kernel takes groups of 4, its tiled K-quant matmul
-    /// batches of 8. For the 32-element formats both paths give the same bits.
-    private var gemmMinimumColumns: Int { Int(traits.pointee.gemm_min_columns) }
+    /// batches of 8. For the 32-element formats both paths give the same bits, and the faster one runs.
+    private var gemmMinimumColumns: Int { Int(llk_gemm_min_columns(Int32(type.rawValue))) }
 
     /// Whether each row of a batched product has the bits of that row's product alone: for the 32-element
     /// formats the panel GEMM and the integer kernels give the same bits, and the integer kernels keep each

@@ -513,8 +513,8 @@ func absoluteDots(_ t: QType, w: [UInt8], rowBytes: Int, rows: Int, skip: Int, n
     }
 
     /// Each activation column of a batched product gets the bits of its product alone, as batched decoding needs:
-    /// at every SIMD level, for 2 to 8 columns (one or two passes of the kernels over the weights), in ggml's
-    /// layout and, where the type has it, in rows interleaved by 8.
+    /// at every SIMD level, for 2 to 16 columns (one to four passes of the kernels over the weights, eight or four
+    /// columns each), in ggml's layout and, where the type has it, in rows interleaved by 8.
     @Test(arguments: allTypes.filter { llk_supported($0.id) != 0 })
     func batchedColumnsKeepTheirSingleColumnBits(_ t: QType) {
         var rng = SplitMix64(state: UInt64(t.id) * 4099 + 11)
@@ -528,11 +528,11 @@ func absoluteDots(_ t: QType, w: [UInt8], rowBytes: Int, rows: Int, skip: Int, n
             w.withUnsafeBytes { src in wi.withUnsafeMutableBytes { llk_interleave_rows(t.id, src.baseAddress, rowBytes, Int64(rows), $0.baseAddress) } }
             layouts.append((wi, 8))
         }
-        let xq = (0..<8).map { _ in quantize(t, randomActivation(n: n, rng: &rng)) }
+        let xq = (0..<16).map { _ in quantize(t, randomActivation(n: n, rng: &rng)) }
         for level in 1...max(1, llk_best_isa()) {
             for (weights, group) in layouts {
                 let alone = xq.map { runMatmul(t, level: level, w: weights, rowBytes: rowBytes, rows: rows, n: n, xq: [$0], rowGroup: group) }
-                for ncols in [2, 3, 4, 5, 7, 8] {
+                for ncols in [2, 3, 4, 5, 7, 8, 12, 16] {
                     let y = runMatmul(t, level: level, w: weights, rowBytes: rowBytes, rows: rows, n: n, xq: Array(xq.prefix(ncols)), rowGroup: group)
                     for c in 0..<ncols {
                         #expect(Array(y[(c * rows)..<((c + 1) * rows)]) == alone[c],
