@@ -165,14 +165,14 @@ void llk_wide_pack_q8_0(const uint8_t *xq, size_t xs, int nc, const act_layout *
 
 // NR rows against NP column pairs; out[r * 8 + c].
 #define WIDE_LOOP(BLK, CODES)                                                                         \
-    __m512 acc[NR][NP];                                                                               \
+    __m512 acc[2][4];                                                                                 \
     LLK_UNROLL for (int r = 0; r < NR; r++) LLK_UNROLL for (int p = 0; p < NP; p++) acc[r][p] = _mm512_setzero_ps(); \
     for (int64_t b = 0; b < nb; b++) {                                                                \
         prefetch_next_group(w, rb, NR, BLK, b);                                                       \
         const uint8_t *pb = panel + (size_t)b * WIDE_BLOCK;                                           \
         const __m512 d8 = _mm512_castps256_ps512(_mm256_loadu_ps((const float *)(const void *)(pb + WIDE_D))); \
-        __m512i y[NP], corr[NP];                                                                      \
-        __m512 dy[NP];                                                                                \
+        __m512i y[4], corr[4];  /* fixed sizes: arrays of NP would be allocated afresh in every iteration */ \
+        __m512 dy[4];                                                                                 \
         LLK_UNROLL for (int p = 0; p < NP; p++) {                                                     \
             y[p] = _mm512_loadu_si512((const void *)(pb + WIDE_Q + 64 * p));                          \
             corr[p] = _mm512_loadu_si512((const void *)(pb + WIDE_CORR + 64 * p));                    \
