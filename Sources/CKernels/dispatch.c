@@ -3,7 +3,6 @@
 // llk_matmul, and the interleaved layout's copies.
 #include <cpuid.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,31 +100,6 @@ void llk_gather_row(int t, const void *w, size_t row_bytes, int row_group, int64
         memcpy((uint8_t *)dst + b * bbytes, src + b * (size_t)row_group * bbytes, bbytes);
 }
 
-// The calling thread's buffer for the wide kernels' packed activations, grown as needed and freed with the thread;
-// NULL when memory runs out (the 4-column kernels then run).
-static pthread_key_t g_panel_key;
-static pthread_once_t g_panel_once = PTHREAD_ONCE_INIT;
-typedef struct { size_t bytes; uint8_t *data; } panel_buffer;
-static void panel_free(void *p) { free(((panel_buffer *)p)->data); free(p); }
-static void panel_key_create(void) { pthread_key_create(&g_panel_key, panel_free); }
-
-static uint8_t *wide_panels(size_t bytes) {
-    pthread_once(&g_panel_once, panel_key_create);
-    panel_buffer *pb = (panel_buffer *)pthread_getspecific(g_panel_key);
-    if (!pb) {
-        if (!(pb = (panel_buffer *)calloc(1, sizeof *pb))) return NULL;
-        pthread_setspecific(g_panel_key, pb);
-    }
-    if (pb->bytes < bytes) {
-        uint8_t *data = (uint8_t *)aligned_alloc(64, (bytes + 63) & ~(size_t)63);
-        if (!data) return NULL;
-        free(pb->data);
-        pb->data = data;
-        pb->bytes = bytes;
-    }
-    return pb->data;
-}
-
 void llk_matmul(int t, const void *w, size_t row_bytes, int row_group, const void *xq, size_t xq_stride, int64_t ncols,
                 int64_t n, float *y, int64_t ldy, int64_t row_begin, int64_t row_end) {
     const llk_type_traits *tt = llk_type_traits_of(t);
@@ -173,21 +147,6 @@ void llk_matmul(int t, const void *w, size_t row_bytes, int row_group, const voi
         return;
     }
     const uint8_t *wb = (const uint8_t *)w + (size_t)row_begin * row_bytes;
-    const llk_wide_kernel kw = ncols > 4 ? tt->wide[level] : NULL;
-    uint8_t *panels = kw ? wide_panels((size_t)((ncols + 7) / 8) * (size_t)L.nb * WIDE_BLOCK) : NULL;
-    if (panels) {
-        const size_t pstride = (size_t)L.nb * WIDE_BLOCK;
-        for (int64_t c = 0; c < ncols; c += 8)
-            llk_wide_pack_q8_0(xb + (size_t)c * xq_stride, xq_stride, (int)(ncols - c < 8 ? ncols - c : 8), &L, panels + (size_t)(c / 8) * pstride);
-        const int64_t tile = ncols <= 8 ? nr : 16;
-        for (int64_t r0 = 0; r0 < nr; r0 += tile) {
-            const int64_t rn = nr - r0 < tile ? nr - r0 : tile;
-            for (int64_t c = 0; c < ncols; c += 8)
-                kw(wb + (size_t)r0 * row_bytes, row_bytes, rn, panels + (size_t)(c / 8) * pstride, (int)(ncols - c < 8 ? ncols - c : 8), L.nb,
-                   y + c * ldy + r0, ldy);
-        }
-        return;
-    }
     const llk_row_kernel k = tt->rows[level];
     if (!k) {
         const llk_ref_dot f = tt->reference;
@@ -196,14 +155,17 @@ void llk_matmul(int t, const void *w, size_t row_bytes, int row_group, const voi
                 y[c * ldy + r] = f(wb + (size_t)r * row_bytes, xb + (size_t)c * xq_stride, n);
         return;
     }
-    // Row tiles keep a tile of weights in L1/L2 while all column groups pass over it.
-    const int64_t tile = ncols <= 4 ? nr : 16;
+    // Columns by eight where the type has kernels for 5 to 8 (the rest by four). Row tiles keep a tile of weights in
+    // L1/L2 while all column groups pass over it.
+    const llk_row_kernel wide = tt->wide[level];
+    const int group = wide && ncols > 4 ? 8 : 4;
+    const int64_t tile = ncols <= group ? nr : 16;
     for (int64_t r0 = 0; r0 < nr; r0 += tile) {
         const int64_t rn = nr - r0 < tile ? nr - r0 : tile;
-        for (int64_t c = 0; c < ncols; c += 4) {
-            const int nc = (int)(ncols - c < 4 ? ncols - c : 4);
-            k(wb + (size_t)r0 * row_bytes, row_bytes, rn, xb + (size_t)c * xq_stride, xq_stride, nc, L.nb, &L,
-              y + c * ldy + r0, ldy);
+        for (int64_t c = 0; c < ncols; c += group) {
+            const int nc = (int)(ncols - c < group ? ncols - c : group);
+            (nc > 4 ? wide : k)(wb + (size_t)r0 * row_bytes, row_bytes, rn, xb + (size_t)c * xq_stride, xq_stride, nc, L.nb, &L,
+                                y + c * ldy + r0, ldy);
         }
     }
 }

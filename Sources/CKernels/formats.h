@@ -111,15 +111,10 @@ LLK_ROW_KERNEL(llk_rows_iq4_xs_avx2);
 LLK_ROW_KERNEL(llk_rows_iq4_xs_vnni);
 LLK_ROW_KERNEL(llk_rows_f16_avx2);
 LLK_ROW_KERNEL(llk_rows_f16_avx512);
-// Eight-column kernels (quant_legacy.c): activations of up to 8 columns packed per block by llk_wide_pack_q8_0 as
-// q[8][32] | corr[8][8] (int32, the activation's aux lanes) | d[8] (f32) | pad; columns past nc are zero.
-enum { WIDE_Q = 0, WIDE_CORR = 256, WIDE_D = 512, WIDE_BLOCK = 576 };
-void llk_wide_pack_q8_0(const uint8_t *xq, size_t xs, int nc, const act_layout *L, uint8_t *panel);
-#define LLK_WIDE_KERNEL(name) void name(const uint8_t *w, size_t rb, int64_t nr, const uint8_t *panel, int nc, int64_t nb, \
-                                        float *y, int64_t ldy)
-LLK_WIDE_KERNEL(llk_wide_q4_0_vnni);
-LLK_WIDE_KERNEL(llk_wide_q5_0_vnni);
-LLK_WIDE_KERNEL(llk_wide_q8_0_vnni);
+// Row kernels for 5 to 8 columns (quant_legacy.c), in the type table's `wide`.
+LLK_ROW_KERNEL(llk_wide_q4_0_vnni);
+LLK_ROW_KERNEL(llk_wide_q5_0_vnni);
+LLK_ROW_KERNEL(llk_wide_q8_0_vnni);
 LLK_GROUP_KERNEL(llk_rows8_q4_K_avx2);
 LLK_GROUP_KERNEL(llk_rows8_q4_K_vnni);
 LLK_GROUP_KERNEL(llk_rows8_q6_K_avx2);

@@ -144,59 +144,52 @@ GEN_ROWS_MR(llk_rows_q4_0_vnni, q4_0_vnni, T512)
 GEN_ROWS_MR(llk_rows_q5_0_vnni, q5_0_vnni, T512)
 GEN_ROWS_MR(llk_rows_q8_0_vnni, q8_0_vnni, T512)
 
-// ---- Eight activation columns per pass (VNNI): batches of decode rows ----
+// ---- Up to eight activation columns per pass (VNNI): batches of decode rows ----
 // Per (block, column) the kernels above run a 256-bit dpbusd, a scale and an fma, so a batch of eight decode rows
-// costs eight times one. Here one zmm holds two columns' eight ggml lanes side by side, so each of those steps serves
-// two columns; the activations come packed per block (llk_wide_pack_q8_0). Each column's lanes take exactly
-// Q80_LOOP's arithmetic (d = dx * dy rounded to float, then the fma), so every column has the bits of its product alone.
+// costs eight times one. Here one zmm holds two weight rows' eight ggml lanes side by side for one column (the
+// column's activation block broadcast to both halves), so each of those steps serves two rows, and each row's block
+// is decoded once for all the columns. Each (row, column) takes exactly Q80_LOOP's arithmetic (d = dx * dy rounded
+// to float, then the fma), so every column has the bits of its product alone.
 
-void llk_wide_pack_q8_0(const uint8_t *xq, size_t xs, int nc, const act_layout *L, uint8_t *panel) {
-    for (int64_t b = 0; b < L->nb; b++) {
-        uint8_t *p = panel + (size_t)b * WIDE_BLOCK;
-        memset(p, 0, WIDE_BLOCK);
-        for (int c = 0; c < nc; c++) {
-            const uint8_t *a = xq + (size_t)c * xs;
-            memcpy(p + WIDE_Q + 32 * c, a + (size_t)b * Q8_0_BYTES + 2, 32);
-            memcpy(p + WIDE_CORR + 32 * c, a + L->off_aux + (size_t)b * 32, 32);
-            memcpy(p + WIDE_D + 4 * c, a + L->off_d + 4 * (size_t)b, 4);
-        }
-    }
-}
-
-// NR rows against NP column pairs; out[r * 8 + c].
+// NP pairs of rows (a lone last row is paired with itself) against NC columns; out[r * 8 + c].
 #define WIDE_LOOP(BLK, CODES)                                                                         \
-    __m512 acc[2][4];                                                                                 \
-    LLK_UNROLL for (int r = 0; r < NR; r++) LLK_UNROLL for (int p = 0; p < NP; p++) acc[r][p] = _mm512_setzero_ps(); \
+    __m512 acc[2][8];  /* fixed sizes: arrays of NP or NC would be allocated afresh in every iteration */ \
+    LLK_UNROLL for (int p = 0; p < NP; p++) LLK_UNROLL for (int c = 0; c < NC; c++) acc[p][c] = _mm512_setzero_ps(); \
     for (int64_t b = 0; b < nb; b++) {                                                                \
-        prefetch_next_group(w, rb, NR, BLK, b);                                                       \
-        const uint8_t *pb = panel + (size_t)b * WIDE_BLOCK;                                           \
-        const __m512 d8 = _mm512_castps256_ps512(_mm256_loadu_ps((const float *)(const void *)(pb + WIDE_D))); \
-        __m512i y[4], corr[4];  /* fixed sizes: arrays of NP would be allocated afresh in every iteration */ \
-        __m512 dy[4];                                                                                 \
+        prefetch_next_group(w, rb, 2 * NP, BLK, b);                                                   \
+        __m512i q2[2];                                                                                \
+        __m512 dx2[2];                                                                                \
         LLK_UNROLL for (int p = 0; p < NP; p++) {                                                     \
-            y[p] = _mm512_loadu_si512((const void *)(pb + WIDE_Q + 64 * p));                          \
-            corr[p] = _mm512_loadu_si512((const void *)(pb + WIDE_CORR + 64 * p));                    \
-            /* columns 2p and 2p+1: d of each over its eight lanes */                                 \
-            dy[p] = _mm512_permutexvar_ps(_mm512_set_epi32(2*p+1, 2*p+1, 2*p+1, 2*p+1, 2*p+1, 2*p+1, 2*p+1, 2*p+1, \
-                                                           2*p, 2*p, 2*p, 2*p, 2*p, 2*p, 2*p, 2*p), d8); \
+            __m256i qr[2];                                                                            \
+            float dr[2];                                                                              \
+            LLK_UNROLL for (int h = 0; h < 2; h++) {                                                  \
+                const uint8_t *wb = w + (2 * p + h < nr ? 2 * p + h : 2 * p) * rb + b * BLK;           \
+                CODES                                                                                 \
+                qr[h] = q;                                                                            \
+                dr[h] = ldh(wb);                                                                      \
+            }                                                                                         \
+            q2[p] = _mm512_inserti64x4(_mm512_castsi256_si512(qr[0]), qr[1], 1);                      \
+            dx2[p] = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_set1_ps(dr[0])),     \
+                                                         _mm256_castps_pd(_mm256_set1_ps(dr[1])), 1)); \
         }                                                                                             \
-        LLK_UNROLL for (int r = 0; r < NR; r++) {                                                     \
-            const uint8_t *wb = w + r * rb + b * BLK;                                                 \
-            CODES                                                                                     \
-            const __m512i q2 = _mm512_broadcast_i64x4(q);                                             \
-            const __m512 dx = _mm512_set1_ps(ldh(wb));                                                \
+        LLK_UNROLL for (int c = 0; c < NC; c++) {                                                     \
+            const uint8_t *a = xq + c * xs;                                                           \
+            const __m512i y = _mm512_broadcast_i64x4(ld256(a + b * Q8_0_BYTES + 2));                  \
+            const __m512i corr = _mm512_broadcast_i64x4(ld256(a + L->off_aux + b * 32));              \
+            const __m512 dy = _mm512_set1_ps(((const float *)(const void *)(a + L->off_d))[b]);       \
             LLK_UNROLL for (int p = 0; p < NP; p++) {                                                 \
-                const __m512i s = _mm512_dpbusd_epi32(corr[p], q2, y[p]);                             \
-                acc[r][p] = _mm512_fmadd_ps(_mm512_mul_ps(dx, dy[p]), _mm512_cvtepi32_ps(s), acc[r][p]); \
+                const __m512i s = _mm512_dpbusd_epi32(corr, q2[p], y);                                \
+                acc[p][c] = _mm512_fmadd_ps(_mm512_mul_ps(dx2[p], dy), _mm512_cvtepi32_ps(s), acc[p][c]); \
             }                                                                                         \
         }                                                                                             \
     }                                                                                                 \
-    LLK_UNROLL for (int r = 0; r < NR; r++) LLK_UNROLL for (int p = 0; p < NP; p++) {                 \
-        out[r * 8 + 2 * p] = hsum8(_mm512_castps512_ps256(acc[r][p]));                                \
-        out[r * 8 + 2 * p + 1] = hsum8(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc[r][p]), 1)));                         \
+    LLK_UNROLL for (int p = 0; p < NP; p++) LLK_UNROLL for (int c = 0; c < NC; c++) {                 \
+        out[2 * p * 8 + c] = hsum8(_mm512_castps512_ps256(acc[p][c]));                                \
+        out[(2 * p + 1) * 8 + c] = hsum8(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc[p][c]), 1))); \
     }
 
-#define WIDE_ARGS const uint8_t *w, size_t rb, const int NR, const uint8_t *panel, const int NP, int64_t nb, float *out
+#define WIDE_ARGS const uint8_t *w, size_t rb, int64_t nr, const int NP, const uint8_t *xq, size_t xs, const int NC, int64_t nb, \
+                  const act_layout *L, float *out
 INL512 void q4_0_wide(WIDE_ARGS) { WIDE_LOOP(Q4_0_BYTES, const __m256i q = nibbles32(wb + 2);) }
 INL512 void q5_0_wide(WIDE_ARGS) {
     WIDE_LOOP(Q5_0_BYTES, const __m256i q = _mm256_mask_add_epi8(nibbles32(wb + 6), _cvtu32_mask32(ld32(wb + 2)), nibbles32(wb + 6), _mm256_set1_epi8(16));)
@@ -204,27 +197,28 @@ INL512 void q5_0_wide(WIDE_ARGS) {
 INL512 void q8_0_wide(WIDE_ARGS) { WIDE_LOOP(Q8_0_BYTES, const __m256i q = _mm256_xor_si256(ld256(wb + 2), _mm256_set1_epi8((char)0x80));) }
 #undef WIDE_ARGS
 
-// Two rows at a time (independent accumulators that share the packed activations), then the odd one.
+// Four rows at a time (two pairs), then a pair, then a lone row; 5 to 8 columns.
 #define GEN_ROWS_WIDE(name, body)                                                                      \
-    T512 LLK_WIDE_KERNEL(name) {   \
-        float o[16];                                                                                   \
-        const int np = (nc + 1) / 2;                                                                   \
+    T512 LLK_ROW_KERNEL(name) {                                                                        \
+        float o[32];                                                                                   \
         for (int64_t r = 0; r < nr;) {                                                                 \
-            const int rows = nr - r >= 2 ? 2 : 1;                                                      \
+            const int64_t left = nr - r;                                                               \
+            const int np = left >= 4 ? 2 : 1;                                                          \
             const uint8_t *wr = w + (size_t)r * rb;                                                    \
-            switch (rows * 4 + np) {                                                                   \
-            case 9: body(wr, rb, 2, panel, 1, nb, o); break;                                           \
-            case 10: body(wr, rb, 2, panel, 2, nb, o); break;                                          \
-            case 11: body(wr, rb, 2, panel, 3, nb, o); break;                                          \
-            case 12: body(wr, rb, 2, panel, 4, nb, o); break;                                          \
-            case 5: body(wr, rb, 1, panel, 1, nb, o); break;                                           \
-            case 6: body(wr, rb, 1, panel, 2, nb, o); break;                                           \
-            case 7: body(wr, rb, 1, panel, 3, nb, o); break;                                           \
-            default: body(wr, rb, 1, panel, 4, nb, o); break;                                          \
+            switch (np * 8 + nc) {                                                                     \
+            case 21: body(wr, rb, left, 2, xq, xs, 5, nb, L, o); break;                                \
+            case 22: body(wr, rb, left, 2, xq, xs, 6, nb, L, o); break;                                \
+            case 23: body(wr, rb, left, 2, xq, xs, 7, nb, L, o); break;                                \
+            case 24: body(wr, rb, left, 2, xq, xs, 8, nb, L, o); break;                                \
+            case 13: body(wr, rb, left, 1, xq, xs, 5, nb, L, o); break;                                \
+            case 14: body(wr, rb, left, 1, xq, xs, 6, nb, L, o); break;                                \
+            case 15: body(wr, rb, left, 1, xq, xs, 7, nb, L, o); break;                                \
+            default: body(wr, rb, left, 1, xq, xs, 8, nb, L, o); break;                                \
             }                                                                                          \
-            for (int i = 0; i < rows; i++)                                                             \
+            const int64_t done = left < 2 * np ? left : 2 * np;                                        \
+            for (int64_t i = 0; i < done; i++)                                                         \
                 for (int c = 0; c < nc; c++) y[(int64_t)c * ldy + r + i] = o[i * 8 + c];               \
-            r += rows;                                                                                 \
+            r += done;                                                                                 \
         }                                                                                              \
     }
 GEN_ROWS_WIDE(llk_wide_q4_0_vnni, q4_0_wide)

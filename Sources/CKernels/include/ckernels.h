@@ -39,10 +39,6 @@ typedef void (*llk_row_kernel)(const uint8_t *w, size_t row_bytes, int64_t nrows
 typedef void (*llk_group_kernel)(const uint8_t *w, size_t row_bytes, int64_t nrows, const uint8_t *xq, size_t xs,
                                  int nc, int64_t nb, float *y, int64_t ldy);
 
-/// Up to 8 activation rows at once, packed per block (formats.h: WIDE_BLOCK), over nrows plain rows.
-typedef void (*llk_wide_kernel)(const uint8_t *w, size_t row_bytes, int64_t nrows, const uint8_t *panel, int nc, int64_t nb,
-                                float *y, int64_t ldy);
-
 /// What CKernels knows about one ggml type, as ggml's type_traits: its block geometry (every type ggml
 /// names), and for the types it multiplies, the activation format and the kernels per ISA level.
 /// One record per type in one table (traits.c), read through llk_type_traits_of.
@@ -56,7 +52,7 @@ typedef struct llk_type_traits {
     llk_ref_dot reference;          // the scalar reference (level 0, the tests' oracle)
     llk_row_kernel rows[LLK_ISA_LEVELS];     // per level; NULL: the reference runs
     llk_group_kernel rows8[LLK_ISA_LEVELS];  // rows interleaved by 8, per level; NULL: no such layout
-    llk_wide_kernel wide[LLK_ISA_LEVELS];    // 5 to 8 activation rows per pass over the weights; NULL: 4 per pass
+    llk_row_kernel wide[LLK_ISA_LEVELS];     // 5 to 8 activation rows per pass over the weights; NULL: 4 per pass
     // Prefill GEMM (gemm.c).
     int32_t gemm_isa;               // lowest ISA level at which llk_gemm runs the type; 0: never
     int32_t gemm_unpacked_size;     // bytes per unpacked weight block
