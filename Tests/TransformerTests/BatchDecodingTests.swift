@@ -85,15 +85,16 @@ func decodedAloneAndBatched(_ model: any LanguageModel, prompts: [[Int32]], step
 }
 
 @Suite(.serialized) struct BatchDecodingTests {
-    /// The catalog models in their real formats (Q4_K, Q6_K, Q5_0, Q8_0): batched decoding of three prompts of
-    /// different lengths (one past gemma3's 512-position window) gives each the logits and greedy tokens of
-    /// decoding it alone, bit for bit.
+    /// The catalog models in their real formats (Q4_K, Q6_K, Q5_0, Q8_0): batched decoding of eight prompts of
+    /// different lengths (one past gemma3's 512-position window; eight rows take the eight-column kernels, fewer as
+    /// the shorter runs end) gives each the logits and greedy tokens of decoding it alone, bit for bit.
     @Test(arguments: speculationModels)
     func batchedDecodingEqualsDecodingAlone(model name: String) throws {
         let runtime = try ModelRuntime(path: try TestSupport.modelPath(name))
         let long = runtime.tokenize(try repetitionPrompt())
         #expect(long.count > 600)
         let prompts = [runtime.tokenize("The capital of France is"), long, runtime.tokenize("人工智能的发展")]
+            + ["Once upon a time", "1, 2, 3, 4,", "def fibonacci(n):", "Bonjour, je m'appelle", "The quick brown fox"].map { runtime.tokenize($0) }
         let run = try decodedAloneAndBatched(runtime.model, prompts: prompts, steps: 8, contextSize: 2048)
         #expect(run.batchedTokens == run.aloneTokens)
         for (alone, batched) in zip(run.alone, run.batched) {
