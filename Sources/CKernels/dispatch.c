@@ -158,13 +158,13 @@ void llk_matmul(int t, const void *w, size_t row_bytes, int row_group, const voi
     // Columns by eight where the type has kernels for 5 to 8 (the rest by four). Row tiles keep a tile of weights in
     // L1/L2 while all column groups pass over it.
     const llk_row_kernel wide = tt->wide[level];
-    const int group = wide && ncols > 4 ? 8 : 4;
+    const int group = wide ? 8 : 4;
     const int64_t tile = ncols <= group ? nr : 16;
     for (int64_t r0 = 0; r0 < nr; r0 += tile) {
         const int64_t rn = nr - r0 < tile ? nr - r0 : tile;
         for (int64_t c = 0; c < ncols; c += group) {
             const int nc = (int)(ncols - c < group ? ncols - c : group);
-            (nc > 4 ? wide : k)(wb + (size_t)r0 * row_bytes, row_bytes, rn, xb + (size_t)c * xq_stride, xq_stride, nc, L.nb, &L,
+            (wide && nc >= WIDE_MIN_COLUMNS ? wide : k)(wb + (size_t)r0 * row_bytes, row_bytes, rn, xb + (size_t)c * xq_stride, xq_stride, nc, L.nb, &L,
                                 y + c * ldy + r0, ldy);
         }
     }

@@ -111,7 +111,9 @@ LLK_ROW_KERNEL(llk_rows_iq4_xs_avx2);
 LLK_ROW_KERNEL(llk_rows_iq4_xs_vnni);
 LLK_ROW_KERNEL(llk_rows_f16_avx2);
 LLK_ROW_KERNEL(llk_rows_f16_avx512);
-// Row kernels for 5 to 8 columns (quant_legacy.c), in the type table's `wide`.
+// Row kernels for 2 to 8 columns (quant_legacy.c), in the type table's `wide`: from two columns on they beat the
+// 4-column kernels (BENCHMARKS.md, "Session 19").
+enum { WIDE_MIN_COLUMNS = 2 };
 LLK_ROW_KERNEL(llk_wide_q4_0_vnni);
 LLK_ROW_KERNEL(llk_wide_q5_0_vnni);
 LLK_ROW_KERNEL(llk_wide_q8_0_vnni);

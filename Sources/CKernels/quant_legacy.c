@@ -144,7 +144,7 @@ GEN_ROWS_MR(llk_rows_q4_0_vnni, q4_0_vnni, T512)
 GEN_ROWS_MR(llk_rows_q5_0_vnni, q5_0_vnni, T512)
 GEN_ROWS_MR(llk_rows_q8_0_vnni, q8_0_vnni, T512)
 
-// ---- Up to eight activation columns per pass (VNNI): batches of decode rows ----
+// ---- Two to eight activation columns per pass (VNNI): batches of decode rows ----
 // Per (block, column) the kernels above run a 256-bit dpbusd, a scale and an fma, so a batch of eight decode rows
 // costs eight times one. Here one zmm holds two weight rows' eight ggml lanes side by side for one column (the
 // column's activation block broadcast to both halves), so each of those steps serves two rows, and each row's block
@@ -197,7 +197,7 @@ INL512 void q5_0_wide(WIDE_ARGS) {
 INL512 void q8_0_wide(WIDE_ARGS) { WIDE_LOOP(Q8_0_BYTES, const __m256i q = _mm256_xor_si256(ld256(wb + 2), _mm256_set1_epi8((char)0x80));) }
 #undef WIDE_ARGS
 
-// Four rows at a time (two pairs), then a pair, then a lone row; 5 to 8 columns.
+// Four rows at a time (two pairs), then a pair, then a lone row; 2 to 8 columns.
 #define GEN_ROWS_WIDE(name, body)                                                                      \
     T512 LLK_ROW_KERNEL(name) {                                                                        \
         float o[32];                                                                                   \
@@ -206,10 +206,16 @@ INL512 void q8_0_wide(WIDE_ARGS) { WIDE_LOOP(Q8_0_BYTES, const __m256i q = _mm25
             const int np = left >= 4 ? 2 : 1;                                                          \
             const uint8_t *wr = w + (size_t)r * rb;                                                    \
             switch (np * 8 + nc) {                                                                     \
+            case 18: body(wr, rb, left, 2, xq, xs, 2, nb, L, o); break;                                \
+            case 19: body(wr, rb, left, 2, xq, xs, 3, nb, L, o); break;                                \
+            case 20: body(wr, rb, left, 2, xq, xs, 4, nb, L, o); break;                                \
             case 21: body(wr, rb, left, 2, xq, xs, 5, nb, L, o); break;                                \
             case 22: body(wr, rb, left, 2, xq, xs, 6, nb, L, o); break;                                \
             case 23: body(wr, rb, left, 2, xq, xs, 7, nb, L, o); break;                                \
             case 24: body(wr, rb, left, 2, xq, xs, 8, nb, L, o); break;                                \
+            case 10: body(wr, rb, left, 1, xq, xs, 2, nb, L, o); break;                                \
+            case 11: body(wr, rb, left, 1, xq, xs, 3, nb, L, o); break;                                \
+            case 12: body(wr, rb, left, 1, xq, xs, 4, nb, L, o); break;                                \
             case 13: body(wr, rb, left, 1, xq, xs, 5, nb, L, o); break;                                \
             case 14: body(wr, rb, left, 1, xq, xs, 6, nb, L, o); break;                                \
             case 15: body(wr, rb, left, 1, xq, xs, 7, nb, L, o); break;                                \

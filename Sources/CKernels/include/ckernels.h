@@ -52,7 +52,7 @@ typedef struct llk_type_traits {
     llk_ref_dot reference;          // the scalar reference (level 0, the tests' oracle)
     llk_row_kernel rows[LLK_ISA_LEVELS];     // per level; NULL: the reference runs
     llk_group_kernel rows8[LLK_ISA_LEVELS];  // rows interleaved by 8, per level; NULL: no such layout
-    llk_row_kernel wide[LLK_ISA_LEVELS];     // 5 to 8 activation rows per pass over the weights; NULL: 4 per pass
+    llk_row_kernel wide[LLK_ISA_LEVELS];     // 2 to 8 activation rows per pass over the weights; NULL: up to 4 per pass
     // Prefill GEMM (gemm.c).
     int32_t gemm_isa;               // lowest ISA level at which llk_gemm runs the type; 0: never
     int32_t gemm_unpacked_size;     // bytes per unpacked weight block
