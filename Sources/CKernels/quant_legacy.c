@@ -197,31 +197,26 @@ INL512 void q5_0_wide(WIDE_ARGS) {
 INL512 void q8_0_wide(WIDE_ARGS) { WIDE_LOOP(Q8_0_BYTES, const __m256i q = _mm256_xor_si256(ld256(wb + 2), _mm256_set1_epi8((char)0x80));) }
 #undef WIDE_ARGS
 
+// The body for NP pairs of rows and nc columns, each a compile-time constant.
+#define WIDE_CALL(body, NP)                                                                            \
+    switch (nc) {                                                                                      \
+    case 2: body(wr, rb, left, NP, xq, xs, 2, nb, L, o); break;                                        \
+    case 3: body(wr, rb, left, NP, xq, xs, 3, nb, L, o); break;                                        \
+    case 4: body(wr, rb, left, NP, xq, xs, 4, nb, L, o); break;                                        \
+    case 5: body(wr, rb, left, NP, xq, xs, 5, nb, L, o); break;                                        \
+    case 6: body(wr, rb, left, NP, xq, xs, 6, nb, L, o); break;                                        \
+    case 7: body(wr, rb, left, NP, xq, xs, 7, nb, L, o); break;                                        \
+    default: body(wr, rb, left, NP, xq, xs, 8, nb, L, o); break;                                       \
+    }
 // Four rows at a time (two pairs), then a pair, then a lone row; 2 to 8 columns.
 #define GEN_ROWS_WIDE(name, body)                                                                      \
     T512 LLK_ROW_KERNEL(name) {                                                                        \
         float o[32];                                                                                   \
         for (int64_t r = 0; r < nr;) {                                                                 \
             const int64_t left = nr - r;                                                               \
-            const int np = left >= 4 ? 2 : 1;                                                          \
             const uint8_t *wr = w + (size_t)r * rb;                                                    \
-            switch (np * 8 + nc) {                                                                     \
-            case 18: body(wr, rb, left, 2, xq, xs, 2, nb, L, o); break;                                \
-            case 19: body(wr, rb, left, 2, xq, xs, 3, nb, L, o); break;                                \
-            case 20: body(wr, rb, left, 2, xq, xs, 4, nb, L, o); break;                                \
-            case 21: body(wr, rb, left, 2, xq, xs, 5, nb, L, o); break;                                \
-            case 22: body(wr, rb, left, 2, xq, xs, 6, nb, L, o); break;                                \
-            case 23: body(wr, rb, left, 2, xq, xs, 7, nb, L, o); break;                                \
-            case 24: body(wr, rb, left, 2, xq, xs, 8, nb, L, o); break;                                \
-            case 10: body(wr, rb, left, 1, xq, xs, 2, nb, L, o); break;                                \
-            case 11: body(wr, rb, left, 1, xq, xs, 3, nb, L, o); break;                                \
-            case 12: body(wr, rb, left, 1, xq, xs, 4, nb, L, o); break;                                \
-            case 13: body(wr, rb, left, 1, xq, xs, 5, nb, L, o); break;                                \
-            case 14: body(wr, rb, left, 1, xq, xs, 6, nb, L, o); break;                                \
-            case 15: body(wr, rb, left, 1, xq, xs, 7, nb, L, o); break;                                \
-            default: body(wr, rb, left, 1, xq, xs, 8, nb, L, o); break;                                \
-            }                                                                                          \
-            const int64_t done = left < 2 * np ? left : 2 * np;                                        \
+            if (left >= 4) WIDE_CALL(body, 2) else WIDE_CALL(body, 1)                                  \
+            const int64_t done = left < 4 ? (left < 2 ? left : 2) : 4;                                 \
             for (int64_t i = 0; i < done; i++)                                                         \
                 for (int c = 0; c < nc; c++) y[(int64_t)c * ldy + r + i] = o[i * 8 + c];               \
             r += done;                                                                                 \
