@@ -155,8 +155,8 @@ void llk_matmul(int t, const void *w, size_t row_bytes, int row_group, const voi
                 y[c * ldy + r] = f(wb + (size_t)r * row_bytes, xb + (size_t)c * xq_stride, n);
         return;
     }
-    // Columns by eight where the type has kernels for 5 to 8 (the rest by four). Row tiles keep a tile of weights in
-    // L1/L2 while all column groups pass over it.
+    // Columns by eight where the type has wide kernels (2 to 8 columns; a single column takes the row kernel), else
+    // by four. Row tiles keep a tile of weights in L1/L2 while all column groups pass over it.
     const llk_row_kernel wide = tt->wide[level];
     const int group = wide ? 8 : 4;
     const int64_t tile = ncols <= group ? nr : 16;
@@ -164,8 +164,8 @@ void llk_matmul(int t, const void *w, size_t row_bytes, int row_group, const voi
         const int64_t rn = nr - r0 < tile ? nr - r0 : tile;
         for (int64_t c = 0; c < ncols; c += group) {
             const int nc = (int)(ncols - c < group ? ncols - c : group);
-            (wide && nc >= WIDE_MIN_COLUMNS ? wide : k)(wb + (size_t)r0 * row_bytes, row_bytes, rn, xb + (size_t)c * xq_stride, xq_stride, nc, L.nb, &L,
-                                y + c * ldy + r0, ldy);
+            const llk_row_kernel kernel = wide && nc >= WIDE_MIN_COLUMNS ? wide : k;
+            kernel(wb + (size_t)r0 * row_bytes, row_bytes, rn, xb + (size_t)c * xq_stride, xq_stride, nc, L.nb, &L, y + c * ldy + r0, ldy);
         }
     }
 }
