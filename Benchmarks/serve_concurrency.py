@@ -97,16 +97,17 @@ def main():
                   f"per stream, first token {figures['ttft_median']:.2f} s median / {figures['ttft_worst']:.2f} s worst "
                   f"({figures['tokens']} tokens in {figures['seconds']:.1f} s)", flush=True)
     print(f"\n{args.model}, up to {args.tokens} tokens per stream\n")
-    print("| streams | " + " | ".join(f"{e} t/s together (per stream, TTFT median)" for e in engines)
-          + " | " + " | ".join(f"{e} together / its one stream" for e in engines)
-          + (" | llmrun / llama-server |" if set(engines) == {"llmrun", "llama-server"} else " |"))
-    print("|---" * (1 + 2 * len(engines) + (1 if set(engines) == {"llmrun", "llama-server"} else 0)) + "|")
+    both = set(engines) == {"llmrun", "llama-server"}
+    headers = ([f"{e} t/s together (per stream, TTFT median)" for e in engines] + [f"{e} together / its one stream" for e in engines]
+               + (["llmrun / llama-server"] if both else []))
+    print("| streams | " + " | ".join(headers) + " |")
+    print("|---" * (1 + len(headers)) + "|")
     one = {r["engine"]: r["aggregate"] for r in rows if r["streams"] == 1}
     for count in counts:
         by = {r["engine"]: r for r in rows if r["streams"] == count}
         cells = [f"{by[e]['aggregate']:.1f} ({by[e]['per_stream']:.1f}, {by[e]['ttft_median']:.2f} s)" for e in engines]
         cells += [f"{by[e]['aggregate'] / one[e]:.2f}" if e in one else "" for e in engines]
-        if set(engines) == {"llmrun", "llama-server"}:
+        if both:
             cells.append(f"{by['llmrun']['aggregate'] / by['llama-server']['aggregate']:.2f}")
         print(f"| {count} | " + " | ".join(cells) + " |")
     if args.json:

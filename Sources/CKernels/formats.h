@@ -112,8 +112,9 @@ LLK_ROW_KERNEL(llk_rows_iq4_xs_vnni);
 LLK_ROW_KERNEL(llk_rows_f16_avx2);
 LLK_ROW_KERNEL(llk_rows_f16_avx512);
 // Row kernels for 2 to 8 columns (quant_legacy.c), in the type table's `wide`: from two columns on they beat the
-// 4-column kernels (BENCHMARKS.md, "Session 19").
-enum { WIDE_MIN_COLUMNS = 2 };
+// 4-column kernels, and up to 16 columns the prefill GEMM, whose weight unpacking costs as much for 8 columns as for 16
+// (BENCHMARKS.md, "Session 19").
+enum { WIDE_MIN_COLUMNS = 2, WIDE_GEMM_FROM = 16 };
 LLK_ROW_KERNEL(llk_wide_q4_0_vnni);
 LLK_ROW_KERNEL(llk_wide_q5_0_vnni);
 LLK_ROW_KERNEL(llk_wide_q8_0_vnni);

@@ -326,12 +326,11 @@ int llk_gemm_available(int t) {
     return from > 0 && llk_current_isa() >= from;
 }
 
-// The 32-element formats give the same bits in the GEMM and the integer kernels, so there the choice is speed: below 16
-// columns the eight-column kernels beat the GEMM, whose weight unpacking costs the same for 8 columns as for 16
-// (BENCHMARKS.md, "Session 19").
+// The types with wide kernels (32-element formats) give the same bits in the GEMM and the integer kernels, so there the
+// choice is speed (formats.h, WIDE_GEMM_FROM).
 int llk_gemm_min_columns(int t) {
     const llk_type_traits *tt = llk_type_traits_of(t);
-    return tt->wide[llk_current_isa()] && tt->gemm_min_columns < 16 ? 16 : tt->gemm_min_columns;
+    return tt->wide[llk_current_isa()] && tt->gemm_min_columns < WIDE_GEMM_FROM ? WIDE_GEMM_FROM : tt->gemm_min_columns;
 }
 
 void llk_gemm(int t, const void *w, size_t row_bytes, int row_group, const void *panels, int64_t ncols, int64_t n,

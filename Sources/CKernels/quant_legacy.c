@@ -125,15 +125,19 @@ INL void q8_0_avx2(const uint8_t *w, size_t rb, const int NR, const uint8_t *xq,
     Q80_LOOP(Q8_0_BYTES, const __m256i q = ld256(wb + 2); const __m256i ax = _mm256_abs_epi8(q);)
 }
 #undef DOT
+// The VNNI kernels' weight codes of block wb as unsigned bytes (the activation's corr takes the offset back off).
+#define Q4_0_CODES_VNNI const __m256i q = nibbles32(wb + 2);
+#define Q5_0_CODES_VNNI const __m256i q = _mm256_mask_add_epi8(nibbles32(wb + 6), _cvtu32_mask32(ld32(wb + 2)), nibbles32(wb + 6), _mm256_set1_epi8(16));
+#define Q8_0_CODES_VNNI const __m256i q = _mm256_xor_si256(ld256(wb + 2), _mm256_set1_epi8((char)0x80));
 #define DOT __m256i p = _mm256_dpbusd_epi32(corr, q, y);
 INL512 void q4_0_vnni(const uint8_t *w, size_t rb, const int NR, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
-    Q80_LOOP(Q4_0_BYTES, const __m256i q = nibbles32(wb + 2);)
+    Q80_LOOP(Q4_0_BYTES, Q4_0_CODES_VNNI)
 }
 INL512 void q5_0_vnni(const uint8_t *w, size_t rb, const int NR, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
-    Q80_LOOP(Q5_0_BYTES, const __m256i q = _mm256_mask_add_epi8(nibbles32(wb + 6), _cvtu32_mask32(ld32(wb + 2)), nibbles32(wb + 6), _mm256_set1_epi8(16));)
+    Q80_LOOP(Q5_0_BYTES, Q5_0_CODES_VNNI)
 }
 INL512 void q8_0_vnni(const uint8_t *w, size_t rb, const int NR, const uint8_t *xq, size_t xs, const int NC, int64_t nb, const act_layout *L, float *out) {
-    Q80_LOOP(Q8_0_BYTES, const __m256i q = _mm256_xor_si256(ld256(wb + 2), _mm256_set1_epi8((char)0x80));)
+    Q80_LOOP(Q8_0_BYTES, Q8_0_CODES_VNNI)
 }
 #undef DOT
 
@@ -190,11 +194,9 @@ GEN_ROWS_MR(llk_rows_q8_0_vnni, q8_0_vnni, T512)
 
 #define WIDE_ARGS const uint8_t *w, size_t rb, int64_t nr, const int NP, const uint8_t *xq, size_t xs, const int NC, int64_t nb, \
                   const act_layout *L, float *out
-INL512 void q4_0_wide(WIDE_ARGS) { WIDE_LOOP(Q4_0_BYTES, const __m256i q = nibbles32(wb + 2);) }
-INL512 void q5_0_wide(WIDE_ARGS) {
-    WIDE_LOOP(Q5_0_BYTES, const __m256i q = _mm256_mask_add_epi8(nibbles32(wb + 6), _cvtu32_mask32(ld32(wb + 2)), nibbles32(wb + 6), _mm256_set1_epi8(16));)
-}
-INL512 void q8_0_wide(WIDE_ARGS) { WIDE_LOOP(Q8_0_BYTES, const __m256i q = _mm256_xor_si256(ld256(wb + 2), _mm256_set1_epi8((char)0x80));) }
+INL512 void q4_0_wide(WIDE_ARGS) { WIDE_LOOP(Q4_0_BYTES, Q4_0_CODES_VNNI) }
+INL512 void q5_0_wide(WIDE_ARGS) { WIDE_LOOP(Q5_0_BYTES, Q5_0_CODES_VNNI) }
+INL512 void q8_0_wide(WIDE_ARGS) { WIDE_LOOP(Q8_0_BYTES, Q8_0_CODES_VNNI) }
 #undef WIDE_ARGS
 
 // The body for NP pairs of rows and nc columns, each a compile-time constant.

@@ -86,8 +86,8 @@ func decodedAloneAndBatched(_ model: any LanguageModel, prompts: [[Int32]], step
 
 @Suite(.serialized) struct BatchDecodingTests {
     /// The catalog models in their real formats (Q4_K, Q6_K, Q5_0, Q8_0): batched decoding of eight prompts of
-    /// different lengths (one past gemma3's 512-position window; eight rows take the eight-column kernels, fewer as
-    /// the shorter runs end) gives each the logits and greedy tokens of decoding it alone, bit for bit.
+    /// different lengths (one past gemma3's 512-position window; the Q4_0/Q5_0/Q8_0 layers' wide kernels take 2 to 8
+    /// rows, fewer as the shorter runs end) gives each the logits and greedy tokens of decoding it alone, bit for bit.
     @Test(arguments: speculationModels)
     func batchedDecodingEqualsDecodingAlone(model name: String) throws {
         let runtime = try ModelRuntime(path: try TestSupport.modelPath(name))
